@@ -1,0 +1,32 @@
+/** @module Every limit of the HTTP engine, with its unit and the reason for its value (STYLE rule 8). */
+
+/** Largest header block (everything after the request line up to the blank line); over it: 431. Browsers send ~1 KiB. */
+export const MAX_HEAD_BYTES = 8 * 1024;
+/** Most header fields in one request; over it: 431. Browsers send ~15; a cap keeps the offset table preallocated. */
+export const MAX_HEADER_COUNT = 100;
+/** Longest request-target in bytes; over it: 414. Static paths are ≤ 256 characters, HTTaP addresses a little longer. */
+export const MAX_TARGET_LENGTH = 4096;
+/** Default largest request body in bytes; over it: 413. Bodies are small JSON writes and loopback saves. */
+export const MAX_BODY_BYTES_DEFAULT = 64 * 1024;
+/** Longest chunk-size line (hex digits plus extensions) in bytes; a longer one is an attack, not a chunk. */
+export const MAX_CHUNK_LINE_BYTES = 256;
+/** Largest trailer section of a chunked body in bytes; trailers are read and dropped. */
+export const MAX_TRAILER_BYTES = 4 * 1024;
+/** Default number of simultaneous connections: a browser opens ~6 per host, and a workshop has a few browsers. */
+export const MAX_CONNECTIONS_DEFAULT = 16;
+/** A new connection (or a started request head) must complete its request head within this time (DESIGN: 3 s). */
+export const FIRST_REQUEST_TIMEOUT_MS = 3_000;
+/** Idle keep-alive timeout defaults and bounds, in seconds (the seed's HTTAP_KEEPALIVE rules). */
+export const KEEPALIVE_DEFAULT_S = 15;
+export const KEEPALIVE_MIN_S = 3;
+export const KEEPALIVE_MAX_S = 200;
+/** A reader that accepts no byte of a pending response for this long is gone; its connection is cut. */
+export const SEND_STALL_TIMEOUT_MS = 30_000;
+/** How often the one deadline tick runs; deadlines therefore fire up to this late. */
+export const TICK_INTERVAL_MS = 100;
+/** Seconds a refused client is told to wait before retrying when every connection slot is busy. */
+export const BUSY_RETRY_AFTER_S = 1;
+/** Initial receive buffer per connection in bytes; it grows up to MAX_RECEIVE_BYTES only for bodies and pipelines. */
+export const RECEIVE_BUFFER_INITIAL_BYTES = 4 * 1024;
+/** Pipelined or body bytes a connection may hold beyond one maximal request before it is cut off as a flood. */
+export const RECEIVE_SLACK_BYTES = 64 * 1024;
