@@ -1,0 +1,154 @@
+/**
+ * @module Configuration: read once from `HTTAP_*` variables and command-line flags into a frozen, typed object,
+ * validated loudly (STYLE rule 17). An empty variable counts as unset (DESIGN). Flags win over variables.
+ * Modules get their slice of `Config`, never `process.env`.
+ */
+import {
+  KEEPALIVE_DEFAULT_S, KEEPALIVE_MAX_S, KEEPALIVE_MIN_S, MAX_BODY_BYTES_DEFAULT, MAX_CONNECTIONS_DEFAULT,
+} from "./http/limits.ts";
+
+export interface Config {
+  /** TCP port; 0 asks the system for a free one (tests). */
+  readonly port: number;
+  /** Listen address; "::" is dual-stack (IPv4 arrives as ::ffff:a.b.c.d). */
+  readonly host: string;
+  /** Idle keep-alive timeout in seconds, also the HTTaP session timeout. */
+  readonly keepAliveS: number;
+  readonly maxConnections: number;
+  readonly maxBodyBytes: number;
+  /** `null`: serve the embedded assets; a path: serve that directory instead. */
+  readonly staticPath: string | null;
+  /** What "/" maps to. */
+  readonly rootPage: string;
+  /** `false` disables the file server (pages then come from elsewhere: CORS opens up). */
+  readonly files: boolean;
+  /** `false` disables `/?loopback`. */
+  readonly loopback: boolean;
+  /** `null`: default CORS policy; "*" or a list of allowed origins. */
+  readonly cors: null | "*" | readonly string[];
+  /** One access-log line per request on stdout. */
+  readonly verbose: boolean;
+  /** Drop privileges to these after opening the port (group first, then user); `null`: stay. */
+  readonly user: string | null;
+  readonly group: string | null;
+}
+
+/** A bad setting: main prints the message and exits with status 2. */
+export class ConfigError extends Error {}
+
+interface Option {
+  readonly env: string;
+  readonly flag: string;
+  /** Placeholder shown in --help; absent for boolean switches written as `--flag`. */
+  readonly arg?: string;
+  readonly help: string;
+}
+
+/** Every option, in the order `--help` lists them. */
+export const OPTIONS = {
+  port: { env: "HTTAP_TCPPORT", flag: "--port", arg: "N", help: "TCP port to listen on, 1..65535 (0: any free port). Default 60000." },
+  host: { env: "HTTAP_HOST", flag: "--host", arg: "ADDR", help: 'Address to listen on. Default "::" (every IPv6 and IPv4 address).' },
+  keepAlive: { env: "HTTAP_KEEPALIVE", flag: "--keepalive", arg: "S", help: `Idle keep-alive and HTTaP session timeout in seconds, ${KEEPALIVE_MIN_S}..${KEEPALIVE_MAX_S}. Default ${KEEPALIVE_DEFAULT_S}.` },
+  maxConnections: { env: "HTTAP_MAXCONN", flag: "--max-conn", arg: "N", help: `Simultaneous connections, 1..1024. Default ${MAX_CONNECTIONS_DEFAULT}.` },
+  maxBody: { env: "HTTAP_MAXBODY", flag: "--max-body", arg: "BYTES", help: `Largest request body, 1..16777216 bytes. Default ${MAX_BODY_BYTES_DEFAULT}.` },
+  staticPath: { env: "HTTAP_STATICPATH", flag: "--static-path", arg: "DIR", help: "Serve this directory instead of the embedded pages (read into memory at start)." },
+  rootPage: { env: "HTTAP_ROOTPAGE", flag: "--root-page", arg: "FILE", help: 'File answered for "/". Default index.html.' },
+  files: { env: "HTTAP_FILES", flag: "--files", arg: "0|1", help: "0 disables the file server (only HTTaP answers). Default 1." },
+  loopback: { env: "HTTAP_LOOPBACK", flag: "--loopback", arg: "0|1", help: "0 disables POST /?loopback. Default 1." },
+  cors: { env: "HTTAP_CORS", flag: "--cors", arg: "ORIGINS", help: '"*" or a comma list of origins allowed to call HTTaP from other pages. Default: none while files are served, "*" without the file server.' },
+  verbose: { env: "HTTAP_VERBOSE", flag: "--verbose", arg: "0|1", help: "1 prints one access-log line per request. Default 0." },
+  user: { env: "HTTAP_USER", flag: "--user", arg: "NAME", help: "Drop to this user after opening the port." },
+  group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "Drop to this group after opening the port (before the user)." },
+} as const satisfies Record<string, Option>;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** Raw text of every option that was given: flag beats variable; empty counts as unset. */
+function collect(env: Record<string, string | undefined>, argv: readonly string[]): Map<OptionName, { text: string; source: string }> {
+  const given = new Map<OptionName, { text: string; source: string }>();
+  for (const [name, o] of Object.entries(OPTIONS) as [OptionName, Option][]) {
+    const v = env[o.env];
+    if (v !== undefined && v !== "") given.set(name, { text: v, source: o.env });
+  }
+  const byFlag = new Map<string, OptionName>(Object.entries(OPTIONS).map(([n, o]) => [o.flag, n as OptionName]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf("=");
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const name = byFlag.get(flag);
+    if (name === undefined) throw new ConfigError(`unknown option "${a}" (see --help)`);
+    const text = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (text === undefined) throw new ConfigError(`option ${flag} needs a value (see --help)`);
+    if (text !== "") given.set(name, { text, source: flag });
+  }
+  return given;
+}
+
+function integer(name: OptionName, raw: { text: string; source: string } | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = /^\d{1,9}$/.test(raw.text) ? Number(raw.text) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function flag(raw: { text: string; source: string } | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw.text === "1") return true;
+  if (raw.text === "0") return false;
+  throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be 0 or 1`);
+}
+
+function corsList(raw: { text: string; source: string } | undefined): Config["cors"] {
+  if (raw === undefined) return null;
+  if (raw.text.trim() === "*") return "*";
+  const origins = raw.text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const o of origins) {
+    if (!/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/.test(o)) throw new ConfigError(`${raw.source}: "${o}" is not an origin like http://host:port (or use "*")`);
+  }
+  if (origins.length === 0) throw new ConfigError(`${raw.source} must be "*" or a comma list of origins`);
+  return Object.freeze(origins);
+}
+
+/** Reads and validates the whole configuration; throws ConfigError with a sentence naming the setting. */
+export function readConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): Config {
+  const g = collect(env, argv);
+  const rootPage = g.get("rootPage")?.text ?? "index.html";
+  if (!/^[0-9A-Za-z_.\-/]{1,255}$/.test(rootPage) || rootPage.includes("..")) {
+    throw new ConfigError(`${g.get("rootPage")!.source}="${rootPage}" is not a valid file name (letters, digits, "-_./", no "..")`);
+  }
+  const files = flag(g.get("files"), true);
+  return Object.freeze({
+    port: integer("port", g.get("port"), 60000, 0, 65535),
+    host: g.get("host")?.text ?? "::",
+    keepAliveS: integer("keepAlive", g.get("keepAlive"), KEEPALIVE_DEFAULT_S, KEEPALIVE_MIN_S, KEEPALIVE_MAX_S),
+    maxConnections: integer("maxConnections", g.get("maxConnections"), MAX_CONNECTIONS_DEFAULT, 1, 1024),
+    maxBodyBytes: integer("maxBody", g.get("maxBody"), MAX_BODY_BYTES_DEFAULT, 1, 16 * 1024 * 1024),
+    staticPath: g.get("staticPath")?.text ?? null,
+    rootPage: rootPage.replace(/^\/+/, ""),
+    files,
+    loopback: flag(g.get("loopback"), true),
+    cors: corsList(g.get("cors")),
+    verbose: flag(g.get("verbose"), false),
+    user: g.get("user")?.text ?? null,
+    group: g.get("group")?.text ?? null,
+  });
+}
+
+/** The text of `httap --help`, generated from OPTIONS so it cannot drift from what is parsed. */
+export function helpText(version: string): string {
+  const lines = [
+    `httap ${version}: appliance firmware for the Raspberry Pi (HTTP/1.1 + HTTaP, one thread).`,
+    "",
+    "Usage: httap [options]",
+    "",
+    "Every option may also be set by its environment variable (an empty variable counts as unset; a flag wins).",
+    "",
+  ];
+  for (const o of Object.values(OPTIONS) as Option[]) {
+    lines.push(`  ${`${o.flag}${o.arg ? ` ${o.arg}` : ""}`.padEnd(22)} ${o.env.padEnd(17)} ${o.help}`);
+  }
+  lines.push("  --help                                   Print this text and exit.");
+  lines.push("  --version                                Print the version and exit.");
+  lines.push("", "Open http://<this-device>:<port>/ in a browser. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.");
+  return lines.join("\n");
+}
