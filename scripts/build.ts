@@ -1,0 +1,160 @@
+/**
+ * @module Build: compiles `src/main.ts` with the `assets/` folder embedded into one executable per target,
+ * `dist/httap-linux-x64` and `dist/httap-linux-arm64`. No network download by Bun ever: the runtime to embed
+ * comes from node_modules (x64) or from the npm registry via `npm pack`, cached under `.cache/` (arm64).
+ *
+ *   bun scripts/build.ts [--target x64|arm64]...      (default: both)
+ */
+import { chmodSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const ENTRY = "src/main.ts";
+const DIST = join(ROOT, "dist");
+const CACHE = join(ROOT, ".cache");
+
+type Target = "x64" | "arm64";
+
+interface TargetSpec {
+  /** Bun's `--target` value. */
+  readonly bunTarget: string;
+  /** ELF `e_machine` the embedded runtime must have (checked before use: a wrong runtime builds a binary that cannot run). */
+  readonly elfMachine: number;
+  /** npm package that ships this runtime as `bin/bun`. */
+  readonly npmPackage: string;
+}
+
+const TARGETS: Record<Target, TargetSpec> = {
+  x64: { bunTarget: "bun-linux-x64", elfMachine: 0x3e, npmPackage: "@oven/bun-linux-x64" },
+  arm64: { bunTarget: "bun-linux-arm64", elfMachine: 0xb7, npmPackage: "@oven/bun-linux-aarch64" },
+};
+
+function fail(message: string): never {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function parseTargets(argv: readonly string[]): Target[] {
+  const chosen: Target[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = a === "--target" ? argv[++i] : a.startsWith("--target=") ? a.slice("--target=".length) : undefined;
+    if (value === undefined) fail(`unknown argument "${a}" (usage: bun scripts/build.ts [--target x64|arm64])`);
+    if (value !== "x64" && value !== "arm64") fail(`--target must be x64 or arm64, not "${value}"`);
+    if (!chosen.includes(value)) chosen.push(value);
+  }
+  return chosen.length > 0 ? chosen : ["x64", "arm64"];
+}
+
+/** The ELF machine number of a file, or null when it is not a readable ELF file. */
+function elfMachine(path: string): number | null {
+  try {
+    const fd = openSync(path, "r");
+    const head = Buffer.alloc(20);
+    const n = readSync(fd, head, 0, 20, 0);
+    closeSync(fd);
+    if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) return null;
+    return head.readUInt16LE(18);
+  } catch {
+    return null;
+  }
+}
+
+function run(cmd: string[], what: string): string {
+  const r = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) {
+    process.stderr.write(r.stdout);
+    process.stderr.write(r.stderr);
+    fail(`${what} failed (exit ${r.exitCode}): ${cmd.join(" ")}`);
+  }
+  return r.stdout.toString();
+}
+
+function bunVersion(): string {
+  const pkg = require(join(ROOT, "node_modules/bun/package.json")) as { version: string };
+  return pkg.version;
+}
+
+/** `<package.json version>+<git short hash>`, or `+dev` outside a git checkout. */
+function buildVersion(): string {
+  const pkg = require(join(ROOT, "package.json")) as { version: string };
+  const git = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
+  const hash = git.exitCode === 0 ? git.stdout.toString().trim() : "";
+  return `${pkg.version}+${hash !== "" ? hash : "dev"}`;
+}
+
+/** A Bun runtime of exactly `version` for `target`, without Bun's own download (GitHub is unreachable). */
+function runtimeFor(target: Target, version: string): string {
+  const spec = TARGETS[target];
+  const usable = (p: string) => existsSync(p) && elfMachine(p) === spec.elfMachine;
+  // npm installs the host runtime; the bun package's postinstall may move it into node_modules/bun/bin/bun.exe.
+  const local = [
+    join(ROOT, "node_modules", spec.npmPackage, "bin/bun"),
+    join(ROOT, "node_modules", `${spec.npmPackage}-baseline`, "bin/bun"),
+    join(ROOT, "node_modules/bun/bin/bun.exe"),
+  ];
+  if (version === Bun.version) local.push(process.execPath);
+  for (const p of local) if (usable(p)) return p;
+
+  const unpacked = join(CACHE, `${spec.npmPackage.replace("@oven/", "")}-${version}`);
+  const bin = join(unpacked, "package/bin/bun");
+  if (usable(bin)) return bin;
+  mkdirSync(CACHE, { recursive: true });
+  const tgz = join(CACHE, `${spec.npmPackage.replace("@", "").replace("/", "-")}-${version}.tgz`);
+  if (!existsSync(tgz)) {
+    console.log(`build: fetching ${spec.npmPackage}@${version} from the npm registry into .cache/`);
+    run(["npm", "pack", "--silent", `${spec.npmPackage}@${version}`, "--pack-destination", CACHE], "npm pack");
+    if (!existsSync(tgz)) fail(`npm pack did not produce ${tgz}`);
+  }
+  rmSync(unpacked, { recursive: true, force: true });
+  mkdirSync(unpacked, { recursive: true });
+  run(["tar", "-xzf", tgz, "-C", unpacked], "tar");
+  if (!usable(bin)) fail(`${tgz} holds no ${target} runtime at package/bin/bun`);
+  chmodSync(bin, 0o755);
+  return bin;
+}
+
+function compile(target: Target, version: string, runtime: string): string {
+  const out = join(DIST, `httap-linux-${target}`);
+  const tmp = `${out}.tmp`;
+  // Relative paths from the repo root, so embedded names are "assets/index.html" and so on.
+  const cmd = [
+    process.execPath, "build", "--compile", ENTRY,
+    `--target=${TARGETS[target].bunTarget}`,
+    `--compile-executable-path=${runtime}`,
+    "--asset", "assets",
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "--minify", "--keep-names", "--sourcemap=linked",
+    "--define", `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
+    `--outfile=${tmp}`,
+  ];
+  const started = performance.now();
+  const r = Bun.spawnSync(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (r.exitCode !== 0) {
+    process.stderr.write(r.stdout);
+    process.stderr.write(r.stderr);
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.map`, { force: true });
+    fail(`bun build --compile for ${target} failed (exit ${r.exitCode})`);
+  }
+  // The source map is embedded in the executable; the side file is not needed.
+  rmSync(`${tmp}.map`, { force: true });
+  renameSync(tmp, out);
+  const mib = (statSync(out).size / 1048576).toFixed(1);
+  console.log(`build: dist/httap-linux-${target}  ${mib} MiB  (${Math.round(performance.now() - started)} ms)`);
+  return out;
+}
+
+function main(): void {
+  const targets = parseTargets(process.argv.slice(2));
+  if (!existsSync(join(ROOT, ENTRY))) fail(`${ENTRY} does not exist`);
+  if (!existsSync(join(ROOT, "assets"))) fail("assets/ does not exist");
+  const bun = bunVersion();
+  if (bun !== Bun.version) console.warn(`build: warning: running Bun ${Bun.version}, but node_modules/bun is ${bun}`);
+  const version = buildVersion();
+  mkdirSync(DIST, { recursive: true });
+  console.log(`build: httap ${version} with Bun ${bun}`);
+  for (const t of targets) compile(t, version, runtimeFor(t, bun));
+}
+
+main();
