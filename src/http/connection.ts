@@ -1,0 +1,315 @@
+/**
+ * @module One client connection: receive buffer, parser state, send queue and deadline, in one class (STYLE rule 3),
+ * with its states changed only by `#enter` (rule 4). Requests are answered strictly in arrival order: the loop in
+ * `#process` answers every complete request, stops while the send queue is busy, and compacts once (rule 7).
+ *
+ *   awaiting-request ──head──▶ reading-body ──body──▶ (handler) ──▶ awaiting-request | responding | draining
+ *   responding ──queue empty──▶ awaiting-request        draining ──queue empty──▶ FIN, linger ──▶ closed
+ */
+import { ChunkedDecoder } from "./chunked-decoder.ts";
+import {
+  FIRST_REQUEST_TIMEOUT_MS, MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES,
+  SEND_STALL_TIMEOUT_MS,
+} from "./limits.ts";
+import { protocolErrorReply, protocolErrorStatus, type ProtocolError } from "./protocol-errors.ts";
+import { RequestHead } from "./request-head.ts";
+import { parseRequestHead } from "./request-parser.ts";
+import { RequestView } from "./request-view.ts";
+import { connectionLine, writeReply } from "./response-writer.ts";
+import { SendQueue, type WritableSocket } from "./send-queue.ts";
+import type { CloseReason, Reply, RequestHandler } from "./types.ts";
+import { dynamicReply } from "./reply.ts";
+
+export type ConnectionState = "awaiting-request" | "reading-body" | "responding" | "draining" | "closed";
+export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "linger";
+
+/** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
+export interface ConnectionSocket extends WritableSocket {
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+}
+
+/** What every connection shares with its server. */
+export interface ConnectionContext {
+  readonly handler: RequestHandler;
+  readonly keepAliveMs: number;
+  readonly maxBodyBytes: number;
+  readonly now: () => number;
+  readonly accessLog: ((line: string) => void) | null;
+  readonly errorLog: (line: string) => void;
+  readonly isStopping: () => boolean;
+  onClosed(connection: Connection, reason: CloseReason): void;
+}
+
+/** After the final response, keep reading (and dropping) this long so unread input does not turn FIN into RST. */
+const LINGER_MS = 2_000;
+const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
+const EMPTY = new Uint8Array(0);
+const HANDLER_FAILED: Reply = dynamicReply(500, "Content-Type: text/plain; charset=utf-8\r\n", "500 Internal Server Error: the request handler failed; the server keeps running\n");
+
+export class Connection {
+  readonly id: number;                       // server-wide unique, for logs and sessions
+  readonly remoteAddress: string;            // peer address without "::ffff:"
+  state: ConnectionState = "awaiting-request"; // written only by #enter
+  deadlineAt: number;                        // clock ms when `deadlineKind` fires
+  deadlineKind: DeadlineKind = "request-head"; // what happens at deadlineAt
+  lastActiveAt: number;                      // clock ms of the last byte in or out, for LRU eviction
+  requestCount = 0;                          // requests answered on this connection
+  #socket: ConnectionSocket;                 // the TCP socket
+  #context: ConnectionContext;               // shared server settings and callbacks
+  #buffer: Buffer;                           // receive buffer; bytes [#start, #end) are unconsumed
+  #start = 0;                                // first unconsumed byte
+  #end = 0;                                  // one past the last received byte
+  #head = new RequestHead();                 // the request being read
+  #headEnd = 0;                              // offset of the body (first byte after the head)
+  #chunked: ChunkedDecoder | null = null;    // decoder while a chunked body is read
+  #bodyCursor = 0;                           // next chunked byte to decode
+  #view: RequestView;                        // what the handler sees
+  #queue = new SendQueue();                  // output not yet taken by the socket
+  #isReadPaused = false;                     // socket.pause() in force while responding
+  #isPeerEnded = false;                      // the peer sent FIN: answer what is complete, then close
+
+  constructor(id: number, socket: ConnectionSocket, remoteAddress: string, context: ConnectionContext) {
+    this.id = id;
+    this.#socket = socket;
+    this.remoteAddress = remoteAddress;
+    this.#context = context;
+    this.#buffer = Buffer.allocUnsafe(RECEIVE_BUFFER_INITIAL_BYTES);
+    this.#view = new RequestView(this.#head, remoteAddress, id);
+    const now = context.now();
+    this.lastActiveAt = now;
+    this.deadlineAt = now + FIRST_REQUEST_TIMEOUT_MS;
+  }
+
+  /** Idle: between requests with nothing buffered, so closing it loses nothing (the LRU eviction candidate). */
+  get isIdle(): boolean {
+    return this.state === "awaiting-request" && this.#start === this.#end;
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.state === "draining" || this.state === "closed") return; // after the final answer input is dropped
+    const now = this.#context.now();
+    this.lastActiveAt = now;
+    if (!this.#append(chunk)) return this.close("protocol-error");
+    if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive") {
+      this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
+    }
+    this.#process();
+  }
+
+  onDrain(): void {
+    if (this.state === "closed") return;
+    const sent = this.#queue.flush(this.#socket);
+    if (sent > 0) {
+      this.lastActiveAt = this.#context.now();
+      if (!this.#queue.isEmpty) this.#setDeadline("send", this.lastActiveAt + SEND_STALL_TIMEOUT_MS);
+    }
+    if (!this.#queue.isEmpty) return;
+    if (this.state === "draining") return this.#finish();
+    if (this.state === "responding") {
+      this.#enterIdleOrNext();
+      if (this.#isReadPaused) { this.#isReadPaused = false; this.#socket.resume(); }
+      this.#process();
+    }
+  }
+
+  /** The peer half-closed: requests already received are still answered, then the connection closes. */
+  onPeerEnd(): void {
+    this.#isPeerEnded = true;
+    this.#closeIfPeerGone();
+  }
+
+  /** One deadline check; the server's single tick calls it for every connection (STYLE rule 11). */
+  onTick(now: number): void {
+    if (this.state === "closed" || now < this.deadlineAt) return;
+    switch (this.deadlineKind) {
+      case "request-head":
+      case "body":
+        return this.#fail("request-timeout");
+      case "keep-alive":
+        return this.close("idle-timeout");
+      case "send":
+        return this.close("send-stalled");
+      case "linger":
+        return this.close("done");
+    }
+  }
+
+  /** Answers the final response (if any is queued) and closes: the graceful way out. */
+  drainThenClose(): void {
+    if (this.state === "closed" || this.state === "draining") return;
+    this.#enter("draining");
+    if (this.#queue.isEmpty) this.#finish();
+  }
+
+  /** The one way out (STYLE rule 10): frees the connection and tells the server, exactly once. */
+  close(reason: CloseReason): void {
+    if (this.state === "closed") return;
+    const hadUnsent = !this.#queue.isEmpty;
+    this.#enter("closed");
+    this.#queue.clear();
+    // end() would drop unsent bytes anyway; a stalled or broken peer gets a reset, everyone else a FIN.
+    // "done" here means the linger after our FIN ran out: the peer had its time to read.
+    if (hadUnsent || reason === "send-stalled" || reason === "protocol-error" || reason === "done") this.#socket.terminate();
+    else this.#socket.end();
+    this.#context.onClosed(this, reason);
+  }
+
+  /** The socket is gone (peer reset or closed, or our own close completed). */
+  onSocketClosed(): void {
+    this.close(this.state === "draining" ? "done" : "peer-closed");
+  }
+
+  #process(): void {
+    while (this.state === "awaiting-request" || this.state === "reading-body") {
+      if (this.state === "awaiting-request") {
+        if (this.#start === this.#end) break;
+        this.#head.reset();
+        const used = parseRequestHead(this.#buffer, this.#start, this.#end, this.#head);
+        if (used === 0) break;
+        if (typeof used === "string") return this.#fail(used);
+        this.#headEnd = this.#start + used;
+        const head = this.#head;
+        if (head.contentLength > this.#context.maxBodyBytes) return this.#fail("body-too-large");
+        if (head.isChunked || head.contentLength > 0) {
+          this.#chunked = head.isChunked ? new ChunkedDecoder(this.#context.maxBodyBytes) : null;
+          this.#bodyCursor = this.#headEnd;
+          this.#enter("reading-body");
+          this.#setDeadline("body", this.#context.now() + this.#context.keepAliveMs);
+          if (head.expectsContinue && this.#headEnd === this.#end) this.#queue.send(this.#socket, CONTINUE_BYTES);
+          continue;
+        }
+        this.#dispatch(EMPTY, this.#headEnd);
+      } else {
+        let body: Uint8Array;
+        let requestEnd: number;
+        if (this.#chunked !== null) {
+          const progress = this.#chunked.feed(this.#buffer, this.#bodyCursor, this.#end);
+          this.#bodyCursor += this.#chunked.consumed;
+          if (progress === "more") break;
+          if (progress !== "done") return this.#fail(progress);
+          body = this.#chunked.body;
+          requestEnd = this.#bodyCursor;
+        } else {
+          requestEnd = this.#headEnd + this.#head.contentLength;
+          if (this.#end < requestEnd) break;
+          body = this.#buffer.subarray(this.#headEnd, requestEnd);
+        }
+        this.#dispatch(body, requestEnd);
+      }
+      // after a dispatch: answered, maybe queued or closing
+      if (this.state !== "awaiting-request" && this.state !== "reading-body") break;
+      if (!this.#queue.isEmpty) {
+        this.#enter("responding");
+        this.#setDeadline("send", this.#context.now() + SEND_STALL_TIMEOUT_MS);
+        this.#isReadPaused = true; // backpressure: read no more until the answer is out (rule 12)
+        this.#socket.pause();
+        break;
+      }
+      this.#enterIdleOrNext();
+    }
+    this.#compact();
+    this.#closeIfPeerGone();
+  }
+
+  /** Every complete request has been answered by now; with the peer's FIN nothing more can come. */
+  #closeIfPeerGone(): void {
+    if (!this.#isPeerEnded) return;
+    if (this.state === "awaiting-request" || this.state === "reading-body") this.close("peer-closed");
+  }
+
+  #dispatch(body: Uint8Array, requestEnd: number): void {
+    const head = this.#head;
+    const view = this.#view;
+    view.fill(this.#buffer, body);
+    let reply: Reply;
+    try {
+      reply = this.#context.handler(view);
+    } catch (error) {
+      this.#context.errorLog(`handler failed on ${head.method} ${head.target}: ${(error as Error)?.stack ?? error}`);
+      reply = HANDLER_FAILED;
+    }
+    this.requestCount++;
+    this.#start = requestEnd;
+    this.#chunked = null;
+    const keepAlive = head.wantsKeepAlive && !this.#context.isStopping();
+    const sent = writeReply(this.#queue, this.#socket, reply, view.isHead, connectionLine(keepAlive, head.version === 10));
+    this.#context.accessLog?.(`${this.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.version === 11 ? 1 : 0}" ${reply.status} ${sent}`);
+    this.lastActiveAt = this.#context.now();
+    if (!keepAlive) this.drainThenClose();
+  }
+
+  /** A protocol failure: its prebuilt reply, then close (the framing can no longer be trusted). */
+  #fail(code: ProtocolError): void {
+    this.#queue.send(this.#socket, protocolErrorReply(code));
+    this.#context.accessLog?.(`${this.remoteAddress} (${code}) ${protocolErrorStatus(code)}`);
+    this.drainThenClose();
+  }
+
+  /** The queue is empty and the socket FIN'd: keep draining input a moment, so the peer reads our last answer. */
+  #finish(): void {
+    this.#socket.end();
+    this.#setDeadline("linger", this.#context.now() + LINGER_MS);
+  }
+
+  #enterIdleOrNext(): void {
+    this.#enter("awaiting-request");
+    const now = this.#context.now();
+    if (this.#start < this.#end) this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS);
+    else this.#setDeadline("keep-alive", now + this.#context.keepAliveMs);
+  }
+
+  #enter(next: ConnectionState): void {
+    // Invariants at transitions: nothing leaves "closed"; "responding" only with something queued.
+    if (this.state === "closed") throw new Error(`connection ${this.id}: transition from closed to ${next}`);
+    if (next === "responding" && this.#queue.isEmpty) throw new Error(`connection ${this.id}: responding with an empty queue`);
+    this.state = next;
+  }
+
+  #setDeadline(kind: DeadlineKind, at: number): void {
+    this.deadlineKind = kind;
+    this.deadlineAt = at;
+  }
+
+  /** Appends received bytes; false when the peer sends far more than one maximal request (a flood). */
+  #append(chunk: Uint8Array): boolean {
+    const needed = this.#end + chunk.length;
+    if (needed > this.#buffer.length) {
+      const live = this.#end - this.#start;
+      const cap = MAX_TARGET_LENGTH + MAX_HEAD_BYTES + this.#context.maxBodyBytes + RECEIVE_SLACK_BYTES;
+      if (live + chunk.length > cap) return false;
+      if (live + chunk.length <= this.#buffer.length) {
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+      } else {
+        const bigger = Buffer.allocUnsafe(Math.min(cap, Math.max(live + chunk.length, this.#buffer.length * 2)));
+        this.#buffer.copy(bigger, 0, this.#start, this.#end);
+        this.#buffer = bigger;
+      }
+      this.#shift(this.#start);
+    }
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+    return true;
+  }
+
+  /** Drops the consumed prefix once per data event (rule 7). */
+  #compact(): void {
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+      if (this.#buffer.length > RECEIVE_BUFFER_INITIAL_BYTES * 4 && this.state === "awaiting-request") {
+        this.#buffer = Buffer.allocUnsafe(RECEIVE_BUFFER_INITIAL_BYTES); // give a body-sized buffer back
+      }
+    }
+  }
+
+  /** All offsets move down by `by` after the live bytes were copied to the front. */
+  #shift(by: number): void {
+    this.#start -= by;
+    this.#end -= by;
+    this.#headEnd -= by;
+    this.#bodyCursor -= by;
+    this.#head.shift(by);
+  }
+}

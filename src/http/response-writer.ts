@@ -1,0 +1,51 @@
+/**
+ * @module Turns a handler's Reply into bytes on a SendQueue: adds `Connection` where the connection's fate must be
+ * said, `Content-Length` for dynamic replies, and drops bodies for HEAD in this one place (STYLE rule 14).
+ */
+import type { SendQueue, WritableSocket } from "./send-queue.ts";
+import { statusText } from "./status-text.ts";
+import type { Reply } from "./types.ts";
+
+const encoder = new TextEncoder();
+const CONNECTION_CLOSE = "Connection: close\r\n";
+const CONNECTION_KEEP_ALIVE = "Connection: keep-alive\r\n";
+
+/** Which Connection line a reply needs: none for HTTP/1.1 keep-alive (the default), else close or keep-alive. */
+export function connectionLine(keepAlive: boolean, isHttp10: boolean): string | null {
+  if (!keepAlive) return CONNECTION_CLOSE;
+  return isHttp10 ? CONNECTION_KEEP_ALIVE : null;
+}
+
+/** Queues the reply's bytes; returns the number of body bytes sent (for the access log). */
+export function writeReply(queue: SendQueue, socket: WritableSocket, reply: Reply, isHead: boolean, connection: string | null): number {
+  if (reply.kind === "prebuilt") {
+    const { bytes, headLength } = reply;
+    const bodyEnd = isHead ? headLength : bytes.length;
+    if (connection === null) {
+      queue.send(socket, bytes, 0, bodyEnd); // the common case: one write of a view, no copy
+    } else {
+      queue.send(socket, withExtraHeader(bytes, headLength, connection));
+      queue.send(socket, bytes, headLength, bodyEnd);
+    }
+    return bodyEnd - headLength;
+  }
+  const body = typeof reply.body === "string" ? encoder.encode(reply.body) : reply.body;
+  const noBody = reply.status === 204 || reply.status === 304 || (reply.status >= 100 && reply.status < 200);
+  const length = noBody ? "" : `Content-Length: ${body.length}\r\n`;
+  const head = `HTTP/1.1 ${reply.status} ${statusText(reply.status)}\r\n${reply.headers}${length}${connection ?? ""}\r\n`;
+  const sendBody = !isHead && !noBody;
+  // One buffer for head and body: one write, and a copy that outlives the receive buffer the body may view.
+  const out = Buffer.allocUnsafe(head.length + (sendBody ? body.length : 0));
+  out.latin1Write(head, 0);
+  if (sendBody) out.set(body, head.length);
+  queue.send(socket, out);
+  return sendBody ? body.length : 0;
+}
+
+/** A copy of a prebuilt head with one more header line before the blank line (rare path: close or HTTP/1.0). */
+function withExtraHeader(bytes: Uint8Array, headLength: number, line: string): Uint8Array {
+  const out = Buffer.allocUnsafe(headLength + line.length);
+  out.set(bytes.subarray(0, headLength - 2), 0);
+  out.latin1Write(`${line}\r\n`, headLength - 2);
+  return out;
+}

@@ -1,0 +1,63 @@
+/**
+ * @module A connection's output queue (STYLE rule 12). Bun's `write()` never buffers: it returns the bytes the
+ * kernel took (0 when full, -1 when closed). What it did not take waits here, as views (no copy), until `drain`.
+ */
+
+/** The part of a Bun socket the queue needs; tests pass a fake. */
+export interface WritableSocket {
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
+}
+
+interface Pending {
+  readonly bytes: Uint8Array;
+  offset: number;                   // next byte to send
+  readonly end: number;             // one past the last byte to send
+}
+
+export class SendQueue {
+  #pending: Pending[] = [];         // oldest first
+  #queuedBytes = 0;                 // bytes waiting in #pending
+  #isBroken = false;                // write() said the socket is closed: drop everything from now on
+
+  get isEmpty(): boolean {
+    return this.#pending.length === 0;
+  }
+
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /** Sends `bytes[start, end)` now as far as the socket takes it; keeps the rest, in order. */
+  send(socket: WritableSocket, bytes: Uint8Array, start = 0, end = bytes.length): void {
+    if (this.#isBroken || start >= end) return;
+    if (this.#pending.length === 0) {
+      const n = socket.write(bytes, start, end - start);
+      if (n < 0) { this.#isBroken = true; return; }
+      start += n;
+      if (start === end) return;
+    }
+    this.#pending.push({ bytes, offset: start, end });
+    this.#queuedBytes += end - start;
+  }
+
+  /** Called on `drain`: writes queued bytes until the socket is full again. Returns the bytes sent. */
+  flush(socket: WritableSocket): number {
+    let sent = 0;
+    while (this.#pending.length > 0) {
+      const head = this.#pending[0];
+      const n = socket.write(head.bytes, head.offset, head.end - head.offset);
+      if (n < 0) { this.#isBroken = true; this.clear(); break; }
+      head.offset += n;
+      sent += n;
+      this.#queuedBytes -= n;
+      if (head.offset < head.end) break;
+      this.#pending.shift();
+    }
+    return sent;
+  }
+
+  clear(): void {
+    this.#pending = [];
+    this.#queuedBytes = 0;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * @module The command line: read the configuration, start the appliance, print where to point a browser, stop
+ * cleanly on SIGINT/SIGTERM. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.
+ */
+import { networkInterfaces } from "node:os";
+import { Appliance } from "./appliance.ts";
+import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
+import { ListenError } from "./http/http-server.ts";
+import { dropPrivileges } from "./privileges.ts";
+import { VERSION } from "./version.ts";
+
+/** The URLs a person can type: every non-loopback address of this device, or the one address listened on. */
+function browserUrls(config: Config, port: number): string[] {
+  const wildcard = config.host === "::" || config.host === "0.0.0.0";
+  if (!wildcard) return [`http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/`];
+  const urls: string[] = [];
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.internal || (config.host === "0.0.0.0" && a.family !== "IPv4")) continue;
+      if (a.family === "IPv6" && a.address.startsWith("fe80")) continue; // link-local needs a zone id: not typeable
+      urls.push(a.family === "IPv6" ? `http://[${a.address}]:${port}/` : `http://${a.address}:${port}/`);
+    }
+  }
+  return urls.length > 0 ? urls : [`http://localhost:${port}/`];
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) { console.log(helpText(VERSION)); return 0; }
+  if (argv.includes("--version")) { console.log(`httap ${VERSION}`); return 0; }
+  let appliance: Appliance;
+  try {
+    const config = readConfig(process.env, argv);
+    appliance = new Appliance(config);
+    const { port, files } = await appliance.start();
+    dropPrivileges(config);
+    console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
+    for (const url of browserUrls(config, port)) console.log(`  open ${url}`);
+  } catch (error) {
+    if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
+    if (error instanceof ListenError) { console.error(`httap: ${error.message}`); return 1; }
+    throw error;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await appliance.stop();
+  return 0;
+}
+
+process.exit(await main(process.argv.slice(2)));
