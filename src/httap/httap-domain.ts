@@ -1,0 +1,167 @@
+/**
+ * @module The HTTaP domain (issue 3): every request-target starting with `/?`. Admits the request into the one
+ * session, then answers the vocabulary (root, ping, list, changes, loopback, invalid) or an application resource.
+ * Every reply is JSON (HYX or a loopback echo when asked), never cached, and carries `HTTaP-Session`.
+ */
+import { hostname } from "node:os";
+import type { HttpRequest, Reply, RequestHandler } from "../http/types.ts";
+import { dynamicReply } from "../http/reply.ts";
+import { SessionManager } from "./session-manager.ts";
+import type { Session } from "./session.ts";
+import type { ResourceRegistry } from "./resource-registry.ts";
+import type { Resource } from "./resource.ts";
+import { CorsPolicy } from "./cors-policy.ts";
+import { RootObject } from "./root-object.ts";
+import { refusal } from "./httap-error.ts";
+import { loopback } from "./loopback.ts";
+import { callResource } from "./resource-call.ts";
+import { splitAddress, paramValue } from "./resource-address.ts";
+import { HTTAP_TYPE, JSON_TYPE_LINE, NO_CACHE_LINE, NO_SESSION_ID } from "./protocol.ts";
+
+export interface HttapDomainOptions {
+  /** Session timeout in seconds: the same value as the HTTP keep-alive (DESIGN). */
+  readonly keepAliveS: number;
+  /** Whether the file server is on (off: CORS opens to "*" unless `cors` says otherwise). */
+  readonly files: boolean;
+  readonly loopback: boolean;
+  readonly cors: null | "*" | readonly string[];
+  /** Frozen here if it is not yet. */
+  readonly resources: ResourceRegistry;
+  /** Root object `ID`; default: the host name. */
+  readonly id?: string;
+  /** Root object `Type`; default "httap". */
+  readonly type?: string;
+  /** Millisecond clock, injectable for tests. */
+  readonly now?: () => number;
+  /** Where routine failures and listener errors are reported; default: stderr. */
+  readonly log?: (line: string) => void;
+}
+
+export interface HttapDomain {
+  /** Answers one `/?…` request. */
+  readonly handle: RequestHandler;
+  readonly sessions: SessionManager;
+  /** Stops the session timer and ends the session (its "end" listeners run). */
+  stop(): void;
+}
+
+export function createHttapDomain(options: HttapDomainOptions): HttapDomain {
+  return new HttapRouter(options);
+}
+
+const NO_SESSION_LINES = `HTTaP-Session: ${NO_SESSION_ID}\r\n${JSON_TYPE_LINE}${NO_CACHE_LINE}`;
+const GET_ONLY_LINE = "Allow: GET, HEAD\r\n";
+const POST_ONLY_LINE = "Allow: POST\r\n";
+
+class HttapRouter implements HttapDomain {
+  readonly sessions: SessionManager;
+  readonly handle: RequestHandler;
+  readonly #resources: ResourceRegistry;
+  readonly #cors: CorsPolicy;
+  readonly #root: RootObject;
+  readonly #now: () => number;
+  readonly #log: (line: string) => void;
+  readonly #hasLoopback: boolean;
+  readonly #timeoutS: number;
+  readonly #readable: readonly Resource[];     // resources a client can read: the ones `/?changes` reports
+
+  constructor(o: HttapDomainOptions) {
+    this.#now = o.now ?? Date.now;
+    this.#log = o.log ?? ((line) => console.error(line));
+    this.#timeoutS = o.keepAliveS;
+    this.#hasLoopback = o.loopback;
+    this.#resources = o.resources;
+    this.#resources.freeze();
+    this.#cors = new CorsPolicy(o.cors, o.files);
+    const all = this.#resources.all;
+    this.#readable = all.filter((r) => r.get !== null);
+    this.#root = new RootObject({
+      id: o.id ?? hostname(), type: o.type ?? HTTAP_TYPE, files: o.files, loopback: o.loopback,
+      hyx: all.some((r) => r.rangeSize > 0), signals: all.map((r) => r.name),
+    });
+    this.sessions = new SessionManager({ timeoutS: o.keepAliveS, now: this.#now, log: this.#log });
+    this.sessions.startSweeping();
+    this.handle = (request) => this.#dispatch(request);
+  }
+
+  stop(): void {
+    this.sessions.stop();
+  }
+
+  #dispatch(request: HttpRequest): Reply {
+    const method = request.method;
+    const origin = request.header("origin");
+    const cors = this.#cors.replyLines(origin);
+    if (method === "OPTIONS") return this.#options(request, origin, cors);
+    if (method === "POST" && !this.#cors.allowsWrite(origin, request.header("host"))) {
+      return refusal(NO_SESSION_LINES + cors, "forbidden-origin", `origin ${origin} may not write to this device (see HTTAP_CORS)`);
+    }
+    const query = request.query ?? "";
+    const now = this.#now();
+    if (query === "invalid" || query.startsWith("invalid?")) return this.#invalid(request.remoteAddress, now, cors);
+    const admission = this.sessions.admit(request.remoteAddress, now);
+    if (admission.kind === "busy") {
+      // issue 3: the exact busy shape, and Retry-After equal to Remain so a polite client retries when it is free
+      return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${admission.remainS}\r\n${cors}`,
+        `{"error":"busy","owner":${JSON.stringify(admission.owner)},"Remain":${admission.remainS}}`);
+    }
+    const session = admission.session;
+    const lines = session.jsonHeadLines + cors;
+    const isRead = method === "GET" || method === "HEAD";
+    // ping first: it is the hot path the benchmark measures
+    if (query.startsWith("ping")) {
+      if (!isRead) return refusal(lines + GET_ONLY_LINE, "method-not-allowed", `${method} is not allowed on ping`);
+      return dynamicReply(200, lines, `{"Remain":${this.sessions.remainS(session, now)},"Timeout":${this.#timeoutS}}`);
+    }
+    const address = splitAddress(query);
+    switch (address.selectorText === null ? address.name : null) {
+      case "":
+        if (!isRead) return refusal(lines + GET_ONLY_LINE, "method-not-allowed", `${method} is not allowed on the root object`);
+        return this.#rootObject(session, lines);
+      case "list":
+        if (!isRead) return refusal(lines + GET_ONLY_LINE, "method-not-allowed", `${method} is not allowed on list`);
+        return dynamicReply(200, lines, this.#resources.listBody);
+      case "changes":
+        if (!isRead) return refusal(lines + GET_ONLY_LINE, "method-not-allowed", `${method} is not allowed on changes`);
+        return dynamicReply(200, lines, JSON.stringify({ changes: session.takeChanges(this.#readable).map((r) => r.name) }));
+      case "loopback":
+        if (this.#hasLoopback) return this.#loopback(request, session, lines, cors, address.params);
+    }
+    return callResource(this.#resources, this.#log, request, address, session, lines, cors);
+  }
+
+  #rootObject(session: Session, lines: string): Reply {
+    const body = this.#root.body(session.hasOpenedRoot);
+    session.hasOpenedRoot = true;
+    return dynamicReply(200, lines, body);
+  }
+
+  /** `/?invalid`: never decoded, always an error; from the owner it ends the session at once (DESIGN). */
+  #invalid(host: string, now: number, cors: string): Reply {
+    const s = this.sessions.current(now);
+    if (s !== null && s.owner !== host) {
+      const remain = this.sessions.remainS(s, now);
+      return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${remain}\r\n${cors}`, `{"error":"busy","owner":${JSON.stringify(s.owner)},"Remain":${remain}}`);
+    }
+    if (s !== null) this.sessions.end("invalid");
+    return refusal(NO_SESSION_LINES + cors, "invalid", s !== null ? `session ${s.id} ended` : "no session was open");
+  }
+
+  #loopback(request: HttpRequest, session: Session, lines: string, cors: string, params: string): Reply {
+    if (request.method !== "POST") return refusal(lines + POST_ONLY_LINE, "method-not-allowed", `${request.method} is not allowed on loopback`);
+    const name = params === "" ? null : paramValue(params, "name");
+    if (params !== "" && name === null) return refusal(lines, "bad-filename", `loopback takes ?name=file.ext, got "?${params}"`);
+    const echo = loopback(request.body, request.header("content-type"), name);
+    if (!echo.ok) return refusal(lines, "bad-filename", echo.message);
+    return dynamicReply(200, `${session.idLine}${NO_CACHE_LINE}${echo.headerLines}${cors}`, echo.body);
+  }
+
+  #options(request: HttpRequest, origin: string | undefined, cors: string): Reply {
+    const s = this.sessions.current();
+    const idLine = `HTTaP-Session: ${s !== null && s.owner === request.remoteAddress ? s.id : NO_SESSION_ID}\r\n`;
+    const lines = this.#cors.preflightLines(origin, request.header("access-control-request-method"));
+    if (lines === null) return refusal(`${idLine}${JSON_TYPE_LINE}${NO_CACHE_LINE}${cors}`, "forbidden-origin", `origin ${origin} is not allowed (see HTTAP_CORS)`);
+    return dynamicReply(204, `${idLine}${NO_CACHE_LINE}${lines}`, "");
+  }
+
+}
