@@ -7,10 +7,14 @@ import { HttpServer } from "./http/http-server.ts";
 import { dynamicReply } from "./http/reply.ts";
 import type { Reply, RequestHandler } from "./http/types.ts";
 import { createStaticHandler } from "./static/static-handler.ts";
+import { createHttapDomain, type HttapDomain } from "./httap/httap-domain.ts";
+import { ResourceRegistry } from "./httap/resource-registry.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
   readonly log?: (line: string) => void;
+  /** Application resources for the HTTaP domain (issue 3); frozen at start. */
+  readonly resources?: ResourceRegistry;
 }
 
 const FILES_DISABLED: Reply = dynamicReply(404, "Content-Type: text/plain; charset=utf-8\r\n", "404 Not Found: the file server is disabled on this device (HTTAP_FILES=0)\n");
@@ -19,6 +23,8 @@ export class Appliance {
   readonly config: Config;
   readonly #options: ApplianceOptions;
   #server: HttpServer | null = null;
+  /** The HTTaP domain once started: its `sessions` emit "start"/"end" for the device layer. */
+  httap: HttapDomain | null = null;
 
   constructor(config: Config, options: ApplianceOptions = {}) {
     this.config = config;
@@ -33,7 +39,8 @@ export class Appliance {
     const serveFile: RequestHandler = files?.handle ?? (() => FILES_DISABLED);
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
-    const httap: RequestHandler = () => dynamicReply(404, "Content-Type: application/json\r\n", '{"error":"HTTaP is not available yet"}');
+    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources: this.#options.resources ?? new ResourceRegistry() });
+    const httap: RequestHandler = this.httap.handle;
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));
     this.#server = new HttpServer({
@@ -52,5 +59,7 @@ export class Appliance {
   async stop(): Promise<void> {
     await this.#server?.stop();
     this.#server = null;
+    this.httap?.stop(); // ends the session: "end" listeners stop the hardware
+    this.httap = null;
   }
 }
