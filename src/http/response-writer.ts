@@ -36,7 +36,7 @@ export function writeReply(queue: SendQueue, socket: WritableSocket, reply: Repl
   const sendBody = !isHead && !noBody;
   // One buffer for head and body: one write, and a copy that outlives the receive buffer the body may view.
   const out = Buffer.allocUnsafe(head.length + (sendBody ? body.length : 0));
-  out.latin1Write(head, 0);
+  out.write(head, 0, "latin1");
   if (sendBody) out.set(body, head.length);
   queue.send(socket, out);
   return sendBody ? body.length : 0;
@@ -46,6 +46,6 @@ export function writeReply(queue: SendQueue, socket: WritableSocket, reply: Repl
 function withExtraHeader(bytes: Uint8Array, headLength: number, line: string): Uint8Array {
   const out = Buffer.allocUnsafe(headLength + line.length);
   out.set(bytes.subarray(0, headLength - 2), 0);
-  out.latin1Write(`${line}\r\n`, headLength - 2);
+  out.write(`${line}\r\n`, headLength - 2, "latin1");
   return out;
 }

@@ -99,7 +99,7 @@ export function exchange(port: number, data: string | Buffer, o: ExchangeOptions
       armIdle();
     });
     socket.on("data", (d) => {
-      chunks.push(d);
+      chunks.push(d as Buffer);
       armIdle();
       if (o.responses !== undefined && parseResponses(Buffer.concat(chunks), o.headMethods).length >= o.responses) finish();
     });
