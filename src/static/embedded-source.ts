@@ -1,0 +1,77 @@
+/**
+ * @module The pages shipped with httap. In the compiled binary they are `Bun.embeddedFiles`, put there by
+ * `bun build --compile --asset assets`: Bun names each blob after the asset folder's base name plus the path inside
+ * it, whatever path was given to `--asset` (found by experiment with Bun 1.4.5: `--asset assets`, `./assets`,
+ * `/abs/assets` and `../x/assets` all give "assets/index.html", "assets/img/car.svg"). Files embedded another way
+ * (`import … with { type: "file" }`) have no folder ("data-1a2b3c.txt") and are not pages, so only names under
+ * "assets/" are served, with that prefix removed. Run from source, the same pages are read from the `assets/` folder
+ * of the checkout instead.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
+import { DirectorySource } from "./directory-source.ts";
+import { isAllowedAssetPath } from "./static-path.ts";
+
+/** The prefix Bun gives files embedded with `--asset assets`. */
+const EMBEDDED_PREFIX = "assets/";
+
+/** The checkout's `assets/` folder, two levels above this file (src/static/). */
+const SOURCE_ASSETS_DIRECTORY = fileURLToPath(new URL("../../assets/", import.meta.url));
+
+/** The URL path (without "/") an embedded blob name maps to, or `null` when it is not a page asset. */
+export function assetPathFromEmbeddedName(name: string): string | null {
+  return name.startsWith(EMBEDDED_PREFIX) ? name.slice(EMBEDDED_PREFIX.length) : null;
+}
+
+export class EmbeddedSource implements AssetSource {
+  readonly kind = "embedded";
+  readonly description: string;
+  readonly #blobs: readonly Blob[]; // the page assets among Bun.embeddedFiles
+  readonly #warn: Warn; // told about skipped files
+
+  /** `embedded` defaults to `Bun.embeddedFiles`; tests pass their own blobs. */
+  constructor(warn: Warn, embedded: readonly Blob[] = Bun.embeddedFiles) {
+    this.#warn = warn;
+    this.#blobs = embedded.filter((blob) => assetPathFromEmbeddedName(nameOf(blob)) !== null);
+    this.description =
+      this.#blobs.length > 0 ? "embedded assets"
+      : Bun.isStandaloneExecutable ? "binary (built without embedded pages)"
+      : `assets folder ${SOURCE_ASSETS_DIRECTORY}`;
+  }
+
+  async readFiles(): Promise<AssetFile[]> {
+    if (this.#blobs.length === 0) return this.#readSourceFolder();
+    const files: AssetFile[] = [];
+    for (const blob of this.#blobs) {
+      const path = assetPathFromEmbeddedName(nameOf(blob))!;
+      if (!isAllowedAssetPath(path)) {
+        this.#warn(`static files: skipped embedded ${nameOf(blob)}: a served name may only use 0-9 A-Z a-z / - _ . without ".."`);
+        continue;
+      }
+      files.push({ path, bytes: await blob.bytes() });
+    }
+    return files;
+  }
+
+  /**
+   * Not compiled (or compiled without `--asset assets`): read the checkout's folder. Its absence is not the
+   * operator's mistake, so it is a warning and the server still runs (HTTaP and the built-in favicon answer).
+   */
+  async #readSourceFolder(): Promise<AssetFile[]> {
+    if (Bun.isStandaloneExecutable) {
+      this.#warn("static files: this binary has no embedded pages (it was built without --asset assets)");
+      return [];
+    }
+    if (!existsSync(SOURCE_ASSETS_DIRECTORY)) {
+      this.#warn(`static files: no pages to serve: there is no folder ${SOURCE_ASSETS_DIRECTORY}`);
+      return [];
+    }
+    return new DirectorySource(SOURCE_ASSETS_DIRECTORY, this.#warn).readFiles();
+  }
+}
+
+/** Bun gives embedded blobs a `name`; the DOM `Blob` type does not declare it. */
+function nameOf(blob: Blob): string {
+  return (blob as Blob & { name?: string }).name ?? "";
+}
