@@ -1,0 +1,107 @@
+/**
+ * @module The static cache: every file of the source as ready response bytes in one arena, found by a Map lookup of
+ * its canonical path. Built once at start (async only because embedded blobs are read with `await blob.bytes()`),
+ * never changed afterwards.
+ */
+import { prebuiltReply } from "../http/reply.ts";
+import type { PrebuiltReply } from "../http/types.ts";
+import { packArena } from "./arena.ts";
+import type { AssetSource } from "./asset-source.ts";
+import { builtInFavicon } from "./favicon.ts";
+import { encodeVariants, type ContentCoding, type EncodedBody } from "./file-variants.ts";
+import { applyMimeSidecars, type TypedAsset } from "./mime-sidecar.ts";
+import { mimeTypeFor } from "./mime-types.ts";
+import { cacheControlFor, notModifiedHead, okHead, partialHeaders, type FileHeadInfo } from "./response-heads.ts";
+
+/** One representation of a file, its answers ready to write. */
+export interface Representation {
+  readonly coding: ContentCoding;
+  /** Quoted strong entity tag. */
+  readonly etag: string;
+  readonly ok: PrebuiltReply;
+  readonly notModified: PrebuiltReply;
+}
+
+export interface CachedFile {
+  readonly path: string;
+  readonly identity: Representation;
+  readonly gzip: Representation | null;
+  readonly br: Representation | null;
+  /** The identity body, a view into the arena, sliced for range requests. */
+  readonly body: Uint8Array;
+  /** Header lines of a 206, all but Content-Range. */
+  readonly partialHeaders: string;
+}
+
+export interface StaticCache {
+  /** Keyed by canonical relative path ("index.html", "img/car.svg"). */
+  readonly files: ReadonlyMap<string, CachedFile>;
+  readonly arena: ArrayBuffer;
+}
+
+/** Where the favicon is looked for; when the source has none, the built-in one takes its place. */
+const FAVICON_PATH = "favicon.ico";
+
+const encoder = new TextEncoder();
+
+/** Reads the source once and lays every response out in one arena. */
+export async function buildStaticCache(source: AssetSource): Promise<StaticCache> {
+  const assets = applyMimeSidecars(await source.readFiles());
+  if (!assets.some((asset) => asset.path === FAVICON_PATH)) {
+    assets.push({ path: FAVICON_PATH, bytes: builtInFavicon(), mimeType: mimeTypeFor(FAVICON_PATH) });
+  }
+  const prepared = assets.map(prepareFile);
+  const parts: Uint8Array[][] = [];
+  for (const file of prepared) {
+    for (const variant of file.variants) parts.push([variant.okHead, variant.body], [variant.notModifiedHead]);
+  }
+  const { buffer, views } = packArena(parts);
+  const files = new Map<string, CachedFile>();
+  let next = 0;
+  for (const file of prepared) {
+    const representations = file.variants.map((variant): Representation => {
+      const ok = views[next++];
+      const notModified = views[next++];
+      return {
+        coding: variant.coding,
+        etag: variant.etag,
+        ok: prebuiltReply(200, ok, variant.okHead.length),
+        notModified: prebuiltReply(304, notModified, notModified.length),
+      };
+    });
+    const identity = representations[0];
+    files.set(file.path, {
+      path: file.path,
+      identity,
+      gzip: representations.find((r) => r.coding === "gzip") ?? null,
+      br: representations.find((r) => r.coding === "br") ?? null,
+      body: identity.ok.bytes.subarray(identity.ok.headLength),
+      partialHeaders: file.partialHeaders,
+    });
+  }
+  return { files, arena: buffer };
+}
+
+interface PreparedVariant extends EncodedBody {
+  readonly okHead: Uint8Array;
+  readonly notModifiedHead: Uint8Array;
+}
+
+/** Compresses one file and writes its heads, ready for packing. */
+function prepareFile(asset: TypedAsset): { path: string; variants: PreparedVariant[]; partialHeaders: string } {
+  const encoded = encodeVariants(asset.bytes, asset.mimeType);
+  const info: FileHeadInfo = {
+    mimeType: asset.mimeType,
+    cacheControl: cacheControlFor(asset.path),
+    hasVariants: encoded.length > 1,
+  };
+  return {
+    path: asset.path,
+    variants: encoded.map((variant) => ({
+      ...variant,
+      okHead: encoder.encode(okHead(info, variant)),
+      notModifiedHead: encoder.encode(notModifiedHead(info, variant)),
+    })),
+    partialHeaders: partialHeaders(info, encoded[0]),
+  };
+}
