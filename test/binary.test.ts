@@ -165,7 +165,7 @@ function start(cmd: string[], extraEnv: Record<string, string> = {}): Child {
 }
 
 async function listeningPort(child: Child, timeoutMs: number): Promise<number> {
-  const m = await child.waitForStdout(/httap listening on port (\d+)/, timeoutMs);
+  const m = await child.waitForStdout(/^httap\b.* listening on port (\d+)/m, timeoutMs);
   const port = Number(m[1]);
   expect(port).toBeGreaterThan(0);
   return port;
@@ -201,25 +201,25 @@ describe("dist/httap-linux-x64", () => {
     expect(res.status).toBe(200);
     expect(Buffer.compare(res.body, indexHtml())).toBe(0);
     await child.stop();
-  });
+  }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("--version prints the package version with a build suffix and exits 0", () => {
     const r = runOnce([X64, "--version"], {}, NATIVE_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`${packageVersion}+`);
-  });
+  }, NATIVE_START_TIMEOUT_MS + 5_000);
 
   test("--help exits 0 and documents HTTAP_TCPPORT", () => {
     const r = runOnce([X64, "--help"], {}, NATIVE_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(0);
     expect(r.stdout + r.stderr).toContain("HTTAP_TCPPORT");
-  });
+  }, NATIVE_START_TIMEOUT_MS + 5_000);
 
   test("bad configuration HTTAP_KEEPALIVE=2 exits 2 with a message naming the variable", () => {
     const r = runOnce([X64], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: "2" }, NATIVE_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(2);
     expect(r.stdout + r.stderr).toContain("HTTAP_KEEPALIVE");
-  });
+  }, NATIVE_START_TIMEOUT_MS + 5_000);
 });
 
 describe("dist/httap-linux-arm64 under qemu-user", () => {
@@ -240,7 +240,7 @@ describe("dist/httap-linux-arm64 under qemu-user", () => {
     expect(res.status).toBe(200);
     expect(Buffer.compare(res.body, indexHtml())).toBe(0);
     await child.stop();
-  }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + 10_000);
+  }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("--version works", () => {
     const r = runOnce([...qemuCommand(), "--version"], {}, QEMU_START_TIMEOUT_MS);
