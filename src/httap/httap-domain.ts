@@ -100,11 +100,7 @@ class HttapRouter implements HttapDomain {
     const now = this.#now();
     if (query === "invalid" || query.startsWith("invalid?")) return this.#invalid(request.remoteAddress, now, cors);
     const admission = this.sessions.admit(request.remoteAddress, now);
-    if (admission.kind === "busy") {
-      // issue 3: the exact busy shape, and Retry-After equal to Remain so a polite client retries when it is free
-      return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${admission.remainS}\r\n${cors}`,
-        `{"error":"busy","owner":${JSON.stringify(admission.owner)},"Remain":${admission.remainS}}`);
-    }
+    if (admission.kind === "busy") return busy(admission.owner, admission.remainS, cors);
     const session = admission.session;
     const lines = session.jsonHeadLines + cors;
     const isRead = method === "GET" || method === "HEAD";
@@ -139,10 +135,7 @@ class HttapRouter implements HttapDomain {
   /** `/?invalid`: never decoded, always an error; from the owner it ends the session at once (DESIGN). */
   #invalid(host: string, now: number, cors: string): Reply {
     const s = this.sessions.current(now);
-    if (s !== null && s.owner !== host) {
-      const remain = this.sessions.remainS(s, now);
-      return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${remain}\r\n${cors}`, `{"error":"busy","owner":${JSON.stringify(s.owner)},"Remain":${remain}}`);
-    }
+    if (s !== null && s.owner !== host) return busy(s.owner, this.sessions.remainS(s, now), cors);
     if (s !== null) this.sessions.end("invalid");
     return refusal(NO_SESSION_LINES + cors, "invalid", s !== null ? `session ${s.id} ended` : "no session was open");
   }
@@ -164,4 +157,9 @@ class HttapRouter implements HttapDomain {
     return dynamicReply(204, `${idLine}${NO_CACHE_LINE}${lines}`, "");
   }
 
+}
+
+/** Issue 3: the exact busy shape, with Retry-After equal to Remain so a polite client retries when it is free. */
+function busy(owner: string, remainS: number, cors: string): Reply {
+  return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${remainS}\r\n${cors}`, `{"error":"busy","owner":${JSON.stringify(owner)},"Remain":${remainS}}`);
 }
