@@ -1,0 +1,120 @@
+/**
+ * @module Black-box tests of backpressure (STYLE rule 12): a client that stops reading a large response neither
+ * blocks other clients nor loses bytes, and requests pipelined behind the stalled response are answered after it,
+ * in order. Served from HTTAP_STATICPATH with a 1 MiB file of random bytes.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exchange, parseResponses, type ParsedResponse } from "./support/raw-client.ts";
+import { startServer, type RunningServer } from "./support/server.ts";
+
+const BIG = randomBytes(1024 * 1024);
+const SMALL = "small and prompt\n";
+let dir = "";
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "httap-backpressure-"));
+  writeFileSync(join(dir, "big.bin"), BIG);
+  writeFileSync(join(dir, "small.txt"), SMALL);
+  server = await startServer({ HTTAP_STATICPATH: dir });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Writes `data`, pauses reading at once for `pauseMs`, then reads until `count` responses arrived (bounded).
+ * Returns the responses and the bytes seen while paused.
+ */
+function stalledReader(port: number, data: string, pauseMs: number, count: number, headMethods: boolean[] = [], maxMs = 20_000): Promise<{ responses: ParsedResponse[]; bytesWhilePaused: number; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let bytesWhilePaused = -1;
+    let closed = false;
+    let done = false;
+    let poll: ReturnType<typeof setInterval> | undefined;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(cap);
+      clearInterval(poll);
+      socket.destroy();
+      resolve({ responses: parseResponses(Buffer.concat(chunks), headMethods), bytesWhilePaused, closed });
+    };
+    const cap = setTimeout(finish, maxMs);
+    socket.on("connect", () => {
+      socket.setNoDelay(true);
+      socket.write(data);
+      socket.pause();
+      setTimeout(() => {
+        bytesWhilePaused = received;
+        socket.resume();
+        poll = setInterval(() => {
+          if (parseResponses(Buffer.concat(chunks), headMethods).length >= count) finish();
+        }, 50);
+      }, pauseMs);
+    });
+    socket.on("data", (d: Buffer) => { chunks.push(d); received += d.length; });
+    socket.on("close", () => { closed = true; finish(); });
+    socket.on("error", () => { closed = true; finish(); });
+  });
+}
+
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+
+/** Asks for the small file on a fresh connection `afterMs` from now; resolves with how long the answer took. */
+async function promptSmall(afterMs: number): Promise<{ ms: number; body: string }> {
+  await Bun.sleep(afterMs);
+  const t0 = performance.now();
+  const ex = await exchange(server.port, get("/small.txt"), { responses: 1, maxMs: 5000 });
+  return { ms: performance.now() - t0, body: ex.responses[0]?.body.toString() ?? "" };
+}
+
+describe("backpressure", () => {
+  test("a client that reads nothing for 2 s does not delay others, then receives the 1 MiB file intact", async () => {
+    const [slow, other] = await Promise.all([stalledReader(server.port, get("/big.bin"), 2000, 1), promptSmall(500)]);
+    expect(other.body).toBe(SMALL);
+    expect(other.ms).toBeLessThan(1000);
+    expect(slow.responses.length).toBe(1);
+    expect(slow.responses[0].status).toBe(200);
+    expect(slow.responses[0].headers.get("content-length")).toBe(String(BIG.length));
+    expect(slow.responses[0].body.length).toBe(BIG.length);
+    expect(slow.responses[0].body.equals(BIG)).toBe(true);
+    expect(slow.closed).toBe(false);
+  });
+
+  test("requests pipelined behind a stalled response are answered after it, in order and intact", async () => {
+    // 8 MiB is more than the loopback socket buffers hold, so the server's own send queue must hold the rest.
+    const bigCount = 8;
+    const pipeline = [...Array.from({ length: bigCount }, () => get("/big.bin")), "HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n", get("/small.txt")];
+    const headMethods = [...Array.from({ length: bigCount }, () => false), true, false];
+    const [slow, other] = await Promise.all([
+      stalledReader(server.port, pipeline.join(""), 2000, pipeline.length, headMethods),
+      promptSmall(1000),
+    ]);
+    expect(other.body).toBe(SMALL);
+    expect(other.ms).toBeLessThan(1000);
+    expect(slow.responses.length).toBe(pipeline.length);
+    for (let i = 0; i < bigCount; i++) {
+      expect(slow.responses[i].status).toBe(200);
+      expect(slow.responses[i].body.equals(BIG)).toBe(true);
+    }
+    expect(slow.responses[bigCount].headers.get("content-length")).toBe(String(BIG.length));
+    expect(slow.responses[bigCount].body.length).toBe(0);
+    expect(slow.responses[bigCount + 1].body.toString()).toBe(SMALL);
+  });
+
+  test("the server still answers normally afterwards", async () => {
+    const r = await promptSmall(0);
+    expect(r.body).toBe(SMALL);
+  });
+});
