@@ -152,6 +152,21 @@ describe("what the handler sees", () => {
       peer.socket.destroy();
     }
   });
+  test("regression: Expect: 100-continue in an HTTP/1.0 request is ignored (RFC 9110 §10.1.1), no interim 100", async () => {
+    const peer = await Peer.open();
+    try {
+      peer.socket.write("POST /echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+      await Bun.sleep(300);
+      expect(peer.bytes.toString()).toBe("");
+      peer.socket.write("body");
+      expect(await peer.until(() => peer.isClosed)).toBe(true);
+      const responses = peer.responses();
+      expect(responses.map((r) => r.status)).toEqual([200]);
+      expect(responses[0].body.toString()).toBe("POST /echo [body]");
+    } finally {
+      peer.socket.destroy();
+    }
+  });
 });
 
 describe("replies", () => {

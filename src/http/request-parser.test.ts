@@ -52,7 +52,8 @@ const VALID: ValidFixture[] = [
   { name: "Connection close among options", head: "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade , CLOSE\r\n\r\n", method: "GET", target: "/", version: 11, close: true },
   { name: "Connection keep-alive and close", head: "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", method: "GET", target: "/", version: 11, close: true, keepAlive: true },
   { name: "Expect 100-continue", head: "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n", method: "POST", target: "/", version: 11, contentLength: 3, expectsContinue: true },
-  { name: "empty Host and IPv6 literal", head: "GET / HTTP/1.1\r\nHost:\r\n\r\n", method: "GET", target: "/", version: 11, headers: { host: "" } },
+  { name: "Expect 100-continue ignored in HTTP/1.0", head: "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n", method: "POST", target: "/", version: 10, contentLength: 3, expectsContinue: false },
+  { name: "empty Host", head: "GET / HTTP/1.1\r\nHost:\r\n\r\n", method: "GET", target: "/", version: 11, headers: { host: "" } },
   { name: "IPv6 literal Host", head: "DELETE /x HTTP/1.1\r\nHost: [fd00::2]:60000\r\n\r\n", method: "DELETE", target: "/x", version: 11 },
 ];
 
