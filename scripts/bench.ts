@@ -56,8 +56,23 @@ interface Server {
 
 const spawned: Subprocess[] = [];
 
+/**
+ * CPU placement, fixed so results repeat (unpinned, the scheduler sometimes puts client and server on one core
+ * and sometimes not, and lock-step results jump by 2-3×). Servers run on CPU 1. Lock-step rows put the load
+ * generator on the same CPU: one request in flight means the two never run at once, and the round trip then
+ * measures the server's request path rather than the machine's cross-CPU wake-up latency. Rows with parallel
+ * connections or bulk data put the generator on CPU 0, so it does not steal the server's CPU.
+ */
+const TASKSET = navigator.hardwareConcurrency >= 2 ? Bun.which("taskset") : null;
+const SERVER_CPU = "1";
+const OTHER_CPU = "0";
+const pinned = (cmd: string[]) => (TASKSET !== null ? [TASKSET, "-c", SERVER_CPU, ...cmd] : cmd);
+function pinLoadGenerator(cpu: string): void {
+  if (TASKSET !== null) Bun.spawnSync([TASKSET, "-a", "-cp", cpu, String(process.pid)], { stdout: "ignore", stderr: "ignore" });
+}
+
 function spawnServer(cmd: string[], env: Record<string, string>, cwd: string): Subprocess<"ignore", "pipe", "inherit"> {
-  const proc = Bun.spawn(cmd, { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn(pinned(cmd), { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
   spawned.push(proc);
   return proc;
 }
@@ -196,8 +211,11 @@ async function answersOk(port: number, target: string): Promise<boolean> {
   }
 }
 
-/** Exec to first 200 on GET /, in ms: a free port is chosen first, then connections are tried every 1 ms. */
-async function startupMs(cmd: string[], env: Record<string, string>, cwd: string, portVariable: string): Promise<number> {
+/**
+ * Exec to first 200 on GET /, in ms: a free port is chosen first, then connections are tried every 1 ms.
+ * Also the server's RSS once it has answered and settled, in MiB (the default configuration's idle RSS).
+ */
+async function startup(cmd: string[], env: Record<string, string>, cwd: string, portVariable: string): Promise<{ ms: number; rss: number }> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = probe.port;
   probe.stop(true);
@@ -207,7 +225,11 @@ async function startupMs(cmd: string[], env: Record<string, string>, cwd: string
   try {
     while (performance.now() - started < START_TIMEOUT_MS) {
       if (proc.exitCode !== null) throw new Error(`${cmd[0]} exited with ${proc.exitCode} during start-up`);
-      if (await answersOk(port, "/")) return performance.now() - started;
+      if (await answersOk(port, "/")) {
+        const ms = performance.now() - started;
+        await Bun.sleep(300);
+        return { ms, rss: rssMiB(proc.pid) };
+      }
       await Bun.sleep(1);
     }
     throw new Error(`${cmd[0]} did not answer GET / within ${START_TIMEOUT_MS} ms`);
@@ -242,6 +264,7 @@ function printTable(): void {
 // ---------------------------------------------------------------------------------------------------------
 
 async function lockStep(name: string, servers: Server[], targets: readonly string[], headers: readonly string[] = ["", ""]) {
+  pinLoadGenerator(SERVER_CPU);
   const out: { rps: number; p50: number; p99: number; errors: number }[] = [];
   for (const [i, s] of servers.entries()) {
     await load(s.port, targets[i], 1, WARMUP_MS, false, headers[i]);
@@ -253,6 +276,7 @@ async function lockStep(name: string, servers: Server[], targets: readonly strin
 }
 
 async function parallel(name: string, servers: Server[], targets: readonly string[], headers: readonly string[] = ["", ""]) {
+  pinLoadGenerator(OTHER_CPU);
   const out: { rps: number; cpuPerReq: number; errors: number }[] = [];
   for (const [i, s] of servers.entries()) {
     await load(s.port, targets[i], PARALLEL_CONNECTIONS, WARMUP_MS, false, headers[i]);
@@ -293,9 +317,14 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const startH: number[] = [];
     const startB: number[] = [];
+    const rssDefault = [NaN, NaN];
     for (let i = 0; i < STARTUP_RUNS; i++) {
-      startH.push(await startupMs(cmds.httap, {}, dir, "HTTAP_TCPPORT"));
-      startB.push(await startupMs(cmds.base, envs.base, dir, "PORT"));
+      const sh = await startup(cmds.httap, {}, dir, "HTTAP_TCPPORT");
+      const sb = await startup(cmds.base, envs.base, dir, "PORT");
+      startH.push(sh.ms);
+      startB.push(sb.ms);
+      rssDefault[0] = sh.rss;
+      rssDefault[1] = sb.rss;
     }
 
     const h = spawnServer(cmds.httap, { ...envs.httap, HTTAP_TCPPORT: "0" }, dir);
@@ -310,6 +339,7 @@ async function main(): Promise<void> {
     const ls = await lockStep("1 KB", servers, ["/one-kb.txt", "/one-kb.txt"]);
     const par = await parallel("1 KB", servers, ["/one-kb.txt", "/one-kb.txt"]);
     const mb: number[] = [];
+    pinLoadGenerator(OTHER_CPU);
     for (const s of servers) {
       await load(s.port, "/one-mb.bin", 1, WARMUP_MS, false);
       const r = await load(s.port, "/one-mb.bin", 1, THROUGHPUT_MS, false);
@@ -334,7 +364,8 @@ async function main(): Promise<void> {
     row(`1 KB, ${PARALLEL_CONNECTIONS} conns (req/s)`, par[0].rps, par[1].rps, 0, "", null);
     row(`1 KB, ${PARALLEL_CONNECTIONS} conns: server CPU per request (µs)`, par[0].cpuPerReq, par[1].cpuPerReq, 2, "≤ 1.10×", par[0].cpuPerReq <= 1.1 * par[1].cpuPerReq);
     row("1 MiB file, 1 conn (MB/s)", mb[0], mb[1], 0, "", null);
-    row("RSS idle (MiB)", idle[0], idle[1], 1, "≤ 30 MiB", idle[0] <= 30);
+    row("RSS idle, default config (MiB)", rssDefault[0], rssDefault[1], 1, "≤ 30 MiB", rssDefault[0] <= 30);
+    row("RSS idle, bench dir with 1 MiB file (MiB)", idle[0], idle[1], 1, "≤ 30 MiB", idle[0] <= 30);
     row("RSS after load (MiB)", loaded[0], loaded[1], 1, "≤ 45 MiB", loaded[0] <= 45);
     row(`exec to first response, median of ${STARTUP_RUNS} (ms)`, median(startH), median(startB), 1, "≤ 50 ms", median(startH) <= 50);
     if (pingLs !== null && pingPar !== null) {
@@ -351,7 +382,8 @@ async function main(): Promise<void> {
     const errors = ls[0].errors + ls[1].errors + par[0].errors + par[1].errors;
     console.log("");
     printTable();
-    console.log(`\nbench: ${process.arch}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}; lock-step ${LOAD_MS} ms per server, ${errors} load errors (non-2xx or lost connections)`);
+    const pinning = TASKSET !== null ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${SERVER_CPU} for lock-step rows, CPU ${OTHER_CPU} for the others` : "no CPU pinning";
+    console.log(`\nbench: ${process.arch}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${LOAD_MS} ms per load row and server; ${errors} load errors (non-2xx or lost connections)`);
   } finally {
     await Promise.all(spawned.map(stop));
     rmSync(dir, { recursive: true, force: true });
