@@ -149,8 +149,8 @@ function interpretFields(buf: Uint8Array, head: RequestHead): ProtocolError | nu
         if (!equalsLowercase(buf, ns, ne, NAME_HOST)) break;
         if (++hostCount > 1 || !validHost(buf, vs, ve)) return "bad-host";
         break;
-      case 6:
-        if (equalsLowercase(buf, ns, ne, NAME_EXPECT) && equalsLowercase(buf, vs, ve, TOKEN_100_CONTINUE)) head.expectsContinue = true;
+      case 6: // RFC 9110 §10.1.1: an HTTP/1.0 client cannot read 100 Continue; its expectation is ignored
+        if (head.version === 11 && equalsLowercase(buf, ns, ne, NAME_EXPECT) && equalsLowercase(buf, vs, ve, TOKEN_100_CONTINUE)) head.expectsContinue = true;
         break;
       case 10:
         if (equalsLowercase(buf, ns, ne, NAME_CONNECTION)) readConnectionOptions(buf, vs, ve, head);
