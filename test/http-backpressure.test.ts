@@ -13,6 +13,7 @@ import { exchange, parseResponses, type ParsedResponse } from "./support/raw-cli
 import { startServer, type RunningServer } from "./support/server.ts";
 
 const BIG = randomBytes(1024 * 1024);
+const HUGE = randomBytes(8 * 1024 * 1024);
 const SMALL = "small and prompt\n";
 let dir = "";
 let server: RunningServer;
@@ -20,6 +21,7 @@ let server: RunningServer;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "httap-backpressure-"));
   writeFileSync(join(dir, "big.bin"), BIG);
+  writeFileSync(join(dir, "huge.bin"), HUGE);
   writeFileSync(join(dir, "small.txt"), SMALL);
   server = await startServer({ HTTAP_STATICPATH: dir });
 });
@@ -111,6 +113,16 @@ describe("backpressure", () => {
     expect(slow.responses[bigCount].headers.get("content-length")).toBe(String(BIG.length));
     expect(slow.responses[bigCount].body.length).toBe(0);
     expect(slow.responses[bigCount + 1].body.toString()).toBe(SMALL);
+  });
+
+  test("regression: a final (Connection: close) response to a reader stalled past 3 s gets no 408 appended", async () => {
+    // 8 MiB is more than the socket buffers hold, so the response is still queued when the request deadline (3 s)
+    // passes: it used to fire as a 408 appended behind the body, once per tick.
+    const slow = await stalledReader(server.port, "GET /huge.bin HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 4000, 2, [], 15_000);
+    expect(slow.closed).toBe(true);
+    expect(slow.responses.map((r) => r.status)).toEqual([200]);
+    expect(slow.responses[0].headers.get("connection")).toBe("close");
+    expect(slow.responses[0].body.equals(HUGE)).toBe(true);
   });
 
   test("the server still answers normally afterwards", async () => {

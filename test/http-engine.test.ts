@@ -27,6 +27,10 @@ const BIG_BODY_BYTES = 1024 * 1024;
 const BIG_HEAD = `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${BIG_BODY_BYTES}\r\n\r\n`;
 const BIG = new Uint8Array(BIG_HEAD.length + BIG_BODY_BYTES);
 BIG.set(Buffer.from(BIG_HEAD, "latin1"));
+const HUGE_BODY_BYTES = 8 * 1024 * 1024; // more than loopback socket buffers hold: the send queue must keep some
+const HUGE_HEAD = `HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: ${HUGE_BODY_BYTES}\r\n\r\n`;
+const HUGE = new Uint8Array(HUGE_HEAD.length + HUGE_BODY_BYTES);
+HUGE.set(Buffer.from(HUGE_HEAD, "latin1"));
 
 const seen: Seen[] = [];
 const closes: { id: number; remoteAddress: string; reason: CloseReason }[] = [];
@@ -43,6 +47,7 @@ function handler(request: HttpRequest): Reply {
   switch (request.path) {
     case "/throw": throw new Error("boom from the test handler");
     case "/big": return prebuiltReply(200, BIG, BIG_HEAD.length);
+    case "/huge": return prebuiltReply(200, HUGE, HUGE_HEAD.length);
     case "/no-content": return dynamicReply(204, "X-Empty: yes\r\n", "ignored");
     default: return dynamicReply(200, "Content-Type: text/plain\r\n", `${request.method} ${request.target} [${Buffer.from(request.body).toString("latin1")}]`);
   }
@@ -256,6 +261,34 @@ describe("deadlines on the injected clock", () => {
       socket.resume();
       const until = performance.now() + 3000;
       while (!isClosed && performance.now() < until) await Bun.sleep(10);
+      expect(isClosed).toBe(true);
+    } finally {
+      socket.destroy();
+    }
+  });
+  test("regression: a final response still queued when the request deadline passes gets no 408 appended", async () => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const chunks: Buffer[] = [];
+    let isClosed = false;
+    socket.on("data", (d: Buffer) => chunks.push(d));
+    socket.on("close", () => { isClosed = true; });
+    socket.on("error", () => { isClosed = true; });
+    try {
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      accessLines.length = 0;
+      socket.write("GET /huge HTTP/1.0\r\n\r\n");
+      socket.pause();
+      const deadline = performance.now() + 2000;
+      while (accessLines.length === 0 && performance.now() < deadline) await Bun.sleep(10);
+      clockOffsetMs += 4_000; // past the 3 s request deadline, well before the 30 s send stall
+      await Bun.sleep(500); // five ticks
+      socket.resume();
+      const until = performance.now() + 5000;
+      while (!isClosed && performance.now() < until) await Bun.sleep(10);
+      const bytes = Buffer.concat(chunks);
+      expect(accessLines.filter((l) => l.includes("request-timeout"))).toEqual([]);
+      expect(parseResponses(bytes).map((r) => r.status)).toEqual([200]);
+      expect(bytes.length).toBe(HUGE.length + "Connection: close\r\n".length);
       expect(isClosed).toBe(true);
     } finally {
       socket.destroy();
