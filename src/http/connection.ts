@@ -142,6 +142,7 @@ export class Connection {
     if (this.state === "closed" || this.state === "draining") return;
     this.#enter("draining");
     if (this.#queue.isEmpty) this.#finish();
+    else this.#setDeadline("send", this.#context.now() + SEND_STALL_TIMEOUT_MS); // the request deadline is over
   }
 
   /** The one way out (STYLE rule 10): frees the connection and tells the server, exactly once. */
