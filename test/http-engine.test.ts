@@ -318,6 +318,35 @@ describe("close reasons and stop", () => {
     expect(parseResponses(Buffer.concat(chunks))[0]?.body.toString()).toBe("GET /half-close []");
   });
 
+  test("an idle connection evicted for a newcomer is reported as evicted; a refused one is never counted", async () => {
+    const reasons: CloseReason[] = [];
+    const small = new HttpServer({
+      host: "127.0.0.1", port: 0, keepAliveS: 5, maxConnections: 1, maxBodyBytes: 16, handler,
+      onConnectionClose: (_id, _address, reason) => reasons.push(reason),
+    });
+    const smallPort = small.start().port;
+    try {
+      const first = await exchange(smallPort, get("/one"), { responses: 1, maxMs: 3000 }); // closes its own socket
+      expect(first.responses[0]?.status).toBe(200);
+      const idle = await openSocket(smallPort);
+      idle.write(get("/idle"));
+      await Bun.sleep(150);
+      const second = await exchange(smallPort, get("/two"), { responses: 1, maxMs: 3000 });
+      expect(second.responses[0]?.status).toBe(200);
+      expect(reasons).toContain("evicted");
+      const busy = await openSocket(smallPort);
+      busy.write("GET /busy HTTP/1.1\r\nHo"); // mid-request: not evictable
+      await Bun.sleep(150);
+      const refused = await exchange(smallPort, get("/three"), { idleMs: 2000, maxMs: 3000 });
+      expect(refused.responses[0]?.status).toBe(503);
+      expect(small.connectionCount).toBe(1);
+      idle.destroy();
+      busy.destroy();
+    } finally {
+      await small.stop();
+    }
+  });
+
   test("stop() closes idle connections as server-stop and frees the port", async () => {
     const peer = await Peer.open();
     peer.socket.write(get("/last"));

@@ -185,6 +185,23 @@ describe("pipelining", () => {
     expect(ex.closed).toBe(true);
   });
 
+  test("Connection: close in the middle of a pipeline: answers up to it, then close; later requests are dropped", async () => {
+    const data = get("/a.txt") + get("/b.txt", "Connection: close\r\n") + get("/c.html");
+    const ex = await exchange(server.port, data, { idleMs: 3000, maxMs: 5000 });
+    expect(ex.responses.map((r) => r.body.toString())).toEqual([FILES["a.txt"], FILES["b.txt"]]);
+    expect(ex.responses[0].headers.get("connection")).toBeUndefined();
+    expect(ex.responses[1].headers.get("connection")).toBe("close");
+    expect(ex.closed).toBe(true);
+  });
+
+  test("HTTP/1.0 keep-alive requests can be pipelined too", async () => {
+    const ka = (path: string) => `GET ${path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`;
+    const ex = await exchange(server.port, ka("/a.txt") + ka("/b.txt"), { responses: 2 });
+    expect(ex.responses.map((r) => r.headers.get("connection"))).toEqual(["keep-alive", "keep-alive"]);
+    expect(ex.responses.map((r) => r.body.toString())).toEqual([FILES["a.txt"], FILES["b.txt"]]);
+    expect(ex.closed).toBe(false);
+  });
+
   test("a pipeline split across writes at every few bytes is answered in order", async () => {
     const text = get("/a.txt") + get("/b.txt") + get("/c.html");
     const pieces = [];
