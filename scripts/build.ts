@@ -116,7 +116,7 @@ function runtimeFor(target: Target, version: string): string {
 
 function compile(target: Target, version: string, runtime: string): string {
   const out = join(DIST, `httap-linux-${target}`);
-  const tmp = `${out}.tmp`;
+  const tmp = `${out}.${process.pid}.tmp`; // unique: a test run and a manual build may overlap
   // Relative paths from the repo root, so embedded names are "assets/index.html" and so on.
   const cmd = [
     process.execPath, "build", "--compile", ENTRY,
