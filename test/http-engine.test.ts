@@ -228,6 +228,23 @@ describe("deadlines on the injected clock", () => {
     }
   });
 
+  test("regression: stray CRLF after a body (RFC 9112 §2.2) leaves the connection idle: keep-alive close, no 408", async () => {
+    const peer = await Peer.open();
+    try {
+      peer.socket.write("POST /stray HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok\r\n");
+      expect(await peer.until(() => peer.responses().length === 1)).toBe(true);
+      const id = seen.at(-1)!.connectionId;
+      clockOffsetMs += 3_500; // past the 3 s request-head time, not yet the 5 s keep-alive
+      await Bun.sleep(300);
+      expect(peer.isClosed).toBe(false);
+      clockOffsetMs += 3_000;
+      expect(await closeReasonOf((c) => c.id === id)).toBe("idle-timeout");
+      expect(peer.responses().map((r) => r.status)).toEqual([200]);
+    } finally {
+      peer.socket.destroy();
+    }
+  });
+
   test("a silent new connection gets 408 once the clock passes the first-request time", async () => {
     const peer = await Peer.open();
     try {

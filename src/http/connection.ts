@@ -6,6 +6,7 @@
  *   awaiting-request ──head──▶ reading-body ──body──▶ (handler) ──▶ awaiting-request | responding | draining
  *   responding ──queue empty──▶ awaiting-request        draining ──queue empty──▶ FIN, linger ──▶ closed
  */
+import { CR, LF } from "./ascii.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import {
   FIRST_REQUEST_TIMEOUT_MS, MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES,
@@ -43,6 +44,8 @@ export interface ConnectionContext {
   onClosed(connection: Connection, reason: CloseReason): void;
 }
 
+/** Stray blank-line bytes tolerated between requests without counting as the start of one (the parser's limit). */
+const MAX_STRAY_BLANK_BYTES = 8;
 /** After the final response, keep reading (and dropping) this long so unread input does not turn FIN into RST. */
 const LINGER_MS = 2_000;
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -85,7 +88,7 @@ export class Connection {
 
   /** Idle: between requests with nothing buffered, so closing it loses nothing (the LRU eviction candidate). */
   get isIdle(): boolean {
-    return this.state === "awaiting-request" && this.#start === this.#end;
+    return this.state === "awaiting-request" && this.#holdsNoRequest();
   }
 
   onData(chunk: Uint8Array): void {
@@ -93,7 +96,7 @@ export class Connection {
     const now = this.#context.now();
     this.lastActiveAt = now;
     if (!this.#append(chunk)) return this.close("protocol-error");
-    if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive") {
+    if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive" && !this.#holdsNoRequest()) {
       this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
     }
     this.#process();
@@ -258,8 +261,19 @@ export class Connection {
   #enterIdleOrNext(): void {
     this.#enter("awaiting-request");
     const now = this.#context.now();
-    if (this.#start < this.#end) this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS);
-    else this.#setDeadline("keep-alive", now + this.#context.keepAliveMs);
+    if (this.#holdsNoRequest()) this.#setDeadline("keep-alive", now + this.#context.keepAliveMs);
+    else this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS);
+  }
+
+  /**
+   * Nothing buffered but, at most, the stray CRLFs old clients send after a body (RFC 9112 §2.2): those start no
+   * request, so the connection is still idle (evictable, on the keep-alive deadline).
+   */
+  #holdsNoRequest(): boolean {
+    const n = this.#end - this.#start;
+    if (n > MAX_STRAY_BLANK_BYTES) return false;
+    for (let i = this.#start; i < this.#end; i++) if (this.#buffer[i] !== CR && this.#buffer[i] !== LF) return false;
+    return true;
   }
 
   #enter(next: ConnectionState): void {
