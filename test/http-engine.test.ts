@@ -8,7 +8,7 @@ import { connect, type Socket } from "node:net";
 import { HttpServer } from "../src/http/http-server.ts";
 import { dynamicReply, prebuiltReply } from "../src/http/reply.ts";
 import type { CloseReason, HttpRequest, Reply } from "../src/http/types.ts";
-import { exchange, openSocket, parseResponses, type ParsedResponse } from "./support/raw-client.ts";
+import { exchange, openSocket, parseResponses, Peer } from "./support/raw-client.ts";
 
 interface Seen {
   method: string;
@@ -71,34 +71,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** One socket kept open; every wait is bounded. */
-class Peer {
-  bytes = Buffer.alloc(0);
-  isClosed = false;
-  readonly socket: Socket;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.on("data", (d: Buffer) => { this.bytes = Buffer.concat([this.bytes, d]); });
-    socket.on("close", () => { this.isClosed = true; });
-    socket.on("error", () => { this.isClosed = true; });
-  }
-
-  static async open(): Promise<Peer> {
-    return new Peer(await openSocket(port));
-  }
-
-  responses(headMethods: boolean[] = []): ParsedResponse[] {
-    return parseResponses(this.bytes, headMethods);
-  }
-
-  async until(done: () => boolean, maxMs = 3000): Promise<boolean> {
-    const deadline = performance.now() + maxMs;
-    while (!done() && performance.now() < deadline) await Bun.sleep(10);
-    return done();
-  }
-}
-
 async function closeReasonOf(predicate: (c: (typeof closes)[number]) => boolean, maxMs = 2000): Promise<CloseReason | undefined> {
   const deadline = performance.now() + maxMs;
   while (!closes.some(predicate) && performance.now() < deadline) await Bun.sleep(10);
@@ -145,7 +117,7 @@ describe("what the handler sees", () => {
   });
 
   test("Expect: 100-continue gets an interim 100 before the body is sent", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     try {
       peer.socket.write("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
       expect(await peer.until(() => peer.bytes.toString().includes("\r\n\r\n"))).toBe(true);
@@ -158,7 +130,7 @@ describe("what the handler sees", () => {
     }
   });
   test("regression: Expect: 100-continue in an HTTP/1.0 request is ignored (RFC 9110 §10.1.1), no interim 100", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     try {
       peer.socket.write("POST /echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
       await Bun.sleep(300);
@@ -212,7 +184,7 @@ describe("replies", () => {
 
 describe("deadlines on the injected clock", () => {
   test("an idle keep-alive connection is closed once the clock passes the keep-alive time", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     try {
       peer.socket.write(get("/idle"));
       expect(await peer.until(() => peer.responses().length === 1)).toBe(true);
@@ -229,7 +201,7 @@ describe("deadlines on the injected clock", () => {
   });
 
   test("regression: stray CRLF after a body (RFC 9112 §2.2) leaves the connection idle: keep-alive close, no 408", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     try {
       peer.socket.write("POST /stray HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok\r\n");
       expect(await peer.until(() => peer.responses().length === 1)).toBe(true);
@@ -246,7 +218,7 @@ describe("deadlines on the injected clock", () => {
   });
 
   test("a silent new connection gets 408 once the clock passes the first-request time", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     try {
       await Bun.sleep(200);
       expect(peer.bytes.length).toBe(0);
@@ -315,7 +287,7 @@ describe("deadlines on the injected clock", () => {
 
 describe("close reasons and stop", () => {
   test("a peer that goes away is reported as peer-closed", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     peer.socket.write(get("/bye"));
     expect(await peer.until(() => peer.responses().length === 1)).toBe(true);
     const id = seen.at(-1)!.connectionId;
@@ -365,7 +337,7 @@ describe("close reasons and stop", () => {
   });
 
   test("stop() closes idle connections as server-stop and frees the port", async () => {
-    const peer = await Peer.open();
+    const peer = await Peer.open(port);
     peer.socket.write(get("/last"));
     expect(await peer.until(() => peer.responses().length === 1)).toBe(true);
     const id = seen.at(-1)!.connectionId;

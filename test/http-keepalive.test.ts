@@ -4,48 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exchange, openSocket, parseResponses, request, type ParsedResponse } from "./support/raw-client.ts";
+import { exchange, Peer, request } from "./support/raw-client.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
-
-/** One socket kept open across requests; every wait is bounded. */
-class Peer {
-  bytes = Buffer.alloc(0);
-  isClosed = false;
-  readonly socket: Socket;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.on("data", (d: Buffer) => { this.bytes = Buffer.concat([this.bytes, d]); });
-    socket.on("close", () => { this.isClosed = true; });
-    socket.on("error", () => { this.isClosed = true; });
-  }
-
-  static async open(port: number): Promise<Peer> {
-    return new Peer(await openSocket(port));
-  }
-
-  send(text: string): void {
-    this.socket.write(text);
-  }
-
-  responses(headMethods: boolean[] = []): ParsedResponse[] {
-    return parseResponses(this.bytes, headMethods);
-  }
-
-  /** Polls until `done()` or `maxMs` passes; returns whether it came true. */
-  async until(done: () => boolean, maxMs = 3000): Promise<boolean> {
-    const deadline = performance.now() + maxMs;
-    while (!done() && performance.now() < deadline) await Bun.sleep(10);
-    return done();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
 
 const FILES: Record<string, string> = { "a.txt": "alpha\n", "b.txt": "bravo bravo\n", "c.html": "<p>charlie</p>\n", "index.html": "<p>home</p>\n" };
 let dir = "";

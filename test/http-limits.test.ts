@@ -3,37 +3,8 @@
  * connection; when no connection is idle it gets 503 with Retry-After instead of a hang.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Socket } from "node:net";
-import { exchange, openSocket, parseResponses } from "./support/raw-client.ts";
+import { exchange, parseResponses, Peer } from "./support/raw-client.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
-
-/** One socket kept open; every wait is bounded. */
-class Peer {
-  bytes = Buffer.alloc(0);
-  isClosed = false;
-  readonly socket: Socket;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.on("data", (d: Buffer) => { this.bytes = Buffer.concat([this.bytes, d]); });
-    socket.on("end", () => { this.isClosed = true; });
-    socket.on("close", () => { this.isClosed = true; });
-    socket.on("error", () => { this.isClosed = true; });
-  }
-
-  static async open(port: number): Promise<Peer> {
-    return new Peer(await openSocket(port));
-  }
-
-  /** Sends one request and waits for its answer (bounded). */
-  async ask(text: string, maxMs = 3000): Promise<void> {
-    const before = parseResponses(this.bytes).length;
-    this.socket.write(text);
-    const deadline = performance.now() + maxMs;
-    while (parseResponses(this.bytes).length === before && performance.now() < deadline) await Bun.sleep(5);
-    if (parseResponses(this.bytes).length === before) throw new Error("no answer");
-  }
-}
 
 const GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 let six: RunningServer;

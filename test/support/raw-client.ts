@@ -124,3 +124,48 @@ export function openSocket(port: number, host = "127.0.0.1"): Promise<Socket> {
     s.once("error", reject);
   });
 }
+
+/** One socket kept open across requests, collecting what arrives; every wait is bounded. */
+export class Peer {
+  bytes = Buffer.alloc(0);
+  isClosed = false;
+  readonly socket: Socket;
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (d: Buffer) => { this.bytes = Buffer.concat([this.bytes, d]); });
+    socket.on("end", () => { this.isClosed = true; });
+    socket.on("close", () => { this.isClosed = true; });
+    socket.on("error", () => { this.isClosed = true; });
+  }
+
+  static async open(port: number, host = "127.0.0.1"): Promise<Peer> {
+    return new Peer(await openSocket(port, host));
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** Sends one request and waits for its answer; throws when none comes within `maxMs`. */
+  async ask(text: string, maxMs = 3000): Promise<void> {
+    const before = this.responses().length;
+    this.send(text);
+    if (!(await this.until(() => this.responses().length > before, maxMs))) throw new Error(`no answer to ${JSON.stringify(text.slice(0, 40))}`);
+  }
+
+  responses(headMethods: boolean[] = []): ParsedResponse[] {
+    return parseResponses(this.bytes, headMethods);
+  }
+
+  /** Polls until `done()` or `maxMs` passes; returns whether it came true. */
+  async until(done: () => boolean, maxMs = 3000): Promise<boolean> {
+    const deadline = performance.now() + maxMs;
+    while (!done() && performance.now() < deadline) await Bun.sleep(5);
+    return done();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
