@@ -4,7 +4,7 @@
  * (STYLE rule 19). Talks to it with literal bytes over TCP.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { connect, type Socket } from "node:net";
+import { connect } from "node:net";
 import { HttpServer } from "../src/http/http-server.ts";
 import { dynamicReply, prebuiltReply } from "../src/http/reply.ts";
 import type { CloseReason, HttpRequest, Reply } from "../src/http/types.ts";
