@@ -57,9 +57,9 @@ test("page script speaks HTTaP: root object, HTTaP_open 0 then 1, a readable HTT
     await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: 15_000 });
     const seen = await page.evaluate(async () => {
       const first = await fetch("/?");
-      const firstBody = await first.json();
-      const second = await (await fetch("/?")).json();
-      const ping = await (await fetch("/?ping" + Date.now())).json();
+      const firstBody = (await first.json()) as { HTTaP_open: number };
+      const second = (await (await fetch("/?")).json()) as { HTTaP_open: number };
+      const ping = (await (await fetch("/?ping" + Date.now())).json()) as { Remain: number; Timeout: number };
       return { status: first.status, session: first.headers.get("HTTaP-Session"), first: firstBody.HTTaP_open, second: second.HTTaP_open, ping };
     });
     expect(seen.status).toBe(200);
