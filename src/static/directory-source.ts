@@ -7,7 +7,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError } from "../config.ts";
-import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
+import type { AssetFile, AssetSource, PrecompressedBodies, Warn } from "./asset-source.ts";
 import { MAX_STATIC_TOTAL_BYTES } from "./static-limits.ts";
 import { isAllowedAssetPath } from "./static-path.ts";
 
@@ -37,6 +37,11 @@ export class DirectorySource implements AssetSource {
     this.#totalBytes = 0;
     this.#walk(this.#root, "", true);
     return this.#files;
+  }
+
+  /** A directory brings no precompressed bodies: its variants are compressed at start. */
+  async readPrecompressed(): Promise<PrecompressedBodies | null> {
+    return null;
   }
 
   /** Reads one directory level; `relative` is "" or ends with "/". */

@@ -4,17 +4,22 @@
  * it, whatever path was given to `--asset` (found by experiment with Bun 1.4.5: `--asset assets`, `./assets`,
  * `/abs/assets` and `../x/assets` all give "assets/index.html", "assets/img/car.svg"). Files embedded another way
  * (`import … with { type: "file" }`) have no folder ("data-1a2b3c.txt") and are not pages, so only names under
- * "assets/" are served, with that prefix removed. Run from source, the same pages are read from the `assets/` folder
- * of the checkout instead.
+ * "assets/" are served, with that prefix removed. Their gzip and brotli variants were compressed by `scripts/build.ts`
+ * and embedded from a second folder, "assets-precompressed/<tag>" (see `PrecompressedBodies`), so the binary never
+ * compresses at start. Run from source, the same pages are read from the `assets/` folder of the checkout instead,
+ * and compressed at start.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
+import type { AssetFile, AssetSource, PrecompressedBodies, Warn } from "./asset-source.ts";
 import { DirectorySource } from "./directory-source.ts";
 import { isAllowedAssetPath } from "./static-path.ts";
 
 /** The prefix Bun gives files embedded with `--asset assets`. */
 const EMBEDDED_PREFIX = "assets/";
+/** The base name of the folder `scripts/build.ts` stages the precompressed bodies in, and so their embedded prefix. */
+export const PRECOMPRESSED_FOLDER = "assets-precompressed";
+const PRECOMPRESSED_PREFIX = `${PRECOMPRESSED_FOLDER}/`;
 
 /** The checkout's `assets/` folder, two levels above this file (src/static/). */
 const SOURCE_ASSETS_DIRECTORY = fileURLToPath(new URL("../../assets/", import.meta.url));
@@ -28,12 +33,14 @@ export class EmbeddedSource implements AssetSource {
   readonly kind = "embedded";
   readonly description: string;
   readonly #blobs: readonly Blob[]; // the page assets among Bun.embeddedFiles
+  readonly #precompressedBlobs: readonly Blob[]; // their compressed variants, "assets-precompressed/<tag>"
   readonly #warn: Warn; // told about skipped files
 
   /** `embedded` defaults to `Bun.embeddedFiles`; tests pass their own blobs. */
   constructor(warn: Warn, embedded: readonly Blob[] = Bun.embeddedFiles) {
     this.#warn = warn;
     this.#blobs = embedded.filter((blob) => assetPathFromEmbeddedName(nameOf(blob)) !== null);
+    this.#precompressedBlobs = embedded.filter((blob) => nameOf(blob).startsWith(PRECOMPRESSED_PREFIX));
     this.description =
       this.#blobs.length > 0 ? "embedded assets"
       : Bun.isStandaloneExecutable ? "binary (built without embedded pages)"
@@ -52,6 +59,17 @@ export class EmbeddedSource implements AssetSource {
       files.push({ path, bytes: await blob.bytes() });
     }
     return files;
+  }
+
+  /**
+   * The bodies the build compressed, or `null` (compress at start) when there are none: run from source, or a binary
+   * built without them.
+   */
+  async readPrecompressed(): Promise<PrecompressedBodies | null> {
+    if (this.#blobs.length === 0 || this.#precompressedBlobs.length === 0) return null;
+    const bodies = new Map<string, Uint8Array>();
+    for (const blob of this.#precompressedBlobs) bodies.set(nameOf(blob).slice(PRECOMPRESSED_PREFIX.length), await blob.bytes());
+    return bodies;
   }
 
   /**

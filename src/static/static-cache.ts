@@ -6,9 +6,9 @@
 import { prebuiltReply } from "../http/reply.ts";
 import type { PrebuiltReply } from "../http/types.ts";
 import { packArena } from "./arena.ts";
-import type { AssetSource } from "./asset-source.ts";
+import type { AssetFile, AssetSource, PrecompressedBodies } from "./asset-source.ts";
 import { builtInFavicon } from "./favicon.ts";
-import { encodeVariants, type ContentCoding, type EncodedBody } from "./file-variants.ts";
+import { encodeVariants, precompressedName, type ContentCoding, type EncodedBody } from "./file-variants.ts";
 import { applyMimeSidecars, type TypedAsset } from "./mime-sidecar.ts";
 import { mimeTypeFor } from "./mime-types.ts";
 import { cacheControlFor, notModifiedHead, okHead, partialHeaders, type FileHeadInfo } from "./response-heads.ts";
@@ -44,13 +44,37 @@ const FAVICON_PATH = "favicon.ico";
 
 const encoder = new TextEncoder();
 
-/** Reads the source once and lays every response out in one arena. */
-export async function buildStaticCache(source: AssetSource): Promise<StaticCache> {
-  const assets = applyMimeSidecars(await source.readFiles());
+/**
+ * The files served for what a source read: sidecars applied and dropped, the built-in favicon added when there is
+ * none. Also what `scripts/build.ts` compresses ahead of time, so the binary finds a variant for every file.
+ */
+export function servedAssets(files: readonly AssetFile[]): TypedAsset[] {
+  const assets = applyMimeSidecars(files);
   if (!assets.some((asset) => asset.path === FAVICON_PATH)) {
     assets.push({ path: FAVICON_PATH, bytes: builtInFavicon(), mimeType: mimeTypeFor(FAVICON_PATH) });
   }
-  const prepared = assets.map(prepareFile);
+  return assets;
+}
+
+/**
+ * What `scripts/build.ts` embeds next to the pages: the gzip and brotli bodies of every served file that has them,
+ * by `precompressedName`. Made by the same function and settings as at start, so the bytes are the same.
+ */
+export function precompressAssets(files: readonly AssetFile[]): Map<string, Uint8Array> {
+  const bodies = new Map<string, Uint8Array>();
+  for (const asset of servedAssets(files)) {
+    for (const variant of encodeVariants(asset.bytes, asset.mimeType, null).slice(1)) {
+      bodies.set(precompressedName(variant.etag), variant.body);
+    }
+  }
+  return bodies;
+}
+
+/** Reads the source once and lays every response out in one arena. */
+export async function buildStaticCache(source: AssetSource): Promise<StaticCache> {
+  const assets = servedAssets(await source.readFiles());
+  const precompressed = await source.readPrecompressed();
+  const prepared = assets.map((asset) => prepareFile(asset, precompressed));
   const parts: Uint8Array[][] = [];
   for (const file of prepared) {
     for (const variant of file.variants) parts.push([variant.okHead, variant.body], [variant.notModifiedHead]);
@@ -87,9 +111,11 @@ interface PreparedVariant extends EncodedBody {
   readonly notModifiedHead: Uint8Array;
 }
 
-/** Compresses one file and writes its heads, ready for packing. */
-function prepareFile(asset: TypedAsset): { path: string; variants: PreparedVariant[]; partialHeaders: string } {
-  const encoded = encodeVariants(asset.bytes, asset.mimeType);
+/** Compresses one file (or picks its precompressed bodies) and writes its heads, ready for packing. */
+function prepareFile(
+  asset: TypedAsset, precompressed: PrecompressedBodies | null,
+): { path: string; variants: PreparedVariant[]; partialHeaders: string } {
+  const encoded = encodeVariants(asset.bytes, asset.mimeType, precompressed);
   const info: FileHeadInfo = {
     mimeType: asset.mimeType,
     cacheControl: cacheControlFor(asset.path),
