@@ -1,15 +1,21 @@
 /**
  * @module Build: compiles `src/main.ts` with the `assets/` folder embedded into one executable per target,
- * `dist/httap-linux-x64` and `dist/httap-linux-arm64`. No network download by Bun ever: the runtime to embed
- * comes from node_modules (x64) or from the npm registry via `npm pack`, cached under `.cache/` (arm64).
+ * `dist/httap-linux-x64` and `dist/httap-linux-arm64`. The gzip and brotli variants of the pages are compressed here,
+ * by the static layer's own functions, and embedded too, so the binary never loads compression code (node:zlib
+ * alone adds ~8 MiB to its resident memory). No network download by Bun ever: the runtime to embed comes from
+ * node_modules (x64) or from the npm registry via `npm pack`, cached under `.cache/` (arm64).
  *
  *   bun scripts/build.ts [--target x64|arm64]...      (default: both)
  */
-import { chmodSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DirectorySource } from "../src/static/directory-source.ts";
+import { PRECOMPRESSED_FOLDER } from "../src/static/embedded-source.ts";
+import { precompressAssets } from "../src/static/static-cache.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = "src/main.ts";
+const ASSETS = "assets";
 const DIST = join(ROOT, "dist");
 const CACHE = join(ROOT, ".cache");
 
@@ -114,15 +120,38 @@ function runtimeFor(target: Target, version: string): string {
   return bin;
 }
 
-function compile(target: Target, version: string, runtime: string): string {
+/**
+ * Compresses the pages the way the server would at start (same files, built-in favicon included, same rules and
+ * settings: the static layer's own functions) into `<stage>/assets-precompressed/<tag>`, the names the binary looks
+ * them up by. The stage is per process, like the output file: a test run and a manual build may overlap.
+ * Returns the folder to embed.
+ */
+async function stagePrecompressed(stage: string): Promise<string> {
+  const folder = join(stage, PRECOMPRESSED_FOLDER);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const files = await new DirectorySource(join(ROOT, ASSETS), (line) => console.warn(`build: warning: ${line}`)).readFiles();
+  const bodies = precompressAssets(files);
+  let bytes = 0;
+  for (const [name, body] of bodies) {
+    writeFileSync(join(folder, name), body);
+    bytes += body.length;
+  }
+  console.log(`build: ${bodies.size} precompressed variants (${bytes} bytes) for ${files.length} files in ${ASSETS}/`);
+  return folder;
+}
+
+function compile(target: Target, version: string, runtime: string, precompressed: string): string {
   const out = join(DIST, `httap-linux-${target}`);
   const tmp = `${out}.${process.pid}.tmp`; // unique: a test run and a manual build may overlap
-  // Relative paths from the repo root, so embedded names are "assets/index.html" and so on.
+  // Bun names embedded files after the base name of the asset folder: "assets/index.html" and so on, and
+  // "assets-precompressed/<tag>" for the staged variants.
   const cmd = [
     process.execPath, "build", "--compile", ENTRY,
     `--target=${TARGETS[target].bunTarget}`,
     `--compile-executable-path=${runtime}`,
-    "--asset", "assets",
+    "--asset", ASSETS,
+    "--asset", precompressed,
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     "--minify", "--keep-names", "--sourcemap=linked",
     "--define", `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
@@ -145,16 +174,19 @@ function compile(target: Target, version: string, runtime: string): string {
   return out;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const targets = parseTargets(process.argv.slice(2));
   if (!existsSync(join(ROOT, ENTRY))) fail(`${ENTRY} does not exist`);
-  if (!existsSync(join(ROOT, "assets"))) fail("assets/ does not exist");
+  if (!existsSync(join(ROOT, ASSETS))) fail(`${ASSETS}/ does not exist`);
   const bun = bunVersion();
   if (bun !== Bun.version) console.warn(`build: warning: running Bun ${Bun.version}, but node_modules/bun is ${bun}`);
   const version = buildVersion();
   mkdirSync(DIST, { recursive: true });
   console.log(`build: httap ${version} with Bun ${bun}`);
-  for (const t of targets) compile(t, version, runtimeFor(t, bun));
+  const stage = join(CACHE, `precompressed-${process.pid}`);
+  process.on("exit", () => rmSync(stage, { recursive: true, force: true })); // on fail() too
+  const precompressed = await stagePrecompressed(stage);
+  for (const t of targets) compile(t, version, runtimeFor(t, bun), precompressed);
 }
 
-main();
+await main();

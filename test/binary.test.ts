@@ -1,13 +1,18 @@
 /**
  * @module Black-box tests of the compiled executables: `dist/httap-linux-x64` natively, `dist/httap-linux-arm64`
  * under qemu-user. Each binary runs from an empty directory holding a hostile `.env` and `bunfig.toml`, which
- * it must not load; it must serve the embedded `assets/index.html` byte for byte. Network: 127.0.0.1 only.
+ * it must not load; it must serve the embedded `assets/index.html` byte for byte, and its gzip and brotli variants as
+ * compressed at build time. Network: 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { builtInFavicon } from "../src/static/favicon.ts";
+import { encodeVariants } from "../src/static/file-variants.ts";
+import { mimeTypeFor } from "../src/static/mime-types.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const X64 = join(ROOT, "dist/httap-linux-x64");
@@ -87,7 +92,7 @@ interface RawResponse {
 }
 
 /** One request over a raw TCP socket to 127.0.0.1; reads the head, then Content-Length bytes (or until close). */
-async function rawGet(port: number, target: string, timeoutMs: number): Promise<RawResponse> {
+async function rawGet(port: number, target: string, timeoutMs: number, extraHeaders = ""): Promise<RawResponse> {
   const chunks: Buffer[] = [];
   let settle!: (err?: Error) => void;
   const done = new Promise<void>((resolveDone, reject) => {
@@ -115,7 +120,7 @@ async function rawGet(port: number, target: string, timeoutMs: number): Promise<
   });
   const timer = setTimeout(() => settle(new Error(`GET ${target}: no complete response within ${timeoutMs} ms`)), timeoutMs);
   try {
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extraHeaders}Connection: close\r\n\r\n`);
     await done;
   } finally {
     clearTimeout(timer);
@@ -202,6 +207,28 @@ describe("dist/httap-linux-x64", () => {
     expect(Buffer.compare(res.body, indexHtml())).toBe(0);
     await child.stop();
   }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
+
+  test("answers br and gzip from the variants compressed at build time, the same bytes and tags as compressing at start", async () => {
+    const child = start([X64]);
+    const port = await listeningPort(child, NATIVE_START_TIMEOUT_MS);
+    const cases = [
+      { target: "/", path: "index.html", bytes: indexHtml() },
+      { target: "/favicon.ico", path: "favicon.ico", bytes: Buffer.from(builtInFavicon()) }, // assets/ has none
+    ];
+    for (const { target, path, bytes } of cases) {
+      const atStart = encodeVariants(bytes, mimeTypeFor(path), null);
+      for (const coding of ["br", "gzip"] as const) {
+        const res = await rawGet(port, target, REQUEST_TIMEOUT_MS, `Accept-Encoding: ${coding}\r\n`);
+        expect([target, res.status, res.headers.get("content-encoding")]).toEqual([target, 200, coding]);
+        const decoded = coding === "br" ? brotliDecompressSync(res.body) : gunzipSync(res.body);
+        expect(Buffer.compare(decoded, bytes)).toBe(0);
+        const expected = atStart.find((v) => v.coding === coding)!;
+        expect(res.headers.get("etag")).toBe(expected.etag);
+        expect(Buffer.compare(res.body, expected.body)).toBe(0);
+      }
+    }
+    await child.stop();
+  }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS * 4 + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("--version prints the package version with a build suffix and exits 0", () => {
     const r = runOnce([X64, "--version"], {}, NATIVE_START_TIMEOUT_MS);
