@@ -59,9 +59,9 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
 }
 
 /** Runs a command to completion (bounded) and returns its exit code and output. */
-export async function runToExit(cmd: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(cmd: string[], env: Record<string, string> = {}, timeoutMs = 15_000, cwd = REPO): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, {
-    cwd: REPO,
+    cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env },
     stdin: "ignore",
     stdout: "pipe",
