@@ -1,0 +1,39 @@
+/**
+ * @module Start-up time for the benchmark: exec to the first 2xx answer to GET /, median over several runs with the
+ * servers' start-ups interleaved, so a slow spell of the machine hits both alike.
+ */
+import { answersOk } from "./load-generator.ts";
+import { launchQuiet, START_TIMEOUT_MS, stop, type ServerSpec } from "./servers.ts";
+
+export const STARTUP_RUNS = 5;
+
+/**
+ * Median exec-to-first-response in ms for each spec, in the order given. The binaries stay in the page cache here
+ * (unlike the RSS rows): with a cold cache this would time the bench machine's disk, not the server.
+ */
+export async function medianStartUpMs(specs: readonly ServerSpec[]): Promise<number[]> {
+  const times = specs.map((): number[] => []);
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    for (const [j, spec] of specs.entries()) times[j].push(await startUpMs(spec));
+  }
+  return times.map((xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+}
+
+/** Exec to first 2xx on GET /, in ms: a free port is chosen first, then connections are tried every 1 ms. */
+async function startUpMs(spec: ServerSpec): Promise<number> {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  const started = performance.now();
+  const proc = launchQuiet(spec, port);
+  try {
+    while (performance.now() - started < START_TIMEOUT_MS) {
+      if (proc.exitCode !== null) throw new Error(`${spec.name} exited with ${proc.exitCode} during start-up`);
+      if (await answersOk(port, "/")) return performance.now() - started;
+      await Bun.sleep(1);
+    }
+    throw new Error(`${spec.name} did not answer GET / within ${START_TIMEOUT_MS} ms`);
+  } finally {
+    await stop(proc);
+  }
+}

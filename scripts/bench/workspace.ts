@@ -1,0 +1,73 @@
+/**
+ * @module Workspace for the benchmark: what the run needs on disk. The httap binary (built when missing), a temp
+ * folder holding the web root with the bench files, an empty folder to start servers in (httap's default
+ * configuration reads nothing from its working directory), and the baseline compiled to an executable.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ONE_KB = 1024;
+const ONE_MIB = 1024 * 1024;
+const BUILD_TIMEOUT_MS = 300_000;
+const COMPILE_TIMEOUT_MS = 120_000;
+
+/** Builds `dist/httap-linux-x64` when it is missing; warns when it is older than the sources it was built from. */
+export function ensureHttapBinary(root: string, binary: string): void {
+  if (!existsSync(binary)) {
+    console.log("bench: dist/httap-linux-x64 missing, building it");
+    const b = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "x64"], { cwd: root, stdout: "inherit", stderr: "inherit", timeout: BUILD_TIMEOUT_MS });
+    if (b.exitCode !== 0) throw new Error("build failed");
+    return;
+  }
+  // Only a warning: others may be mid-edit in src/, and a bench should not fail on a build it was not asked for.
+  const built = statSync(binary).mtimeMs;
+  if (["src", "assets"].some((d) => newestMtimeMs(join(root, d)) > built)) {
+    console.log("bench: warning: dist/httap-linux-x64 is older than src/ or assets/ (rebuild: bun scripts/build.ts --target x64)");
+  }
+}
+
+function newestMtimeMs(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+export interface Workspace {
+  /** Web root: index.html, one-kb.txt, one-mb.bin (httap's directory mode and the baseline both serve it). */
+  readonly webRoot: string;
+  /** An empty folder, the working directory of every server. */
+  readonly emptyDir: string;
+  /** The compiled baseline executable. */
+  readonly baselineBinary: string;
+  remove(): void;
+}
+
+/** Creates the temp folders and compiles `baseline-server.ts`; `remove()` deletes all of it. */
+export function createWorkspace(root: string): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), "httap-bench-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    // The web root holds only the served files: httap's directory mode serves everything in it.
+    const webRoot = join(dir, "root");
+    mkdirSync(webRoot);
+    const indexPath = join(root, "assets/index.html");
+    writeFileSync(join(webRoot, "index.html"), existsSync(indexPath) ? readFileSync(indexPath) : "<!doctype html><title>httap</title>\n");
+    writeFileSync(join(webRoot, "one-kb.txt"), Buffer.alloc(ONE_KB, "httap-bench-1kb\n"));
+    writeFileSync(join(webRoot, "one-mb.bin"), Buffer.alloc(ONE_MIB, "0123456789abcdef"));
+    const emptyDir = join(dir, "cwd");
+    mkdirSync(emptyDir);
+    // Compiled too, so start-up time and RSS compare a compiled binary with a compiled binary.
+    const baselineBinary = join(dir, "baseline-server");
+    const source = join(import.meta.dir, "baseline-server.ts");
+    const c = Bun.spawnSync([process.execPath, "build", "--compile", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--outfile", baselineBinary, source], { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: COMPILE_TIMEOUT_MS });
+    if (c.exitCode !== 0) throw new Error(`compiling the baseline failed:\n${c.stderr}`);
+    return { webRoot, emptyDir, baselineBinary, remove };
+  } catch (err) {
+    remove();
+    throw err;
+  }
+}
