@@ -153,7 +153,9 @@ function compile(target: Target, version: string, runtime: string, precompressed
     "--asset", ASSETS,
     "--asset", precompressed,
     "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
-    "--minify", "--keep-names", "--sourcemap=linked",
+    // --bytecode: the JS is compiled ahead of time, so start-up parses nothing (measured: ~1 MiB less idle RSS,
+    // faster exec to first response).
+    "--minify", "--keep-names", "--sourcemap=linked", "--bytecode",
     "--define", `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
     `--outfile=${tmp}`,
   ];

@@ -49,4 +49,5 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exit(await main(process.argv.slice(2)));
+// No top-level await: the binary is compiled with --bytecode, which needs it absent (scripts/build.ts).
+void main(process.argv.slice(2)).then((code) => process.exit(code));
