@@ -54,9 +54,12 @@ export function pinLoadGenerator(cpu: string): void {
 /** Only PATH from our environment, so a developer's HTTAP_* variables never change what is measured. */
 const envFor = (spec: ServerSpec, port: number) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", ...spec.env, [spec.portVariable]: String(port) });
 
-/** Starts a server pinned to the server CPU on any free port, and waits until it prints that port. */
-export async function startServer(spec: ServerSpec): Promise<Server> {
-  const proc = Bun.spawn(pinned([spec.file]), { cwd: spec.cwd, env: envFor(spec, 0), stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+/**
+ * Starts a server on any free port, pinned to the server CPU unless `isPinned` is false, and waits until it prints
+ * that port.
+ */
+export async function startServer(spec: ServerSpec, isPinned = true): Promise<Server> {
+  const proc = Bun.spawn(isPinned ? pinned([spec.file]) : [spec.file], { cwd: spec.cwd, env: envFor(spec, 0), stdin: "ignore", stdout: "pipe", stderr: "inherit" });
   spawned.push(proc);
   return { name: spec.name, proc, port: await portOf(proc, spec.name) };
 }
