@@ -58,7 +58,8 @@ export class Connection {
   state: ConnectionState = "awaiting-request"; // written only by #enter
   deadlineAt: number;                        // clock ms when `deadlineKind` fires
   deadlineKind: DeadlineKind = "request-head"; // what happens at deadlineAt
-  lastActiveAt: number;                      // clock ms of the last byte in or out, for LRU eviction
+  lastActiveAt: number;                      // clock ms of the last byte in or out (LRU eviction); read once per
+                                             // socket event and used as "now" while that event is handled
   requestCount = 0;                          // requests answered on this connection
   #socket: ConnectionSocket;                 // the TCP socket
   #context: ConnectionContext;               // shared server settings and callbacks
@@ -181,7 +182,7 @@ export class Connection {
           this.#chunked = head.isChunked ? new ChunkedDecoder(this.#context.maxBodyBytes) : null;
           this.#bodyCursor = this.#headEnd;
           this.#enter("reading-body");
-          this.#setDeadline("body", this.#context.now() + this.#context.keepAliveMs);
+          this.#setDeadline("body", this.lastActiveAt + this.#context.keepAliveMs);
           if (head.expectsContinue && this.#headEnd === this.#end) this.#queue.send(this.#socket, CONTINUE_BYTES);
           continue;
         }
@@ -207,7 +208,7 @@ export class Connection {
       if (this.state !== "awaiting-request" && this.state !== "reading-body") break;
       if (!this.#queue.isEmpty) {
         this.#enter("responding");
-        this.#setDeadline("send", this.#context.now() + SEND_STALL_TIMEOUT_MS);
+        this.#setDeadline("send", this.lastActiveAt + SEND_STALL_TIMEOUT_MS);
         this.#isReadPaused = true; // backpressure: read no more until the answer is out (rule 12)
         this.#socket.pause();
         break;
@@ -241,7 +242,6 @@ export class Connection {
     const keepAlive = head.wantsKeepAlive && !this.#context.isStopping();
     const sent = writeReply(this.#queue, this.#socket, reply, view.isHead, connectionLine(keepAlive, head.version === 10));
     this.#context.accessLog?.(`${this.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.version === 11 ? 1 : 0}" ${reply.status} ${sent}`);
-    this.lastActiveAt = this.#context.now();
     if (!keepAlive) this.drainThenClose();
   }
 
@@ -260,7 +260,7 @@ export class Connection {
 
   #enterIdleOrNext(): void {
     this.#enter("awaiting-request");
-    const now = this.#context.now();
+    const now = this.lastActiveAt;
     if (this.#holdsNoRequest()) this.#setDeadline("keep-alive", now + this.#context.keepAliveMs);
     else this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS);
   }
