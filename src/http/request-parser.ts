@@ -95,11 +95,9 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number, he
     const nameEnd = p++;
     while (p < end && (buf[p] === SP || buf[p] === HTAB)) p++;
     const valueStart = p;
-    let valueEnd = p;
-    while (p < end && IS_FIELD_VALUE[buf[p]] === 1) {
-      if (buf[p] !== SP && buf[p] !== HTAB) valueEnd = p + 1;
-      p++;
-    }
+    while (p < end && IS_FIELD_VALUE[buf[p]] === 1) p++;
+    let valueEnd = p; // trailing OWS is not part of the value (RFC 9110 §5.5)
+    while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
     if (p - fieldsStart > MAX_HEAD_BYTES) return "head-too-large";
     if (p === end) return 0;
     if (buf[p] !== CR) return "bad-header";
