@@ -66,7 +66,9 @@ class HttapRouter implements HttapDomain {
   readonly #readable: readonly Resource[];     // resources a client can read: the ones `/?changes` reports
 
   constructor(o: HttapDomainOptions) {
-    this.#now = o.now ?? Date.now;
+    // A monotonic clock: a Pi has no real-time clock, and its wall time jumps when NTP first syncs; a backward jump
+    // on Date.now() would make the owner's Remain grow past the timeout and the session outlive its owner.
+    this.#now = o.now ?? (() => performance.now());
     this.#log = o.log ?? ((line) => console.error(line));
     this.#timeoutS = o.keepAliveS;
     this.#hasLoopback = o.loopback;

@@ -44,7 +44,7 @@ export class SessionManager {
     this.#timeoutMs = options.timeoutS * 1000;
     this.#now = options.now;
     this.#log = options.log;
-    this.#ids = new SessionIdSequence(options.now());
+    this.#ids = new SessionIdSequence(Date.now()); // wall time, not the session clock: ids differ between runs
   }
 
   /** Subscribes to session start or end; returns the unsubscribe function. */

@@ -11,7 +11,7 @@ export interface SessionInfo {
   readonly id: string;
   /** Remote address of the owner (no "::ffff:" prefix). */
   readonly owner: string;
-  /** Clock time (ms) the session started. */
+  /** When the session started: ms on the monotonic session clock (performance.now(), not wall time). */
   readonly startedAt: number;
 }
 
