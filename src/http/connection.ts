@@ -27,6 +27,8 @@ export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "li
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
 export interface ConnectionSocket extends WritableSocket {
   end(): void;
+  /** Sends FIN but keeps reading (shutdown(2) of the write side). */
+  shutdown(): void;
   terminate(): void;
   pause(): void;
   resume(): void;
@@ -92,6 +94,11 @@ export class Connection {
     return this.state === "awaiting-request" && this.#holdsNoRequest();
   }
 
+  /** Answered, FIN sent, only waiting out the linger: closing it loses nothing either (evicted first). */
+  get isLingering(): boolean {
+    return this.state === "draining" && this.deadlineKind === "linger";
+  }
+
   onData(chunk: Uint8Array): void {
     if (this.state === "draining" || this.state === "closed") return; // after the final answer input is dropped
     const now = this.#context.now();
@@ -122,6 +129,7 @@ export class Connection {
   /** The peer half-closed: requests already received are still answered, then the connection closes. */
   onPeerEnd(): void {
     this.#isPeerEnded = true;
+    if (this.isLingering) return this.close("done"); // both sides said FIN: nothing left to wait for
     this.#closeIfPeerGone();
   }
 
@@ -153,11 +161,13 @@ export class Connection {
   close(reason: CloseReason): void {
     if (this.state === "closed") return;
     const hadUnsent = !this.#queue.isEmpty;
+    const wasLingering = this.isLingering;
     this.#enter("closed");
     this.#queue.clear();
-    // end() would drop unsent bytes anyway; a stalled or broken peer gets a reset, everyone else a FIN.
-    // "done" here means the linger after our FIN ran out: the peer had its time to read.
-    if (hadUnsent || reason === "send-stalled" || reason === "protocol-error" || reason === "done") this.#socket.terminate();
+    // end() would drop unsent bytes anyway; a stalled or broken peer gets a reset, everyone else a FIN. A lingering
+    // connection whose peer never answered our FIN (linger over, or evicted) is cut: it had its time to read.
+    const isAbrupt = hadUnsent || reason === "send-stalled" || reason === "protocol-error" || (wasLingering && !this.#isPeerEnded);
+    if (isAbrupt) this.#socket.terminate();
     else this.#socket.end();
     this.#context.onClosed(this, reason);
   }
@@ -253,9 +263,15 @@ export class Connection {
   }
 
   /** The queue is empty and the socket FIN'd: keep draining input a moment, so the peer reads our last answer. */
+  /**
+   * The queue is empty: send FIN but keep reading (and dropping) input for a moment. Closing outright while the
+   * peer still sends (the rest of a refused body, pipelined requests) makes the kernel answer with a reset, which
+   * can destroy our last answer in the peer's receive buffer before it is read (RFC 9112 §9.6).
+   */
   #finish(): void {
-    this.#socket.end();
+    this.#socket.shutdown();
     this.#setDeadline("linger", this.#context.now() + LINGER_MS);
+    if (this.#isPeerEnded) this.close("done");
   }
 
   #enterIdleOrNext(): void {

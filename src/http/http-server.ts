@@ -106,7 +106,7 @@ export class HttpServer {
     this.#isStopping = true;
     this.#listener?.stop(false);
     for (const c of this.#connections.values()) {
-      if (c.isIdle) c.close("server-stop");
+      if (c.isIdle || c.isLingering) c.close("server-stop");
       else c.drainThenClose();
     }
     const deadline = performance.now() + STOP_GRACE_MS;
@@ -132,10 +132,11 @@ export class HttpServer {
     this.#connections.set(id, connection);
   }
 
-  /** Closes the least recently active idle connection; false when none is idle. */
+  /** Closes a lingering connection (already answered), else the least recently active idle one; false if none. */
   #evictIdle(): boolean {
     let victim: Connection | null = null;
     for (const c of this.#connections.values()) {
+      if (c.isLingering) { victim = c; break; }
       if (c.isIdle && (victim === null || c.lastActiveAt < victim.lastActiveAt)) victim = c;
     }
     victim?.close("evicted");
