@@ -43,8 +43,10 @@ export class ChunkedDecoder {
         case "size": {
           const h = HEX_VALUE[c];
           if (h >= 0) {
-            if (++this.#sizeDigits > 8) return "body-too-large"; // > 4 GiB: far beyond any limit
+            this.#sizeDigits++;
             this.#remaining = this.#remaining * 16 + h;
+            // Judged by value, not digit count ("000000001" is 1); the line limit bounds the leading zeros.
+            if (this.#bodyLength + this.#remaining > this.#maxBytes) return "body-too-large";
             p++;
           } else if (this.#sizeDigits === 0) {
             return "bad-chunk";
