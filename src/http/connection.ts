@@ -9,8 +9,8 @@
 import { CR, LF } from "./ascii.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import {
-  FIRST_REQUEST_TIMEOUT_MS, MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES,
-  SEND_STALL_TIMEOUT_MS,
+  FIRST_REQUEST_TIMEOUT_MS, LINGER_MS, MAX_HEAD_BYTES, MAX_LEADING_BLANK_LINES, MAX_TARGET_LENGTH,
+  RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES, SEND_STALL_TIMEOUT_MS,
 } from "./limits.ts";
 import { protocolErrorReply, protocolErrorStatus, type ProtocolError } from "./protocol-errors.ts";
 import { RequestHead } from "./request-head.ts";
@@ -46,10 +46,8 @@ export interface ConnectionContext {
   onClosed(connection: Connection, reason: CloseReason): void;
 }
 
-/** Stray blank-line bytes tolerated between requests without counting as the start of one (the parser's limit). */
-const MAX_STRAY_BLANK_BYTES = 8;
-/** After the final response, keep reading (and dropping) this long so unread input does not turn FIN into RST. */
-const LINGER_MS = 2_000;
+/** Stray blank-line bytes between requests that start no request: exactly what the parser skips (CRLF each). */
+const MAX_STRAY_BLANK_BYTES = 2 * MAX_LEADING_BLANK_LINES;
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
 const HANDLER_FAILED: Reply = dynamicReply(500, "Content-Type: text/plain; charset=utf-8\r\n", "500 Internal Server Error: the request handler failed; the server keeps running\n");

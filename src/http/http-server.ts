@@ -4,7 +4,7 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { Connection, type ConnectionContext } from "./connection.ts";
-import { TICK_INTERVAL_MS } from "./limits.ts";
+import { STOP_GRACE_MS, TICK_INTERVAL_MS } from "./limits.ts";
 import { protocolErrorReply } from "./protocol-errors.ts";
 import type { CloseReason, RequestHandler } from "./types.ts";
 
@@ -26,9 +26,6 @@ export interface HttpServerOptions {
 
 /** Thrown by `start()` when the port cannot be had; main turns it into exit status 1. */
 export class ListenError extends Error {}
-
-/** Time given to answers in flight when the server stops, before their sockets are cut. */
-const STOP_GRACE_MS = 500;
 
 /** "::ffff:192.0.2.1" → "192.0.2.1": dual-stack listeners see IPv4 peers as mapped IPv6. */
 export function plainAddress(address: string): string {

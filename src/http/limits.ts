@@ -14,6 +14,10 @@ export const MAX_CHUNK_LINE_BYTES = 256;
 export const MAX_TRAILER_BYTES = 4 * 1024;
 /** Default number of simultaneous connections: a browser opens ~6 per host, and a workshop has a few browsers. */
 export const MAX_CONNECTIONS_DEFAULT = 16;
+/** Blank lines tolerated before a request line (RFC 9112 §2.2: ignore at least one, left by sloppy clients). */
+export const MAX_LEADING_BLANK_LINES = 4;
+/** Longest method token accepted, in bytes; the longest known one is 7. */
+export const MAX_METHOD_LENGTH = 16;
 /** A new connection (or a started request head) must complete its request head within this time (DESIGN: 3 s). */
 export const FIRST_REQUEST_TIMEOUT_MS = 3_000;
 /** Idle keep-alive timeout defaults and bounds, in seconds (the seed's HTTAP_KEEPALIVE rules). */
@@ -22,6 +26,10 @@ export const KEEPALIVE_MIN_S = 3;
 export const KEEPALIVE_MAX_S = 200;
 /** A reader that accepts no byte of a pending response for this long is gone; its connection is cut. */
 export const SEND_STALL_TIMEOUT_MS = 30_000;
+/** After the final answer, FIN is sent and input read and dropped this long, so it does not turn into a reset. */
+export const LINGER_MS = 2_000;
+/** When the server stops, answers in flight get this long before their sockets are cut. */
+export const STOP_GRACE_MS = 500;
 /** How often the one deadline tick runs; deadlines therefore fire up to this late. */
 export const TICK_INTERVAL_MS = 100;
 /** Seconds a refused client is told to wait before retrying when every connection slot is busy. */

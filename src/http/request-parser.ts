@@ -7,18 +7,13 @@
 import {
   COLON, CR, HTAB, IS_FIELD_VALUE, IS_HOST_CHAR, IS_TCHAR, LF, SP, bytes, equalsLowercase,
 } from "./ascii.ts";
-import { MAX_HEAD_BYTES, MAX_HEADER_COUNT, MAX_TARGET_LENGTH } from "./limits.ts";
+import { MAX_HEAD_BYTES, MAX_HEADER_COUNT, MAX_LEADING_BLANK_LINES, MAX_METHOD_LENGTH, MAX_TARGET_LENGTH } from "./limits.ts";
 import type { ProtocolError } from "./protocol-errors.ts";
 import { latin1, type RequestHead } from "./request-head.ts";
 
 /** Methods this server knows (RFC 9110 §9 plus PATCH); others get 501. Interned: parsing allocates no method string. */
 const KNOWN_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
 const METHOD_BYTES = KNOWN_METHODS.map(bytes);
-
-/** Blank lines tolerated before a request line (RFC 9112 §2.2: ignore at least one, left by sloppy clients). */
-const MAX_LEADING_BLANK_LINES = 4;
-/** Longest method token accepted; the longest known one is 7 bytes. */
-const MAX_METHOD_LENGTH = 16;
 
 const HTTP_VERSION_PREFIX = bytes("HTTP/");
 const NAME_HOST = bytes("host");
