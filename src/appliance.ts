@@ -39,7 +39,8 @@ export class Appliance {
     const serveFile: RequestHandler = files?.handle ?? (() => FILES_DISABLED);
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
-    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources: this.#options.resources ?? new ResourceRegistry() });
+    const stats = () => this.#server?.stats() ?? {};
+    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources: this.#options.resources ?? new ResourceRegistry(), stats });
     const httap: RequestHandler = this.httap.handle;
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));

@@ -4,7 +4,7 @@
  * Modules get their slice of `Config`, never `process.env`.
  */
 import {
-  KEEPALIVE_DEFAULT_S, KEEPALIVE_MAX_S, KEEPALIVE_MIN_S, MAX_BODY_BYTES_DEFAULT, MAX_CONNECTIONS_DEFAULT,
+  KEEPALIVE_DEFAULT_S, KEEPALIVE_MAX_S, KEEPALIVE_MIN_S, MAX_BODY_BYTES_DEFAULT, MAX_CONNECTIONS_CEILING, MAX_CONNECTIONS_DEFAULT,
 } from "./http/limits.ts";
 
 export interface Config {
@@ -49,7 +49,7 @@ export const OPTIONS = {
   port: { env: "HTTAP_TCPPORT", flag: "--port", arg: "N", help: "TCP port to listen on, 1..65535 (0: any free port). Default 60000." },
   host: { env: "HTTAP_HOST", flag: "--host", arg: "ADDR", help: 'Address to listen on. Default "::" (every IPv6 and IPv4 address).' },
   keepAlive: { env: "HTTAP_KEEPALIVE", flag: "--keepalive", arg: "S", help: `Idle keep-alive and HTTaP session timeout in seconds, ${KEEPALIVE_MIN_S}..${KEEPALIVE_MAX_S}. Default ${KEEPALIVE_DEFAULT_S}.` },
-  maxConnections: { env: "HTTAP_MAXCONN", flag: "--max-conn", arg: "N", help: `Simultaneous connections, 1..1024. Default ${MAX_CONNECTIONS_DEFAULT}.` },
+  maxConnections: { env: "HTTAP_MAXCONN", flag: "--max-conn", arg: "N", help: `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, else the newcomer gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.` },
   maxBody: { env: "HTTAP_MAXBODY", flag: "--max-body", arg: "BYTES", help: `Largest request body, 1..16777216 bytes. Default ${MAX_BODY_BYTES_DEFAULT}.` },
   staticPath: { env: "HTTAP_STATICPATH", flag: "--static-path", arg: "DIR", help: "Serve this directory instead of the embedded pages (read into memory at start)." },
   rootPage: { env: "HTTAP_ROOTPAGE", flag: "--root-page", arg: "FILE", help: 'File answered for "/". Default index.html.' },
@@ -121,7 +121,7 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     port: integer("port", g.get("port"), 60000, 0, 65535),
     host: g.get("host")?.text ?? "::",
     keepAliveS: integer("keepAlive", g.get("keepAlive"), KEEPALIVE_DEFAULT_S, KEEPALIVE_MIN_S, KEEPALIVE_MAX_S),
-    maxConnections: integer("maxConnections", g.get("maxConnections"), MAX_CONNECTIONS_DEFAULT, 1, 1024),
+    maxConnections: integer("maxConnections", g.get("maxConnections"), MAX_CONNECTIONS_DEFAULT, 1, MAX_CONNECTIONS_CEILING),
     maxBodyBytes: integer("maxBody", g.get("maxBody"), MAX_BODY_BYTES_DEFAULT, 1, 16 * 1024 * 1024),
     staticPath: g.get("staticPath")?.text ?? null,
     rootPage: rootPage.replace(/^\/+/, ""),

@@ -81,6 +81,7 @@ test("a second browser is served while the first keeps its connections open (HTT
     // Several parallel loads make Chromium open several connections, which it then keeps idle.
     await a.goto(`http://127.0.0.1:${server.port}/`, { timeout: 15_000 });
     await a.evaluate(async () => { await Promise.all(Array.from({ length: 8 }, (_, i) => fetch(`/favicon.ico?n=${i}`, { cache: "no-store" }))); });
+    await Bun.sleep(1_100); // issue 11: only a connection idle for 1 s may be closed for a newcomer
     const b = await (await other.browser.newContext()).newPage();
     const started = performance.now();
     const response = await b.goto(`http://127.0.0.1:${server.port}/`, { timeout: 10_000 });

@@ -25,7 +25,7 @@ describe("vocabulary", () => {
   test("root, ping with a suffix, list, changes, HEAD, 404, 405", async () => {
     const s = await serve();
     const root = json(await request(s.port, get("/?")));
-    expect(root).toMatchObject({ HTTaP_version: expect.stringMatching(/^20\d{6}$/), HTTaP_open: 0, Type: "httap", Services: "Files Loopback", Signals: [] });
+    expect(root).toMatchObject({ HTTaP_version: expect.stringMatching(/^20\d{6}$/), HTTaP_open: 0, Type: "httap", Services: "Files Loopback Stats", Signals: [] });
     expect(typeof root.ID).toBe("string");
     expect(json(await request(s.port, get("/?ping1700000000")))).toEqual({ Remain: 15, Timeout: 15 });
     expect(json(await request(s.port, get("/?list")))).toEqual({ resources: [] });
@@ -56,7 +56,7 @@ describe("vocabulary", () => {
 
     const off = await serve({ HTTAP_LOOPBACK: "0" });
     expect((await request(off.port, post("/?loopback", "x")))?.status).toBe(404);
-    expect(json(await request(off.port, get("/?"))).Services).toBe("Files");
+    expect(json(await request(off.port, get("/?"))).Services).toBe("Files Stats");
   });
 
   test("a routine that throws gets 500 JSON and the server keeps serving; bad JSON says where", async () => {
@@ -94,7 +94,7 @@ describe("CORS", () => {
     const s = await serve({ HTTAP_FILES: "0" });
     const r = await request(s.port, get("/?", origin));
     expect(r!.headers.get("access-control-allow-origin")).toBe("*");
-    expect(json(r).Services).toBe("Loopback");
+    expect(json(r).Services).toBe("Loopback Stats");
   });
 
   test("HTTAP_CORS list: echo, Vary, expose HTTaP-Session, preflight 204; other origins get nothing", async () => {

@@ -309,9 +309,11 @@ describe("close reasons and stop", () => {
 
   test("an idle connection evicted for a newcomer is reported as evicted; a refused one is never counted", async () => {
     const reasons: CloseReason[] = [];
+    let skewMs = 0; // the injected clock lets the idle connection age past the 1 s eviction rule without waiting
     const small = new HttpServer({
       host: "127.0.0.1", port: 0, keepAliveS: 5, maxConnections: 1, maxBodyBytes: 16, handler,
       onConnectionClose: (_id, _address, reason) => reasons.push(reason),
+      now: () => performance.now() + skewMs,
     });
     const smallPort = small.start().port;
     try {
@@ -320,6 +322,10 @@ describe("close reasons and stop", () => {
       const idle = await openSocket(smallPort);
       idle.write(get("/idle"));
       await Bun.sleep(150);
+      const tooSoon = await exchange(smallPort, get("/early"), { idleMs: 2000, maxMs: 3000 });
+      expect(tooSoon.responses[0]?.status).toBe(503); // answered 150 ms ago: working, not evictable
+      expect(reasons).not.toContain("evicted");
+      skewMs = 1_100;
       const second = await exchange(smallPort, get("/two"), { responses: 1, maxMs: 3000 });
       expect(second.responses[0]?.status).toBe(200);
       expect(reasons).toContain("evicted");

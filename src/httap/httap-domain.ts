@@ -33,6 +33,11 @@ export interface HttapDomainOptions {
   readonly type?: string;
   /** Millisecond clock, injectable for tests. */
   readonly now?: () => number;
+  /**
+   * The server's counters for `GET /?stats` (issue 11), as a JSON-ready object; absent: `/?stats` is not offered.
+   * Read by anyone, without opening a session, so a dashboard or a leader's laptop can watch a busy device.
+   */
+  readonly stats?: () => object;
   /** Where routine failures and listener errors are reported; default: stderr. */
   readonly log?: (line: string) => void;
 }
@@ -64,6 +69,7 @@ class HttapRouter implements HttapDomain {
   readonly #hasLoopback: boolean;
   readonly #timeoutS: number;
   readonly #readable: readonly Resource[];     // resources a client can read: the ones `/?changes` reports
+  readonly #stats: (() => object) | null;      // the server's counters, for /?stats
 
   constructor(o: HttapDomainOptions) {
     // A monotonic clock: a Pi has no real-time clock, and its wall time jumps when NTP first syncs; a backward jump
@@ -75,11 +81,12 @@ class HttapRouter implements HttapDomain {
     this.#resources = o.resources;
     this.#resources.freeze();
     this.#cors = new CorsPolicy(o.cors, o.files);
+    this.#stats = o.stats ?? null;
     const all = this.#resources.all;
     this.#readable = all.filter((r) => r.get !== null);
     this.#root = new RootObject({
       id: o.id ?? hostname(), type: o.type ?? HTTAP_TYPE, files: o.files, loopback: o.loopback,
-      hyx: all.some((r) => r.rangeSize > 0), signals: all.map((r) => r.name),
+      hyx: all.some((r) => r.rangeSize > 0), stats: this.#stats !== null, signals: all.map((r) => r.name),
     });
     this.sessions = new SessionManager({ timeoutS: o.keepAliveS, now: this.#now, log: this.#log });
     this.sessions.startSweeping();
@@ -101,6 +108,7 @@ class HttapRouter implements HttapDomain {
     const query = request.query ?? "";
     const now = this.#now();
     if (query === "invalid" || query.startsWith("invalid?")) return this.#invalid(request.remoteAddress, now, cors);
+    if (query === "stats" && this.#stats !== null) return this.#statsReply(method, cors);
     const admission = this.sessions.admit(request.remoteAddress, now);
     if (admission.kind === "busy") return busy(admission.owner, admission.remainS, cors);
     const session = admission.session;
@@ -124,6 +132,13 @@ class HttapRouter implements HttapDomain {
         if (this.#hasLoopback) return this.#loopback(request, session, lines, cors, address.params);
     }
     return callResource(this.#resources, this.#log, request, address, session, lines, cors);
+  }
+
+  /** `/?stats`: anyone may read it, and reading it neither opens nor renews a session (issue 11). */
+  #statsReply(method: string, cors: string): Reply {
+    const lines = NO_SESSION_LINES + cors;
+    if (method !== "GET" && method !== "HEAD") return readOnly(method, "stats", lines);
+    return dynamicReply(200, lines, JSON.stringify(this.#stats!()));
   }
 
   #rootObject(session: Session, lines: string): Reply {

@@ -12,13 +12,15 @@ export interface RootObjectOptions {
   readonly loopback: boolean;
   /** Whether any resource answers byte ranges in HYX. */
   readonly hyx: boolean;
+  /** Whether `GET /?stats` answers (the server's counters). */
+  readonly stats: boolean;
   /** Names of the application resources, sorted. */
   readonly signals: readonly string[];
 }
 
 /**
  * `Services` names what this server offers beyond the always-present vocabulary (ping, list, changes, invalid):
- * "Files" (web pages served here), "Loopback" (`POST /?loopback`), "HYX" (byte ranges as HYX text).
+ * "Files" (web pages served here), "Loopback" (`POST /?loopback`), "HYX" (byte ranges as HYX text), "Stats" (`GET /?stats`, the server's counters, open to anyone).
  * `Signals` names the application resources, i.e. the device's signals a page can read or drive (`/?list` details them).
  */
 export class RootObject {
@@ -26,7 +28,7 @@ export class RootObject {
   readonly #opened: string;  // HTTaP_open 1
 
   constructor(o: RootObjectOptions) {
-    const services = [o.files ? "Files" : "", o.loopback ? "Loopback" : "", o.hyx ? "HYX" : ""].filter((s) => s).join(" ");
+    const services = [o.files ? "Files" : "", o.loopback ? "Loopback" : "", o.hyx ? "HYX" : "", o.stats ? "Stats" : ""].filter((s) => s).join(" ");
     const tail = `,"ID":${JSON.stringify(o.id)},"Type":${JSON.stringify(o.type || HTTAP_TYPE)},"Services":${JSON.stringify(services)},"Signals":${JSON.stringify(o.signals)}}`;
     this.#opening = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":0${tail}`;
     this.#opened = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":1${tail}`;

@@ -9,8 +9,8 @@
 import { CR, LF } from "./ascii.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import {
-  FIRST_REQUEST_TIMEOUT_MS, LINGER_MS, MAX_HEAD_BYTES, MAX_LEADING_BLANK_LINES, MAX_TARGET_LENGTH,
-  RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES, SEND_STALL_TIMEOUT_MS,
+  EVICTABLE_AFTER_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, LINGER_MS, MAX_HEAD_BYTES, MAX_LEADING_BLANK_LINES,
+  MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES,
 } from "./limits.ts";
 import { protocolErrorReply, protocolErrorStatus, type ProtocolError } from "./protocol-errors.ts";
 import { RequestHead } from "./request-head.ts";
@@ -18,6 +18,7 @@ import { parseRequestHead } from "./request-parser.ts";
 import { RequestView } from "./request-view.ts";
 import { connectionLine, writeReply } from "./response-writer.ts";
 import { SendQueue, type WritableSocket } from "./send-queue.ts";
+import type { EvictionKind, ServerStats } from "./server-stats.ts";
 import type { CloseReason, Reply, RequestHandler } from "./types.ts";
 import { dynamicReply } from "./reply.ts";
 
@@ -43,6 +44,8 @@ export interface ConnectionContext {
   readonly accessLog: ((line: string) => void) | null;
   readonly errorLog: (line: string) => void;
   readonly isStopping: () => boolean;
+  /** The server's counters (issue 11). */
+  readonly stats: ServerStats;
   onClosed(connection: Connection, reason: CloseReason): void;
 }
 
@@ -50,6 +53,9 @@ export interface ConnectionContext {
 const MAX_STRAY_BLANK_BYTES = 2 * MAX_LEADING_BLANK_LINES;
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
+/** Shared zero-length receive buffer: a connection allocates its own only when bytes arrive (refused and unused
+ * connections never do: an accept storm and a browser's speculative connections cost no buffer). */
+const NO_BUFFER = Buffer.alloc(0);
 const HANDLER_FAILED: Reply = dynamicReply(500, "Content-Type: text/plain; charset=utf-8\r\n", "500 Internal Server Error: the request handler failed; the server keeps running\n");
 
 export class Connection {
@@ -61,6 +67,7 @@ export class Connection {
   lastActiveAt: number;                      // clock ms of the last byte in or out (LRU eviction); read once per
                                              // socket event and used as "now" while that event is handled
   requestCount = 0;                          // requests answered on this connection
+  hasReceived = false;                       // any byte ever arrived (an unused connection is a browser's spare)
   #socket: ConnectionSocket;                 // the TCP socket
   #context: ConnectionContext;               // shared server settings and callbacks
   #buffer: Buffer;                           // receive buffer; bytes [#start, #end) are unconsumed
@@ -71,7 +78,7 @@ export class Connection {
   #chunked: ChunkedDecoder | null = null;    // decoder while a chunked body is read
   #bodyCursor = 0;                           // next chunked byte to decode
   #view: RequestView;                        // what the handler sees
-  #queue = new SendQueue();                  // output not yet taken by the socket
+  #queue: SendQueue;                         // output not yet taken by the socket
   #isReadPaused = false;                     // socket.pause() in force while responding
   #isPeerEnded = false;                      // the peer sent FIN: answer what is complete, then close
 
@@ -80,7 +87,8 @@ export class Connection {
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
     this.#context = context;
-    this.#buffer = Buffer.allocUnsafe(RECEIVE_BUFFER_INITIAL_BYTES);
+    this.#buffer = NO_BUFFER;
+    this.#queue = new SendQueue(context.stats);
     this.#view = new RequestView(this.#head, remoteAddress, id);
     const now = context.now();
     this.lastActiveAt = now;
@@ -97,10 +105,30 @@ export class Connection {
     return this.state === "draining" && this.deadlineKind === "linger";
   }
 
+  /**
+   * Whether a newcomer may take this connection's slot, and as what (issue 11): a lingering one always; an idle one
+   * only after EVICTABLE_AFTER_IDLE_MS, so a keep-alive client between two requests is never thrown out.
+   */
+  evictableAs(now: number): EvictionKind | null {
+    if (this.isLingering) return "lingering";
+    if (!this.isIdle || now - this.lastActiveAt < EVICTABLE_AFTER_IDLE_MS) return null;
+    return this.hasReceived ? "keep-alive" : "unused";
+  }
+
+  /**
+   * A newcomer with no slot: its 503 (Retry-After, Connection: close) in full, FIN, then a linger reading and
+   * dropping whatever it sent, so the answer is never destroyed by a reset (issue 11).
+   */
+  refuse(): void {
+    this.#fail("server-busy");
+  }
+
   onData(chunk: Uint8Array): void {
+    this.#context.stats.bytesIn += chunk.length;
     if (this.state === "draining" || this.state === "closed") return; // after the final answer input is dropped
     const now = this.#context.now();
     this.lastActiveAt = now;
+    this.hasReceived = true;
     if (!this.#append(chunk)) return this.close("protocol-error");
     if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive" && !this.#holdsNoRequest()) {
       this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
@@ -113,7 +141,7 @@ export class Connection {
     const sent = this.#queue.flush(this.#socket);
     if (sent > 0) {
       this.lastActiveAt = this.#context.now();
-      if (!this.#queue.isEmpty) this.#setDeadline("send", this.lastActiveAt + SEND_STALL_TIMEOUT_MS);
+      if (!this.#queue.isEmpty) this.#setDeadline("send", this.lastActiveAt + this.#context.keepAliveMs);
     }
     if (!this.#queue.isEmpty) return;
     if (this.state === "draining") return this.#finish();
@@ -134,7 +162,9 @@ export class Connection {
   /** One deadline check; the server's single tick calls it for every connection (STYLE rule 11). */
   onTick(now: number): void {
     if (this.state === "closed" || now < this.deadlineAt) return;
-    switch (this.deadlineKind) {
+    const kind = this.deadlineKind;
+    if (kind !== "linger") this.#context.stats.timedOut[kind]++;
+    switch (kind) {
       case "request-head":
       case "body":
         return this.#fail("request-timeout");
@@ -152,7 +182,7 @@ export class Connection {
     if (this.state === "closed" || this.state === "draining") return;
     this.#enter("draining");
     if (this.#queue.isEmpty) this.#finish();
-    else this.#setDeadline("send", this.#context.now() + SEND_STALL_TIMEOUT_MS); // the request deadline is over
+    else this.#setDeadline("send", this.#context.now() + this.#context.keepAliveMs); // the request deadline is over
   }
 
   /** The one way out (STYLE rule 10): frees the connection and tells the server, exactly once. */
@@ -216,7 +246,8 @@ export class Connection {
       if (this.state !== "awaiting-request" && this.state !== "reading-body") break;
       if (!this.#queue.isEmpty) {
         this.#enter("responding");
-        this.#setDeadline("send", this.lastActiveAt + SEND_STALL_TIMEOUT_MS);
+        // A reader that takes no byte for the keep-alive time is gone (issue 11: slow readers are cut, counted).
+        this.#setDeadline("send", this.lastActiveAt + this.#context.keepAliveMs);
         this.#isReadPaused = true; // backpressure: read no more until the answer is out (rule 12)
         this.#socket.pause();
         break;
@@ -245,6 +276,9 @@ export class Connection {
       reply = HANDLER_FAILED;
     }
     this.requestCount++;
+    const stats = this.#context.stats;
+    stats.requests++;
+    stats.countStatus(reply.status);
     this.#start = requestEnd;
     this.#chunked = null;
     const keepAlive = head.wantsKeepAlive && !this.#context.isStopping();
@@ -256,11 +290,12 @@ export class Connection {
   /** A protocol failure: its prebuilt reply, then close (the framing can no longer be trusted). */
   #fail(code: ProtocolError): void {
     this.#queue.send(this.#socket, protocolErrorReply(code));
-    this.#context.accessLog?.(`${this.remoteAddress} (${code}) ${protocolErrorStatus(code)}`);
+    const status = protocolErrorStatus(code);
+    this.#context.stats.countStatus(status);
+    this.#context.accessLog?.(`${this.remoteAddress} (${code}) ${status}`);
     this.drainThenClose();
   }
 
-  /** The queue is empty and the socket FIN'd: keep draining input a moment, so the peer reads our last answer. */
   /**
    * The queue is empty: send FIN but keep reading (and dropping) input for a moment. Closing outright while the
    * peer still sends (the rest of a refused body, pipelined requests) makes the kernel answer with a reset, which
@@ -312,7 +347,8 @@ export class Connection {
       if (live + chunk.length <= this.#buffer.length) {
         this.#buffer.copyWithin(0, this.#start, this.#end);
       } else {
-        const bigger = Buffer.allocUnsafe(Math.min(cap, Math.max(live + chunk.length, this.#buffer.length * 2)));
+        const size = Math.max(live + chunk.length, this.#buffer.length * 2, RECEIVE_BUFFER_INITIAL_BYTES);
+        const bigger = Buffer.allocUnsafe(Math.min(cap, size));
         this.#buffer.copy(bigger, 0, this.#start, this.#end);
         this.#buffer = bigger;
       }
@@ -328,7 +364,7 @@ export class Connection {
     if (this.#start === this.#end) {
       this.#start = this.#end = 0;
       if (this.#buffer.length > RECEIVE_BUFFER_INITIAL_BYTES * 4 && this.state === "awaiting-request") {
-        this.#buffer = Buffer.allocUnsafe(RECEIVE_BUFFER_INITIAL_BYTES); // give a body-sized buffer back
+        this.#buffer = NO_BUFFER; // give a body-sized buffer back (the next request allocates a small one)
       }
     }
   }

@@ -1,11 +1,14 @@
 /**
- * @module The TCP listener: accepts connections (bounded, LRU eviction of idle ones), routes socket events to
- * their Connection, and runs the one deadline tick with one injected clock (STYLE rule 11).
+ * @module The TCP listener: accepts connections up to a limit, routes socket events to their Connection, and runs
+ * the one deadline tick with one injected clock (STYLE rule 11). Over the limit (issue 11) a newcomer takes the slot
+ * of a truly idle connection (lingering, or idle for EVICTABLE_AFTER_IDLE_MS), else it is refused with a complete
+ * 503: working clients are never evicted, so arrivals cannot thrash them.
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { Connection, type ConnectionContext } from "./connection.ts";
-import { STOP_GRACE_MS, TICK_INTERVAL_MS } from "./limits.ts";
-import { protocolErrorReply } from "./protocol-errors.ts";
+import type { EvictionKind } from "./server-stats.ts";
+import { MAX_REFUSED_LINGERING, STOP_GRACE_MS, TICK_INTERVAL_MS } from "./limits.ts";
+import { ServerStats, type ServerStatsSnapshot } from "./server-stats.ts";
 import type { CloseReason, RequestHandler } from "./types.ts";
 
 export interface HttpServerOptions {
@@ -34,8 +37,10 @@ export function plainAddress(address: string): string {
 
 export class HttpServer {
   readonly #options: HttpServerOptions;
-  readonly #connections = new Map<number, Connection>(); // open connections by id
+  readonly #connections = new Map<number, Connection>(); // connections holding a slot, by id
+  readonly #refused = new Map<number, Connection>();     // refused newcomers reading their 503 (no slot), oldest first
   readonly #context: ConnectionContext;
+  readonly #stats: ServerStats;                          // counters for GET /?stats
   #listener: TCPSocketListener<Connection | undefined> | null = null;
   #tick: ReturnType<typeof setInterval> | null = null;
   #nextId = 1;
@@ -44,6 +49,7 @@ export class HttpServer {
   constructor(options: HttpServerOptions) {
     this.#options = options;
     const now = options.now ?? (() => performance.now());
+    this.#stats = new ServerStats(options.maxConnections, now());
     this.#context = {
       handler: options.handler,
       keepAliveMs: options.keepAliveS * 1000,
@@ -52,7 +58,9 @@ export class HttpServer {
       accessLog: options.accessLog ?? null,
       errorLog: options.errorLog ?? ((line) => console.error(line)),
       isStopping: () => this.#isStopping,
+      stats: this.#stats,
       onClosed: (c, reason) => {
+        if (this.#refused.delete(c.id)) return; // never had a slot: nobody above heard of it
         this.#connections.delete(c.id);
         options.onConnectionClose?.(c.id, c.remoteAddress, reason);
       },
@@ -65,6 +73,11 @@ export class HttpServer {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** Every counter now, JSON-ready (issue 11: `GET /?stats`). */
+  stats(): ServerStatsSnapshot {
+    return this.#stats.snapshot(this.#context.now(), this.#connections.size, this.#refused.size);
   }
 
   start(): { port: number } {
@@ -102,6 +115,7 @@ export class HttpServer {
     if (this.#isStopping) return;
     this.#isStopping = true;
     this.#listener?.stop(false);
+    for (const c of [...this.#refused.values()]) c.close("server-stop");
     for (const c of this.#connections.values()) {
       if (c.isIdle || c.isLingering) c.close("server-stop");
       else c.drainThenClose();
@@ -117,31 +131,45 @@ export class HttpServer {
   #accept(socket: Socket<Connection | undefined>): void {
     socket.setNoDelay(true); // lock-step small messages: Nagle would add ~40 ms per round trip
     if (this.#isStopping) return void socket.terminate();
-    if (this.#connections.size >= this.#options.maxConnections && !this.#evictIdle()) {
-      // Every slot is working: say so instead of letting the client hang (DESIGN: busy, not a hang).
-      socket.write(protocolErrorReply("server-busy"));
-      socket.end();
+    const connection = new Connection(this.#nextId++, socket, plainAddress(socket.remoteAddress), this.#context);
+    socket.data = connection;
+    const stats = this.#stats;
+    if (this.#connections.size >= this.#options.maxConnections && !this.#evictOneIdle(connection.lastActiveAt)) {
+      // Every slot is working: say so instead of letting the client hang (DESIGN: busy, not a hang). The refused
+      // connection lingers outside the limit, bounded, so its 503 is read rather than reset.
+      stats.refusedBusy++;
+      if (this.#refused.size >= MAX_REFUSED_LINGERING) this.#refused.values().next().value?.close("evicted");
+      this.#refused.set(connection.id, connection);
+      connection.refuse();
       return;
     }
-    const id = this.#nextId++;
-    const connection = new Connection(id, socket, plainAddress(socket.remoteAddress), this.#context);
-    socket.data = connection;
-    this.#connections.set(id, connection);
+    this.#connections.set(connection.id, connection);
+    stats.accepted++;
+    if (this.#connections.size > stats.peak) stats.peak = this.#connections.size;
   }
 
-  /** Closes a lingering connection (already answered), else the least recently active idle one; false if none. */
-  #evictIdle(): boolean {
+  /**
+   * Frees one slot for a newcomer: a lingering connection (already answered) first, else the one idle the longest,
+   * if it has been idle for EVICTABLE_AFTER_IDLE_MS. False when every connection is working.
+   */
+  #evictOneIdle(now: number): boolean {
     let victim: Connection | null = null;
+    let victimKind: EvictionKind | null = null;
     for (const c of this.#connections.values()) {
-      if (c.isLingering) { victim = c; break; }
-      if (c.isIdle && (victim === null || c.lastActiveAt < victim.lastActiveAt)) victim = c;
+      const kind = c.evictableAs(now);
+      if (kind === null) continue;
+      if (kind === "lingering") { victim = c; victimKind = kind; break; }
+      if (victim === null || c.lastActiveAt < victim.lastActiveAt) { victim = c; victimKind = kind; }
     }
-    victim?.close("evicted");
-    return victim !== null;
+    if (victim === null || victimKind === null) return false;
+    this.#stats.evicted[victimKind]++;
+    victim.close("evicted");
+    return true;
   }
 
   #onTick(): void {
     const now = this.#context.now();
     for (const c of this.#connections.values()) if (now >= c.deadlineAt) c.onTick(now);
+    for (const c of this.#refused.values()) if (now >= c.deadlineAt) c.onTick(now);
   }
 }

@@ -12,8 +12,24 @@ export const MAX_BODY_BYTES_DEFAULT = 64 * 1024;
 export const MAX_CHUNK_LINE_BYTES = 256;
 /** Largest trailer section of a chunked body in bytes; trailers are read and dropped. */
 export const MAX_TRAILER_BYTES = 4 * 1024;
-/** Default number of simultaneous connections: a browser opens ~6 per host, and a workshop has a few browsers. */
-export const MAX_CONNECTIONS_DEFAULT = 16;
+/**
+ * Default number of simultaneous connections: a workshop room is ~20 browsers with up to 6 connections each, plus
+ * the leader's tools (issue 11). An idle keep-alive connection costs ~10 KiB (measured by `npm run stress`).
+ */
+export const MAX_CONNECTIONS_DEFAULT = 256;
+/** Largest allowed connection limit: each connection is a file descriptor, and a Pi 3 has 1 GiB. */
+export const MAX_CONNECTIONS_CEILING = 4096;
+/**
+ * A connection may be closed for a newcomer only when it has been idle this long (never sent a byte, or between
+ * keep-alive requests). Shorter, a keep-alive client between two requests would be evicted and reconnect, evicting
+ * another: the thrash of issue 11.
+ */
+export const EVICTABLE_AFTER_IDLE_MS = 1_000;
+/**
+ * Refused newcomers (503, then FIN) lingering at once, beyond the connection limit; over it the oldest is cut.
+ * Bounds the file descriptors an accept storm can hold.
+ */
+export const MAX_REFUSED_LINGERING = 512;
 /** Blank lines tolerated before a request line (RFC 9112 §2.2: ignore at least one, left by sloppy clients). */
 export const MAX_LEADING_BLANK_LINES = 4;
 /** Longest method token accepted, in bytes; the longest known one is 7. */
@@ -24,8 +40,6 @@ export const FIRST_REQUEST_TIMEOUT_MS = 3_000;
 export const KEEPALIVE_DEFAULT_S = 15;
 export const KEEPALIVE_MIN_S = 3;
 export const KEEPALIVE_MAX_S = 200;
-/** A reader that accepts no byte of a pending response for this long is gone; its connection is cut. */
-export const SEND_STALL_TIMEOUT_MS = 30_000;
 /** After the final answer, FIN is sent and input read and dropped this long, so it does not turn into a reset. */
 export const LINGER_MS = 2_000;
 /** When the server stops, answers in flight get this long before their sockets are cut. */

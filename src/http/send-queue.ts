@@ -14,10 +14,20 @@ interface Pending {
   readonly end: number;             // one past the last byte to send
 }
 
+/** Where the bytes the socket accepted are added up (the server's `bytesOut` counter). */
+export interface SentBytesCounter {
+  bytesOut: number;
+}
+
 export class SendQueue {
+  readonly #counter: SentBytesCounter | null; // told of every byte the socket accepted
   #pending: Pending[] = [];         // oldest first
   #queuedBytes = 0;                 // bytes waiting in #pending
   #isBroken = false;                // write() said the socket is closed: drop everything from now on
+
+  constructor(counter: SentBytesCounter | null = null) {
+    this.#counter = counter;
+  }
 
   get isEmpty(): boolean {
     return this.#pending.length === 0;
@@ -33,6 +43,7 @@ export class SendQueue {
     if (this.#pending.length === 0) {
       const n = socket.write(bytes, start, end - start);
       if (n < 0) { this.#isBroken = true; return; }
+      if (this.#counter !== null) this.#counter.bytesOut += n;
       start += n;
       if (start === end) return;
     }
@@ -47,6 +58,7 @@ export class SendQueue {
       const head = this.#pending[0];
       const n = socket.write(head.bytes, head.offset, head.end - head.offset);
       if (n < 0) { this.#isBroken = true; this.clear(); break; }
+      if (this.#counter !== null) this.#counter.bytesOut += n;
       head.offset += n;
       sent += n;
       this.#queuedBytes -= n;
