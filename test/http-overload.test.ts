@@ -1,7 +1,8 @@
 /**
  * @module Black-box tests of the connection limit under load (issue 11). Over HTTAP_MAXCONN a newcomer may only
  * take the slot of a truly idle connection (lingering, never used for 1 s, or keep-alive idle for 1 s); otherwise it
- * gets a complete 503 (Retry-After: 1, Connection: close) before the FIN, and the working clients are untouched.
+ * waits up to 1 s for a slot, then gets a complete 503 (Retry-After: 1, Connection: close) before the FIN; the working
+ * clients are untouched.
  * A reader that takes no byte for the keep-alive time is cut. `GET /?stats` counts all of it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -141,6 +142,22 @@ describe("connection limit", () => {
     expect(responses.length).toBe(1);
     expect(responses[0].status).toBe(503);
     expect(seen.bytes.length).toBe(responses[0].raw.length + 4 + responses[0].body.length);
+  });
+});
+
+describe("waiting for a slot", () => {
+  test("a newcomer over the limit waits up to 1 s: a slot freed meanwhile serves it instead of a 503", async () => {
+    const [a, b] = peers.slice(-2); // both slots of `two`, working (answered just now)
+    await a.ask(GET);
+    await b.ask(GET);
+    const newcomer = exchange(two.port, GET, { responses: 1, maxMs: 3000 });
+    await Bun.sleep(300);
+    a.destroy(); // its slot goes to the newcomer, who has waited 300 ms
+    const r = await newcomer;
+    expect(r.responses[0]?.status).toBe(200);
+    expect(r.ms).toBeGreaterThanOrEqual(250);
+    expect(r.ms).toBeLessThan(1000);
+    b.destroy();
   });
 });
 

@@ -3,6 +3,7 @@
  * with its states changed only by `#enter` (rule 4). Requests are answered strictly in arrival order: the loop in
  * `#process` answers every complete request, stops while the send queue is busy, and compacts once (rule 7).
  *
+ *   waiting-for-slot ──slot freed──▶ awaiting-request        waiting-for-slot ──wait over──▶ 503, draining
  *   awaiting-request ──head──▶ reading-body ──body──▶ (handler) ──▶ awaiting-request | responding | draining
  *   responding ──queue empty──▶ awaiting-request        draining ──queue empty──▶ FIN, linger ──▶ closed
  */
@@ -22,8 +23,8 @@ import type { EvictionKind, ServerStats } from "./server-stats.ts";
 import type { CloseReason, Reply, RequestHandler } from "./types.ts";
 import { dynamicReply } from "./reply.ts";
 
-export type ConnectionState = "awaiting-request" | "reading-body" | "responding" | "draining" | "closed";
-export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "linger";
+export type ConnectionState = "waiting-for-slot" | "awaiting-request" | "reading-body" | "responding" | "draining" | "closed";
+export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "linger" | "slot-wait";
 
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
 export interface ConnectionSocket extends WritableSocket {
@@ -123,12 +124,35 @@ export class Connection {
     this.#fail("server-busy");
   }
 
+  /**
+   * Over the limit with nothing evictable: the newcomer waits up to `waitMs` for a slot, its bytes buffered but not
+   * answered. A slot freed in time admits it (`admit()`); otherwise the tick refuses it. The wait also paces clients
+   * that ignore Retry-After, so an accept storm costs the served clients little (issue 11).
+   */
+  waitForSlot(waitMs: number): void {
+    this.state = "waiting-for-slot"; // the initial transition, before any byte was looked at
+    this.#setDeadline("slot-wait", this.lastActiveAt + waitMs);
+  }
+
+  /** A slot is free: the waiting newcomer becomes an ordinary connection, its first request deadline from now. */
+  admit(now: number): void {
+    if (this.state !== "waiting-for-slot") return;
+    this.lastActiveAt = now; // its wait does not count as idleness: not evictable the moment it is admitted
+    this.#enter("awaiting-request");
+    this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS);
+    this.#process();
+  }
+
   onData(chunk: Uint8Array): void {
     this.#context.stats.bytesIn += chunk.length;
     if (this.state === "draining" || this.state === "closed") return; // after the final answer input is dropped
     const now = this.#context.now();
     this.lastActiveAt = now;
     this.hasReceived = true;
+    if (this.state === "waiting-for-slot") {
+      if (!this.#append(chunk)) this.refuse(); // too much to hold for later: refuse now (503, linger), never reset
+      return;
+    }
     if (!this.#append(chunk)) return this.close("protocol-error");
     if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive" && !this.#holdsNoRequest()) {
       this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
@@ -163,8 +187,10 @@ export class Connection {
   onTick(now: number): void {
     if (this.state === "closed" || now < this.deadlineAt) return;
     const kind = this.deadlineKind;
-    if (kind !== "linger") this.#context.stats.timedOut[kind]++;
+    if (kind !== "linger" && kind !== "slot-wait") this.#context.stats.timedOut[kind]++;
     switch (kind) {
+      case "slot-wait":
+        return this.refuse();
       case "request-head":
       case "body":
         return this.#fail("request-timeout");

@@ -7,7 +7,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { Connection, type ConnectionContext } from "./connection.ts";
 import type { EvictionKind } from "./server-stats.ts";
-import { MAX_REFUSED_LINGERING, STOP_GRACE_MS, TICK_INTERVAL_MS } from "./limits.ts";
+import { MAX_REFUSED_LINGERING, MAX_WAITING_FOR_SLOT, SLOT_WAIT_MS, STOP_GRACE_MS, TICK_INTERVAL_MS } from "./limits.ts";
 import { ServerStats, type ServerStatsSnapshot } from "./server-stats.ts";
 import type { CloseReason, RequestHandler } from "./types.ts";
 
@@ -38,6 +38,7 @@ export function plainAddress(address: string): string {
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #connections = new Map<number, Connection>(); // connections holding a slot, by id
+  readonly #waiting = new Map<number, Connection>();     // newcomers waiting for a slot, oldest first
   readonly #refused = new Map<number, Connection>();     // refused newcomers reading their 503 (no slot), oldest first
   readonly #context: ConnectionContext;
   readonly #stats: ServerStats;                          // counters for GET /?stats
@@ -60,9 +61,10 @@ export class HttpServer {
       isStopping: () => this.#isStopping,
       stats: this.#stats,
       onClosed: (c, reason) => {
-        if (this.#refused.delete(c.id)) return; // never had a slot: nobody above heard of it
+        if (this.#refused.delete(c.id) || this.#waiting.delete(c.id)) return; // never had a slot: nobody above heard of it
         this.#connections.delete(c.id);
         options.onConnectionClose?.(c.id, c.remoteAddress, reason);
+        this.#admitWaiting();
       },
     };
   }
@@ -77,7 +79,7 @@ export class HttpServer {
 
   /** Every counter now, JSON-ready (issue 11: `GET /?stats`). */
   stats(): ServerStatsSnapshot {
-    return this.#stats.snapshot(this.#context.now(), this.#connections.size, this.#refused.size);
+    return this.#stats.snapshot(this.#context.now(), this.#connections.size, this.#waiting.size, this.#refused.size);
   }
 
   start(): { port: number } {
@@ -115,7 +117,7 @@ export class HttpServer {
     if (this.#isStopping) return;
     this.#isStopping = true;
     this.#listener?.stop(false);
-    for (const c of [...this.#refused.values()]) c.close("server-stop");
+    for (const c of [...this.#waiting.values(), ...this.#refused.values()]) c.close("server-stop");
     for (const c of this.#connections.values()) {
       if (c.isIdle || c.isLingering) c.close("server-stop");
       else c.drainThenClose();
@@ -133,19 +135,43 @@ export class HttpServer {
     if (this.#isStopping) return void socket.terminate();
     const connection = new Connection(this.#nextId++, socket, plainAddress(socket.remoteAddress), this.#context);
     socket.data = connection;
-    const stats = this.#stats;
-    if (this.#connections.size >= this.#options.maxConnections && !this.#evictOneIdle(connection.lastActiveAt)) {
-      // Every slot is working: say so instead of letting the client hang (DESIGN: busy, not a hang). The refused
-      // connection lingers outside the limit, bounded, so its 503 is read rather than reset.
-      stats.refusedBusy++;
-      if (this.#refused.size >= MAX_REFUSED_LINGERING) this.#refused.values().next().value?.close("evicted");
-      this.#refused.set(connection.id, connection);
-      connection.refuse();
-      return;
+    if (this.#connections.size < this.#options.maxConnections || this.#evictOneIdle(connection.lastActiveAt)) {
+      return this.#giveSlot(connection);
     }
+    // Every slot is working: wait a moment for one (bounded), else say so rather than hang (DESIGN: busy, not a hang).
+    if (this.#waiting.size < MAX_WAITING_FOR_SLOT) {
+      this.#waiting.set(connection.id, connection);
+      connection.waitForSlot(SLOT_WAIT_MS);
+    } else {
+      this.#refuse(connection);
+    }
+  }
+
+  #giveSlot(connection: Connection): void {
+    const stats = this.#stats;
     this.#connections.set(connection.id, connection);
     stats.accepted++;
     if (this.#connections.size > stats.peak) stats.peak = this.#connections.size;
+  }
+
+  /** A refused newcomer gets its 503 and lingers outside the limit, bounded, so the answer is read, not reset. */
+  #refuse(connection: Connection): void {
+    this.#stats.refusedBusy++;
+    if (this.#refused.size >= MAX_REFUSED_LINGERING) this.#refused.values().next().value?.close("evicted");
+    this.#refused.set(connection.id, connection);
+    if (connection.state === "waiting-for-slot" || connection.state === "awaiting-request") connection.refuse();
+  }
+
+  /** A slot was freed: the oldest newcomer still waiting takes it. */
+  #admitWaiting(): void {
+    if (this.#isStopping) return;
+    for (const c of this.#waiting.values()) {
+      this.#waiting.delete(c.id);
+      if (c.state !== "waiting-for-slot") { this.#refuse(c); continue; } // refused itself meanwhile (too much input)
+      this.#giveSlot(c);
+      c.admit(this.#context.now());
+      return;
+    }
   }
 
   /**
@@ -171,5 +197,10 @@ export class HttpServer {
     const now = this.#context.now();
     for (const c of this.#connections.values()) if (now >= c.deadlineAt) c.onTick(now);
     for (const c of this.#refused.values()) if (now >= c.deadlineAt) c.onTick(now);
+    for (const c of this.#waiting.values()) {
+      if (c.state === "waiting-for-slot" && now < c.deadlineAt) continue;
+      this.#waiting.delete(c.id);
+      this.#refuse(c); // waited in vain (or refused itself on too much input): 503, linger
+    }
   }
 }

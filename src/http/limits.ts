@@ -30,6 +30,14 @@ export const EVICTABLE_AFTER_IDLE_MS = 1_000;
  * Bounds the file descriptors an accept storm can hold.
  */
 export const MAX_REFUSED_LINGERING = 512;
+/**
+ * Over the limit, a newcomer waits this long for a slot to free before its 503: a browser in a full room is then
+ * served late rather than shown an error, and a client that ignores Retry-After is paced to one refusal per wait
+ * instead of thousands a second, which would starve the served clients (issue 11, accept storms).
+ */
+export const SLOT_WAIT_MS = 1_000;
+/** Newcomers waiting for a slot at once; beyond it a newcomer is refused at once. Bounds the descriptors held. */
+export const MAX_WAITING_FOR_SLOT = 1_024;
 /** Blank lines tolerated before a request line (RFC 9112 §2.2: ignore at least one, left by sloppy clients). */
 export const MAX_LEADING_BLANK_LINES = 4;
 /** Longest method token accepted, in bytes; the longest known one is 7. */

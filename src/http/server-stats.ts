@@ -17,6 +17,7 @@ export interface ServerStatsSnapshot {
     readonly limit: number;       // HTTAP_MAXCONN
     readonly accepted: number;    // connections given a slot since start
     readonly refusedBusy: number; // newcomers answered 503 because every slot was working
+    readonly waiting: number;     // newcomers waiting for a slot now (up to 1 s, then 503)
     readonly refusing: number;    // refused newcomers still reading their 503 now (no slot held)
   };
   readonly evicted: Readonly<Record<EvictionKind, number>>;
@@ -50,11 +51,11 @@ export class ServerStats {
     if (k >= 1 && k <= 5) this.byStatusClass[k]++;
   }
 
-  snapshot(now: number, open: number, refusing: number): ServerStatsSnapshot {
+  snapshot(now: number, open: number, waiting: number, refusing: number): ServerStatsSnapshot {
     const c = this.byStatusClass;
     return {
       uptimeS: Math.floor((now - this.#startedAt) / 1000),
-      connections: { open, peak: this.peak, limit: this.limit, accepted: this.accepted, refusedBusy: this.refusedBusy, refusing },
+      connections: { open, peak: this.peak, limit: this.limit, accepted: this.accepted, refusedBusy: this.refusedBusy, waiting, refusing },
       evicted: { ...this.evicted },
       timedOut: { ...this.timedOut },
       bytes: { in: this.bytesIn, out: this.bytesOut },
