@@ -1,0 +1,53 @@
+/**
+ * @module Load for the stress harness: Debian's `wrk` (keep-alive goodput) and `ab` (a new connection per request)
+ * run as subprocesses against 127.0.0.1 with a bounded run time, their output reduced to numbers; and a holder of
+ * idle keep-alive connections for the memory row.
+ */
+
+const GRACE_S = 20; // a tool still running this long past its own duration is killed (counts as a failure)
+
+export interface WrkResult { goodput: number; requests: number; non2xx: number; socketErrors: number }
+export interface ChurnResult { rps: number; complete: number; failed: number }
+
+function run(cmd: string[], timeoutS: number): { code: number | null; out: string } {
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe", timeout: timeoutS * 1000 });
+  return { code: r.exitCode, out: `${r.stdout.toString()}\n${r.stderr.toString()}` };
+}
+
+const num = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+
+/** `wrk -t2 -cN -dS`: 2xx answers per second (wrk counts non-2xx separately), socket errors summed. */
+export async function wrk(port: number, target: string, connections: number, seconds: number): Promise<WrkResult> {
+  const { out } = run(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}${target}`], seconds + GRACE_S);
+  const requests = num(out, /(\d+) requests in/);
+  const non2xx = num(out, /Non-2xx or 3xx responses: (\d+)/);
+  const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = m ? m.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  const durationS = num(out, /requests in ([\d.]+)s/) || seconds;
+  if (requests === 0) console.log(`stress: wrk printed no result:\n${out}`);
+  return { goodput: (requests - non2xx) / durationS, requests, non2xx, socketErrors };
+}
+
+/** `ab -n N -c C`: HTTP/1.0 without keep-alive, so every request is a new connection. A reset aborts ab: failed. */
+export async function churn(port: number, target: string, requests: number, concurrency: number): Promise<ChurnResult> {
+  const { code, out } = run(["ab", "-q", "-r", "-n", String(requests), "-c", String(concurrency), `http://127.0.0.1:${port}${target}`], 60);
+  const complete = num(out, /Complete requests:\s+(\d+)/);
+  const failed = code === 0 ? num(out, /Failed requests:\s+(\d+)/) + num(out, /Non-2xx responses:\s+(\d+)/) : requests - complete || requests;
+  return { rps: num(out, /Requests per second:\s+([\d.]+)/), complete, failed };
+}
+
+/** Opens `n` connections, asks one request on each, and keeps them open (idle keep-alive) until `close()`. */
+export async function holdIdle(port: number, n: number): Promise<{ opened: number; close(): void }> {
+  let answered = 0;
+  const sockets = await Promise.all(Array.from({ length: n }, () => Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      open(s) { s.write("GET / HTTP/1.1\r\nHost: stress\r\n\r\n"); },
+      data(_s, chunk) { if (chunk.subarray(0, 12).toString() === "HTTP/1.1 200") answered++; },
+    },
+  }).catch(() => null)));
+  const deadline = performance.now() + 5000;
+  while (answered < n && performance.now() < deadline) await Bun.sleep(20);
+  return { opened: answered, close: () => { for (const s of sockets) s?.terminate(); } };
+}
