@@ -8,7 +8,7 @@
  *   npm run stress -- --quick       # shorter phases (CI)
  *   npm run stress -- --fuzz 200000 --seed 7   # more fuzz cases (default 20,000, seed 1)
  *
- * Not yet here (see the issue 11 note): the room of 20 browsers, slowhttptest rows and the soak.
+ * Not yet here (see the issue 11 note): the room of 20 browsers and the soak.
  */
 import { join, resolve } from "node:path";
 import { rssMiB } from "./bench/proc-stats.ts";
@@ -17,6 +17,8 @@ import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { fuzz, loadCorpus } from "./stress/fuzz.ts";
 import { churn, holdIdle, wrk } from "./stress/load-tools.ts";
+import { slowAttack, type SlowKind } from "./stress/slow-clients.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
 
 const ROOT = resolve(import.meta.dir, "..");
 const HTTAP = join(ROOT, "dist/httap-linux-x64");
@@ -36,6 +38,9 @@ const argValue = (flag: string, fallback: number) => {
   return n;
 };
 const FUZZ_CASES = argValue("--fuzz", 20_000);
+const SLOW_KEEPALIVE_S = 5;
+/** slowhttptest run time per attack: past the 5 s deadlines with room, so every slow connection must be cut. */
+const SLOW_ATTACK_S = QUICK ? 8 : 20;
 const FUZZ_SEED = argValue("--seed", 1);
 
 /** The example appliance (REG, MEM: HTTaP resources with JSON writes), for the fuzzer; run from source by Bun. */
@@ -118,6 +123,28 @@ async function main(): Promise<number> {
     row(`churn: failed of ${CHURN_REQUESTS}`, ch[0].failed, ch[1].failed, 0, "= 0", ch[0].failed === 0 && ch[0].complete === CHURN_REQUESTS);
     const stats = await (await fetch(`http://127.0.0.1:${servers[0].port}/?stats`)).json();
     console.log(`stress: httap /?stats after the load: ${JSON.stringify(stats)}`);
+
+    // Slow clients against a directory-mode server with a 4 MiB file and a 5 s keep-alive (so the body and send
+    // deadlines fall inside a short run); the head deadline is the fixed 3 s.
+    const slowRoot = join(ws.emptyDir, "..", "slow-root");
+    mkdirSync(slowRoot, { recursive: true });
+    writeFileSync(join(slowRoot, "index.html"), "<!doctype html><title>probe</title>\n");
+    writeFileSync(join(slowRoot, "big.bin"), Buffer.alloc(4 * 1024 * 1024, "httap-slow-read-"));
+    const slowServer = await startServer({ ...httapSpec, env: { HTTAP_STATICPATH: slowRoot, HTTAP_KEEPALIVE: String(SLOW_KEEPALIVE_S) } }, false);
+    const deadlineOf: Record<SlowKind, ["request-head" | "body" | "send", number]> = { "slowloris": ["request-head", 3], "slow-body": ["body", SLOW_KEEPALIVE_S], "slow-read": ["send", SLOW_KEEPALIVE_S] };
+    for (const kind of ["slowloris", "slow-body", "slow-read"] as const) {
+      const n = kind === "slow-read" ? 100 : 200;
+      const rssBefore = rssMiB(slowServer.proc.pid);
+      const r = await slowAttack(kind, slowServer.port, kind === "slow-read" ? "/big.bin" : "/", n, SLOW_ATTACK_S, 1);
+      const rssAdded = rssMiB(slowServer.proc.pid) - rssBefore;
+      const [deadline, seconds] = deadlineOf[kind];
+      const cut = r.after.timedOut[deadline] - r.before.timedOut[deadline];
+      console.log(`stress: ${kind}: ${n} conns, ${cut} cut by the ${deadline} deadline (${seconds} s), probe ${r.probes - r.probeFailures}/${r.probes} answered, p95 ${r.probeP95Ms.toFixed(1)} ms, max ${r.probeMaxMs.toFixed(1)} ms, RSS +${rssAdded.toFixed(1)} MiB, open after ${r.after.connections.open}`);
+      row(`${kind}, ${n} conns: cut by the ${seconds} s ${deadline} deadline`, cut, NaN, 0, `= ${n}, all closed`, r.toolRan && cut >= n && r.after.connections.open <= 1);
+      row(`${kind}: probe GET / p95 (max ${r.probeMaxMs.toFixed(0)}) (ms)`, r.probeP95Ms, NaN, 1, "all answered, p95 < 100 ms", r.probeFailures === 0 && r.probeP95Ms < 100);
+      if (kind === "slow-read") row("slow-read: RSS added (MiB)", rssAdded, NaN, 1, "≤ 8 MiB", rssAdded <= 8);
+    }
+    slowServer.proc.kill("SIGTERM");
 
     // The fuzzer, against the example appliance so HTTaP writes reach real resources.
     const example = await startExample();
