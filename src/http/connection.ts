@@ -47,6 +47,8 @@ export interface ConnectionContext {
   readonly isStopping: () => boolean;
   /** The server's counters (issue 11). */
   readonly stats: ServerStats;
+  /** A newcomer without a slot is about to get its 503: the server moves it among the refused (issue 11). */
+  onRefused(connection: Connection): void;
   onClosed(connection: Connection, reason: CloseReason): void;
 }
 
@@ -68,7 +70,6 @@ export class Connection {
   lastActiveAt: number;                      // clock ms of the last byte in or out (LRU eviction); read once per
                                              // socket event and used as "now" while that event is handled
   requestCount = 0;                          // requests answered on this connection
-  hasReceived = false;                       // any byte ever arrived (an unused connection is a browser's spare)
   #socket: ConnectionSocket;                 // the TCP socket
   #context: ConnectionContext;               // shared server settings and callbacks
   #buffer: Buffer;                           // receive buffer; bytes [#start, #end) are unconsumed
@@ -82,6 +83,7 @@ export class Connection {
   #queue: SendQueue;                         // output not yet taken by the socket
   #isReadPaused = false;                     // socket.pause() in force while responding
   #isPeerEnded = false;                      // the peer sent FIN: answer what is complete, then close
+  #hasReceived = false;                      // any byte ever arrived (an unused connection is a browser's spare)
 
   constructor(id: number, socket: ConnectionSocket, remoteAddress: string, context: ConnectionContext) {
     this.id = id;
@@ -113,14 +115,16 @@ export class Connection {
   evictableAs(now: number): EvictionKind | null {
     if (this.isLingering) return "lingering";
     if (!this.isIdle || now - this.lastActiveAt < EVICTABLE_AFTER_IDLE_MS) return null;
-    return this.hasReceived ? "keep-alive" : "unused";
+    return this.#hasReceived ? "keep-alive" : "unused";
   }
 
   /**
    * A newcomer with no slot: its 503 (Retry-After, Connection: close) in full, FIN, then a linger reading and
-   * dropping whatever it sent, so the answer is never destroyed by a reset (issue 11).
+   * dropping whatever it sent, so the answer is never destroyed by a reset (issue 11). The server hears of it first,
+   * so the connection is among the refused before anything can close it.
    */
   refuse(): void {
+    this.#context.onRefused(this);
     this.#fail("server-busy");
   }
 
@@ -130,13 +134,13 @@ export class Connection {
    * that ignore Retry-After, so an accept storm costs the served clients little (issue 11).
    */
   waitForSlot(waitMs: number): void {
-    this.state = "waiting-for-slot"; // the initial transition, before any byte was looked at
+    this.#enter("waiting-for-slot"); // only from the initial state, before any byte was looked at
     this.#setDeadline("slot-wait", this.lastActiveAt + waitMs);
   }
 
   /** A slot is free: the waiting newcomer becomes an ordinary connection, its first request deadline from now. */
   admit(now: number): void {
-    if (this.state !== "waiting-for-slot") return;
+    if (this.state !== "waiting-for-slot") throw new Error(`connection ${this.id}: admitted while ${this.state}`);
     this.lastActiveAt = now; // its wait does not count as idleness: not evictable the moment it is admitted
     this.#enter("awaiting-request");
     this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS);
@@ -148,7 +152,7 @@ export class Connection {
     if (this.state === "draining" || this.state === "closed") return; // after the final answer input is dropped
     const now = this.#context.now();
     this.lastActiveAt = now;
-    this.hasReceived = true;
+    this.#hasReceived = true;
     if (this.state === "waiting-for-slot") {
       if (!this.#append(chunk)) this.refuse(); // too much to hold for later: refuse now (503, linger), never reset
       return;
@@ -354,6 +358,7 @@ export class Connection {
   #enter(next: ConnectionState): void {
     // Invariants at transitions: nothing leaves "closed"; "responding" only with something queued.
     if (this.state === "closed") throw new Error(`connection ${this.id}: transition from closed to ${next}`);
+    if (next === "waiting-for-slot" && (this.state !== "awaiting-request" || this.#hasReceived)) throw new Error(`connection ${this.id}: only a new connection waits for a slot`);
     if (next === "responding" && this.#queue.isEmpty) throw new Error(`connection ${this.id}: responding with an empty queue`);
     this.state = next;
   }

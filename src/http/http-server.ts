@@ -6,9 +6,8 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { Connection, type ConnectionContext } from "./connection.ts";
-import type { EvictionKind } from "./server-stats.ts";
 import { MAX_REFUSED_LINGERING, MAX_WAITING_FOR_SLOT, SLOT_WAIT_MS, STOP_GRACE_MS, TICK_INTERVAL_MS } from "./limits.ts";
-import { ServerStats, type ServerStatsSnapshot } from "./server-stats.ts";
+import { ServerStats, type EvictionKind, type ServerStatsSnapshot } from "./server-stats.ts";
 import type { CloseReason, RequestHandler } from "./types.ts";
 
 export interface HttpServerOptions {
@@ -60,6 +59,7 @@ export class HttpServer {
       errorLog: options.errorLog ?? ((line) => console.error(line)),
       isStopping: () => this.#isStopping,
       stats: this.#stats,
+      onRefused: (c) => this.#onRefused(c),
       onClosed: (c, reason) => {
         if (this.#refused.delete(c.id) || this.#waiting.delete(c.id)) return; // never had a slot: nobody above heard of it
         this.#connections.delete(c.id);
@@ -143,7 +143,7 @@ export class HttpServer {
       this.#waiting.set(connection.id, connection);
       connection.waitForSlot(SLOT_WAIT_MS);
     } else {
-      this.#refuse(connection);
+      connection.refuse();
     }
   }
 
@@ -154,24 +154,25 @@ export class HttpServer {
     if (this.#connections.size > stats.peak) stats.peak = this.#connections.size;
   }
 
-  /** A refused newcomer gets its 503 and lingers outside the limit, bounded, so the answer is read, not reset. */
-  #refuse(connection: Connection): void {
+  /**
+   * Every refusal passes here (no slot and none evictable, a wait in vain, too much input while waiting): the
+   * newcomer lingers outside the limit, bounded, so its 503 is read rather than reset.
+   */
+  #onRefused(connection: Connection): void {
     this.#stats.refusedBusy++;
+    this.#waiting.delete(connection.id);
     if (this.#refused.size >= MAX_REFUSED_LINGERING) this.#refused.values().next().value?.close("evicted");
     this.#refused.set(connection.id, connection);
-    if (connection.state === "waiting-for-slot" || connection.state === "awaiting-request") connection.refuse();
   }
 
   /** A slot was freed: the oldest newcomer still waiting takes it. */
   #admitWaiting(): void {
     if (this.#isStopping) return;
-    for (const c of this.#waiting.values()) {
-      this.#waiting.delete(c.id);
-      if (c.state !== "waiting-for-slot") { this.#refuse(c); continue; } // refused itself meanwhile (too much input)
-      this.#giveSlot(c);
-      c.admit(this.#context.now());
-      return;
-    }
+    const next = this.#waiting.values().next().value;
+    if (next === undefined) return;
+    this.#waiting.delete(next.id);
+    this.#giveSlot(next);
+    next.admit(this.#context.now());
   }
 
   /**
@@ -196,11 +197,7 @@ export class HttpServer {
   #onTick(): void {
     const now = this.#context.now();
     for (const c of this.#connections.values()) if (now >= c.deadlineAt) c.onTick(now);
+    for (const c of this.#waiting.values()) if (now >= c.deadlineAt) c.onTick(now); // a wait in vain: refused
     for (const c of this.#refused.values()) if (now >= c.deadlineAt) c.onTick(now);
-    for (const c of this.#waiting.values()) {
-      if (c.state === "waiting-for-slot" && now < c.deadlineAt) continue;
-      this.#waiting.delete(c.id);
-      this.#refuse(c); // waited in vain (or refused itself on too much input): 503, linger
-    }
   }
 }
