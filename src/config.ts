@@ -49,7 +49,7 @@ export const OPTIONS = {
   port: { env: "HTTAP_TCPPORT", flag: "--port", arg: "N", help: "TCP port to listen on, 1..65535 (0: any free port). Default 60000." },
   host: { env: "HTTAP_HOST", flag: "--host", arg: "ADDR", help: 'Address to listen on. Default "::" (every IPv6 and IPv4 address).' },
   keepAlive: { env: "HTTAP_KEEPALIVE", flag: "--keepalive", arg: "S", help: `Idle keep-alive and HTTaP session timeout in seconds, ${KEEPALIVE_MIN_S}..${KEEPALIVE_MAX_S}. Default ${KEEPALIVE_DEFAULT_S}.` },
-  maxConnections: { env: "HTTAP_MAXCONN", flag: "--max-conn", arg: "N", help: `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, else the newcomer gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.` },
+  maxConnections: { env: "HTTAP_MAXCONN", flag: "--max-conn", arg: "N", help: `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, else the newcomer waits up to 1 s for a slot, then gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.` },
   maxBody: { env: "HTTAP_MAXBODY", flag: "--max-body", arg: "BYTES", help: `Largest request body, 1..16777216 bytes. Default ${MAX_BODY_BYTES_DEFAULT}.` },
   staticPath: { env: "HTTAP_STATICPATH", flag: "--static-path", arg: "DIR", help: "Serve this directory instead of the embedded pages (read into memory at start)." },
   rootPage: { env: "HTTAP_ROOTPAGE", flag: "--root-page", arg: "FILE", help: 'File answered for "/". Default index.html.' },
