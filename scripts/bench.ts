@@ -12,7 +12,7 @@ import { answersOk } from "./bench/load-generator.ts";
 import { describeEvictions } from "./bench/page-cache.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
 import { DEVICE_TRAFFIC_MS, IDLE_SETTLE_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
-import { isPinning, OTHER_CPU, SERVER_CPU, stopAll, type ServerSpec } from "./bench/servers.ts";
+import { defaultSpecs, isPinning, OTHER_CPU, SERVER_CPU, stopAll, type ServerSpec } from "./bench/servers.ts";
 import { medianStartUpMs, STARTUP_RUNS } from "./bench/start-up.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
@@ -25,8 +25,7 @@ async function main(): Promise<void> {
   const ws = createWorkspace(ROOT);
   try {
     // The default configuration, as a device runs it: pages embedded in the binary, only the port set.
-    const httap: ServerSpec = { name: "httap", file: HTTAP, env: {}, portVariable: "HTTAP_TCPPORT", cwd: ws.emptyDir };
-    const base: ServerSpec = { name: "Bun.serve", file: ws.baselineBinary, env: { BENCH_DIR: ws.webRoot }, portVariable: "PORT", cwd: ws.emptyDir };
+    const { httap, base } = defaultSpecs(HTTAP, ws.baselineBinary, ws.webRoot, ws.emptyDir);
     // Directory mode serves the bench files the 1 KB and 1 MiB rows need; it compresses them at start (node:zlib).
     const httapDirectory: ServerSpec = { ...httap, env: { HTTAP_STATICPATH: ws.webRoot } };
 

@@ -10,15 +10,15 @@
  *
  * Not yet here (see the issue 11 note): the room of 20 browsers and the soak.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { rssMiB } from "./bench/proc-stats.ts";
-import { startServer, stopAll, type Server, type ServerSpec } from "./bench/servers.ts";
+import { defaultSpecs, startServer, stopAll, type Server, type ServerSpec } from "./bench/servers.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { fuzz, loadCorpus } from "./stress/fuzz.ts";
 import { churn, holdIdle, wrk } from "./stress/load-tools.ts";
 import { slowAttack, type SlowKind } from "./stress/slow-clients.ts";
-import { mkdirSync, writeFileSync } from "node:fs";
 
 const ROOT = resolve(import.meta.dir, "..");
 const HTTAP = join(ROOT, "dist/httap-linux-x64");
@@ -38,34 +38,18 @@ const argValue = (flag: string, fallback: number) => {
   return n;
 };
 const FUZZ_CASES = argValue("--fuzz", 20_000);
+const FUZZ_SEED = argValue("--seed", 1);
 const SLOW_KEEPALIVE_S = 5;
 /** slowhttptest run time per attack: past the 5 s deadlines with room, so every slow connection must be cut. */
 const SLOW_ATTACK_S = QUICK ? 8 : 20;
-const FUZZ_SEED = argValue("--seed", 1);
-
 /** The example appliance (REG, MEM: HTTaP resources with JSON writes), for the fuzzer; run from source by Bun. */
-async function startExample(): Promise<Server> {
-  const proc = Bun.spawn([process.execPath, "src/examples/register-file.ts"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HTTAP_TCPPORT: "0" }, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  const deadline = performance.now() + 15_000;
-  while (performance.now() < deadline) {
-    const chunk = await Promise.race([reader.read(), Bun.sleep(1000).then(() => null)]);
-    if (chunk?.done) break;
-    if (chunk) text += new TextDecoder().decode(chunk.value);
-    const m = /listening on port (\d+)/.exec(text);
-    if (m) { void (async () => { while (!(await reader.read()).done); })().catch(() => {}); return { name: "example", proc, port: Number(m[1]) }; }
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`the example server did not start:\n${text}`);
-}
+const EXAMPLE: ServerSpec = { name: "example", file: process.execPath, args: ["src/examples/register-file.ts"], env: {}, portVariable: "HTTAP_TCPPORT", cwd: ROOT };
 
 async function main(): Promise<number> {
   ensureHttapBinary(ROOT, HTTAP);
   const ws = createWorkspace(ROOT);
   try {
-    const httapSpec: ServerSpec = { name: "httap", file: HTTAP, env: {}, portVariable: "HTTAP_TCPPORT", cwd: ws.emptyDir };
-    const baseSpec: ServerSpec = { name: "Bun.serve", file: ws.baselineBinary, env: { BENCH_DIR: ws.webRoot }, portVariable: "PORT", cwd: ws.emptyDir };
+    const { httap: httapSpec, base: baseSpec } = defaultSpecs(HTTAP, ws.baselineBinary, ws.webRoot, ws.emptyDir);
     const t = new Table();
     let missed = 0;
     const row = (metric: string, h: number, b: number, digits: number, target = "", ok: boolean | null = null) => {
@@ -103,7 +87,10 @@ async function main(): Promise<number> {
         const r = await wrk(s.port, "/", c, GOODPUT_S);
         console.log(`stress: goodput ${c} conns on ${s.name}: ${r.goodput.toFixed(0)} 2xx/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors`);
         pair.push(r.goodput);
-        if (s.name === "httap" && c <= DEFAULT_LIMIT && r.socketErrors + r.non2xx > 0) missed++, console.log("stress: MISS: errors within the limit");
+        if (s.name === "httap" && c <= DEFAULT_LIMIT && r.socketErrors + r.non2xx > 0) {
+          missed++;
+          console.log("stress: MISS: errors within the connection limit");
+        }
       }
       goodput.set(c, pair);
     }
@@ -147,7 +134,7 @@ async function main(): Promise<number> {
     slowServer.proc.kill("SIGTERM");
 
     // The fuzzer, against the example appliance so HTTaP writes reach real resources.
-    const example = await startExample();
+    const example = await startServer(EXAMPLE, false);
     try {
       const corpus = loadCorpus(resolve(ROOT, "../shared"));
       const alive = async () => example.proc.exitCode === null && (await fetch(`http://127.0.0.1:${example.port}/?ping`).then((r) => r.status === 200, () => false));

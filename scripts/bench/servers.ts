@@ -19,6 +19,17 @@ export interface ServerSpec {
   /** The environment variable that sets the listening port (0: any free port). */
   readonly portVariable: string;
   readonly cwd: string;
+  /** Arguments after the executable (e.g. a script for `bun`); default none. */
+  readonly args?: readonly string[];
+}
+
+/** The two servers every comparison starts from: httap's default configuration (pages embedded, only the port
+ * set) and the compiled `Bun.serve` baseline serving `webRoot`, both run in an empty folder. */
+export function defaultSpecs(httapBinary: string, baselineBinary: string, webRoot: string, emptyDir: string): { httap: ServerSpec; base: ServerSpec } {
+  return {
+    httap: { name: "httap", file: httapBinary, env: {}, portVariable: "HTTAP_TCPPORT", cwd: emptyDir },
+    base: { name: "Bun.serve", file: baselineBinary, env: { BENCH_DIR: webRoot }, portVariable: "PORT", cwd: emptyDir },
+  };
 }
 
 type PipedProcess = Subprocess<"ignore", "pipe", "inherit">;
@@ -59,14 +70,15 @@ const envFor = (spec: ServerSpec, port: number) => ({ PATH: process.env.PATH ?? 
  * that port.
  */
 export async function startServer(spec: ServerSpec, isPinned = true): Promise<Server> {
-  const proc = Bun.spawn(isPinned ? pinned([spec.file]) : [spec.file], { cwd: spec.cwd, env: envFor(spec, 0), stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const cmd = [spec.file, ...(spec.args ?? [])];
+  const proc = Bun.spawn(isPinned ? pinned(cmd) : cmd, { cwd: spec.cwd, env: envFor(spec, 0), stdin: "ignore", stdout: "pipe", stderr: "inherit" });
   spawned.push(proc);
   return { name: spec.name, proc, port: await portOf(proc, spec.name) };
 }
 
 /** Starts a server on a given port, unpinned and silent, for timing exec to first response. */
 export function launchQuiet(spec: ServerSpec, port: number): Subprocess {
-  const proc = Bun.spawn([spec.file], { cwd: spec.cwd, env: envFor(spec, port), stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn([spec.file, ...(spec.args ?? [])], { cwd: spec.cwd, env: envFor(spec, port), stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   spawned.push(proc);
   return proc;
 }

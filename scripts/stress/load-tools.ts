@@ -9,16 +9,18 @@ const GRACE_S = 20; // a tool still running this long past its own duration is k
 export interface WrkResult { goodput: number; requests: number; non2xx: number; socketErrors: number }
 export interface ChurnResult { rps: number; complete: number; failed: number }
 
-function run(cmd: string[], timeoutS: number): { code: number | null; out: string } {
-  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe", timeout: timeoutS * 1000 });
-  return { code: r.exitCode, out: `${r.stdout.toString()}\n${r.stderr.toString()}` };
+/** Runs a tool to its end (killed after `timeoutS`) without blocking this process: the servers' stdout keeps draining. */
+async function run(cmd: string[], timeoutS: number): Promise<{ code: number | null; out: string }> {
+  const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", timeout: timeoutS * 1000 });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, out: `${stdout}\n${stderr}` };
 }
 
 const num = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
 
 /** `wrk -t2 -cN -dS`: 2xx answers per second (wrk counts non-2xx separately), socket errors summed. */
 export async function wrk(port: number, target: string, connections: number, seconds: number): Promise<WrkResult> {
-  const { out } = run(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}${target}`], seconds + GRACE_S);
+  const { out } = await run(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}${target}`], seconds + GRACE_S);
   const requests = num(out, /(\d+) requests in/);
   const non2xx = num(out, /Non-2xx or 3xx responses: (\d+)/);
   const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -30,7 +32,7 @@ export async function wrk(port: number, target: string, connections: number, sec
 
 /** `ab -n N -c C`: HTTP/1.0 without keep-alive, so every request is a new connection. A reset aborts ab: failed. */
 export async function churn(port: number, target: string, requests: number, concurrency: number): Promise<ChurnResult> {
-  const { code, out } = run(["ab", "-q", "-r", "-n", String(requests), "-c", String(concurrency), `http://127.0.0.1:${port}${target}`], 60);
+  const { code, out } = await run(["ab", "-q", "-r", "-n", String(requests), "-c", String(concurrency), `http://127.0.0.1:${port}${target}`], 60);
   const complete = num(out, /Complete requests:\s+(\d+)/);
   const failed = code === 0 ? num(out, /Failed requests:\s+(\d+)/) + num(out, /Non-2xx responses:\s+(\d+)/) : requests - complete || requests;
   return { rps: num(out, /Requests per second:\s+([\d.]+)/), complete, failed };
