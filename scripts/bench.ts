@@ -7,18 +7,25 @@
  *   bun scripts/bench.ts
  */
 import { join, resolve } from "node:path";
+import { MAX_CONNECTIONS_DEFAULT } from "../src/http/limits.ts";
 import { LOAD_MS, lockStep, PARALLEL_CONNECTIONS, parallel, throughput } from "./bench/load-phases.ts";
 import { answersOk } from "./bench/load-generator.ts";
 import { describeEvictions } from "./bench/page-cache.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
 import { DEVICE_TRAFFIC_MS, IDLE_SETTLE_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
-import { defaultSpecs, isPinning, OTHER_CPU, SERVER_CPU, stopAll, type ServerSpec } from "./bench/servers.ts";
+import { defaultSpecs, isPinning, OTHER_CPU, pinLoadGenerator, SERVER_CPU, stopAll, type ServerSpec } from "./bench/servers.ts";
 import { medianStartUpMs, STARTUP_RUNS } from "./bench/start-up.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
+import { churn, wrk } from "./stress/load-tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const HTTAP = join(ROOT, "dist/httap-linux-x64");
+/** The goodput row's load: as many keep-alive clients as the default configuration admits. */
+const ROOM_CONNECTIONS = MAX_CONNECTIONS_DEFAULT;
+const ROOM_LOAD_S = 3;
+const CHURN_REQUESTS = 20_000;
+const CHURN_CONCURRENCY = 200;
 
 async function main(): Promise<void> {
   ensureHttapBinary(ROOT, HTTAP);
@@ -45,6 +52,17 @@ async function main(): Promise<void> {
     const par = await parallel("1 KB", servers, ["/one-kb.txt", "/one-kb.txt"]);
     const mb = await throughput(servers, "/one-mb.bin");
 
+    // A room's worth of connections (issue 11), from Debian's wrk and ab (npm's prebench installs them), on the
+    // load generator's CPU: keep-alive goodput at the default connection limit, and a new connection per request.
+    pinLoadGenerator(OTHER_CPU);
+    const room = [];
+    for (const s of servers) {
+      const g = await wrk(s.port, "/", ROOM_CONNECTIONS, ROOM_LOAD_S);
+      const c = await churn(s.port, "/", CHURN_REQUESTS, CHURN_CONCURRENCY);
+      console.log(`bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ${g.non2xx + g.socketErrors} errors; churn ${c.complete} complete, ${c.failed} failed`);
+      room.push({ goodput: g.goodput, goodputErrors: g.non2xx + g.socketErrors, churnRps: c.rps, churnFailed: c.failed + CHURN_REQUESTS - c.complete });
+    }
+
     // ---- EXTENSION POINT: HTTaP rows. GET /?ping on httap vs the baseline's dynamic JSON GET /ping. --------
     // Measured only when httap answers GET /?ping with 200 at bench time; otherwise the rows print "n/a".
     // If the HTTaP session rules need it (one session owner), put the request headers in PING_HEADERS[0].
@@ -63,6 +81,8 @@ async function main(): Promise<void> {
     t.add(`1 KB, ${PARALLEL_CONNECTIONS} conns (req/s)`, par[0].rps, par[1].rps, 0);
     t.add(`1 KB, ${PARALLEL_CONNECTIONS} conns: server CPU per request (µs)`, par[0].cpuPerReq, par[1].cpuPerReq, 2, "≤ 1.10×", par[0].cpuPerReq <= 1.1 * par[1].cpuPerReq);
     t.add("1 MiB file, 1 conn (MB/s)", mb.mibPerS[0], mb.mibPerS[1], 0);
+    t.add(`goodput, ${ROOM_CONNECTIONS} conns, GET / (2xx/s)`, room[0].goodput, room[1].goodput, 0, "0 errors", room[0].goodputErrors === 0);
+    t.add(`churn, a connection per request, ${CHURN_CONCURRENCY} at a time (req/s)`, room[0].churnRps, room[1].churnRps, 0, `0 of ${CHURN_REQUESTS} failed`, room[0].churnFailed === 0);
     t.add("RSS idle, default config (MiB)", rss[0].idleMiB, rss[1].idleMiB, 1, "≤ 30 MiB", rss[0].idleMiB <= 30);
     t.add("RSS after load, default config (MiB)", rss[0].loadedMiB, rss[1].loadedMiB, 1, "≤ 45 MiB", rss[0].loadedMiB <= 45);
     t.add("RSS idle, directory mode (info) (MiB)", idle[0], idle[1], 1);

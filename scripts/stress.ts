@@ -7,25 +7,27 @@
  *   npm run stress                  # the full run
  *   npm run stress -- --quick       # shorter phases (CI)
  *   npm run stress -- --fuzz 200000 --seed 7   # more fuzz cases (default 20,000, seed 1)
- *
- * Not yet here (see the issue 11 note): the room of 20 browsers and the soak.
+ *   npm run stress -- --soak 3600             # a longer soak, in seconds (default 600, --quick 30)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { MAX_CONNECTIONS_DEFAULT } from "../src/http/limits.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
 import { defaultSpecs, startServer, stopAll, type Server, type ServerSpec } from "./bench/servers.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { fuzz, loadCorpus } from "./stress/fuzz.ts";
 import { churn, holdIdle, wrk } from "./stress/load-tools.ts";
+import { room } from "./stress/room.ts";
 import { slowAttack, type SlowKind } from "./stress/slow-clients.ts";
+import { soak } from "./stress/soak.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const HTTAP = join(ROOT, "dist/httap-linux-x64");
 const QUICK = process.argv.includes("--quick");
 const GOODPUT_S = QUICK ? 3 : 8;
 const CONNECTION_COUNTS = [16, 64, 256, 1024] as const;
-const DEFAULT_LIMIT = 256;
+const DEFAULT_LIMIT = MAX_CONNECTIONS_DEFAULT;
 const CHURN_REQUESTS = 20_000;
 const CHURN_CONCURRENCY = 200;
 const IDLE_CONNECTIONS = 256;
@@ -39,6 +41,13 @@ const argValue = (flag: string, fallback: number) => {
 };
 const FUZZ_CASES = argValue("--fuzz", 20_000);
 const FUZZ_SEED = argValue("--seed", 1);
+const SOAK_S = argValue("--soak", QUICK ? 30 : 600);
+/** Soak time before the RSS reference is taken: caches filled, JIT settled, the heap at its working size. */
+const SOAK_WARM_UP_S = Math.min(60, Math.round(SOAK_S / 3));
+const ROOM_BROWSERS = 20;
+const ROOM_ROUNDS = 5;
+/** A page load in the room, worst of 100: what a participant waits for, on loopback (a Pi's Wi-Fi adds its own). */
+const ROOM_P99_TARGET_MS = 500;
 const SLOW_KEEPALIVE_S = 5;
 /** slowhttptest run time per attack: past the 5 s deadlines with room, so every slow connection must be cut. */
 const SLOW_ATTACK_S = QUICK ? 8 : 20;
@@ -108,6 +117,16 @@ async function main(): Promise<number> {
     console.log(`stress: churn httap ${ch[0].complete} complete, ${ch[0].failed} failed; Bun.serve ${ch[1].complete} complete, ${ch[1].failed} failed`);
     row(`churn, new connection per request, ${CHURN_CONCURRENCY} at a time (req/s)`, ch[0].rps, ch[1].rps, 0);
     row(`churn: failed of ${CHURN_REQUESTS}`, ch[0].failed, ch[1].failed, 0, "= 0", ch[0].failed === 0 && ch[0].complete === CHURN_REQUESTS);
+
+    // The room: 20 browsers × 6 connections load the dashboard and its assets together, 5 times.
+    const rooms = [await room(servers[0].port, ROOM_BROWSERS, ROOM_ROUNDS), await room(servers[1].port, ROOM_BROWSERS, ROOM_ROUNDS)];
+    for (const [i, r] of rooms.entries()) {
+      console.log(`stress: room on ${servers[i].name}: ${r.complete}/${r.loads} loads complete, ${r.requestsPerLoad.toFixed(1)} requests each, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms`);
+      for (const f of r.failures.slice(0, 5)) console.log(`stress: room on ${servers[i].name}: ${f}`);
+    }
+    const [rh, rb] = rooms;
+    row(`room: ${ROOM_BROWSERS} browsers × 6 conns × ${ROOM_ROUNDS}, loads complete`, rh.complete, rb.complete, 0, `= ${rh.loads}`, rh.complete === rh.loads);
+    row(`room: page load p99, ${rh.requestsPerLoad.toFixed(0)} requests each (ms)`, rh.p99Ms, rb.p99Ms, 1, `< ${ROOM_P99_TARGET_MS} ms`, rh.p99Ms < ROOM_P99_TARGET_MS);
     const stats = await (await fetch(`http://127.0.0.1:${servers[0].port}/?stats`)).json();
     console.log(`stress: httap /?stats after the load: ${JSON.stringify(stats)}`);
 
@@ -145,6 +164,21 @@ async function main(): Promise<number> {
       row(`fuzz: failed of ${FUZZ_CASES} mutated requests (seed ${FUZZ_SEED})`, f.failures.length, NaN, 0, "= 0, alive", f.failures.length === 0 && f.cases === FUZZ_CASES);
     } finally {
       example.proc.kill("SIGTERM");
+    }
+
+    // The soak, on a fresh example appliance (pages, ping and HTTaP writes in one process), watched through /proc.
+    const soaked = await startServer(EXAMPLE, false);
+    try {
+      console.log(`stress: soak for ${SOAK_S} s (warm-up ${SOAK_WARM_UP_S} s)`);
+      const s = await soak(soaked.port, soaked.proc.pid, SOAK_S, SOAK_WARM_UP_S);
+      const drift = s.rssEndMiB - s.rssAfterWarmUpMiB;
+      console.log(`stress: soak: ${s.requests} requests, ${s.errors.length} errors, RSS ${s.rssAfterWarmUpMiB.toFixed(1)} → ${s.rssEndMiB.toFixed(1)} MiB, fds ${s.fdsBefore} → ${s.fdsAfter}, alive ${soaked.proc.exitCode === null}`);
+      for (const e of s.errors) console.log(`stress: SOAK ERROR ${e}`);
+      row(`soak ${SOAK_S} s, mixed load: errors of ${s.requests} requests`, s.errors.length, NaN, 0, "= 0, alive", s.errors.length === 0 && s.requests > 0 && soaked.proc.exitCode === null);
+      row("soak: RSS drift after warm-up (MiB)", drift, NaN, 1, "≤ 2 MiB", drift <= 2);
+      row(`soak: open fds, before → after (${s.fdsBefore} → ${s.fdsAfter})`, s.fdsAfter - s.fdsBefore, NaN, 0, "no growth", s.fdsAfter <= s.fdsBefore);
+    } finally {
+      soaked.proc.kill("SIGTERM");
     }
 
     console.log("");

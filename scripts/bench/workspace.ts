@@ -3,9 +3,10 @@
  * folder holding the web root with the bench files, an empty folder to start servers in (httap's default
  * configuration reads nothing from its working directory), and the baseline compiled to an executable.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { builtInFavicon } from "../../src/static/favicon.ts";
 
 const ONE_KB = 1024;
 const ONE_MIB = 1024 * 1024;
@@ -37,7 +38,8 @@ function newestMtimeMs(dir: string): number {
 }
 
 export interface Workspace {
-  /** Web root: index.html, one-kb.txt, one-mb.bin (httap's directory mode and the baseline both serve it). */
+  /** Web root: the pages of assets/ (favicon included), one-kb.txt, one-mb.bin (httap's directory mode and the
+   * baseline both serve it). */
   readonly webRoot: string;
   /** An empty folder, the working directory of every server. */
   readonly emptyDir: string;
@@ -54,8 +56,11 @@ export function createWorkspace(root: string): Workspace {
     // The web root holds only the served files: httap's directory mode serves everything in it.
     const webRoot = join(dir, "root");
     mkdirSync(webRoot);
-    const indexPath = join(root, "assets/index.html");
-    writeFileSync(join(webRoot, "index.html"), existsSync(indexPath) ? readFileSync(indexPath) : "<!doctype html><title>httap</title>\n");
+    // The shipped pages, so the room loads the same dashboard and assets from both servers.
+    const assets = join(root, "assets");
+    if (existsSync(assets)) cpSync(assets, webRoot, { recursive: true });
+    if (!existsSync(join(webRoot, "index.html"))) writeFileSync(join(webRoot, "index.html"), "<!doctype html><title>httap</title>\n");
+    if (!existsSync(join(webRoot, "favicon.ico"))) writeFileSync(join(webRoot, "favicon.ico"), builtInFavicon());
     writeFileSync(join(webRoot, "one-kb.txt"), Buffer.alloc(ONE_KB, "httap-bench-1kb\n"));
     writeFileSync(join(webRoot, "one-mb.bin"), Buffer.alloc(ONE_MIB, "0123456789abcdef"));
     const emptyDir = join(dir, "cwd");
