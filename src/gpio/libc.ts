@@ -1,0 +1,153 @@
+/**
+ * @module The one `dlopen` of the firmware (issue 7): the few libc calls GPIO and the real-time engine need, typed
+ * for `bun:ffi`, opened on first use so a program that never touches hardware never loads it. Constants are the
+ * Linux values for both targets (x86-64 and arm64 share them all; glibc's `<bits/fcntl-linux.h>`,
+ * `<asm-generic/mman-common.h>`, `<bits/confname.h>`, `<linux/sched.h>`, `<bits/mman-linux.h>`).
+ */
+import { dlopen, FFIType, ptr, read as readMemory, toArrayBuffer, type Pointer } from "bun:ffi";
+
+export const O_RDWR = 0o2;
+export const O_CREAT = 0o100;
+export const O_SYNC = 0o4010000;
+export const O_CLOEXEC = 0o2000000;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 1;
+export const SC_PAGESIZE = 30;
+export const CLOCK_MONOTONIC = 1;
+export const TIMER_ABSTIME = 1;
+export const SCHED_FIFO = 1;
+export const MCL_CURRENT = 1;
+export const MCL_FUTURE = 2;
+
+/** errno values that get their own sentence (asm-generic/errno-base.h). */
+export const ERRNO = { EPERM: 1, ENOENT: 2, EINTR: 4, EIO: 5, ENXIO: 6, EACCES: 13, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOTTY: 25 } as const;
+
+const symbols = {
+  open: { args: [FFIType.cstring, FFIType.i32, FFIType.u32], returns: FFIType.i32 },
+  close: { args: [FFIType.i32], returns: FFIType.i32 },
+  // returns u64, not ptr: MAP_FAILED is (void*)-1, which a pointer (a JS number) cannot tell from a real address
+  mmap: { args: [FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i64], returns: FFIType.u64 },
+  munmap: { args: [FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  clock_nanosleep: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  mlockall: { args: [FFIType.i32], returns: FFIType.i32 },
+  sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
+  __errno_location: { args: [], returns: FFIType.ptr },
+} as const;
+
+type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
+let libc: Libc | null = null;
+
+/** The libc symbols; throws a clear error where there is no glibc (this firmware targets Raspberry Pi OS). */
+export function lib(): Libc {
+  if (libc === null) {
+    try {
+      libc = dlopen("libc.so.6", symbols).symbols;
+    } catch (error) {
+      throw new Error(`cannot load libc.so.6 for GPIO (a glibc Linux is needed): ${(error as Error).message}`);
+    }
+  }
+  return libc;
+}
+
+/** errno of the last failed call on this thread. */
+export function errno(): number {
+  const p = lib().__errno_location();
+  return p === null ? 0 : readMemory.i32(p, 0);
+}
+
+const timespec = new BigInt64Array(2); // tv_sec, tv_nsec (64-bit on both targets)
+const timespecPointer = ptr(timespec);
+
+/** CLOCK_MONOTONIC in nanoseconds: the clock of the simulator's edge log and the engine's timeline. (Bun's
+ * `process.hrtime` counts from another origin, so other processes could not compare it with theirs.) */
+export function monotonicNs(): bigint {
+  lib().clock_gettime(CLOCK_MONOTONIC, timespecPointer);
+  return timespec[0] * 1_000_000_000n + timespec[1];
+}
+
+/** A NUL-terminated path for `open`. */
+export function cString(text: string): Buffer {
+  return Buffer.from(`${text}\0`, "utf8");
+}
+
+/** The page size of the running kernel (4 KiB on most Pis, 16 KiB on the Pi 5's default kernel). */
+export function pageSize(): number {
+  return Number(lib().sysconf(SC_PAGESIZE));
+}
+
+/** Thrown by a failed system call, with errno and what was being done. */
+export class SystemCallError extends Error {
+  readonly errno: number;
+  constructor(what: string, code: number) {
+    super(`${what}: ${describeErrno(code)}`);
+    this.errno = code;
+  }
+}
+
+export function describeErrno(code: number): string {
+  const name = Object.entries(ERRNO).find(([, n]) => n === code)?.[0] ?? `errno ${code}`;
+  const text: Record<number, string> = {
+    [ERRNO.EPERM]: "operation not permitted",
+    [ERRNO.ENOENT]: "no such file or device",
+    [ERRNO.EACCES]: "permission denied",
+    [ERRNO.EBUSY]: "in use by something else",
+    [ERRNO.ENODEV]: "no such device",
+    [ERRNO.EINVAL]: "invalid argument",
+    [ERRNO.ENOTTY]: "not supported by this device",
+  };
+  return text[code] !== undefined ? `${text[code]} (${name})` : name;
+}
+
+/** A file or device mapped into memory: its bytes, and how to let it go. */
+export interface Mapping {
+  readonly buffer: ArrayBuffer;
+  /** Address of the first byte, for a Worker that maps the same memory through `toArrayBuffer`. */
+  readonly address: number;
+  readonly length: number;
+  close(): void;
+}
+
+/** open(2) + mmap(2) of `length` bytes at offset 0, MAP_SHARED, read-write; the fd is closed once mapped. */
+export function mapShared(path: string, length: number, flags = O_RDWR | O_SYNC | O_CLOEXEC): Mapping {
+  const c = lib();
+  const fd = c.open(cString(path), flags, 0o600);
+  if (fd < 0) throw new SystemCallError(`open ${path}`, errno());
+  const raw = BigInt(c.mmap(null, BigInt(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n));
+  const mapError = errno();
+  c.close(fd); // the mapping keeps its own reference to the file
+  if (raw === 0xffffffffffffffffn || raw === 0n) throw new SystemCallError(`mmap ${path}`, mapError);
+  const address = Number(raw) as Pointer; // user-space addresses fit in 53 bits on both targets
+  let isOpen = true;
+  return {
+    buffer: toArrayBuffer(address, 0, length),
+    address,
+    length,
+    close() {
+      if (!isOpen) return;
+      isOpen = false;
+      c.munmap(address, BigInt(length));
+    },
+  };
+}
+
+/** ioctl(2) with a struct in `arg`; throws with errno on failure. */
+export function ioctl(fd: number, request: number, arg: Uint8Array, what: string): void {
+  if (lib().ioctl(fd, BigInt(request), ptr(arg)) < 0) throw new SystemCallError(what, errno());
+}
+
+/** open(2) read-write; throws with errno on failure. */
+export function openFile(path: string, flags = O_RDWR | O_CLOEXEC): number {
+  const fd = lib().open(cString(path), flags, 0);
+  if (fd < 0) throw new SystemCallError(`open ${path}`, errno());
+  return fd;
+}
+
+export function closeFile(fd: number): void {
+  lib().close(fd);
+}
+
+export type { Pointer };

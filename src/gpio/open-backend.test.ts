@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openGpio, socFromCompatible } from "./open-backend.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "httap-open-gpio-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("choosing the GPIO backend", () => {
+  test("the SoC from /proc/device-tree/compatible", () => {
+    expect(socFromCompatible("raspberrypi,5-model-b\0brcm,bcm2712\0")).toBe("bcm2712");
+    expect(socFromCompatible("raspberrypi,4-model-b\0brcm,bcm2711\0")).toBe("bcm2711");
+    expect(socFromCompatible("raspberrypi,400\0brcm,bcm2711\0")).toBe("bcm2711");
+    expect(socFromCompatible("raspberrypi,3-model-b-plus\0brcm,bcm2837\0")).toBe("bcm2835");
+    expect(socFromCompatible("raspberrypi,model-zero-2-w\0brcm,bcm2837\0")).toBe("bcm2835");
+    expect(socFromCompatible("pine64,rock64\0rockchip,rk3328\0")).toBeNull();
+    expect(socFromCompatible("")).toBeNull();
+  });
+
+  test("auto off a Pi is the simulator, with a notice naming its file", () => {
+    const simFile = join(dir, "auto.bin");
+    const g = openGpio({ choice: "auto", simFile, env: {}, compatible: "" });
+    expect(g.backend?.kind).toBe("bcm2711");
+    expect(g.simPath).toBe(simFile);
+    expect(g.notices[0]).toMatch(/not a Raspberry Pi, so the pins are simulated; simulator file .*auto\.bin/);
+    g.backend!.close();
+    expect(existsSync(simFile)).toBe(true); // a named file stays for inspection
+  });
+
+  test("a default simulator file goes under XDG_RUNTIME_DIR and is removed on close", () => {
+    const g = openGpio({ choice: "sim", simFile: null, env: { XDG_RUNTIME_DIR: dir }, compatible: "" });
+    expect(g.simPath).toBe(join(dir, `httap-sim-${process.pid}.bin`));
+    expect(existsSync(g.simPath!)).toBe(true);
+    g.backend!.close();
+    expect(existsSync(g.simPath!)).toBe(false);
+  });
+
+  test("bcm without /dev/gpiomem: no backend and one sentence naming the device and the fix", () => {
+    if (existsSync("/dev/gpiomem")) return; // on a Pi this machine has the device
+    const g = openGpio({ choice: "bcm", simFile: null, env: {}, compatible: "" });
+    expect(g.backend).toBeNull();
+    expect(g.unavailable).toMatch(/^\/dev\/gpiomem does not exist: .*HTTAP_GPIO=bcm.*pages are still served, hardware answers 503$/);
+  });
+
+  test("none: no backend, on purpose", () => {
+    const g = openGpio({ choice: "none", simFile: null, env: {}, compatible: "" });
+    expect(g.backend).toBeNull();
+    expect(g.unavailable).toMatch(/disabled/);
+  });
+});

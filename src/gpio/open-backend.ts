@@ -1,0 +1,101 @@
+/**
+ * @module Choosing and opening the GPIO backend (issue 7): `HTTAP_GPIO=auto|bcm|rp1|chardev|sim|none`. `auto`
+ * reads `/proc/device-tree/compatible` (NUL-separated, most specific first, e.g. "raspberrypi,4-model-b\0brcm,bcm2711"):
+ * a BCM2712 is a Pi 5 (RP1), a BCM2711 a Pi 4/400, a BCM2835-2837 the older Pis; anything else gets the simulator,
+ * so `npm start` on a laptop drives a simulated car. A device that cannot be opened is one sentence naming it and
+ * the fix; the caller keeps serving pages without GPIO.
+ */
+import { readFileSync } from "node:fs";
+import { BCM_GPIO_BLOCK_BYTES, BcmGpio, type BcmSoc } from "./bcm-gpio.ts";
+import { openHeaderChip, realChardevSystem } from "./chardev-gpio.ts";
+import { MappedRegisters, type GpioBackend } from "./gpio-backend.ts";
+import { ERRNO, mapShared, pageSize, SystemCallError } from "./libc.ts";
+import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
+import { defaultSimPath, openSimBackend } from "./sim-file.ts";
+
+export type GpioChoice = "auto" | "bcm" | "rp1" | "chardev" | "sim" | "none";
+export const GPIO_CHOICES: readonly GpioChoice[] = ["auto", "bcm", "rp1", "chardev", "sim", "none"];
+
+export type SocFamily = BcmSoc | "bcm2712" | null;
+
+/** The SoC from a device-tree `compatible` string, or null off a Pi. */
+export function socFromCompatible(compatible: string): SocFamily {
+  const entries = compatible.split("\0");
+  if (entries.includes("brcm,bcm2712")) return "bcm2712";
+  if (entries.includes("brcm,bcm2711")) return "bcm2711";
+  if (entries.some((e) => /^brcm,bcm283[567]$/.test(e))) return "bcm2835";
+  return null;
+}
+
+export function readCompatible(path = "/proc/device-tree/compatible"): string {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return "";
+  }
+}
+
+export interface OpenedGpio {
+  readonly backend: GpioBackend | null;
+  /** Set when the backend is the simulator: the file other processes watch. */
+  readonly simPath: string | null;
+  /** Lines for the start-up log (the choice, a notice, or why there is no GPIO). */
+  readonly notices: readonly string[];
+  /** Why there is no GPIO (for the 503 of the hardware resources); null when there is. */
+  readonly unavailable: string | null;
+}
+
+export interface OpenGpioOptions {
+  readonly choice: GpioChoice;
+  /** HTTAP_SIM_FILE, or null for a fresh file under $XDG_RUNTIME_DIR or /tmp. */
+  readonly simFile: string | null;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly compatible?: string;
+}
+
+/** Opens the chosen backend. Never throws for a missing or forbidden device: that is `unavailable`. */
+export function openGpio(o: OpenGpioOptions): OpenedGpio {
+  const soc = socFromCompatible(o.compatible ?? readCompatible());
+  if (o.choice === "none") return { backend: null, simPath: null, notices: ["gpio: disabled (HTTAP_GPIO=none)"], unavailable: "GPIO is disabled on this device (HTTAP_GPIO=none)" };
+  if (o.choice === "sim" || (o.choice === "auto" && soc === null)) {
+    const path = o.simFile ?? defaultSimPath(o.env);
+    const { backend } = openSimBackend(path, { create: true, removeOnClose: o.simFile === null });
+    const why = o.choice === "auto" ? "not a Raspberry Pi, so the pins are simulated" : "HTTAP_GPIO=sim";
+    return { backend, simPath: path, notices: [`gpio: ${why}; simulator file ${path}`], unavailable: null };
+  }
+  const kind = o.choice === "auto" ? (soc === "bcm2712" ? "rp1" : "bcm") : o.choice;
+  try {
+    const backend = kind === "chardev" ? openHeaderChip(realChardevSystem) : kind === "rp1" ? openRp1() : openBcm(soc === "bcm2835" ? "bcm2835" : "bcm2711");
+    return { backend, simPath: null, notices: [`gpio: ${backend.description}`], unavailable: null };
+  } catch (error) {
+    const line = explain(kind, error);
+    return { backend: null, simPath: null, notices: [`gpio: ${line}`], unavailable: line };
+  }
+}
+
+function openBcm(soc: BcmSoc): BcmGpio {
+  const length = Math.max(pageSize(), BCM_GPIO_BLOCK_BYTES); // one page: the kernel maps whole pages
+  const mapping = mapShared("/dev/gpiomem", length);
+  const name = soc === "bcm2711" ? "BCM2711" : "BCM2835/6/7";
+  return new BcmGpio({ soc, bus: new MappedRegisters(mapping.buffer, 0, BCM_GPIO_BLOCK_BYTES), description: `${name} registers via /dev/gpiomem`, onClose: () => mapping.close() });
+}
+
+function openRp1(): Rp1Gpio {
+  const page = pageSize();
+  const mapping = mapShared("/dev/gpiomem0", Math.ceil(RP1_GPIO_BLOCK_BYTES / page) * page);
+  return new Rp1Gpio({ bus: new MappedRegisters(mapping.buffer, 0, RP1_GPIO_BLOCK_BYTES), description: "RP1 registers via /dev/gpiomem0", onClose: () => mapping.close() });
+}
+
+/** One sentence: the device, what went wrong, and the fix. */
+function explain(kind: string, error: unknown): string {
+  const device = kind === "chardev" ? "/dev/gpiochip*" : kind === "rp1" ? "/dev/gpiomem0" : "/dev/gpiomem";
+  if (error instanceof SystemCallError) {
+    if (error.errno === ERRNO.EACCES || error.errno === ERRNO.EPERM) {
+      return `cannot open ${device}: permission denied; add this user to the gpio group (sudo usermod -aG gpio $USER, then log in again) or run as root; pages are still served, hardware answers 503`;
+    }
+    if (error.errno === ERRNO.ENOENT || error.errno === ERRNO.ENODEV) {
+      return `${device} does not exist: not a Raspberry Pi with that GPIO block (HTTAP_GPIO=${kind}); try HTTAP_GPIO=auto or chardev; pages are still served, hardware answers 503`;
+    }
+  }
+  return `cannot use ${device} (HTTAP_GPIO=${kind}): ${(error as Error).message}; pages are still served, hardware answers 503`;
+}

@@ -1,0 +1,56 @@
+/**
+ * @module Creating and attaching the simulator file (issue 7). The appliance creates it at start (a fresh file,
+ * its path printed), the engine Worker and outside tools attach to the same bytes. A default file (no
+ * HTTAP_SIM_FILE) lives under $XDG_RUNTIME_DIR or /tmp and is removed at exit; a named one stays for inspection.
+ */
+import { closeSync, existsSync, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { BcmGpio } from "./bcm-gpio.ts";
+import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "./libc.ts";
+import { SIM_FILE_BYTES } from "./sim-layout.ts";
+import { SimulatedSoc } from "./simulated-soc.ts";
+
+/** How often GPLEV is recomputed when nobody reads it, so the file shows an outside drive promptly. */
+const REFRESH_MS = 5;
+
+export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid): string {
+  const dir = env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== "" && existsSync(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : "/tmp";
+  return join(dir, `httap-sim-${pid}.bin`);
+}
+
+/** Writes a zeroed file of the simulator's size (replacing one left by an earlier run) and maps it. */
+export function createSimFile(path: string): Mapping {
+  const fd = openSync(path, "w", 0o644); // readable by tools of other users: it holds no secret
+  try {
+    const zeros = new Uint8Array(64 * 1024);
+    for (let written = 0; written < SIM_FILE_BYTES; written += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written));
+  } finally {
+    closeSync(fd);
+  }
+  return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+}
+
+/** Maps an existing simulator file (the Worker, a test, a tool). */
+export function attachSimFile(path: string): Mapping {
+  return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+}
+
+/** The sim backend: the BCM2711 register code over a simulated SoC in `path`. */
+export function openSimBackend(path: string, options: { create: boolean; removeOnClose: boolean }): { backend: BcmGpio; mapping: Mapping; soc: SimulatedSoc } {
+  const mapping = options.create ? createSimFile(path) : attachSimFile(path);
+  const soc = new SimulatedSoc(mapping.buffer, options.create);
+  const timer = setInterval(() => soc.refresh(), REFRESH_MS);
+  timer.unref();
+  const backend = new BcmGpio({
+    soc: "bcm2711",
+    bus: soc,
+    description: `simulated BCM2711 in ${path}`,
+    waitMicros: () => {},
+    onClose: () => {
+      clearInterval(timer);
+      mapping.close();
+      if (options.removeOnClose) rmSync(path, { force: true });
+    },
+  });
+  return { backend, mapping, soc };
+}

@@ -1,0 +1,108 @@
+/**
+ * @module The simulated SoC behind the sim backend (issue 7): a RegisterBus over the simulator file that behaves
+ * like a BCM2711 GPIO block. Writes to GPSET/GPCLR move the output latch; GPLEV is recomputed from the latch, the
+ * function selects, the pulls and the outside drive words; every output level change is logged with its
+ * CLOCK_MONOTONIC time. Two threads (main and engine) may write at once: the latch moves with Atomics.or/and and
+ * GPLEV with compare-exchange, and only the thread whose exchange wins logs the change, so each edge is logged once.
+ */
+import { GPFSEL0, GPCLR0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
+import type { RegisterBus } from "./gpio-backend.ts";
+import { monotonicNs } from "./libc.ts";
+import { SIM_EDGE_BYTES, SIM_EDGE_CAPACITY, SIM_EDGES, SIM_MAGIC, SIM_PINS, SIM_VERSION, SIM_WORD } from "./sim-layout.ts";
+
+const BANK_PINS = [32, SIM_PINS - 32];
+const LATCH = [SIM_WORD.latch0, SIM_WORD.latch1];
+const DRIVE_MASK = [SIM_WORD.driveMask0, SIM_WORD.driveMask1];
+const DRIVE_LEVELS = [SIM_WORD.driveLevels0, SIM_WORD.driveLevels1];
+
+export class SimulatedSoc implements RegisterBus {
+  readonly #words: Uint32Array;
+  readonly #edges: DataView;
+  readonly #clock: () => bigint;
+
+  /** Over a mapped simulator file; `initialise` writes a fresh header (the creator does, attachers do not). */
+  constructor(buffer: ArrayBuffer, initialise: boolean, clock: () => bigint = monotonicNs) {
+    this.#words = new Uint32Array(buffer, 0, SIM_EDGES / 4);
+    this.#edges = new DataView(buffer, SIM_EDGES, SIM_EDGE_CAPACITY * SIM_EDGE_BYTES);
+    this.#clock = clock;
+    if (initialise) {
+      this.#words.fill(0);
+      this.#words[SIM_WORD.version] = SIM_VERSION;
+      this.#words[SIM_WORD.edgeCapacity] = SIM_EDGE_CAPACITY;
+      Atomics.store(this.#words, SIM_WORD.magic, SIM_MAGIC); // last: a watcher seeing the magic sees the rest
+    } else if (this.#words[SIM_WORD.magic] !== SIM_MAGIC || this.#words[SIM_WORD.version] !== SIM_VERSION) {
+      throw new Error("not an httap simulator file (version 1)");
+    }
+  }
+
+  read(word: number): number {
+    if (word === GPLEV0 || word === GPLEV0 + 1) this.refresh();
+    return Atomics.load(this.#words, word);
+  }
+
+  write(word: number, value: number): void {
+    const v = value >>> 0;
+    if (word === GPSET0 || word === GPSET0 + 1) Atomics.or(this.#words, LATCH[word - GPSET0], v);
+    else if (word === GPCLR0 || word === GPCLR0 + 1) Atomics.and(this.#words, LATCH[word - GPCLR0], ~v >>> 0);
+    else if (word === GPLEV0 || word === GPLEV0 + 1) return; // read-only
+    else Atomics.store(this.#words, word, v);
+    this.refresh();
+  }
+
+  /** Recomputes GPLEV of both banks and logs the output pins whose level changed. Also called on a timer so the
+   * file shows an outside drive even when nobody reads the pin. */
+  refresh(): void {
+    for (let bank = 0; bank < 2; bank++) {
+      const outputs = this.#outputMask(bank);
+      const latch = Atomics.load(this.#words, LATCH[bank]);
+      const driveMask = Atomics.load(this.#words, DRIVE_MASK[bank]);
+      const driveLevels = Atomics.load(this.#words, DRIVE_LEVELS[bank]);
+      const pulledUp = this.#pullUpMask(bank);
+      const inputs = ~outputs >>> 0;
+      const level = ((outputs & latch) | (inputs & driveMask & driveLevels) | (inputs & ~driveMask & pulledUp)) >>> 0;
+      for (;;) {
+        const old = Atomics.load(this.#words, GPLEV0 + bank);
+        if (old === level) break;
+        if (Atomics.compareExchange(this.#words, GPLEV0 + bank, old, level) !== old) continue; // the other thread moved it
+        const changedOutputs = (old ^ level) & outputs;
+        if (changedOutputs !== 0) this.#logEdges(bank, changedOutputs, level);
+        break;
+      }
+    }
+  }
+
+  /** Bits of the pins whose function select is 001 (output). */
+  #outputMask(bank: number): number {
+    let mask = 0;
+    const first = bank * 32;
+    for (let i = 0; i < BANK_PINS[bank]; i++) {
+      const pin = first + i;
+      const fsel = (Atomics.load(this.#words, GPFSEL0 + Math.floor(pin / 10)) >>> ((pin % 10) * 3)) & 0b111;
+      if (fsel === 0b001) mask |= 1 << i;
+    }
+    return mask >>> 0;
+  }
+
+  /** Bits of the pins pulled up (BCM2711 encoding 01). */
+  #pullUpMask(bank: number): number {
+    let mask = 0;
+    const first = bank * 32;
+    for (let i = 0; i < BANK_PINS[bank]; i++) {
+      const pin = first + i;
+      if (((Atomics.load(this.#words, GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16)) >>> ((pin % 16) * 2)) & 0b11) === 0b01) mask |= 1 << i;
+    }
+    return mask >>> 0;
+  }
+
+  #logEdges(bank: number, changed: number, level: number): void {
+    const ns = this.#clock();
+    for (let i = 0; i < 32; i++) {
+      if (((changed >>> i) & 1) === 0) continue;
+      const slot = Atomics.add(this.#words, SIM_WORD.edgeCount, 1) % SIM_EDGE_CAPACITY;
+      const at = slot * SIM_EDGE_BYTES;
+      this.#edges.setBigUint64(at, ns, true);
+      this.#edges.setUint32(at + 8, bank * 32 + i, true);
+      this.#edges.setUint32(at + 12, (level >>> i) & 1, true);
+    }
+  }
+}
