@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { BCM_GPIO_BLOCK_BYTES, BcmGpio, type BcmSoc } from "./bcm-gpio.ts";
 import { openHeaderChip, realChardevSystem } from "./chardev-gpio.ts";
-import { MappedRegisters, type GpioBackend } from "./gpio-backend.ts";
+import { MappedRegisters, type BackendKind, type GpioBackend } from "./gpio-backend.ts";
 import { ERRNO, mapShared, pageSize, SystemCallError } from "./libc.ts";
 import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
 import { defaultSimPath, openSimBackend } from "./sim-file.ts";
@@ -70,6 +70,25 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
   } catch (error) {
     const line = explain(kind, error);
     return { backend: null, simPath: null, notices: [`gpio: ${line}`], unavailable: line };
+  }
+}
+
+/**
+ * A second handle on the backend the main thread opened, for the engine Worker: the same simulator file, the same
+ * registers mapped again, or its own line requests on the same chip. Throws when it cannot be had.
+ */
+export function attachGpio(kind: BackendKind, simPath: string | null): GpioBackend {
+  switch (kind) {
+    case "sim":
+      if (simPath === null) throw new Error("the simulator has no file");
+      return openSimBackend(simPath, { create: false, removeOnClose: false }).backend;
+    case "bcm2835":
+    case "bcm2711":
+      return openBcm(kind);
+    case "rp1":
+      return openRp1();
+    case "chardev":
+      return openHeaderChip(realChardevSystem);
   }
 }
 

@@ -68,6 +68,7 @@ describe("simulator file", () => {
     const { edges, count } = readEdges(map.buffer);
     expect(count).toBe(2);
     expect(edges.map((e) => [e.pin, e.level])).toEqual([[18, 1], [18, 0]]);
+    expect(before).toBeGreaterThan(0n);
     for (const e of edges) expect(e.ns >= before && e.ns <= after).toBe(true);
     map.close();
     backend.close();

@@ -1,0 +1,72 @@
+/**
+ * @module The memory the main thread and the engine Worker share (issue 7): one SharedArrayBuffer of 32-bit words.
+ * Commands are "latest wins" blocks behind a seqlock (odd version = being written), so the main thread never
+ * blocks and the engine never reads half a command; a doorbell word wakes the engine from Atomics.wait. The engine
+ * writes its figures (edge-error histograms, CPU time, flags) in the same buffer for the main thread to read.
+ */
+
+export const MAX_NOTES = 256;
+/** Edge-error histogram: 1 µs buckets 0..999, and one for 1 ms or more. */
+export const ERROR_BUCKETS = 1001;
+
+export const W = {
+  doorbell: 0,          // bumped (and notified) after every command
+  heartbeat: 1,         // bumped by the main thread at least every 100 ms
+  flags: 2,             // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 mlockall
+  heartbeatLosses: 3,   // engine: times it stopped everything because the heartbeat stalled
+  cpuMicros: 4,         // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
+  quit: 5,              // main: set to 1 to make the engine drive the safe state and end
+  motorVersion: 8,      // seqlock
+  motorLeft: 9,         // speed × 10000, signed
+  motorRight: 10,
+  motorPeriodUs: 11,
+  motorDeadUs: 12,
+  speakerVersion: 16,   // seqlock
+  speakerCount: 17,     // notes in the block; 0 = silence
+  stopVersion: 18,      // bumped: everything to the safe state now
+  notes: 32,            // MAX_NOTES × [freq Hz, ms]
+  errorsTotal: 32 + 2 * MAX_NOTES,                   // histogram since start
+  errorsCurrent: 32 + 2 * MAX_NOTES + ERROR_BUCKETS, // this second so far
+  errorsLast: 32 + 2 * MAX_NOTES + 2 * ERROR_BUCKETS, // the last complete second
+  maxTotalNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS,
+  maxLastNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 1,
+  maxCurrentNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 2,
+} as const;
+export const ENGINE_MEMORY_WORDS = W.maxCurrentNs + 1;
+
+export const FLAG_RUNNING = 1;
+export const FLAG_FIFO = 2;
+export const FLAG_MLOCK = 4;
+
+/** Writes a block behind its seqlock: version odd while the fields change, even (and new) when done. */
+export function writeLocked(words: Int32Array, version: number, fill: () => void): void {
+  Atomics.add(words, version, 1);
+  fill();
+  Atomics.add(words, version, 1);
+  Atomics.add(words, W.doorbell, 1);
+  Atomics.notify(words, W.doorbell);
+}
+
+/** Reads a block when its version moved past `seen`; null while it is being written or unchanged. */
+export function readLocked<T>(words: Int32Array, version: number, seen: number, read: () => T): { version: number; value: T } | null {
+  const v1 = Atomics.load(words, version);
+  if (v1 === seen || (v1 & 1) === 1) return null;
+  const value = read();
+  return Atomics.load(words, version) === v1 ? { version: v1, value } : null;
+}
+
+export interface ErrorFigures { count: number; p50Us: number; p99Us: number; maxUs: number }
+
+/** Percentiles of a histogram starting at word `at` (µs buckets). */
+export function figures(words: Int32Array, at: number, maxNs: number): ErrorFigures {
+  let count = 0;
+  for (let i = 0; i < ERROR_BUCKETS; i++) count += words[at + i];
+  const pick = (p: number) => {
+    if (count === 0) return 0;
+    const rank = Math.ceil((p / 100) * count);
+    let seen = 0;
+    for (let i = 0; i < ERROR_BUCKETS; i++) { seen += words[at + i]; if (seen >= rank) return i; }
+    return ERROR_BUCKETS - 1;
+  };
+  return { count, p50Us: pick(50), p99Us: pick(99), maxUs: Math.round(maxNs / 1000) };
+}

@@ -1,0 +1,147 @@
+/**
+ * @module The real-time engine (issue 7): a Worker that owns the speaker and motor pins and nothing else. One
+ * timeline of edges over every channel: idle in Atomics.wait (woken by the doorbell), clock_nanosleep
+ * (TIMER_ABSTIME, CLOCK_MONOTONIC) until shortly before the next edge, then a spin to it. Every edge's lateness is
+ * measured into histograms the main thread reads. If the main thread's heartbeat stalls for 500 ms (a blocked loop,
+ * a crash), the engine stops the motors and silences the speaker on its own. Built into the binary as a second
+ * entrypoint (scripts/build.ts).
+ */
+import { ptr } from "bun:ffi";
+import { attachGpio } from "../gpio/open-backend.ts";
+import type { GpioBackend } from "../gpio/gpio-backend.ts";
+import {
+  CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, lib, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, monotonicNsNumber, SCHED_FIFO, TIMER_ABSTIME,
+} from "../gpio/libc.ts";
+import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
+import { ERROR_BUCKETS, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W } from "./engine-memory.ts";
+import type { EngineSetup } from "./engine-setup.ts";
+
+declare const self: Worker;
+
+/** Heartbeat silence after which everything stops (issue 7). */
+const HEARTBEAT_LOSS_NS = 500e6;
+/** Wake this long before an edge and spin the rest; sleeping closer risks the kernel's wake-up latency. */
+const SPIN_NS_NORMAL = 120_000;
+const SPIN_NS_FIFO = 40_000;
+/** Longest sleep between looks at the doorbell and the heartbeat when edges are far apart. */
+const MAX_SLEEP_NS = 20e6;
+const SCHED_PRIORITY = 50;
+
+function run(setup: EngineSetup): void {
+  const words = new Int32Array(setup.memory);
+  const gpio: GpioBackend = attachGpio(setup.gpio.kind, setup.gpio.simPath);
+  const write: PinWriter = (pin, level) => gpio.write(pin, level);
+  const speaker = setup.pins.speaker === null ? null : new SpeakerChannel(setup.pins.speaker);
+  const motors = setup.pins.motors === null ? null : [new MotorChannel(setup.pins.motors.left), new MotorChannel(setup.pins.motors.right)];
+  const channels: Channel[] = [...(speaker ? [speaker] : []), ...(motors ?? [])];
+  const ownPins = [...(speaker ? [speaker.pin] : []), ...(motors ?? []).flatMap((m) => [m.pins.in1, m.pins.in2, ...(m.pins.enable === null ? [] : [m.pins.enable])])];
+  for (const pin of ownPins) { gpio.write(pin, 0); gpio.setMode(pin, "out"); }
+
+  // Real-time priority and locked memory when permitted (root or CAP_SYS_NICE / CAP_IPC_LOCK); quietly without.
+  const c = lib();
+  const param = new Int32Array([SCHED_PRIORITY]);
+  const isFifo = c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
+  const isLocked = c.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) === 0;
+  Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
+  const spinNs = isFifo ? SPIN_NS_FIFO : SPIN_NS_NORMAL;
+  const sleepUntil = new BigInt64Array(2);
+  const sleepPointer = ptr(sleepUntil);
+
+  let seenMotor = 0, seenSpeaker = 0, seenStop = Atomics.load(words, W.stopVersion);
+  let heartbeat = Atomics.load(words, W.heartbeat);
+  let heartbeatAt = monotonicNsNumber();
+  let isStoppedByHeartbeat = false;
+  let secondEndsAt = heartbeatAt + 1e9;
+  const stopAll = () => { for (const ch of channels) ch.stop(write); };
+
+  const takeCommands = (now: number) => {
+    const stop = Atomics.load(words, W.stopVersion);
+    if (stop !== seenStop) { seenStop = stop; stopAll(); }
+    const m = readLocked(words, W.motorVersion, seenMotor, () => [words[W.motorLeft] / 10000, words[W.motorRight] / 10000, words[W.motorPeriodUs] * 1000, words[W.motorDeadUs] * 1000]);
+    if (m !== null) {
+      seenMotor = m.version;
+      const [left, right, period, dead] = m.value;
+      if (motors !== null) { motors[0].set(left, period, dead, now, write); motors[1].set(right, period, dead, now, write); }
+      isStoppedByHeartbeat = false;
+    }
+    const s = readLocked(words, W.speakerVersion, seenSpeaker, () => {
+      const notes: Note[] = [];
+      for (let i = 0; i < words[W.speakerCount]; i++) notes.push([words[W.notes + 2 * i], words[W.notes + 2 * i + 1]]);
+      return notes;
+    });
+    if (s !== null) {
+      seenSpeaker = s.version;
+      speaker?.play(s.value, now, write);
+      isStoppedByHeartbeat = false;
+    }
+  };
+
+  const record = (lateNs: number) => {
+    const bucket = Math.min(ERROR_BUCKETS - 1, Math.floor(lateNs / 1000));
+    words[W.errorsTotal + bucket]++;
+    words[W.errorsCurrent + bucket]++;
+    const capped = Math.min(lateNs, 2 ** 31 - 1);
+    if (capped > words[W.maxTotalNs]) words[W.maxTotalNs] = capped;
+    if (capped > words[W.maxCurrentNs]) words[W.maxCurrentNs] = capped;
+  };
+
+  const rollSecond = (now: number) => {
+    if (now < secondEndsAt) return;
+    secondEndsAt = now + 1e9;
+    for (let i = 0; i < ERROR_BUCKETS; i++) { words[W.errorsLast + i] = words[W.errorsCurrent + i]; words[W.errorsCurrent + i] = 0; }
+    words[W.maxLastNs] = words[W.maxCurrentNs];
+    words[W.maxCurrentNs] = 0;
+    Atomics.store(words, W.cpuMicros, Math.floor(monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID) / 1000) | 0);
+  };
+
+  while (Atomics.load(words, W.quit) === 0) {
+    let now = monotonicNsNumber();
+    takeCommands(now);
+    rollSecond(now);
+    const beat = Atomics.load(words, W.heartbeat);
+    if (beat !== heartbeat) { heartbeat = beat; heartbeatAt = now; }
+    else if (now - heartbeatAt > HEARTBEAT_LOSS_NS && !isStoppedByHeartbeat && channels.some((ch) => ch.nextAt !== Infinity || ch instanceof MotorChannel && ch.speed !== 0)) {
+      stopAll();
+      isStoppedByHeartbeat = true;
+      Atomics.add(words, W.heartbeatLosses, 1);
+    }
+
+    let next = Infinity;
+    for (const ch of channels) if (ch.nextAt < next) next = ch.nextAt;
+    const doorbell = Atomics.load(words, W.doorbell);
+    if (next - now > spinNs + 2e6) {
+      // Far away (or nothing): wait on the doorbell, so a command is taken at once, at most until shortly before.
+      const waitMs = Math.min(MAX_SLEEP_NS, next - now - spinNs - 1e6) / 1e6;
+      Atomics.wait(words, W.doorbell, doorbell, waitMs);
+      continue;
+    }
+    if (next - now > spinNs) {
+      const wake = next - spinNs;
+      sleepUntil[0] = BigInt(Math.floor(wake / 1e9));
+      sleepUntil[1] = BigInt(Math.floor(wake % 1e9));
+      c.clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, sleepPointer, null);
+    }
+    while ((now = monotonicNsNumber()) < next) { /* spin to the edge */ }
+    for (const ch of channels) {
+      // every channel due by now, each edge at its own scheduled time
+      for (let n = 0; n < 4 && ch.nextAt <= now; n++) {
+        record(now - ch.nextAt);
+        ch.fire(write);
+      }
+    }
+  }
+  stopAll();
+  for (const pin of ownPins) gpio.write(pin, 0);
+  Atomics.store(words, W.flags, 0);
+  gpio.close();
+}
+
+self.onmessage = (event: MessageEvent<EngineSetup>) => {
+  try {
+    postMessage({ ready: true });
+    run(event.data);
+    postMessage({ ended: true });
+  } catch (error) {
+    postMessage({ error: (error as Error).message });
+  }
+};
