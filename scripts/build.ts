@@ -15,6 +15,8 @@ import { precompressAssets } from "../src/static/static-cache.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = "src/main.ts";
+/** The real-time engine runs in a Worker: a second entrypoint, so the binary carries it (issue 7). */
+const WORKER_ENTRY = "src/engine/engine-worker.ts";
 const ASSETS = "assets";
 const DIST = join(ROOT, "dist");
 const CACHE = join(ROOT, ".cache");
@@ -147,7 +149,7 @@ function compile(target: Target, version: string, runtime: string, precompressed
   // Bun names embedded files after the base name of the asset folder: "assets/index.html" and so on, and
   // "assets-precompressed/<tag>" for the staged variants.
   const cmd = [
-    process.execPath, "build", "--compile", ENTRY,
+    process.execPath, "build", "--compile", ENTRY, WORKER_ENTRY,
     `--target=${TARGETS[target].bunTarget}`,
     `--compile-executable-path=${runtime}`,
     "--asset", ASSETS,

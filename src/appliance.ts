@@ -9,12 +9,18 @@ import type { Reply, RequestHandler } from "./http/types.ts";
 import { createStaticHandler } from "./static/static-handler.ts";
 import { createHttapDomain, type HttapDomain } from "./httap/httap-domain.ts";
 import { ResourceRegistry } from "./httap/resource-registry.ts";
+import { Hardware } from "./devices/hardware.ts";
+import { LoopLag } from "./engine/loop-lag.ts";
+import { openGpio } from "./gpio/open-backend.ts";
+import { hardwareResources } from "./resources/hardware-resources.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
   readonly log?: (line: string) => void;
   /** Application resources for the HTTaP domain (issue 3); frozen at start. */
   readonly resources?: ResourceRegistry;
+  /** Drive the board (issue 7): GPIO, the profile's devices and their resources. Default true. */
+  readonly hardware?: boolean;
 }
 
 const FILES_DISABLED: Reply = dynamicReply(404, "Content-Type: text/plain; charset=utf-8\r\n", "404 Not Found: the file server is disabled on this device (HTTAP_FILES=0)\n");
@@ -25,6 +31,9 @@ export class Appliance {
   #server: HttpServer | null = null;
   /** The HTTaP domain once started: its `sessions` emit "start"/"end" for the device layer. */
   httap: HttapDomain | null = null;
+  /** The board once started (null without GPIO or with hardware off). */
+  hardware: Hardware | null = null;
+  readonly #loopLag = new LoopLag();
 
   constructor(config: Config, options: ApplianceOptions = {}) {
     this.config = config;
@@ -38,9 +47,20 @@ export class Appliance {
     const files = config.files ? await createStaticHandler({ staticPath: config.staticPath, rootPage: config.rootPage }) : null;
     const serveFile: RequestHandler = files?.handle ?? (() => FILES_DISABLED);
 
+    const resources = this.#options.resources ?? new ResourceRegistry();
+    // HTTAP_GPIO=none: an appliance without a board (no hardware resources at all); a board that cannot be opened
+    // keeps its resources, which then answer 503 no-gpio with the reason.
+    if (this.#options.hardware !== false && config.gpio !== "none") this.#startHardware(resources, log);
+
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     const stats = () => this.#server?.stats() ?? {};
-    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources: this.#options.resources ?? new ResourceRegistry(), stats });
+    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats });
+    const hardware = this.hardware;
+    if (hardware !== null) {
+      // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
+      this.httap.sessions.on("start", () => hardware.setLed("status", true));
+      this.httap.sessions.on("end", () => { hardware.motors?.stop("session-end"); hardware.speaker.stop(); hardware.setLed("status", false); });
+    }
     const httap: RequestHandler = this.httap.handle;
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));
@@ -62,5 +82,26 @@ export class Appliance {
     this.#server = null;
     this.httap?.stop(); // ends the session: "end" listeners stop the hardware
     this.httap = null;
+    this.#loopLag.stop();
+    await this.hardware?.close(); // the engine drives its pins low, then every output goes low
+    this.hardware = null;
+  }
+
+  /** The crash path (an uncaught exception, exit): the safe state without yielding. */
+  stopNow(): void {
+    this.hardware?.closeNow();
+    this.hardware = null;
+  }
+
+  #startHardware(resources: ResourceRegistry, log: (line: string) => void): void {
+    const c = this.config;
+    const gpio = openGpio({ choice: c.gpio, simFile: c.simFile, env: process.env });
+    for (const line of gpio.notices) log(line);
+    if (gpio.backend !== null) {
+      this.hardware = new Hardware(gpio.backend, { profile: c.board, gpio, pwmSysfs: c.pwmSysfs, motorPwmHz: c.motorPwmHz, deadmanMs: c.deadmanMs, log });
+    }
+    this.#loopLag.start();
+    const board = { leds: c.board.leds, buttons: c.board.buttons, hasMotors: c.board.motors !== null };
+    for (const r of hardwareResources(this.hardware, gpio.unavailable ?? "no GPIO", gpio.soc, this.#loopLag, board)) resources.add(r);
   }
 }

@@ -3,6 +3,8 @@
  * validated loudly (STYLE rule 17). An empty variable counts as unset (DESIGN). Flags win over variables.
  * Modules get their slice of `Config`, never `process.env`.
  */
+import { ProfileError, loadProfile, type BoardProfile } from "./devices/board-profile.ts";
+import { GPIO_CHOICES, type GpioChoice } from "./gpio/open-backend.ts";
 import {
   KEEPALIVE_DEFAULT_S, KEEPALIVE_MAX_S, KEEPALIVE_MIN_S, MAX_BODY_BYTES_DEFAULT, MAX_CONNECTIONS_CEILING, MAX_CONNECTIONS_DEFAULT,
 } from "./http/limits.ts";
@@ -31,6 +33,17 @@ export interface Config {
   /** Drop privileges to these after opening the port (group first, then user); `null`: stay. */
   readonly user: string | null;
   readonly group: string | null;
+  /** Which GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim, none. */
+  readonly gpio: GpioChoice;
+  /** The simulator's file (HTTAP_SIM_FILE); null: a fresh one under $XDG_RUNTIME_DIR or /tmp, removed at exit. */
+  readonly simFile: string | null;
+  /** The board profile in force, checked at start. */
+  readonly board: BoardProfile;
+  /** Motors coast when no drive command came for this long. */
+  readonly deadmanMs: number;
+  readonly motorPwmHz: number;
+  /** Root of the sysfs PWM tree (tests point it at a temporary folder). */
+  readonly pwmSysfs: string;
 }
 
 /** A bad setting: main prints the message and exits with status 2. */
@@ -59,6 +72,12 @@ export const OPTIONS = {
   verbose: { env: "HTTAP_VERBOSE", flag: "--verbose", arg: "0|1", help: "1 prints one access-log line per request. Default 0." },
   user: { env: "HTTAP_USER", flag: "--user", arg: "NAME", help: "Drop to this user after opening the port." },
   group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "Drop to this group after opening the port (before the user)." },
+  gpio: { env: "HTTAP_GPIO", flag: "--gpio", arg: "KIND", help: "GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim or none. Default auto." },
+  simFile: { env: "HTTAP_SIM_FILE", flag: "--sim-file", arg: "PATH", help: "The simulator's file, for other programs to watch. Default: a new file under $XDG_RUNTIME_DIR or /tmp, removed at exit." },
+  board: { env: "HTTAP_BOARD", flag: "--board", arg: "NAME|FILE", help: "Board profile: rc-car, simon, or a JSON file of pins. Default rc-car." },
+  deadman: { env: "HTTAP_DEADMAN_MS", flag: "--deadman-ms", arg: "MS", help: "Motors coast when no drive command came for this long, 100..5000 ms. Default 500." },
+  motorPwm: { env: "HTTAP_MOTOR_PWM_HZ", flag: "--motor-pwm-hz", arg: "HZ", help: "Motor PWM frequency, 50..2000 Hz. Default 250." },
+  pwmSysfs: { env: "HTTAP_PWM_SYSFS", flag: "--pwm-sysfs", arg: "DIR", help: "Root of the hardware PWM tree in sysfs. Default /sys/class/pwm." },
 } as const satisfies Record<string, Option>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -131,7 +150,28 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     verbose: flag(g.get("verbose"), false),
     user: g.get("user")?.text ?? null,
     group: g.get("group")?.text ?? null,
+    gpio: gpioChoice(g.get("gpio")),
+    simFile: g.get("simFile")?.text ?? null,
+    board: boardProfile(g.get("board")),
+    deadmanMs: integer("deadman", g.get("deadman"), 500, 100, 5000),
+    motorPwmHz: integer("motorPwm", g.get("motorPwm"), 250, 50, 2000),
+    pwmSysfs: g.get("pwmSysfs")?.text ?? "/sys/class/pwm",
   });
+}
+
+function gpioChoice(raw: { text: string; source: string } | undefined): GpioChoice {
+  if (raw === undefined) return "auto";
+  if (!(GPIO_CHOICES as readonly string[]).includes(raw.text)) throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be one of ${GPIO_CHOICES.join(", ")}`);
+  return raw.text as GpioChoice;
+}
+
+function boardProfile(raw: { text: string; source: string } | undefined): BoardProfile {
+  try {
+    return loadProfile(raw?.text ?? "rc-car");
+  } catch (error) {
+    if (error instanceof ProfileError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** The text of `httap --help`, generated from OPTIONS so it cannot drift from what is parsed. */
@@ -147,6 +187,7 @@ export function helpText(version: string): string {
   for (const o of Object.values(OPTIONS) as Option[]) {
     lines.push(`  ${`${o.flag}${o.arg ? ` ${o.arg}` : ""}`.padEnd(22)} ${o.env.padEnd(17)} ${o.help}`);
   }
+  lines.push("  --safe-state                             Drive the board's outputs to their safe level (motors coast, speaker and LEDs off) and exit.");
   lines.push("  --help                                   Print this text and exit.");
   lines.push("  --version                                Print the version and exit.");
   lines.push("", "Open http://<this-device>:<port>/ in a browser. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.");

@@ -5,6 +5,7 @@
 import { networkInterfaces } from "node:os";
 import { Appliance } from "./appliance.ts";
 import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
+import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
 import { ListenError } from "./http/http-server.ts";
 import { dropPrivileges } from "./privileges.ts";
 import { VERSION } from "./version.ts";
@@ -27,10 +28,20 @@ function browserUrls(config: Config, port: number): string[] {
 async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) { console.log(helpText(VERSION)); return 0; }
   if (argv.includes("--version")) { console.log(`httap ${VERSION}`); return 0; }
+  if (argv.includes("--safe-state")) return safeState(argv.filter((a) => a !== "--safe-state"));
   let appliance: Appliance;
   try {
     const config = readConfig(process.env, argv);
     appliance = new Appliance(config);
+    // A crash must not leave the motors running: the safe state first, without yielding, then a non-zero exit.
+    const crash = (kind: string) => (error: unknown) => {
+      console.error(`httap: ${kind}: ${(error as Error)?.stack ?? error}`);
+      appliance.stopNow();
+      process.exit(70); // EX_SOFTWARE
+    };
+    process.on("uncaughtException", crash("uncaught exception"));
+    process.on("unhandledRejection", crash("unhandled rejection"));
+    process.on("exit", () => appliance.stopNow());
     const { port, files } = await appliance.start();
     dropPrivileges(config);
     console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
@@ -47,6 +58,20 @@ async function main(argv: string[]): Promise<number> {
   });
   await appliance.stop();
   return 0;
+}
+
+/** `httap --safe-state`: the profile's outputs low with the configured backend, then exit 0 (issue 7). */
+function safeState(argv: string[]): number {
+  try {
+    const c = readConfig(process.env, argv);
+    const pins = driveSafeStateFromOutside({ gpio: c.gpio, simFile: c.simFile, board: c.board, pwmSysfs: c.pwmSysfs, env: process.env });
+    console.log(`httap: safe state: GPIO ${pins.join(", ")} low (board ${c.board.name})`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
+    console.error(`httap: --safe-state: ${(error as Error).message}`);
+    return 1;
+  }
 }
 
 // No top-level await: the binary is compiled with --bytecode, which needs it absent (scripts/build.ts).

@@ -9,7 +9,7 @@ import { request } from "./support/raw-client.ts";
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({}, [BUN, "src/examples/register-file.ts"]);
+  server = await startServer({ HTTAP_GPIO: "none" }, [BUN, "src/examples/register-file.ts"]); // only the example's resources
 });
 afterAll(async () => {
   expect(await server.stop()).toBe(0); // SIGTERM: clean stop

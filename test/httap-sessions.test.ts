@@ -22,7 +22,7 @@ let staticDir: string;
 beforeAll(async () => {
   staticDir = mkdtempSync(join(tmpdir(), "httap-sessions-"));
   writeFileSync(join(staticDir, "index.html"), "<!doctype html><title>t</title>\n");
-  server = await startServer({ HTTAP_KEEPALIVE: "3", HTTAP_STATICPATH: staticDir });
+  server = await startServer({ HTTAP_KEEPALIVE: "3", HTTAP_STATICPATH: staticDir, HTTAP_GPIO: "none" }); // no board resources in the lists
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ afterAll(async () => {
   await Promise.all(started.map((s) => s.stop()));
 });
 async function serve(env: Record<string, string> = {}, cmd?: string[]): Promise<RunningServer> {
-  const s = await startServer(env, cmd);
+  const s = await startServer({ HTTAP_GPIO: "none", ...env }, cmd); // HTTaP alone: no board resources in the lists
   started.push(s);
   return s;
 }

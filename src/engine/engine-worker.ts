@@ -20,9 +20,18 @@ declare const self: Worker;
 
 /** Heartbeat silence after which everything stops (issue 7). */
 const HEARTBEAT_LOSS_NS = 500e6;
-/** Wake this long before an edge and spin the rest; sleeping closer risks the kernel's wake-up latency. */
-const SPIN_NS_NORMAL = 120_000;
-const SPIN_NS_FIFO = 40_000;
+/**
+ * Wake this long before an edge and spin the rest. The margin follows the kernel's measured wake-up lateness (the
+ * worst of the last 64 sleeps, plus 20 µs): a tuned Pi kernel with SCHED_FIFO wakes within tens of µs and spins
+ * little; a shared VM needs more than 100 µs. Spinning costs CPU, waking late costs accuracy.
+ */
+const SPIN_NS_START = 120_000;
+const SPIN_NS_MIN = 20_000;
+const SPIN_NS_MAX = 300_000;
+const SPIN_NS_HEADROOM = 20_000;
+const OVERSHOOT_WINDOW = 64;
+/** A new tone's first edge is scheduled this far ahead, so it too is reached by the spin, not taken late. */
+const START_AHEAD_NS = 300_000;
 /** Longest sleep between looks at the doorbell and the heartbeat when edges are far apart. */
 const MAX_SLEEP_NS = 20e6;
 const SCHED_PRIORITY = 50;
@@ -43,7 +52,16 @@ function run(setup: EngineSetup): void {
   const isFifo = c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
   const isLocked = c.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) === 0;
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
-  const spinNs = isFifo ? SPIN_NS_FIFO : SPIN_NS_NORMAL;
+  let spinNs = SPIN_NS_START;
+  let worstOvershoot = 0;
+  let overshoots = 0;
+  const noteOvershoot = (ns: number) => {
+    if (ns > worstOvershoot) worstOvershoot = ns;
+    if (++overshoots < OVERSHOOT_WINDOW) return;
+    spinNs = Math.min(SPIN_NS_MAX, Math.max(SPIN_NS_MIN, worstOvershoot + SPIN_NS_HEADROOM));
+    worstOvershoot = 0;
+    overshoots = 0;
+  };
   const sleepUntil = new BigInt64Array(2);
   const sleepPointer = ptr(sleepUntil);
 
@@ -71,7 +89,7 @@ function run(setup: EngineSetup): void {
     });
     if (s !== null) {
       seenSpeaker = s.version;
-      speaker?.play(s.value, now, write);
+      speaker?.play(s.value, now + START_AHEAD_NS, write);
       isStoppedByHeartbeat = false;
     }
   };
@@ -120,13 +138,15 @@ function run(setup: EngineSetup): void {
       sleepUntil[0] = BigInt(Math.floor(wake / 1e9));
       sleepUntil[1] = BigInt(Math.floor(wake % 1e9));
       c.clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, sleepPointer, null);
+      noteOvershoot(monotonicNsNumber() - wake);
     }
     while ((now = monotonicNsNumber()) < next) { /* spin to the edge */ }
     for (const ch of channels) {
-      // every channel due by now, each edge at its own scheduled time
+      // every channel due by now, each edge at its own scheduled time; the error is taken after the write
       for (let n = 0; n < 4 && ch.nextAt <= now; n++) {
-        record(now - ch.nextAt);
+        const scheduled = ch.nextAt;
         ch.fire(write);
+        record(monotonicNsNumber() - scheduled);
       }
     }
   }

@@ -25,7 +25,8 @@ const edgesOf = (pin: number, from: number) => readEdges(view.buffer, from).edge
 
 describe("real-time engine (Worker) on the simulator", () => {
   test("starts, owns its pins as outputs, all low", async () => {
-    engine = await RtEngine.start({ kind: "sim", simPath: path }, pins, (l) => console.error(l));
+    engine = RtEngine.start({ kind: "sim", simPath: path }, pins, (l) => console.error(l));
+    await engine.ready();
     expect(engine.figures().running).toBe(true);
     for (const p of [12, 5, 6, 23, 24]) {
       expect(main.backend.functionOf(p)).toBe("out");

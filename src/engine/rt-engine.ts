@@ -35,25 +35,27 @@ export class RtEngine {
     this.#heartbeat.unref();
   }
 
-  /** Starts the Worker on these pins; rejects with the Worker's reason when it cannot open them. */
-  static async start(gpio: { kind: BackendKind; simPath: string | null }, pins: EngineSetup["pins"], onError: (line: string) => void): Promise<RtEngine> {
+  /**
+   * Starts the Worker on these pins and returns at once: commands may be written from now on, and the engine takes
+   * the latest of each when it is up (tens of ms; `ready` says when). `onError` hears of a Worker that fails.
+   */
+  static start(gpio: { kind: BackendKind; simPath: string | null }, pins: EngineSetup["pins"], onError: (line: string) => void): RtEngine {
     const memory = new SharedArrayBuffer(ENGINE_MEMORY_WORDS * 4);
     const worker = new Worker(new URL("./engine-worker.ts", import.meta.url).href);
-    const words = new Int32Array(memory);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the real-time engine did not start within 5 s")), START_TIMEOUT_MS);
-      worker.onmessage = (e: MessageEvent<{ ready?: true; error?: string }>) => {
-        if (e.data.error !== undefined) { clearTimeout(timer); reject(new Error(`real-time engine: ${e.data.error}`)); return; }
-        if (e.data.ready !== true) return;
-        // running once it has set its pins up and reported its priority
-        const poll = setInterval(() => { if ((Atomics.load(words, W.flags) & FLAG_RUNNING) !== 0) { clearInterval(poll); clearTimeout(timer); resolve(); } }, 2);
-      };
-      worker.onerror = (e) => { clearTimeout(timer); reject(new Error(`real-time engine: ${e.message}`)); };
-      worker.postMessage({ memory, gpio, pins } satisfies EngineSetup);
-    });
+    const engine = new RtEngine(worker, new Int32Array(memory));
     worker.onmessage = (e: MessageEvent<{ error?: string }>) => { if (e.data.error !== undefined) onError(`real-time engine stopped: ${e.data.error}`); };
     worker.onerror = (e) => onError(`real-time engine failed: ${e.message}`);
-    return new RtEngine(worker, words);
+    worker.postMessage({ memory, gpio, pins } satisfies EngineSetup);
+    return engine;
+  }
+
+  /** Resolves once the engine drives its pins (it has reported its priority); rejects after 5 s. */
+  async ready(): Promise<void> {
+    const deadline = performance.now() + START_TIMEOUT_MS;
+    while ((Atomics.load(this.#words, W.flags) & FLAG_RUNNING) === 0) {
+      if (performance.now() > deadline) throw new Error("the real-time engine did not start within 5 s");
+      await Bun.sleep(2);
+    }
   }
 
   /** Both motors (-1..1 each) at `pwmHz`, a reversal coasting for `deadMs` first. */
@@ -100,13 +102,34 @@ export class RtEngine {
   /** Tells the engine to drive its pins low and end; waits for it (bounded), then ends the Worker regardless. */
   async stop(): Promise<void> {
     if (this.#isStopped) return;
+    this.#askToQuit();
+    for (let i = 0; i < 100 && this.#isRunning(); i++) await Bun.sleep(2);
+    this.#worker.terminate();
+  }
+
+  /**
+   * The same without yielding, for the crash path (an uncaught exception, exit): asks the engine to quit and waits
+   * for it (at most `waitMs`, spinning), so the main thread can drive the safe state after it without a race.
+   */
+  stopNow(waitMs = 50): void {
+    if (this.#isStopped) return;
+    this.#askToQuit();
+    const until = performance.now() + waitMs;
+    while (this.#isRunning() && performance.now() < until) { /* the engine needs well under a millisecond */ }
+    this.#worker.terminate();
+  }
+
+  #askToQuit(): void {
     this.#isStopped = true;
     clearInterval(this.#heartbeat);
     Atomics.store(this.#words, W.quit, 1);
     Atomics.add(this.#words, W.doorbell, 1);
     Atomics.notify(this.#words, W.doorbell);
-    for (let i = 0; i < 100 && (Atomics.load(this.#words, W.flags) & FLAG_RUNNING) !== 0; i++) await Bun.sleep(2);
-    this.#worker.terminate();
+  }
+
+  /** Ready and not yet ended (the flags word is cleared by the engine as it leaves). */
+  #isRunning(): boolean {
+    return (Atomics.load(this.#words, W.flags) & FLAG_RUNNING) !== 0;
   }
 
   /** For a test of the heartbeat: the main thread "stalls". */

@@ -14,7 +14,7 @@
  *
  * Note the two pull encodings: 01 is down on the 2835 family and up on the 2711.
  */
-import { checkPin, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
+import { checkPin, type BackendKind, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
 
 export const GPFSEL0 = 0x00 / 4;
 export const GPSET0 = 0x1c / 4;
@@ -44,6 +44,8 @@ function spinMicros(us: number): void {
 
 export interface BcmGpioOptions {
   readonly soc: BcmSoc;
+  /** What the backend reports itself as: the SoC, or "sim" for the simulator running this code. */
+  readonly kind?: BackendKind;
   readonly bus: RegisterBus;
   readonly description: string;
   /** Releases the mapping. */
@@ -53,7 +55,8 @@ export interface BcmGpioOptions {
 }
 
 export class BcmGpio implements GpioBackend {
-  readonly kind: BcmSoc;
+  readonly kind: BackendKind;
+  readonly #soc: BcmSoc;
   readonly description: string;
   readonly #bus: RegisterBus;
   readonly #wait: (us: number) => void;
@@ -62,7 +65,8 @@ export class BcmGpio implements GpioBackend {
   readonly #pullsSet: Pull[] = [];
 
   constructor(o: BcmGpioOptions) {
-    this.kind = o.soc;
+    this.kind = o.kind ?? o.soc;
+    this.#soc = o.soc;
     this.description = o.description;
     this.#bus = o.bus;
     this.#wait = o.waitMicros ?? spinMicros;
@@ -80,7 +84,7 @@ export class BcmGpio implements GpioBackend {
   setPull(pin: number, pull: Pull): void {
     checkPin(pin);
     this.#pullsSet[pin] = pull;
-    if (this.kind === "bcm2711") {
+    if (this.#soc === "bcm2711") {
       const word = GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16);
       const shift = (pin % 16) * 2;
       const old = this.#bus.read(word);
@@ -114,8 +118,12 @@ export class BcmGpio implements GpioBackend {
 
   pullOf(pin: number): Pull {
     checkPin(pin);
-    if (this.kind === "bcm2835") return this.#pullsSet[pin] ?? "none";
+    if (this.#soc === "bcm2835") return this.#pullsSet[pin] ?? "none";
     return PULL_OF_2711[(this.#bus.read(GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16)) >>> ((pin % 16) * 2)) & 0b11];
+  }
+
+  release(_pin: number): void {
+    // registers are shared by every thread: nothing to hand over
   }
 
   close(): void {

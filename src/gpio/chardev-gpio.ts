@@ -132,6 +132,14 @@ export class ChardevGpio implements GpioBackend {
     return this.#lines.get(pin)?.pull ?? "none";
   }
 
+  /** Closes the pin's line request (its level stays as driven until someone requests it again). */
+  release(pin: number): void {
+    const line = this.#lines.get(pin);
+    if (line === undefined) return;
+    this.#system.close(line.fd);
+    this.#lines.delete(pin);
+  }
+
   close(): void {
     for (const line of this.#lines.values()) this.#system.close(line.fd);
     this.#lines.clear();

@@ -27,6 +27,8 @@ export interface GpioBackend {
   functionOf(pin: number): PinFunction;
   /** The pull in force: read back where the hardware can (BCM2711, RP1), else the last one set ("none" before). */
   pullOf(pin: number): Pull;
+  /** Lets go of a pin so another thread may take it (the chardev's line request; registers need nothing). */
+  release(pin: number): void;
   close(): void;
 }
 

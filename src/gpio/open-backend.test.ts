@@ -21,7 +21,7 @@ describe("choosing the GPIO backend", () => {
   test("auto off a Pi is the simulator, with a notice naming its file", () => {
     const simFile = join(dir, "auto.bin");
     const g = openGpio({ choice: "auto", simFile, env: {}, compatible: "" });
-    expect(g.backend?.kind).toBe("bcm2711");
+    expect(g.backend?.kind).toBe("sim");
     expect(g.simPath).toBe(simFile);
     expect(g.notices[0]).toMatch(/not a Raspberry Pi, so the pins are simulated; simulator file .*auto\.bin/);
     g.backend!.close();

@@ -12,6 +12,7 @@ import { MappedRegisters, type BackendKind, type GpioBackend } from "./gpio-back
 import { ERRNO, mapShared, pageSize, SystemCallError } from "./libc.ts";
 import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
 import { defaultSimPath, openSimBackend } from "./sim-file.ts";
+import type { SimulatedSoc } from "./simulated-soc.ts";
 
 export type GpioChoice = "auto" | "bcm" | "rp1" | "chardev" | "sim" | "none";
 export const GPIO_CHOICES: readonly GpioChoice[] = ["auto", "bcm", "rp1", "chardev", "sim", "none"];
@@ -43,6 +44,8 @@ export interface OpenedGpio {
   readonly notices: readonly string[];
   /** Why there is no GPIO (for the 503 of the hardware resources); null when there is. */
   readonly unavailable: string | null;
+  /** The simulated SoC, for `/?sim` (null on real hardware). */
+  readonly soc: SimulatedSoc | null;
 }
 
 export interface OpenGpioOptions {
@@ -51,25 +54,36 @@ export interface OpenGpioOptions {
   readonly simFile: string | null;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly compatible?: string;
+  /** Attach to an existing simulator file instead of creating one (`httap --safe-state`). */
+  readonly attach?: boolean;
 }
 
 /** Opens the chosen backend. Never throws for a missing or forbidden device: that is `unavailable`. */
 export function openGpio(o: OpenGpioOptions): OpenedGpio {
   const soc = socFromCompatible(o.compatible ?? readCompatible());
-  if (o.choice === "none") return { backend: null, simPath: null, notices: ["gpio: disabled (HTTAP_GPIO=none)"], unavailable: "GPIO is disabled on this device (HTTAP_GPIO=none)" };
+  if (o.choice === "none") return { backend: null, simPath: null, notices: ["gpio: disabled (HTTAP_GPIO=none)"], unavailable: "GPIO is disabled on this device (HTTAP_GPIO=none)", soc: null };
   if (o.choice === "sim" || (o.choice === "auto" && soc === null)) {
+    if (o.attach === true) {
+      if (o.simFile === null) return { backend: null, simPath: null, notices: [], unavailable: "the simulator keeps its pins in a file: name it with HTTAP_SIM_FILE", soc: null };
+      try {
+        const sim = openSimBackend(o.simFile, { create: false, removeOnClose: false });
+        return { backend: sim.backend, simPath: o.simFile, notices: [], unavailable: null, soc: sim.soc };
+      } catch (error) {
+        return { backend: null, simPath: null, notices: [], unavailable: `cannot use the simulator file ${o.simFile}: ${(error as Error).message}`, soc: null };
+      }
+    }
     const path = o.simFile ?? defaultSimPath(o.env);
-    const { backend } = openSimBackend(path, { create: true, removeOnClose: o.simFile === null });
+    const sim = openSimBackend(path, { create: true, removeOnClose: o.simFile === null });
     const why = o.choice === "auto" ? "not a Raspberry Pi, so the pins are simulated" : "HTTAP_GPIO=sim";
-    return { backend, simPath: path, notices: [`gpio: ${why}; simulator file ${path}`], unavailable: null };
+    return { backend: sim.backend, simPath: path, notices: [`gpio: ${why}; simulator file ${path}`], unavailable: null, soc: sim.soc };
   }
   const kind = o.choice === "auto" ? (soc === "bcm2712" ? "rp1" : "bcm") : o.choice;
   try {
     const backend = kind === "chardev" ? openHeaderChip(realChardevSystem) : kind === "rp1" ? openRp1() : openBcm(soc === "bcm2835" ? "bcm2835" : "bcm2711");
-    return { backend, simPath: null, notices: [`gpio: ${backend.description}`], unavailable: null };
+    return { backend, simPath: null, notices: [`gpio: ${backend.description}`], unavailable: null, soc: null };
   } catch (error) {
     const line = explain(kind, error);
-    return { backend: null, simPath: null, notices: [`gpio: ${line}`], unavailable: line };
+    return { backend: null, simPath: null, notices: [`gpio: ${line}`], unavailable: line, soc: null };
   }
 }
 

@@ -94,6 +94,10 @@ export class Rp1Gpio implements GpioBackend {
     return pad & PAD_PUE ? "up" : pad & PAD_PDE ? "down" : "none";
   }
 
+  release(_pin: number): void {
+    // registers are shared by every thread: nothing to hand over
+  }
+
   close(): void {
     this.#onClose();
   }

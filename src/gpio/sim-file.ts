@@ -43,6 +43,7 @@ export function openSimBackend(path: string, options: { create: boolean; removeO
   timer.unref();
   const backend = new BcmGpio({
     soc: "bcm2711",
+    kind: "sim",
     bus: soc,
     description: `simulated BCM2711 in ${path}`,
     waitMicros: () => {},

@@ -49,6 +49,30 @@ export class SimulatedSoc implements RegisterBus {
     this.refresh();
   }
 
+  /** Acts as a wire on `pin` (0 or 1), or releases it (null): what an outside process does with the drive words. */
+  drive(pin: number, level: 0 | 1 | null): void {
+    const bank = pin >> 5;
+    const bit = 1 << (pin & 31);
+    if (level === null) Atomics.and(this.#words, DRIVE_MASK[bank], ~bit >>> 0);
+    else {
+      if (level === 1) Atomics.or(this.#words, DRIVE_LEVELS[bank], bit);
+      else Atomics.and(this.#words, DRIVE_LEVELS[bank], ~bit >>> 0);
+      Atomics.or(this.#words, DRIVE_MASK[bank], bit);
+    }
+    this.refresh();
+  }
+
+  /** The wires in place now. */
+  drives(): { pin: number; level: 0 | 1 }[] {
+    const out: { pin: number; level: 0 | 1 }[] = [];
+    for (let bank = 0; bank < 2; bank++) {
+      const mask = Atomics.load(this.#words, DRIVE_MASK[bank]);
+      const levels = Atomics.load(this.#words, DRIVE_LEVELS[bank]);
+      for (let i = 0; i < 32; i++) if ((mask >>> i) & 1) out.push({ pin: bank * 32 + i, level: ((levels >>> i) & 1) as 0 | 1 });
+    }
+    return out;
+  }
+
   /** Recomputes GPLEV of both banks and logs the output pins whose level changed. Also called on a timer so the
    * file shows an outside drive even when nobody reads the pin. */
   refresh(): void {

@@ -17,10 +17,12 @@ export type HttapErrorCode =
   | "forbidden-origin"   // a cross-origin write or preflight from an origin the CORS policy does not allow
   | "invalid"            // `/?invalid`: never decoded, always an error (it ends the owner's session)
   | "routine-failed"     // an application routine threw or returned no reply
-  | "device-error";      // a routine reports the hardware failed
+  | "device-error"       // a routine reports the hardware failed
+  | "no-gpio"            // the hardware resources without GPIO (no device, no permission, HTTAP_GPIO=none)
+  | "pin-owned";         // a write to a pin that a board role or a peripheral owns
 
 /** The codes a resource routine may answer with `reply.error()`. */
-export type ResourceErrorCode = "not-found" | "out-of-range" | "bad-value" | "device-error";
+export type ResourceErrorCode = "not-found" | "out-of-range" | "bad-value" | "device-error" | "no-gpio" | "pin-owned";
 
 const STATUS: Readonly<Record<HttapErrorCode, number>> = {
   "busy": 503,
@@ -35,6 +37,8 @@ const STATUS: Readonly<Record<HttapErrorCode, number>> = {
   "invalid": 400,
   "routine-failed": 500,
   "device-error": 500,
+  "no-gpio": 503,
+  "pin-owned": 409,
 };
 
 export function errorStatus(code: HttapErrorCode): number {

@@ -1,0 +1,119 @@
+/**
+ * @module The board as the firmware drives it (issue 7): the GPIO backend, the board profile's devices, the
+ * real-time engine (started on the first timed command, so a device nobody drives pays no Worker: ~6 MiB), and the
+ * safe state. Knows the board, not HTTP: the HTTaP resources are thin adapters over this.
+ */
+import { RtEngine } from "../engine/rt-engine.ts";
+import type { GpioBackend } from "../gpio/gpio-backend.ts";
+import type { OpenedGpio } from "../gpio/open-backend.ts";
+import { outputPins, pinRoles, type BoardProfile } from "./board-profile.ts";
+import { Buttons } from "./buttons.ts";
+import { Motors } from "./motors.ts";
+import { Speaker } from "./speaker.ts";
+import { SysfsPwm } from "./sysfs-pwm.ts";
+
+export interface HardwareOptions {
+  readonly profile: BoardProfile;
+  readonly gpio: OpenedGpio;
+  readonly pwmSysfs: string;
+  readonly motorPwmHz: number;
+  readonly deadmanMs: number;
+  readonly log: (line: string) => void;
+}
+
+export class Hardware {
+  readonly profile: BoardProfile;
+  readonly gpio: GpioBackend;
+  readonly simPath: string | null;
+  readonly roles: ReadonlyMap<number, string>;
+  readonly speaker: Speaker;
+  readonly motors: Motors | null;
+  readonly buttons: Buttons;
+  readonly #pwm: SysfsPwm | null;
+  readonly #log: (line: string) => void;
+  #engine: RtEngine | null = null;
+  #isClosed = false;
+
+  constructor(backend: GpioBackend, o: HardwareOptions) {
+    this.profile = o.profile;
+    this.gpio = backend;
+    this.simPath = o.gpio.simPath;
+    this.roles = pinRoles(o.profile);
+    this.#log = o.log;
+    const p = o.profile;
+    let pwm: SysfsPwm | null = null;
+    if (p.speakerPwm !== null) {
+      try {
+        pwm = SysfsPwm.open(o.pwmSysfs, p.speakerPwm.chip, p.speakerPwm.channel);
+      } catch (error) {
+        o.log(`speaker: hardware PWM unusable (${(error as Error).message}); the engine makes the tone`);
+      }
+    }
+    this.#pwm = pwm;
+    this.driveSafeState(); // first thing: every output to its safe level
+    if (o.gpio.simPath !== null) o.log(`gpio: board ${o.profile.name} on the simulator; watch ${o.gpio.simPath}`);
+    this.speaker = new Speaker({ pwm, engine: () => this.#ensureEngine() });
+    this.motors = p.motors === null ? null : new Motors({ engine: () => this.#ensureEngine(), pwmHz: o.motorPwmHz, deadmanMs: o.deadmanMs });
+    this.buttons = new Buttons(backend, p.buttons);
+  }
+
+  /** The engine, if it has been started (for `/?rt`). */
+  get engine(): RtEngine | null {
+    return this.#engine;
+  }
+
+  /** Outputs of the profile, each as an output at its safe level: motors coast, speaker low, LEDs off. The main
+   * thread calls it only while the engine is not running (at start, or after stopping it). */
+  driveSafeState(): void {
+    for (const pin of this.#mainThreadSafePins()) {
+      this.gpio.write(pin, 0);
+      this.gpio.setMode(pin, "out");
+    }
+    this.#pwm?.off();
+  }
+
+  setLed(name: string, on: boolean): void {
+    this.gpio.write(this.profile.leds[name], on ? 1 : 0);
+  }
+
+  led(name: string): boolean {
+    return this.gpio.read(this.profile.leds[name]) === 1;
+  }
+
+  /** Stops the engine (it drives its pins low), then drives every output low. */
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.buttons.stop();
+    await this.#engine?.stop();
+    this.#engine = null;
+    this.driveSafeState();
+    this.gpio.close();
+  }
+
+  /** The same without yielding, for a crash or `process.on("exit")`. */
+  closeNow(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    this.buttons.stop();
+    this.#engine?.stopNow();
+    this.#engine = null;
+    this.driveSafeState();
+    this.gpio.close();
+  }
+
+  #mainThreadSafePins(): number[] {
+    // with hardware PWM the speaker pin belongs to the PWM function: sysfs turns it off, GPIO must not take it
+    return outputPins(this.profile).filter((pin) => !(this.#pwm !== null && pin === this.profile.speaker));
+  }
+
+  #ensureEngine(): RtEngine {
+    if (this.#engine !== null) return this.#engine;
+    const kind = this.gpio.kind;
+    const p = this.profile;
+    const enginePins = [...(this.#pwm === null ? [p.speaker] : []), ...(p.motors === null ? [] : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])]))];
+    for (const pin of enginePins) this.gpio.release(pin); // from now on the engine owns them (DESIGN principle 1)
+    this.#engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, this.#log);
+    return this.#engine;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * @module The main loop's lag (issue 7, `/?rt`): a 10 ms timer that notes how late it runs. Lateness is what a
+ * request, a timer or the heartbeat waits behind whatever the loop was busy with.
+ */
+
+const PERIOD_MS = 10;
+const BUCKETS = 1000; // 1 ms buckets to 999 ms, the last one for anything later
+
+export class LoopLag {
+  readonly #histogram = new Uint32Array(BUCKETS);
+  #max = 0;
+  #expected = 0;
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  start(): void {
+    this.#expected = performance.now() + PERIOD_MS;
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      const lag = Math.max(0, now - this.#expected);
+      this.#expected = now + PERIOD_MS;
+      this.#histogram[Math.min(BUCKETS - 1, Math.floor(lag))]++;
+      if (lag > this.#max) this.#max = lag;
+    }, PERIOD_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  figures(): { samples: number; p50Ms: number; p99Ms: number; maxMs: number } {
+    let count = 0;
+    for (const n of this.#histogram) count += n;
+    const pick = (p: number) => {
+      const rank = Math.ceil((p / 100) * count);
+      let seen = 0;
+      for (let i = 0; i < BUCKETS; i++) { seen += this.#histogram[i]; if (seen >= rank && count > 0) return i; }
+      return 0;
+    };
+    return { samples: count, p50Ms: pick(50), p99Ms: pick(99), maxMs: Math.round(this.#max * 10) / 10 };
+  }
+}

@@ -1,0 +1,29 @@
+/** @module `/?rt` (issue 7): the engine's edge error, the main loop's lag, the real-time settings in force. */
+import type { Hardware } from "../devices/hardware.ts";
+import type { LoopLag } from "../engine/loop-lag.ts";
+import { defineResource, type Resource } from "../httap/resource.ts";
+
+const IDLE = { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
+
+export function rtResource(hardware: () => Hardware | string, loop: LoopLag): Resource {
+  return defineResource({
+    name: "rt",
+    kind: "figures",
+    description: "real-time figures: engine edge error (µs) since start and over the last second, main loop lag (ms)",
+    get: (c) => {
+      const h = hardware();
+      const engine = typeof h === "string" ? null : h.engine;
+      const f = engine?.figures() ?? null;
+      return c.reply.json({
+        engine: f === null ? "not started (it starts with the first tone or drive)" : f.running ? "running" : "stopped",
+        edgeErrorUs: { sinceStart: f?.edgeError.sinceStart ?? IDLE, lastSecond: f?.edgeError.lastSecond ?? IDLE },
+        mainLoopLag: loop.figures(),
+        realtimePriority: f?.realtimePriority ?? false,
+        memoryLocked: f?.memoryLocked ?? false,
+        heartbeatLosses: f?.heartbeatLosses ?? 0,
+        toneMethod: typeof h === "string" ? null : h.speaker.method,
+        gpio: typeof h === "string" ? h : h.gpio.description,
+      });
+    },
+  });
+}
