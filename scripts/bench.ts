@@ -13,10 +13,11 @@ import { answersOk } from "./bench/load-generator.ts";
 import { describeEvictions } from "./bench/page-cache.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
 import { DEVICE_TRAFFIC_MS, IDLE_SETTLE_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
-import { defaultSpecs, isPinning, OTHER_CPU, pinLoadGenerator, SERVER_CPU, stopAll, type ServerSpec } from "./bench/servers.ts";
+import { defaultSpecs, isPinning, OTHER_CPU, pinLoadGenerator, SERVER_CPU, startServer, stop, stopAll, type ServerSpec } from "./bench/servers.ts";
 import { medianStartUpMs, STARTUP_RUNS } from "./bench/start-up.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
+import { hardwarePhases, type HardwareFigures } from "./bench/hardware-phases.ts";
 import { churn, wrk } from "./stress/load-tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -74,6 +75,16 @@ async function main(): Promise<void> {
 
     const loaded = servers.map((s) => rssMiB(s.proc.pid));
 
+    // Hardware (issue 7): the default configuration on the simulator, with and without real-time priority.
+    const hardware: HardwareFigures[] = [];
+    for (const realtime of ["1", "0"]) {
+      const simFile = join(ws.emptyDir, `sim-${realtime}.bin`);
+      const hw = await startServer({ ...httap, env: { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_REALTIME: realtime } });
+      console.log(`bench: hardware rows, HTTAP_REALTIME=${realtime}`);
+      hardware.push(await hardwarePhases(hw, simFile));
+      await stop(hw.proc);
+    }
+
     const t = new Table();
     t.add("1 KB lock-step, 1 conn (req/s)", ls[0].rps, ls[1].rps, 0, "≥ 1.00×", ls[0].rps >= ls[1].rps);
     t.add("1 KB lock-step p50 (µs)", ls[0].p50, ls[1].p50, 0);
@@ -98,6 +109,18 @@ async function main(): Promise<void> {
     } else {
       t.addUnavailable("HTTaP /?ping lock-step (req/s)", "≥ 1.00×");
       t.addUnavailable(`HTTaP /?ping, ${PARALLEL_CONNECTIONS} conns (req/s)`);
+    }
+    for (const h of hardware) {
+      const rtName = h.realtime ? "SCHED_FIFO" : "no RT priority";
+      const toneTarget = h.realtime ? "p99 ≤ 20 µs, max ≤ 500 µs" : "";
+      const toneOk = (e: { p99Us: number; maxUs: number }) => (h.realtime ? e.p99Us <= 20 && e.maxUs <= 500 : null);
+      t.add(`1 kHz tone edge error, idle, ${rtName}: p99 (p50 ${h.toneIdle.p50Us}, max ${h.toneIdle.maxUs}) (µs)`, h.toneIdle.p99Us, NaN, 0, toneTarget, toneOk(h.toneIdle));
+      t.add(`1 kHz tone edge error, 8-conn load, ${rtName}: p99 (p50 ${h.toneLoaded.p50Us}, max ${h.toneLoaded.maxUs}) (µs)`, h.toneLoaded.p99Us, NaN, 0, toneTarget, toneOk(h.toneLoaded));
+      for (const [when, cmd, ping] of [["idle", h.commandIdle, h.pingIdle], ["8-conn load", h.commandLoaded, h.pingLoaded]] as const) {
+        const limit = 1e6 / 250 + 2 * ping.p99Us; // one PWM period at the default 250 Hz + 2× the ping round trip
+        t.add(`command to pin, ${when}, ${rtName}: p99 (p50 ${cmd.p50Us.toFixed(0)}; ping p99 ${ping.p99Us.toFixed(0)}) (µs)`, cmd.p99Us, NaN, 0, `≤ ${limit.toFixed(0)} µs`, cmd.p99Us <= limit);
+      }
+      t.add(`engine CPU, 1 kHz tone + both motors at half speed, ${rtName} (% of a core)`, h.cpuPercent, NaN, 1);
     }
     const errors = ls[0].errors + ls[1].errors + par[0].errors + par[1].errors + mb.errors + rss[0].errors + rss[1].errors;
     console.log("");

@@ -98,7 +98,7 @@ export class Appliance {
     const gpio = openGpio({ choice: c.gpio, simFile: c.simFile, env: process.env });
     for (const line of gpio.notices) log(line);
     if (gpio.backend !== null) {
-      this.hardware = new Hardware(gpio.backend, { profile: c.board, gpio, pwmSysfs: c.pwmSysfs, motorPwmHz: c.motorPwmHz, deadmanMs: c.deadmanMs, log });
+      this.hardware = new Hardware(gpio.backend, { profile: c.board, gpio, pwmSysfs: c.pwmSysfs, motorPwmHz: c.motorPwmHz, deadmanMs: c.deadmanMs, realtime: c.realtime, log });
     }
     this.#loopLag.start();
     const board = { leds: c.board.leds, buttons: c.board.buttons, hasMotors: c.board.motors !== null };

@@ -14,6 +14,8 @@ import { encodeVariants } from "../src/static/file-variants.ts";
 import { request, type ParsedResponse } from "./support/raw-client.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
 import { mimeTypeFor } from "../src/static/mime-types.ts";
+import { attachSimFile } from "../src/gpio/sim-file.ts";
+import { readEdges } from "../src/gpio/sim-layout.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const X64 = join(ROOT, "dist/httap-linux-x64");
@@ -146,6 +148,29 @@ describe("dist/httap-linux-arm64 under qemu-user", () => {
     expect(Buffer.compare(res.body, indexHtml())).toBe(0);
     await stop();
   }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
+
+  test("the real-time engine Worker is in the arm64 binary: a tone shows as edges in the simulator file", async () => {
+    const cwd = hostileCwd();
+    const simFile = join(cwd, "sim.bin");
+    const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile }, qemuCommand(), { cwd, timeoutMs: QEMU_START_TIMEOUT_MS });
+    servers.push(server);
+    const r = await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":100,"ms":1000}', signal: AbortSignal.timeout(QEMU_REQUEST_TIMEOUT_MS) });
+    expect(r.status).toBe(200);
+    const map = attachSimFile(simFile);
+    try {
+      // 100 Hz for 1 s is 200 edges on GPIO 12; emulation is slow to start the Worker, so wait (bounded) for most
+      const deadline = performance.now() + QEMU_REQUEST_TIMEOUT_MS;
+      let edges = 0;
+      while (performance.now() < deadline && edges < 150) {
+        edges = readEdges(map.buffer).edges.filter((e) => e.pin === 12).length;
+        await Bun.sleep(100);
+      }
+      expect(edges).toBeGreaterThanOrEqual(150);
+    } finally {
+      map.close();
+      await server.stop();
+    }
+  }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS * 2 + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("--version works", async () => {
     const r = await runOnce([...qemuCommand(), "--version"], {}, QEMU_START_TIMEOUT_MS);

@@ -18,6 +18,8 @@ export interface HardwareOptions {
   readonly pwmSysfs: string;
   readonly motorPwmHz: number;
   readonly deadmanMs: number;
+  /** Let the engine take SCHED_FIFO and mlockall when permitted (HTTAP_REALTIME). */
+  readonly realtime: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -31,6 +33,7 @@ export class Hardware {
   readonly buttons: Buttons;
   readonly #pwm: SysfsPwm | null;
   readonly #log: (line: string) => void;
+  readonly #realtime: boolean;
   #engine: RtEngine | null = null;
   #isClosed = false;
 
@@ -40,6 +43,7 @@ export class Hardware {
     this.simPath = o.gpio.simPath;
     this.roles = pinRoles(o.profile);
     this.#log = o.log;
+    this.#realtime = o.realtime;
     const p = o.profile;
     let pwm: SysfsPwm | null = null;
     if (p.speakerPwm !== null) {
@@ -113,7 +117,7 @@ export class Hardware {
     const p = this.profile;
     const enginePins = [...(this.#pwm === null ? [p.speaker] : []), ...(p.motors === null ? [] : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])]))];
     for (const pin of enginePins) this.gpio.release(pin); // from now on the engine owns them (DESIGN principle 1)
-    this.#engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, this.#log);
+    this.#engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, this.#log, this.#realtime);
     return this.#engine;
   }
 }

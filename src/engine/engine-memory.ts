@@ -16,6 +16,8 @@ export const W = {
   heartbeatLosses: 3,   // engine: times it stopped everything because the heartbeat stalled
   cpuMicros: 4,         // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
   quit: 5,              // main: set to 1 to make the engine drive the safe state and end
+  cpuPermille: 6,       // engine: its CPU use over the last second, in ‰ of one core
+  noRealtime: 7,        // main: 1 asks the engine not to take SCHED_FIFO and mlockall (HTTAP_REALTIME=0)
   motorVersion: 8,      // seqlock
   motorLeft: 9,         // speed × 10000, signed
   motorRight: 10,

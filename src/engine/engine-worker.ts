@@ -49,8 +49,9 @@ function run(setup: EngineSetup): void {
   // Real-time priority and locked memory when permitted (root or CAP_SYS_NICE / CAP_IPC_LOCK); quietly without.
   const c = lib();
   const param = new Int32Array([SCHED_PRIORITY]);
-  const isFifo = c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
-  const isLocked = c.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) === 0;
+  const wantsRealtime = Atomics.load(words, W.noRealtime) === 0;
+  const isFifo = wantsRealtime && c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
+  const isLocked = wantsRealtime && c.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) === 0;
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
   let spinNs = SPIN_NS_START;
   let worstOvershoot = 0;
@@ -70,6 +71,8 @@ function run(setup: EngineSetup): void {
   let heartbeatAt = monotonicNsNumber();
   let isStoppedByHeartbeat = false;
   let secondEndsAt = heartbeatAt + 1e9;
+  let lastRollAt = heartbeatAt;
+  let lastCpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
   const stopAll = () => { for (const ch of channels) ch.stop(write); };
 
   const takeCommands = (now: number) => {
@@ -109,7 +112,11 @@ function run(setup: EngineSetup): void {
     for (let i = 0; i < ERROR_BUCKETS; i++) { words[W.errorsLast + i] = words[W.errorsCurrent + i]; words[W.errorsCurrent + i] = 0; }
     words[W.maxLastNs] = words[W.maxCurrentNs];
     words[W.maxCurrentNs] = 0;
-    Atomics.store(words, W.cpuMicros, Math.floor(monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID) / 1000) | 0);
+    const cpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
+    Atomics.store(words, W.cpuMicros, Math.floor(cpuNs / 1000) | 0);
+    Atomics.store(words, W.cpuPermille, Math.round(((cpuNs - lastCpuNs) / (now - lastRollAt)) * 1000));
+    lastCpuNs = cpuNs;
+    lastRollAt = now;
   };
 
   while (Atomics.load(words, W.quit) === 0) {

@@ -20,6 +20,8 @@ export interface EngineFigures {
   readonly edgeError: { readonly sinceStart: ErrorFigures; readonly lastSecond: ErrorFigures };
   /** The engine thread's CPU time in µs (a counter: take differences). */
   readonly cpuMicros: number;
+  /** Its CPU use over the last second, % of one core. */
+  readonly cpuPercent: number;
 }
 
 export class RtEngine {
@@ -39,8 +41,9 @@ export class RtEngine {
    * Starts the Worker on these pins and returns at once: commands may be written from now on, and the engine takes
    * the latest of each when it is up (tens of ms; `ready` says when). `onError` hears of a Worker that fails.
    */
-  static start(gpio: { kind: BackendKind; simPath: string | null }, pins: EngineSetup["pins"], onError: (line: string) => void): RtEngine {
+  static start(gpio: { kind: BackendKind; simPath: string | null }, pins: EngineSetup["pins"], onError: (line: string) => void, realtime = true): RtEngine {
     const memory = new SharedArrayBuffer(ENGINE_MEMORY_WORDS * 4);
+    if (!realtime) new Int32Array(memory)[W.noRealtime] = 1;
     const worker = new Worker(new URL("./engine-worker.ts", import.meta.url).href);
     const engine = new RtEngine(worker, new Int32Array(memory));
     worker.onmessage = (e: MessageEvent<{ error?: string }>) => { if (e.data.error !== undefined) onError(`real-time engine stopped: ${e.data.error}`); };
@@ -96,6 +99,7 @@ export class RtEngine {
       heartbeatLosses: Atomics.load(w, W.heartbeatLosses),
       edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: figures(w, W.errorsLast, w[W.maxLastNs]) },
       cpuMicros: Atomics.load(w, W.cpuMicros) >>> 0,
+      cpuPercent: Atomics.load(w, W.cpuPermille) / 10,
     };
   }
 

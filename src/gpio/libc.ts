@@ -63,17 +63,23 @@ export function errno(): number {
 }
 
 // The views share one ArrayBuffer made first: asking a small typed array for its `.buffer` after `ptr()` moves its
-// bytes (JSC keeps small arrays inline until then), and the pointer would then point at the old place.
-const timespecBytes = new ArrayBuffer(16);
-const timespec = new BigInt64Array(timespecBytes); // tv_sec, tv_nsec (64-bit on both targets)
-const timespecWords = new Int32Array(timespecBytes); // [sec low, sec high, nsec low, nsec high] (little-endian)
-const timespecPointer = ptr(timespecBytes);
+// bytes (JSC keeps small arrays inline until then), and the pointer would then point at the old place. Made on
+// first use, so a device without GPIO never loads bun:ffi (~1.6 MiB of RSS).
+let clockBuffer: { timespec: BigInt64Array; words: Int32Array; pointer: Pointer } | null = null;
+function clockScratch(): { timespec: BigInt64Array; words: Int32Array; pointer: Pointer } {
+  if (clockBuffer === null) {
+    const bytes = new ArrayBuffer(16);
+    clockBuffer = { timespec: new BigInt64Array(bytes), words: new Int32Array(bytes), pointer: ptr(bytes) };
+  }
+  return clockBuffer;
+}
 
 /** CLOCK_MONOTONIC in nanoseconds: the clock of the simulator's edge log and the engine's timeline. (Bun's
  * `process.hrtime` counts from another origin, so other processes could not compare it with theirs.) */
 export function monotonicNs(): bigint {
-  lib().clock_gettime(CLOCK_MONOTONIC, timespecPointer);
-  return timespec[0] * 1_000_000_000n + timespec[1];
+  const c = clockScratch();
+  lib().clock_gettime(CLOCK_MONOTONIC, c.pointer);
+  return c.timespec[0] * 1_000_000_000n + c.timespec[1];
 }
 
 export const CLOCK_THREAD_CPUTIME_ID = 3;
@@ -81,8 +87,9 @@ export const CLOCK_THREAD_CPUTIME_ID = 3;
 /** CLOCK_MONOTONIC in nanoseconds as a plain number, without allocating: exact for 104 days of uptime, then to a
  * few ns (seconds fit in 32 bits for 136 years of uptime). The engine's hot loop reads it thousands of times. */
 export function monotonicNsNumber(clock = CLOCK_MONOTONIC): number {
-  lib().clock_gettime(clock, timespecPointer);
-  return (timespecWords[0] >>> 0) * 1e9 + timespecWords[2];
+  const c = clockScratch();
+  lib().clock_gettime(clock, c.pointer);
+  return (c.words[0] >>> 0) * 1e9 + c.words[2]; // [sec low, sec high, nsec low, nsec high] (little-endian)
 }
 
 /** A NUL-terminated path for `open`. */

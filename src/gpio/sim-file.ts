@@ -11,7 +11,7 @@ import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 
 /** How often GPLEV is recomputed when nobody reads it, so the file shows an outside drive promptly. */
-const REFRESH_MS = 5;
+const REFRESH_MS = 20;
 
 export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid): string {
   const dir = env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== "" && existsSync(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : "/tmp";

@@ -21,6 +21,7 @@ export function rtResource(hardware: () => Hardware | string, loop: LoopLag): Re
         realtimePriority: f?.realtimePriority ?? false,
         memoryLocked: f?.memoryLocked ?? false,
         heartbeatLosses: f?.heartbeatLosses ?? 0,
+        engineCpuPercent: f?.cpuPercent ?? 0,
         toneMethod: typeof h === "string" ? null : h.speaker.method,
         gpio: typeof h === "string" ? h : h.gpio.description,
       });

@@ -1,0 +1,106 @@
+/**
+ * @module Hardware rows for the benchmark (issue 7), on the simulator of the compiled binary: the engine's edge
+ * error for a 1 kHz tone idle and while 8 connections saturate the HTTP server; command-to-pin latency from sending
+ * `POST /?motors` to the edge in the simulator's log (both CLOCK_MONOTONIC) beside the `/?ping` round trip of the
+ * same moment; the engine's CPU use with a tone and both motors at half speed.
+ */
+import { monotonicNs } from "../../src/gpio/libc.ts";
+import { attachSimFile } from "../../src/gpio/sim-file.ts";
+import { readEdges } from "../../src/gpio/sim-layout.ts";
+import { ClientConnection } from "../stress/http-client.ts";
+import { load } from "./load-generator.ts";
+import { OTHER_CPU, pinLoadGenerator, type Server } from "./servers.ts";
+
+const COMMANDS = 100;
+const COMMAND_GAP_MS = 15;
+const LEFT_IN1 = 5; // rc-car
+const JSON_TYPE = "Content-Type: application/json\r\n";
+
+export interface EdgeError { p50Us: number; p99Us: number; maxUs: number; count: number }
+export interface Latency { p50Us: number; p99Us: number }
+export interface HardwareFigures {
+  readonly realtime: boolean;
+  readonly toneIdle: EdgeError;
+  readonly toneLoaded: EdgeError;
+  readonly commandIdle: Latency;
+  readonly commandLoaded: Latency;
+  readonly pingIdle: Latency;
+  readonly pingLoaded: Latency;
+  readonly cpuPercent: number;
+}
+
+const quantile = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+
+async function rt(port: number): Promise<{ edgeErrorUs: { lastSecond: EdgeError }; engineCpuPercent: number; realtimePriority: boolean }> {
+  return (await fetch(`http://127.0.0.1:${port}/?rt`)).json() as never;
+}
+
+/** Runs `during` while 8 lock-step connections of GET / keep the server's thread busy. */
+async function underLoad<T>(server: Server, ms: number, during: () => Promise<T>): Promise<T> {
+  pinLoadGenerator(OTHER_CPU);
+  const traffic = load(server.port, "/", 8, ms, false);
+  try {
+    return await during();
+  } finally {
+    await traffic;
+  }
+}
+
+/** `POST /?motors` left 1 / stop, alternately: time from the send to the first edge of IN1 after it; and `/?ping`. */
+async function commandLatency(server: Server, simFile: string): Promise<{ command: Latency; ping: Latency }> {
+  const map = attachSimFile(simFile);
+  const c = await ClientConnection.open(server.port);
+  const command: number[] = [];
+  const ping: number[] = [];
+  try {
+    for (let i = 0; i < COMMANDS; i++) {
+      const from = readEdges(map.buffer).count;
+      const sent = monotonicNs();
+      const body = i % 2 === 0 ? '{"left":1,"right":0}' : '{"stop":true}';
+      await c.request("POST", "/?motors", JSON_TYPE, body);
+      const until = performance.now() + 200;
+      let edge: bigint | null = null;
+      while (edge === null && performance.now() < until) {
+        edge = readEdges(map.buffer, from).edges.find((e) => e.pin === LEFT_IN1 && e.ns >= sent)?.ns ?? null;
+        if (edge === null) await Bun.sleep(0);
+      }
+      if (edge !== null) command.push(Number(edge - sent) / 1000);
+      const t0 = performance.now();
+      await c.request("GET", "/?ping");
+      ping.push((performance.now() - t0) * 1000);
+      await Bun.sleep(COMMAND_GAP_MS);
+    }
+  } finally {
+    c.close();
+    map.close();
+  }
+  return { command: { p50Us: quantile(command, 50), p99Us: quantile(command, 99) }, ping: { p50Us: quantile(ping, 50), p99Us: quantile(ping, 99) } };
+}
+
+async function tone(server: Server, loaded: boolean): Promise<EdgeError> {
+  await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":3500}' });
+  const measure = async () => { await Bun.sleep(2200); return (await rt(server.port)).edgeErrorUs.lastSecond; };
+  const e = loaded ? await underLoad(server, 2500, measure) : await measure();
+  await Bun.sleep(1400); // the tone ends
+  return e;
+}
+
+export async function hardwarePhases(server: Server, simFile: string): Promise<HardwareFigures> {
+  // Warm the engine (it starts with the first timed command) and its JIT.
+  await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":2000,"ms":500}' });
+  await Bun.sleep(700);
+  const toneIdle = await tone(server, false);
+  const toneLoaded = await tone(server, true);
+  const idle = await commandLatency(server, simFile);
+  const loaded = await underLoad(server, COMMANDS * (COMMAND_GAP_MS + 3) + 500, () => commandLatency(server, simFile));
+  // CPU: a tone and both motors at half speed, the drive re-sent well inside the dead-man time.
+  await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":3000}' });
+  for (let i = 0; i < 12; i++) {
+    await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":0.5,"right":0.5}' });
+    await Bun.sleep(200);
+  }
+  const r = await rt(server.port);
+  await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"stop":true}' });
+  await Bun.sleep(800);
+  return { realtime: r.realtimePriority, toneIdle, toneLoaded, commandIdle: idle.command, commandLoaded: loaded.command, pingIdle: idle.ping, pingLoaded: loaded.ping, cpuPercent: r.engineCpuPercent };
+}
