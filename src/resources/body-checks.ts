@@ -2,6 +2,8 @@
  * @module Checking JSON bodies for the hardware resources: each check returns the value or a sentence naming the
  * field and what it must be, which the resource answers as 400 bad-value.
  */
+import type { ResourceContext, ResourceReply } from "../httap/resource-context.ts";
+import type { ResourceRoutine } from "../httap/resource.ts";
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; why: string };
 
@@ -31,4 +33,15 @@ export function bit(v: unknown, field: string): Checked<0 | 1> {
   if (v === 0 || v === false) return ok(0);
   if (v === 1 || v === true) return ok(1);
   return bad(`${field} must be 0 or 1`);
+}
+
+/**
+ * A routine over a device that may be missing: `device()` gives the device, or the sentence saying why there is
+ * none (no GPIO), which is answered as 503 no-gpio.
+ */
+export function withDevice<T>(device: () => T | string, routine: (d: T, c: ResourceContext) => ResourceReply): ResourceRoutine {
+  return (c) => {
+    const d = device();
+    return typeof d === "string" ? c.reply.error("no-gpio", d) : routine(d, c);
+  };
 }

@@ -6,7 +6,7 @@
 import type { Hardware } from "../devices/hardware.ts";
 import { HEADER_PINS, type Level, type PinMode, type Pull } from "../gpio/gpio-backend.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bit, isObject, onlyKeys } from "./body-checks.ts";
+import { bit, isObject, onlyKeys, withDevice } from "./body-checks.ts";
 
 const PINS = Array.from({ length: HEADER_PINS }, (_, i) => String(i));
 const PULLS: readonly Pull[] = ["up", "down", "none"];
@@ -28,15 +28,11 @@ export function gpioResource(hardware: () => Hardware | string): Resource {
     kind: "pins",
     description: 'header pins 0-27: mode, level, pull, owner; POST /?gpio/N {"mode":"out","level":1} or {"mode":"in","pull":"up"} for a free pin',
     members: PINS,
-    get: (c) => {
-      const h = hardware();
-      if (typeof h === "string") return c.reply.error("no-gpio", h);
+    get: withDevice(hardware, (h, c) => {
       const pins = c.selector.kind === "members" ? c.selector.members.map(Number) : PINS.map(Number);
       return c.reply.json({ backend: h.gpio.description, pins: pins.map((p) => pinState(h, p)) });
-    },
-    post: (c) => {
-      const h = hardware();
-      if (typeof h === "string") return c.reply.error("no-gpio", h);
+    }),
+    post: withDevice(hardware, (h, c) => {
       if (c.selector.kind !== "members" || c.selector.members.length !== 1) return c.reply.error("bad-value", "write one pin at a time: POST /?gpio/17");
       const pin = Number(c.selector.members[0]);
       const role = h.roles.get(pin);
@@ -56,6 +52,6 @@ export function gpioResource(hardware: () => Hardware | string): Resource {
       if (level !== null) h.gpio.write(pin, level.value);
       h.gpio.setMode(pin, mode as PinMode);
       return c.reply.json(pinState(h, pin));
-    },
+    }),
   });
 }

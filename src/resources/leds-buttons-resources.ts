@@ -1,7 +1,7 @@
 /** @module `/?leds` (read and set by name) and `/?buttons` (read; a debounced change shows in `/?changes`). */
 import type { Hardware } from "../devices/hardware.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bit, isObject } from "./body-checks.ts";
+import { bit, isObject, withDevice } from "./body-checks.ts";
 
 export function ledsResource(hardware: () => Hardware | string, names: readonly string[]): Resource {
   const state = (h: Hardware) => Object.fromEntries(Object.keys(h.profile.leds).map((n) => [n, h.led(n) ? 1 : 0]));
@@ -9,13 +9,8 @@ export function ledsResource(hardware: () => Hardware | string, names: readonly 
     name: "leds",
     kind: "leds",
     description: `the board's LEDs (${names.join(", ")}); POST {"name":0|1,...}`,
-    get: (c) => {
-      const h = hardware();
-      return typeof h === "string" ? c.reply.error("no-gpio", h) : c.reply.json(state(h));
-    },
-    post: (c) => {
-      const h = hardware();
-      if (typeof h === "string") return c.reply.error("no-gpio", h);
+    get: withDevice(hardware, (h, c) => c.reply.json(state(h))),
+    post: withDevice(hardware, (h, c) => {
       const body = c.body();
       if (!isObject(body) || Object.keys(body).length === 0) return c.reply.error("bad-value", `the body must be an object of LED names and 0 or 1, such as {"${names[0]}":1}`);
       const writes: [string, 0 | 1][] = [];
@@ -27,7 +22,7 @@ export function ledsResource(hardware: () => Hardware | string, names: readonly 
       }
       for (const [name, level] of writes) h.setLed(name, level === 1); // all checked first: all or nothing
       return c.reply.json(state(h));
-    },
+    }),
   });
 }
 
@@ -36,9 +31,6 @@ export function buttonsResource(hardware: () => Hardware | string, names: readon
     name: "buttons",
     kind: "buttons",
     description: names.length > 0 ? `the board's buttons (${names.join(", ")}): true while pressed, debounced 20 ms` : "this board has no buttons",
-    get: (c) => {
-      const h = hardware();
-      return typeof h === "string" ? c.reply.error("no-gpio", h) : c.reply.json(h.buttons.state());
-    },
+    get: withDevice(hardware, (h, c) => c.reply.json(h.buttons.state())),
   });
 }

@@ -1,7 +1,7 @@
 /** @module `/?motors` (issue 7): both speeds, -1..1 (sign = direction, magnitude = PWM duty), or stop. */
 import type { Motors } from "../devices/motors.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bad, isObject, numberIn, ok, onlyKeys, type Checked } from "./body-checks.ts";
+import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
 
 export function motorsCommand(body: unknown): Checked<{ left: number; right: number }> {
   if (!isObject(body)) return bad('the body must be an object: {"left":0.5,"right":0.5} or {"stop":true}');
@@ -21,18 +21,13 @@ export function motorsResource(motors: () => Motors | string): Resource {
     name: "motors",
     kind: "motors",
     description: 'POST {"left":-1..1,"right":-1..1} again within the dead-man time, or {"stop":true}; GET: the speeds in force',
-    get: (c) => {
-      const m = motors();
-      return typeof m === "string" ? c.reply.error("no-gpio", m) : c.reply.json(state(m));
-    },
-    post: (c) => {
-      const m = motors();
-      if (typeof m === "string") return c.reply.error("no-gpio", m);
+    get: withDevice(motors, (m, c) => c.reply.json(state(m))),
+    post: withDevice(motors, (m, c) => {
       const command = motorsCommand(c.body());
       if (!command.ok) return c.reply.error("bad-value", command.why);
       if (command.value.left === 0 && command.value.right === 0) m.stop("command");
       else m.drive(command.value.left, command.value.right);
       return c.reply.json(state(m));
-    },
+    }),
   });
 }

@@ -2,7 +2,7 @@
 import type { Note } from "../engine/channels.ts";
 import type { Speaker } from "../devices/speaker.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bad, isObject, numberIn, ok, onlyKeys, type Checked } from "./body-checks.ts";
+import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
 
 export const MIN_HZ = 20;
 export const MAX_HZ = 20000;
@@ -46,18 +46,13 @@ export function speakerResource(speaker: () => Speaker | string): Resource {
     kind: "speaker",
     units: "Hz",
     description: 'POST {"freq":440,"ms":200}, {"notes":[[440,200],[0,50]]} or {"stop":true}; GET: what plays',
-    get: (c) => {
-      const s = speaker();
-      return typeof s === "string" ? c.reply.error("no-gpio", s) : c.reply.json(s.state());
-    },
-    post: (c) => {
-      const s = speaker();
-      if (typeof s === "string") return c.reply.error("no-gpio", s);
+    get: withDevice(speaker, (s, c) => c.reply.json(s.state())),
+    post: withDevice(speaker, (s, c) => {
       const command = speakerCommand(c.body());
       if (!command.ok) return c.reply.error("bad-value", command.why);
       if (command.value.length === 0) s.stop();
       else s.play(command.value);
       return c.reply.json(s.state());
-    },
+    }),
   });
 }
