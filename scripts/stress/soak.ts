@@ -1,6 +1,7 @@
 /**
  * @module The soak (issue 11): minutes of mixed traffic against one server, watched from outside through /proc.
- * Keep-alive clients cycle through pages, `/?ping`, HTTaP writes and reads of the example appliance's resources;
+ * Keep-alive clients cycle through pages, `/?ping`, HTTaP writes and reads of the example appliance's resources
+ * and of the simulated board (motors, speaker, LEDs: the real-time engine runs throughout);
  * churners open a new connection per request. Any answer but the expected status is an error. RSS and open file
  * descriptors are sampled every second; drift is the growth of the RSS median from just after the warm-up to the
  * end, and the descriptors, counted with no client connected, must not be more after the soak than before it.
@@ -36,6 +37,10 @@ export async function soak(port: number, pid: number, seconds: number, warmUpS: 
   const errors: string[] = [];
   const note = (e: string) => { if (errors.length < 20) errors.push(e); };
   let requests = 0;
+  // The board's engine Worker starts with the first tone and keeps its own event loop's descriptors for good:
+  // start it before counting, so the count compares like with like.
+  await fetch(`http://127.0.0.1:${port}/?speaker`, { method: "POST", body: '{"freq":440,"ms":20}' }).catch(() => {});
+  await Bun.sleep(300);
   const fdsBefore = openFds(pid);
   const endAt = performance.now() + seconds * 1000;
   const running = () => performance.now() < endAt && errors.length === 0;
@@ -52,6 +57,11 @@ export async function soak(port: number, pid: number, seconds: number, warmUpS: 
     () => ["GET", "/favicon.ico", GZIP, "", 200],
     () => ["GET", "/?list", "", "", 200],
     () => ["GET", "/no-such-page", "", "", 404],
+    // the board (simulated): the engine Worker runs throughout, fed motor and tone commands, LEDs toggled
+    () => ["POST", "/?motors", JSON_BODY, `{"left":${(counter % 21) / 10 - 1},"right":0.5}`, 200],
+    () => ["POST", "/?speaker", JSON_BODY, `{"freq":${440 + (counter % 400)},"ms":50}`, 200],
+    () => ["POST", "/?leds", JSON_BODY, `{"status":${counter & 1}}`, 200],
+    () => ["GET", "/?rt", "", "", 200],
   ];
   const ask = async (c: ClientConnection, i: number) => {
     const [method, target, headers, body, expected] = steps[i % steps.length]();
