@@ -13,6 +13,11 @@ import { Hardware } from "./devices/hardware.ts";
 import { LoopLag } from "./engine/loop-lag.ts";
 import { openGpio } from "./gpio/open-backend.ts";
 import { hardwareResources } from "./resources/hardware-resources.ts";
+import { scpiCommands, type ScpiCommands } from "./scpi/scpi-commands.ts";
+import { scpiOverHttp } from "./scpi/scpi-http.ts";
+import { ScpiServer } from "./scpi/scpi-server.ts";
+import { VERSION } from "./version.ts";
+import type { WordHandler } from "./httap/httap-domain.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
@@ -34,6 +39,8 @@ export class Appliance {
   /** The board once started (null without GPIO or with hardware off). */
   hardware: Hardware | null = null;
   readonly #loopLag = new LoopLag();
+  #unavailable = "GPIO is disabled on this device (HTTAP_GPIO=none)";
+  #scpi: ScpiServer | null = null;
 
   constructor(config: Config, options: ApplianceOptions = {}) {
     this.config = config;
@@ -41,7 +48,7 @@ export class Appliance {
   }
 
   /** Prepares every response that can be prepared, then listens. Throws ConfigError or ListenError. */
-  async start(): Promise<{ port: number; files: number }> {
+  async start(): Promise<{ port: number; files: number; scpiPort: number }> {
     const config = this.config;
     const log = this.#options.log ?? ((line: string) => console.log(line));
     const files = config.files ? await createStaticHandler({ staticPath: config.staticPath, rootPage: config.rootPage }) : null;
@@ -52,9 +59,33 @@ export class Appliance {
     // keeps its resources, which then answer 503 no-gpio with the reason.
     if (this.#options.hardware !== false && config.gpio !== "none") this.#startHardware(resources, log);
 
+    // SCPI (issue 10): listening first, so Services says only what answers; its commands exist before any event.
+    let commands: ScpiCommands | null = null;
+    const words = new Map<string, WordHandler>();
+    if (config.scpiPort !== 0) {
+      const scpi = new ScpiServer({
+        host: config.host, port: config.scpiPort, keepAliveS: config.keepAliveS, log,
+        commands: () => commands!,
+        onOwnerGone: (host) => { const s = this.httap?.sessions.current(); if (s?.owner === host) this.httap!.sessions.end("closed"); },
+      });
+      try {
+        scpi.start();
+        this.#scpi = scpi;
+      } catch (error) {
+        log(`scpi: ${(error as Error).message}; SCPI is off, the web server goes on`);
+      }
+    }
+
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     const stats = () => this.#server?.stats() ?? {};
-    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats });
+    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats, words, services: this.#scpi !== null ? ["SCPI"] : [] });
+    if (this.#scpi !== null) {
+      commands = scpiCommands({
+        hardware: this.hardware, unavailable: this.#unavailable, sessions: this.httap.sessions, resources, log,
+        identity: { id: this.httap.id, board: config.gpio === "none" ? "none" : config.board.name, version: VERSION },
+      });
+      words.set("scpi", scpiOverHttp(commands)); // read by the domain per request: set before any arrives
+    }
     const hardware = this.hardware;
     if (hardware !== null) {
       // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
@@ -74,10 +105,12 @@ export class Appliance {
       accessLog: config.verbose ? log : undefined,
     });
     const { port } = this.#server.start();
-    return { port, files: files?.fileCount ?? 0 };
+    return { port, files: files?.fileCount ?? 0, scpiPort: this.#scpi?.port ?? 0 };
   }
 
   async stop(): Promise<void> {
+    this.#scpi?.stop();
+    this.#scpi = null;
     await this.#server?.stop();
     this.#server = null;
     this.httap?.stop(); // ends the session: "end" listeners stop the hardware
@@ -97,6 +130,7 @@ export class Appliance {
     const c = this.config;
     const gpio = openGpio({ choice: c.gpio, simFile: c.simFile, env: process.env });
     for (const line of gpio.notices) log(line);
+    this.#unavailable = gpio.unavailable ?? this.#unavailable;
     if (gpio.backend !== null) {
       this.hardware = new Hardware(gpio.backend, { profile: c.board, gpio, pwmSysfs: c.pwmSysfs, motorPwmHz: c.motorPwmHz, deadmanMs: c.deadmanMs, realtime: c.realtime, log });
     }

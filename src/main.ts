@@ -42,10 +42,11 @@ async function main(argv: string[]): Promise<number> {
     process.on("uncaughtException", crash("uncaught exception"));
     process.on("unhandledRejection", crash("unhandled rejection"));
     process.on("exit", () => appliance.stopNow());
-    const { port, files } = await appliance.start();
+    const { port, files, scpiPort } = await appliance.start();
     dropPrivileges(config);
     console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
     for (const url of browserUrls(config, port)) console.log(`  open ${url}`);
+    if (scpiPort !== 0) console.log(`  scpi on port ${scpiPort} (raw TCP, and POST /?scpi)`);
   } catch (error) {
     if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
     if (error instanceof ListenError) { console.error(`httap: ${error.message}`); return 1; }

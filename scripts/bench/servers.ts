@@ -62,8 +62,11 @@ export function pinLoadGenerator(cpu: string): void {
   if (TASKSET !== null) Bun.spawnSync([TASKSET, "-a", "-cp", cpu, String(process.pid)], { stdout: "ignore", stderr: "ignore" });
 }
 
-/** Only PATH from our environment, so a developer's HTTAP_* variables never change what is measured. */
-const envFor = (spec: ServerSpec, port: number) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", ...spec.env, [spec.portVariable]: String(port) });
+/**
+ * Only PATH from our environment, so a developer's HTTAP_* variables never change what is measured. SCPI is off
+ * unless a spec turns it on: its fixed default port would collide between servers running at once.
+ */
+const envFor = (spec: ServerSpec, port: number) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", HTTAP_SCPIPORT: "0", ...spec.env, [spec.portVariable]: String(port) });
 
 /**
  * Starts a server on any free port, pinned to the server CPU unless `isPinned` is false, and waits until it prints

@@ -40,12 +40,26 @@ export interface HttapDomainOptions {
   readonly stats?: () => object;
   /** Where routine failures and listener errors are reported; default: stderr. */
   readonly log?: (line: string) => void;
+  /**
+   * More vocabulary from the layers above (the SCPI front end's `/?scpi`), answered as the session owner. HTTaP
+   * knows only the name and the handler, so it stays free of them.
+   */
+  readonly words?: ReadonlyMap<string, WordHandler>;
+  /** More names for the root object's `Services` ("SCPI"). */
+  readonly services?: readonly string[];
 }
+
+/** One extra vocabulary word: the request, the owner's session, and the CORS lines its reply must carry. */
+export type WordHandler = (request: HttpRequest, session: Session, cors: string) => Reply;
 
 export interface HttapDomain {
   /** Answers one `/?…` request. */
   readonly handle: RequestHandler;
   readonly sessions: SessionManager;
+  /** The device's identity (root object `ID`). */
+  readonly id: string;
+  /** Routines called from elsewhere than HTTP (SCPI's `RESource`), with HTTaP's checks. */
+  readonly resources: ResourceRegistry;
   /** Stops the session timer and ends the session (its "end" listeners run). */
   stop(): void;
 }
@@ -61,6 +75,9 @@ const POST_ONLY_LINE = "Allow: POST\r\n";
 class HttapRouter implements HttapDomain {
   readonly sessions: SessionManager;
   readonly handle: RequestHandler;
+  readonly id: string;
+  readonly resources: ResourceRegistry;
+  readonly #words: ReadonlyMap<string, WordHandler>;
   readonly #resources: ResourceRegistry;
   readonly #cors: CorsPolicy;
   readonly #root: RootObject;
@@ -79,14 +96,17 @@ class HttapRouter implements HttapDomain {
     this.#timeoutS = o.keepAliveS;
     this.#hasLoopback = o.loopback;
     this.#resources = o.resources;
+    this.resources = o.resources;
     this.#resources.freeze();
+    this.#words = o.words ?? new Map();
+    this.id = o.id ?? hostname();
     this.#cors = new CorsPolicy(o.cors, o.files);
     this.#stats = o.stats ?? null;
     const all = this.#resources.all;
     this.#readable = all.filter((r) => r.get !== null);
     this.#root = new RootObject({
-      id: o.id ?? hostname(), type: o.type ?? HTTAP_TYPE, files: o.files, loopback: o.loopback,
-      hyx: all.some((r) => r.rangeSize > 0), stats: this.#stats !== null, signals: all.map((r) => r.name),
+      id: this.id, type: o.type ?? HTTAP_TYPE, files: o.files, loopback: o.loopback,
+      hyx: all.some((r) => r.rangeSize > 0), stats: this.#stats !== null, signals: all.map((r) => r.name), services: o.services ?? [],
     });
     this.sessions = new SessionManager({ timeoutS: o.keepAliveS, now: this.#now, log: this.#log });
     this.sessions.startSweeping();
@@ -130,6 +150,11 @@ class HttapRouter implements HttapDomain {
         return dynamicReply(200, lines, JSON.stringify({ changes: session.takeChanges(this.#readable).map((r) => r.name) }));
       case "loopback":
         if (this.#hasLoopback) return this.#loopback(request, session, lines, cors, address.params);
+        break;
+      default: {
+        const word = this.#words.get(address.name);
+        if (word !== undefined && address.selectorText === null) return word(request, session, cors);
+      }
     }
     return callResource(this.#resources, this.#log, request, address, session, lines, cors);
   }

@@ -11,45 +11,65 @@ import { parseSelector, paramValue } from "./resource-address.ts";
 import type { Address } from "./resource-address.ts";
 import { BadJsonBody, RequestResourceContext } from "./resource-context.ts";
 import type { ResourceReply } from "./resource-context.ts";
-import { refusal } from "./httap-error.ts";
+import { refusal, type HttapErrorCode } from "./httap-error.ts";
+import type { Resource } from "./resource.ts";
 import { HYX_MEDIA_TYPE, NO_CACHE_LINE } from "./protocol.ts";
 
 const HYX_TYPE_LINE = `Content-Type: ${HYX_MEDIA_TYPE}; charset=us-ascii\r\n`;
 
-export function callResource(
-  registry: ResourceRegistry, log: (line: string) => void, request: HttpRequest, address: Address,
-  session: Session, lines: string, cors: string,
-): Reply {
-  const resource = registry.lookup(address.name);
-  const shownName = address.selectorText === null ? address.name : `${address.name}/${address.selectorText}`;
-  if (resource === undefined) return refusal(lines, "not-found", `no resource named "${address.name}" (see /?list)`, { resource: address.name });
-  const isRead = request.method === "GET" || request.method === "HEAD";
-  const routine = isRead ? resource.get : request.method === "POST" ? resource.post : null;
+/** What calling a routine came to: its reply, or a refusal from the closed set (with the details to show). */
+export type Invocation =
+  | { readonly kind: "reply"; readonly reply: ResourceReply; readonly resource: Resource }
+  | { readonly kind: "refused"; readonly code: HttapErrorCode; readonly message: string; readonly details: Record<string, unknown>; readonly extraLines?: string };
+
+/**
+ * Calls the routine of `name[/selectorText]` for `method` with `body`, as the owner `session`: lookup, method,
+ * selector, the call, a thrown error or a missing reply turned into a refusal, the change noted after a write.
+ * HTTaP (`callResource`) and the SCPI front end (`RESource`) both come through here, so a user resource behaves the
+ * same whichever way it is reached.
+ */
+export function invokeResource(
+  registry: ResourceRegistry, log: (line: string) => void, name: string, selectorText: string | null, method: string,
+  body: Uint8Array, session: Session, wantsHyx: (resource: Resource) => boolean = () => false,
+): Invocation {
+  const resource = registry.lookup(name);
+  const shownName = selectorText === null ? name : `${name}/${selectorText}`;
+  if (resource === undefined) return { kind: "refused", code: "not-found", message: `no resource named "${name}" (see /?list)`, details: { resource: name } };
+  const isRead = method === "GET" || method === "HEAD";
+  const routine = isRead ? resource.get : method === "POST" ? resource.post : null;
   if (routine === null) {
-    return refusal(lines + resource.allowLine, "method-not-allowed", `${request.method} is not allowed on "${resource.name}"`, { resource: resource.name });
+    return { kind: "refused", code: "method-not-allowed", message: `${method} is not allowed on "${resource.name}"`, details: { resource: resource.name }, extraLines: resource.allowLine };
   }
-  const parsed = parseSelector(resource, address.selectorText);
-  if (!parsed.ok) return refusal(lines, parsed.code, parsed.message, { resource: shownName });
-  const wantsHyx = resource.rangeSize > 0 &&
-    (paramValue(address.params, "hyx") !== null || (request.header("accept")?.includes(HYX_MEDIA_TYPE) ?? false));
-  const context = new RequestResourceContext(resource.name, isRead ? "GET" : "POST", parsed.selector, session.info(), wantsHyx, request.body);
+  const parsed = parseSelector(resource, selectorText);
+  if (!parsed.ok) return { kind: "refused", code: parsed.code, message: parsed.message, details: { resource: shownName } };
+  const context = new RequestResourceContext(resource.name, isRead ? "GET" : "POST", parsed.selector, session.info(), resource.rangeSize > 0 && wantsHyx(resource), body);
   let reply: ResourceReply;
   try {
     reply = routine(context);
   } catch (e) {
     if (e instanceof BadJsonBody) {
       const { offset, line, column, reason } = e.result;
-      return refusal(lines, "bad-json", e.message, { resource: shownName, offset, line, column, reason });
+      return { kind: "refused", code: "bad-json", message: e.message, details: { resource: shownName, offset, line, column, reason } };
     }
-    log(`httap: routine ${request.method} ${shownName} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return refusal(lines, "routine-failed", `the ${request.method} routine of "${resource.name}" failed: ${e instanceof Error ? e.message : String(e)}`, { resource: shownName });
+    log(`httap: routine ${method} ${shownName} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return { kind: "refused", code: "routine-failed", message: `the ${method} routine of "${resource.name}" failed: ${e instanceof Error ? e.message : String(e)}`, details: { resource: shownName } };
   }
   if (reply === null || typeof reply !== "object" || reply.kind !== "resource-reply") {
-    log(`httap: routine ${request.method} ${shownName} returned no reply (use context.reply.json() and friends)`);
-    return refusal(lines, "routine-failed", `the ${request.method} routine of "${resource.name}" returned no reply`, { resource: shownName });
+    log(`httap: routine ${method} ${shownName} returned no reply (use context.reply.json() and friends)`);
+    return { kind: "refused", code: "routine-failed", message: `the ${method} routine of "${resource.name}" returned no reply`, details: { resource: shownName } };
   }
-  if (reply.errorCode !== null) return refusal(lines, reply.errorCode, reply.body, { resource: shownName });
+  if (reply.errorCode !== null) return { kind: "refused", code: reply.errorCode, message: reply.body, details: { resource: shownName } };
   if (!isRead) resource.changed(); // a successful write changed the value, as far as /?changes can know
-  if (reply.format === "hyx") return dynamicReply(reply.status, `${session.idLine}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, reply.body);
-  return dynamicReply(reply.status, lines, reply.body);
+  return { kind: "reply", reply, resource };
+}
+
+export function callResource(
+  registry: ResourceRegistry, log: (line: string) => void, request: HttpRequest, address: Address,
+  session: Session, lines: string, cors: string,
+): Reply {
+  const wantsHyx = () => paramValue(address.params, "hyx") !== null || (request.header("accept")?.includes(HYX_MEDIA_TYPE) ?? false);
+  const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session, wantsHyx);
+  if (r.kind === "refused") return refusal(lines + (r.extraLines ?? ""), r.code, r.message, r.details);
+  if (r.reply.format === "hyx") return dynamicReply(r.reply.status, `${session.idLine}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);
+  return dynamicReply(r.reply.status, lines, r.reply.body);
 }

@@ -16,6 +16,8 @@ export interface RootObjectOptions {
   readonly stats: boolean;
   /** Names of the application resources, sorted. */
   readonly signals: readonly string[];
+  /** Services offered by layers above HTTaP ("SCPI": the same device over raw TCP and `/?scpi`). */
+  readonly services?: readonly string[];
 }
 
 /**
@@ -28,7 +30,7 @@ export class RootObject {
   readonly #opened: string;  // HTTaP_open 1
 
   constructor(o: RootObjectOptions) {
-    const services = [o.files ? "Files" : "", o.loopback ? "Loopback" : "", o.hyx ? "HYX" : "", o.stats ? "Stats" : ""].filter((s) => s).join(" ");
+    const services = [o.files ? "Files" : "", o.loopback ? "Loopback" : "", o.hyx ? "HYX" : "", o.stats ? "Stats" : "", ...(o.services ?? [])].filter((s) => s).join(" ");
     const tail = `,"ID":${JSON.stringify(o.id)},"Type":${JSON.stringify(o.type || HTTAP_TYPE)},"Services":${JSON.stringify(services)},"Signals":${JSON.stringify(o.signals)}}`;
     this.#opening = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":0${tail}`;
     this.#opened = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":1${tail}`;

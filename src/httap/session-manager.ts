@@ -9,7 +9,8 @@ import { SessionIdSequence } from "./session-id.ts";
 import { SESSION_SWEEP_INTERVAL_MS } from "./protocol.ts";
 
 /** Why a session ended: its Remain reached 0, its owner asked `/?invalid`, or the server stopped. */
-export type SessionEndReason = "lapsed" | "invalid" | "server-stop";
+/** "closed": the owner's SCPI connection closed (SCPI: closing ends the session at once). */
+export type SessionEndReason = "lapsed" | "invalid" | "server-stop" | "closed";
 
 export interface SessionEvents {
   start: (session: SessionInfo) => void;

@@ -20,7 +20,8 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string> = {}, cmd: string[] = [BUN, "src/main.ts"], options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd ?? REPO,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_TCPPORT: "0", ...env },
+    // SCPI off unless a test asks: its fixed port 5025 would collide between servers running at once
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_TCPPORT: "0", HTTAP_SCPIPORT: "0", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -62,7 +63,7 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
 export async function runToExit(cmd: string[], env: Record<string, string> = {}, timeoutMs = 15_000, cwd = REPO): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, {
     cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_SCPIPORT: "0", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
