@@ -3,7 +3,8 @@
 # for the whole suite. Idempotent and quiet when everything is there already.
 #   - node modules (Bun itself comes from the npm registry) when they are missing;
 #   - Debian packages: qemu-user-static + libc6-arm64-cross run the arm64 binary (test/binary.test.ts),
-#     chromium runs the browser tests (test/browser.test.ts; never a downloaded browser).
+#     chromium runs the browser tests (test/browser.test.ts; never a downloaded browser),
+#     python3-pyvisa-py and lxi-tools are the lab clients of the SCPI tests (test/scpi.test.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ if [[ ! -x node_modules/.bin/bun ]]; then
   if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 fi
 
-PACKAGES=(qemu-user-static libc6-arm64-cross chromium)
+PACKAGES=(qemu-user-static libc6-arm64-cross chromium python3-pyvisa-py lxi-tools)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,208 @@
+/**
+ * @module Black-box tests of SCPI (issue 10): the real server (from source, on the simulator) over raw TCP, from
+ * two client addresses (127.0.0.1 and 127.0.0.2), `POST /?scpi`, the transport's limits, and two lab clients no one
+ * here wrote: Python PyVISA with the pure-Python pyvisa-py backend, and lxi-tools. Network: loopback only.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { attachSimFile } from "../src/gpio/sim-file.ts";
+import { readEdges } from "../src/gpio/sim-layout.ts";
+import { startServer, type RunningServer } from "./support/server.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "httap-scpi-"));
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+const GPLEV0 = 0x34 / 4;
+
+/** A port free right now (the SCPI port is fixed by configuration, not chosen by the server). */
+function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
+
+let n = 0;
+async function instrument(env: Record<string, string> = {}) {
+  const scpiPort = freePort();
+  const simFile = join(dir, `sim-${n++}.bin`);
+  const server = await startServer({ HTTAP_SCPIPORT: String(scpiPort), HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, ...env });
+  servers.push(server);
+  const map = attachSimFile(simFile);
+  const level = (pin: number) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1;
+  return { server, scpiPort, simFile, map, level };
+}
+
+/** A raw SCPI client: send lines, read response lines (bounded waits). */
+class Client {
+  readonly socket: Socket;
+  #text = "";
+  #closed = false;
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.on("data", (b) => (this.#text += b.toString("latin1")));
+    socket.on("close", () => (this.#closed = true));
+    socket.on("error", () => (this.#closed = true));
+  }
+  static open(port: number, localAddress = "127.0.0.1"): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: "127.0.0.1", port, localAddress }, () => resolve(new Client(s)));
+      s.once("error", reject);
+    });
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  send(text: string): void {
+    this.socket.write(text);
+  }
+  async line(ms = 3000): Promise<string> {
+    const end = performance.now() + ms;
+    while (!this.#text.includes("\n") && performance.now() < end && !this.#closed) await Bun.sleep(5);
+    const i = this.#text.indexOf("\n");
+    if (i < 0) throw new Error(`no response line within ${ms} ms (got "${this.#text}")`);
+    const line = this.#text.slice(0, i);
+    this.#text = this.#text.slice(i + 1);
+    return line;
+  }
+  async ask(text: string): Promise<string> {
+    this.send(`${text}\n`);
+    return this.line();
+  }
+  async waitClosed(ms: number): Promise<boolean> {
+    const end = performance.now() + ms;
+    while (!this.#closed && performance.now() < end) await Bun.sleep(10);
+    return this.#closed;
+  }
+}
+
+describe("SCPI over raw TCP", () => {
+  test("*IDN?, compound messages on one line, CRLF accepted, the error queue", async () => {
+    const { scpiPort, server } = await instrument();
+    const c = await Client.open(scpiPort);
+    expect(await c.ask("*IDN?")).toMatch(/^httap,rc-car,[^,]+,\d+\.\d+\.\d+/);
+    expect(await c.ask("*idn?;:SYSTem:VERSion?\r")).toMatch(/;1999\.0$/);
+    c.send("FOO:BAR;:MOT:LEFT 7;LEFT 0.25;RIGHT -0.25\n"); // after :MOT:LEFT the path is MOT: LEFT and RIGHT follow it
+    expect(await c.ask("MOT?;:SYST:ERR?;ERR?;ERR?")).toBe('0.25,-0.25;-113,"Undefined header; FOO:BAR";-222,"Data out of range; speed must be -1 to 1, got 7";0,"No error"');
+    expect(await c.ask("SOUR:TONE 2 KHZ,0.1 S;:SOUR:TONE?")).toMatch(/^1,2000,\d+$/);
+    c.socket.destroy();
+    expect(server.output()).toContain(`scpi on port ${scpiPort}`);
+  });
+
+  test("*OPC? waits for the tone in progress; later messages keep their order", async () => {
+    const { scpiPort } = await instrument();
+    const c = await Client.open(scpiPort);
+    const t0 = performance.now();
+    c.send("SOUR:TONE 440,300;*OPC?\n*IDN?\n");
+    expect(await c.line()).toBe("1");
+    expect(performance.now() - t0).toBeGreaterThan(250);
+    expect(await c.line()).toMatch(/^httap,/);
+    c.socket.destroy();
+  });
+
+  test("two hosts: the second gets error 101 naming the owner; the owner's close ends the session and stops the motors", async () => {
+    const { scpiPort, level } = await instrument({ HTTAP_DEADMAN_MS: "5000" });
+    const a = await Client.open(scpiPort, "127.0.0.1");
+    const b = await Client.open(scpiPort, "127.0.0.2");
+    a.send("MOT:LEFT 1;RIGHT 1\n");
+    expect(await a.ask("MOT?")).toBe("1,1");
+    const deadline = performance.now() + 2000;
+    while (level(5) !== 1 && performance.now() < deadline) await Bun.sleep(5);
+    expect(level(5)).toBe(1);
+    b.send("MOT:LEFT -1\n");
+    expect(await b.ask("SYST:ERR?")).toMatch(/^101,"Device busy; owned by 127\.0\.0\.1 for 1[0-5] s more"$/);
+    expect(await b.ask("*IDN?")).toMatch(/^httap,/); // identity and status stay open to everyone
+    a.socket.end();
+    await a.waitClosed(2000);
+    const stopped = performance.now() + 1000;
+    while ((level(5) !== 0 || level(23) !== 0) && performance.now() < stopped) await Bun.sleep(5);
+    expect([level(5), level(23)]).toEqual([0, 0]);
+    expect(await b.ask("MOT:LEFT 0.5;:MOT?")).toBe("0.5,0"); // free now: b owns it
+    b.socket.destroy();
+  });
+
+  test("a NUL byte or a message over 64 KiB closes the connection, the SCPI error logged first", async () => {
+    const { scpiPort, server } = await instrument();
+    const nul = await Client.open(scpiPort);
+    nul.send("*IDN?\0\n");
+    expect(await nul.waitClosed(2000)).toBe(true);
+    const big = await Client.open(scpiPort);
+    big.send("*IDN?;".repeat(12_000)); // 72 KB, no LF
+    expect(await big.waitClosed(2000)).toBe(true);
+    expect(server.output()).toMatch(/scpi 127\.0\.0\.1: -101,"Invalid character; a NUL byte.*"; closing the connection/);
+    expect(server.output()).toMatch(/scpi 127\.0\.0\.1: -363,"Input buffer overrun; a message over 65536 bytes"; closing the connection/);
+  });
+
+  test("a client silent for the keep-alive time is closed", async () => {
+    const { scpiPort, server } = await instrument({ HTTAP_KEEPALIVE: "3" });
+    const c = await Client.open(scpiPort);
+    expect(await c.ask("*IDN?")).toMatch(/^httap,/);
+    const t0 = performance.now();
+    expect(await c.waitClosed(6000)).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThan(2500);
+    expect(server.output()).toContain("silent for 3 s; closing the connection");
+  });
+});
+
+describe("POST /?scpi", () => {
+  test("program messages in a text/plain body, one response line per query; the same session rule", async () => {
+    const { server, level } = await instrument();
+    const r = await fetch(`http://127.0.0.1:${server.port}/?scpi`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "*IDN?\nMOT:LEFT 0.5;RIGHT 0.5\nMOT?;:SYST:ERR?\n" });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    const lines = (await r.text()).trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^httap,rc-car,/);
+    expect(lines.slice(1)).toEqual(["0.5,0.5", '0,"No error"']);
+    const deadline = performance.now() + 2000;
+    while (level(5) !== 1 && performance.now() < deadline) await Bun.sleep(5);
+    expect(level(5) + level(23)).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`http://127.0.0.1:${server.port}/?scpi`)).status).toBe(405);
+    const root = await (await fetch(`http://127.0.0.1:${server.port}/?`)).json();
+    expect(root.Services).toContain("SCPI");
+  });
+});
+
+describe("lab clients no one here wrote", () => {
+  test("PyVISA (pyvisa-py) over TCPIP::127.0.0.1::<port>::SOCKET: *IDN?, a tone, the motors, SYSTem:ERRor?", async () => {
+    const { scpiPort, map } = await instrument({ HTTAP_DEADMAN_MS: "5000" });
+    const from = readEdges(map.buffer).count;
+    const script = `
+import pyvisa
+rm = pyvisa.ResourceManager("@py")
+inst = rm.open_resource("TCPIP::127.0.0.1::${scpiPort}::SOCKET", read_termination="\\n", write_termination="\\n", timeout=5000)
+print(inst.query("*IDN?"))
+inst.write("SOURce:TONE 1000,200")
+print(inst.query("*OPC?"))
+inst.write("MOTor:LEFT 0.5")
+inst.write("MOTor:RIGHT -0.5")
+print(inst.query("MOTor?"))
+inst.write("MOTor:LEFT 3")
+print(inst.query("SYSTem:ERRor?"))
+print(inst.query("SYSTem:ERRor?"))
+inst.close()
+`;
+    const p = Bun.spawn(["/usr/bin/python3", "-c", script], { stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+    const [out, err, exitCode] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    expect(err).toBe("");
+    expect(exitCode).toBe(0);
+    const lines = out.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^httap,rc-car,/);
+    expect(lines.slice(1)).toEqual(["1", "0.5,-0.5", '-222,"Data out of range; speed must be -1 to 1, got 3"', '0,"No error"']);
+    const tone = readEdges(map.buffer, from).edges.filter((e) => e.pin === 12);
+    expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
+  }, 40_000);
+
+  test("lxi-tools: lxi scpi --raw", async () => {
+    const { scpiPort } = await instrument();
+    const p = Bun.spawn(["lxi", "scpi", "--address", "127.0.0.1", "--port", String(scpiPort), "--raw", "*IDN?"], { stdout: "pipe", stderr: "pipe", timeout: 15_000 });
+    const [out, exitCode] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+    expect(exitCode).toBe(0);
+    expect(out.trim()).toMatch(/^httap,rc-car,/);
+  }, 20_000);
+});
