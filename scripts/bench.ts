@@ -18,6 +18,7 @@ import { medianStartUpMs, STARTUP_RUNS } from "./bench/start-up.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { hardwarePhases, type HardwareFigures } from "./bench/hardware-phases.ts";
+import { scpiPhase } from "./bench/scpi-phase.ts";
 import { churn, wrk } from "./stress/load-tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -27,6 +28,14 @@ const ROOM_CONNECTIONS = MAX_CONNECTIONS_DEFAULT;
 const ROOM_LOAD_S = 3;
 const CHURN_REQUESTS = 20_000;
 const CHURN_CONCURRENCY = 200;
+
+/** A port free right now, for a server whose port is fixed by configuration (SCPI). */
+function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
 
 async function main(): Promise<void> {
   ensureHttapBinary(ROOT, HTTAP);
@@ -75,6 +84,12 @@ async function main(): Promise<void> {
 
     const loaded = servers.map((s) => rssMiB(s.proc.pid));
 
+    // SCPI (issue 10): *IDN? round trips against /?ping round trips, one server, the same run.
+    const scpiPort = freePort();
+    const scpiServer = await startServer({ ...httap, env: { HTTAP_SCPIPORT: String(scpiPort) } });
+    const scpi = await scpiPhase(scpiServer, scpiPort);
+    await stop(scpiServer.proc);
+
     // Hardware (issue 7): the default configuration on the simulator, with and without real-time priority.
     const hardware: HardwareFigures[] = [];
     for (const realtime of ["1", "0"]) {
@@ -110,6 +125,7 @@ async function main(): Promise<void> {
       t.addUnavailable("HTTaP /?ping lock-step (req/s)", "≥ 1.00×");
       t.addUnavailable(`HTTaP /?ping, ${PARALLEL_CONNECTIONS} conns (req/s)`);
     }
+    t.add("SCPI *IDN? lock-step, raw TCP (round trips/s) vs /?ping (same server)", scpi.idnRps, scpi.pingRps, 0);
     for (const h of hardware) {
       const rtName = h.realtime ? "SCHED_FIFO" : "no RT priority";
       const toneTarget = h.realtime ? "p99 ≤ 20 µs, max ≤ 500 µs" : "";

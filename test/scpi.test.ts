@@ -163,7 +163,7 @@ describe("POST /?scpi", () => {
     while (level(5) !== 1 && performance.now() < deadline) await Bun.sleep(5);
     expect(level(5) + level(23)).toBeGreaterThanOrEqual(1);
     expect((await fetch(`http://127.0.0.1:${server.port}/?scpi`)).status).toBe(405);
-    const root = await (await fetch(`http://127.0.0.1:${server.port}/?`)).json();
+    const root = (await (await fetch(`http://127.0.0.1:${server.port}/?`)).json()) as { Services: string };
     expect(root.Services).toContain("SCPI");
   });
 });

@@ -101,34 +101,37 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     return r.reply.body;
   };
 
+  /** A command that takes no parameters: one given is -108. */
+  const bare = (h: Handler): Handler => (c) => { expectParams(c.params, 0); return h(c); };
+
   const common = new Map<string, Handler>([
-    ["*IDN?", () => `httap,${d.identity.board},${d.identity.id},${d.identity.version}`],
-    ["*RST", (c) => {
+    ["*IDN?", bare(() => `httap,${d.identity.board},${d.identity.id},${d.identity.version}`)],
+    ["*RST", bare((c) => {
       const h = hardware(c);
       h.motors?.stop("command");
       h.speaker.stop();
       for (const led of Object.keys(h.profile.leds)) if (led !== "status") h.setLed(led, false);
       return null;
-    }],
-    ["*CLS", (c) => { c.status.clear(); return null; }],
+    })],
+    ["*CLS", bare((c) => { c.status.clear(); return null; })],
     ["*ESE", (c) => { expectParams(c.params, 1); c.status.ese = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true }); return null; }],
-    ["*ESE?", (c) => String(c.status.ese)],
-    ["*ESR?", (c) => String(c.status.takeEsr())],
+    ["*ESE?", bare((c) => String(c.status.ese))],
+    ["*ESR?", bare((c) => String(c.status.takeEsr()))],
     ["*SRE", (c) => { expectParams(c.params, 1); c.status.sre = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true }); return null; }],
-    ["*SRE?", (c) => String(c.status.sre)],
-    ["*STB?", (c) => String(c.status.stb)],
+    ["*SRE?", bare((c) => String(c.status.sre))],
+    ["*STB?", bare((c) => String(c.status.stb))],
     // Every command is complete when it returns (a tone is started, not awaited), so OPC is set at once;
     // *OPC? and *WAI wait for a tone where the transport can wait (raw TCP), see the interpreter.
-    ["*OPC", (c) => { c.status.esr |= 1; return null; }],
-    ["*OPC?", () => "1"],
-    ["*WAI", () => null],
-    ["*TST?", () => (d.hardware === null ? "1" : "0")],
+    ["*OPC", bare((c) => { c.status.esr |= 1; return null; })],
+    ["*OPC?", bare(() => "1")],
+    ["*WAI", bare(() => null)],
+    ["*TST?", bare(() => (d.hardware === null ? "1" : "0"))],
   ]);
 
   const specs: CommandSpec<Handler>[] = [
-    { path: "SYSTem:ERRor[:NEXT]", query: (c) => c.status.next() },
-    { path: "SYSTem:ERRor:COUNt", query: (c) => String(c.status.count) },
-    { path: "SYSTem:VERSion", query: () => "1999.0" },
+    { path: "SYSTem:ERRor[:NEXT]", query: bare((c) => c.status.next()) },
+    { path: "SYSTem:ERRor:COUNt", query: bare((c) => String(c.status.count)) },
+    { path: "SYSTem:VERSion", query: bare(() => "1999.0") },
     {
       path: "SOURce#:TONE[:IMMediate]",
       set: (c) => {
@@ -140,7 +143,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       query: (c) => { const s = hardware(c).speaker.state(); return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`; },
     },
     { path: "SOURce#:TONE:STOP", set: (c) => { expectParams(c.params, 0); hardware(c).speaker.stop(); return null; } },
-    { path: "MOTor", query: (c) => { const s = motors(c).speeds; return `${formatNumber(s.left)},${formatNumber(s.right)}`; } },
+    { path: "MOTor", query: bare((c) => { const s = motors(c).speeds; return `${formatNumber(s.left)},${formatNumber(s.right)}`; }) },
     {
       path: "MOTor:LEFT",
       set: (c) => { expectParams(c.params, 1); const m = motors(c); const v = numeric(c.params[0], SPEED); drive(m, v, m.speeds.right); return null; },

@@ -5,7 +5,6 @@
 
 export const SCPI_ERRORS = {
   0: "No error",
-  [-100]: "Command error",
   [-101]: "Invalid character",
   [-102]: "Syntax error",
   [-103]: "Invalid separator",
@@ -27,7 +26,6 @@ export const SCPI_ERRORS = {
   [-241]: "Hardware missing",
   [-350]: "Queue overflow",
   [-363]: "Input buffer overrun",
-  [-410]: "Query INTERRUPTED",
   /** Device-specific: another host owns the device. */
   101: "Device busy",
 } as const satisfies Record<number, string>;

@@ -82,8 +82,14 @@ describe("interpreter", () => {
   const b = new ScpiInterpreter(commands, "10.0.0.2");
   const run = (i: ScpiInterpreter, line: string) => i.run(line, false).responses;
 
-  test("*IDN?, SYST:VERS?, responses of one message joined", () => {
+  test("*IDN?, SYST:VERS?, responses of one message joined; parameters where none belong, or missing", () => {
     expect(run(a, "*IDN?;:SYST:VERS?")).toEqual(["httap,rc-car,car-07,1.2.3", "1999.0"]);
+    run(a, "*IDN? 1;*ESE;*ESE 1,2;*ESE 300;SOUR:TONE:STOP 5");
+    expect(Array.from({ length: 6 }, () => run(a, "SYST:ERR?")[0].split(",")[0])).toEqual(["-108", "-109", "-108", "-222", "-108", "0"]);
+    run(a, "SOUR:TONE:STOP");
+    expect(run(a, "SYST:ERR?")).toEqual(['-241,"Hardware missing; no GPIO here"']);
+    expect(run(a, "*TST?")).toEqual(["1"]); // no hardware: the self-test fails
+    run(a, "*ESE 0");
   });
   test("the error queue: oldest first, 0 No error when empty, bounded with -350, cleared by *CLS", () => {
     run(a, "FOO");
