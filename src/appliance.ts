@@ -78,7 +78,7 @@ export class Appliance {
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     const stats = () => this.#server?.stats() ?? {};
-    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats, words, services: this.#scpi !== null ? ["SCPI"] : [] });
+    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, turnS: config.turnS, resources, stats, words, services: this.#scpi !== null ? ["SCPI"] : [] });
     if (this.#scpi !== null) {
       commands = scpiCommands({
         hardware: this.hardware, unavailable: this.#unavailable, sessions: this.httap.sessions, resources, log,
@@ -90,6 +90,7 @@ export class Appliance {
     if (hardware !== null) {
       // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
       this.httap.sessions.on("start", () => hardware.setLed("status", true));
+      // every end (lapsed, invalid, a turn over, the SCPI owner gone, server stop) stops the car the same way
       this.httap.sessions.on("end", () => { hardware.motors?.stop("session-end"); hardware.speaker.stop(); hardware.setLed("status", false); });
     }
     const httap: RequestHandler = this.httap.handle;

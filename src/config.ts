@@ -48,6 +48,8 @@ export interface Config {
   readonly realtime: boolean;
   /** SCPI over raw TCP (issue 10); 0: off (and no `/?scpi`). */
   readonly scpiPort: number;
+  /** A turn's length while others wait (issue 8); 0: no limit. */
+  readonly turnS: number;
 }
 
 /** A bad setting: main prints the message and exits with status 2. */
@@ -81,6 +83,7 @@ export const OPTIONS = {
   board: { env: "HTTAP_BOARD", flag: "--board", arg: "NAME|FILE", help: "Board profile: rc-car, simon, or a JSON file of pins. Default rc-car." },
   deadman: { env: "HTTAP_DEADMAN_MS", flag: "--deadman-ms", arg: "MS", help: "Motors coast when no drive command came for this long, 100..5000 ms. Default 500." },
   motorPwm: { env: "HTTAP_MOTOR_PWM_HZ", flag: "--motor-pwm-hz", arg: "HZ", help: "Motor PWM frequency, 50..2000 Hz. Default 250." },
+  turn: { env: "HTTAP_TURN_S", flag: "--turn-s", arg: "S", help: "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; 0: no limit. Default 0." },
   scpiPort: { env: "HTTAP_SCPIPORT", flag: "--scpi-port", arg: "N", help: "SCPI port for lab software (PyVISA, lxi) on the same address as HTTP, 1..65535; 0 turns SCPI off (with /?scpi). Default 5025." },
   realtime: { env: "HTTAP_REALTIME", flag: "--realtime", arg: "0|1", help: "1: the real-time engine takes SCHED_FIFO priority and locks its memory when permitted (root, CAP_SYS_NICE); 0: never. Default 1." },
   pwmSysfs: { env: "HTTAP_PWM_SYSFS", flag: "--pwm-sysfs", arg: "DIR", help: "Root of the hardware PWM tree in sysfs. Default /sys/class/pwm." },
@@ -164,7 +167,14 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     pwmSysfs: g.get("pwmSysfs")?.text ?? "/sys/class/pwm",
     realtime: flag(g.get("realtime"), true),
     scpiPort: integer("scpiPort", g.get("scpiPort"), 5025, 0, 65535),
+    turnS: turnSeconds(g.get("turn")),
   });
+}
+
+function turnSeconds(raw: { text: string; source: string } | undefined): number {
+  const s = integer("turn", raw, 0, 0, 3600);
+  if (s !== 0 && s < 10) throw new ConfigError(`${raw!.source}="${raw!.text}" is not allowed: it must be 0 (no limit) or 10 to 3600 seconds`);
+  return s;
 }
 
 function gpioChoice(raw: { text: string; source: string } | undefined): GpioChoice {

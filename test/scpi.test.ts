@@ -116,7 +116,7 @@ describe("SCPI over raw TCP", () => {
     while (level(5) !== 1 && performance.now() < deadline) await Bun.sleep(5);
     expect(level(5)).toBe(1);
     b.send("MOT:LEFT -1\n");
-    expect(await b.ask("SYST:ERR?")).toMatch(/^101,"Device busy; owned by 127\.0\.0\.1 for 1[0-5] s more"$/);
+    expect(await b.ask("SYST:ERR?")).toMatch(/^101,"Device busy; owned by 127\.0\.0\.1 for 1[0-5] s more; place 1 in line"$/);
     expect(await b.ask("*IDN?")).toMatch(/^httap,/); // identity and status stay open to everyone
     a.socket.end();
     await a.waitClosed(2000);

@@ -155,12 +155,12 @@ describe("sessions", () => {
     const busy = ask({ query: "ping", from: "10.0.0.2" });
     expect(busy.status).toBe(503);
     expect(busy.headers.get("retry-after")).toBe("7");
-    expect(busy.json).toEqual({ error: "busy", owner: "10.0.0.1", Remain: 7 });
+    expect(busy.json).toEqual({ error: "busy", owner: "10.0.0.1", Remain: 7, place: 1 });
     expect(busy.headers.get("httap-session")).toBe("00000000");
     advance(3_000);
     expect(ask({ query: "ping", from: "10.0.0.1" }).json.Remain).toBe(10); // the owner renews
     advance(9_999);
-    expect(ask({ query: "", from: "10.0.0.2" }).json).toEqual({ error: "busy", owner: "10.0.0.1", Remain: 1 });
+    expect(ask({ query: "", from: "10.0.0.2" }).json).toEqual({ error: "busy", owner: "10.0.0.1", Remain: 1, place: 1 });
     advance(1);
     const b = ask({ query: "", from: "10.0.0.2" });
     expect(b.status).toBe(200);

@@ -33,6 +33,8 @@ export interface HttapDomainOptions {
   readonly type?: string;
   /** Millisecond clock, injectable for tests. */
   readonly now?: () => number;
+  /** A turn's length in seconds while others wait in line (HTTAP_TURN_S); 0 or absent: no limit. */
+  readonly turnS?: number;
   /**
    * The server's counters for `GET /?stats` (issue 11), as a JSON-ready object; absent: `/?stats` is not offered.
    * Read by anyone, without opening a session, so a dashboard or a leader's laptop can watch a busy device.
@@ -108,7 +110,7 @@ class HttapRouter implements HttapDomain {
       id: this.id, type: o.type ?? HTTAP_TYPE, files: o.files, loopback: o.loopback,
       hyx: all.some((r) => r.rangeSize > 0), stats: this.#stats !== null, signals: all.map((r) => r.name), services: o.services ?? [],
     });
-    this.sessions = new SessionManager({ timeoutS: o.keepAliveS, now: this.#now, log: this.#log });
+    this.sessions = new SessionManager({ timeoutS: o.keepAliveS, turnS: o.turnS ?? 0, now: this.#now, log: this.#log });
     this.sessions.startSweeping();
     this.handle = (request) => this.#dispatch(request);
   }
@@ -129,8 +131,9 @@ class HttapRouter implements HttapDomain {
     const now = this.#now();
     if (query === "invalid" || query.startsWith("invalid?")) return this.#invalid(request.remoteAddress, now, cors);
     if (query === "stats" && this.#stats !== null) return this.#statsReply(method, cors);
+    if (query === "queue") return this.#queueReply(request.remoteAddress, method, now, cors);
     const admission = this.sessions.admit(request.remoteAddress, now);
-    if (admission.kind === "busy") return busy(admission.owner, admission.remainS, cors);
+    if (admission.kind === "busy") return busy(admission.owner, admission.remainS, cors, admission.place);
     const session = admission.session;
     const lines = session.jsonHeadLines + cors;
     const isRead = method === "GET" || method === "HEAD";
@@ -157,6 +160,16 @@ class HttapRouter implements HttapDomain {
       }
     }
     return callResource(this.#resources, this.#log, request, address, session, lines, cors);
+  }
+
+  /**
+   * `/?queue` (issue 8): anyone may read it without joining the line or opening a session: the owner's address,
+   * seconds left in its turn, how many wait, and the asker's own place. No other addresses.
+   */
+  #queueReply(host: string, method: string, now: number, cors: string): Reply {
+    const lines = NO_SESSION_LINES + cors;
+    if (method !== "GET" && method !== "HEAD") return readOnly(method, "queue", lines);
+    return dynamicReply(200, lines, JSON.stringify(this.sessions.queue(host, now)));
   }
 
   /** `/?stats`: anyone may read it, and reading it neither opens nor renews a session (issue 11). */
@@ -205,6 +218,8 @@ function readOnly(method: string, what: string, lines: string): Reply {
 }
 
 /** Issue 3: the exact busy shape, with Retry-After equal to Remain so a polite client retries when it is free. */
-function busy(owner: string, remainS: number, cors: string): Reply {
-  return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${remainS}\r\n${cors}`, `{"error":"busy","owner":${JSON.stringify(owner)},"Remain":${remainS}}`);
+/** 503 with the owner, the expected wait (also Retry-After) and, when the host waits in line, its place. */
+function busy(owner: string, remainS: number, cors: string, place = 0): Reply {
+  const inLine = place > 0 ? `,"place":${place}` : "";
+  return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${remainS}\r\n${cors}`, `{"error":"busy","owner":${JSON.stringify(owner)},"Remain":${remainS}${inLine}}`);
 }

@@ -21,4 +21,4 @@ export const HYX_MEDIA_TYPE = "text/x-hyx";
  * Names the protocol itself answers; no resource may take them. `ping` is a prefix: `/?ping<anything>` is ping,
  * so a resource named "pingX" could never be reached.
  */
-export const VOCABULARY_NAMES: readonly string[] = ["ping", "list", "changes", "loopback", "invalid", "stats", "scpi"];
+export const VOCABULARY_NAMES: readonly string[] = ["ping", "list", "changes", "loopback", "invalid", "stats", "scpi", "queue"];

@@ -16,7 +16,7 @@ describe("SessionManager", () => {
     expect(a.kind).toBe("owner");
     advance(4_200);
     const b = m.admit("10.0.0.2", now());
-    expect(b).toEqual({ kind: "busy", owner: "10.0.0.1", remainS: 11 });
+    expect(b).toEqual({ kind: "busy", owner: "10.0.0.1", remainS: 11, place: 1 });
     const again = m.admit("10.0.0.1", now());
     expect(again.kind === "owner" && !again.isNew).toBe(true);
     expect(m.remainS(m.current()!, now())).toBe(15);
@@ -29,7 +29,7 @@ describe("SessionManager", () => {
     const first = m.admit("A", now());
     if (first.kind !== "owner") throw new Error("not owner");
     advance(2_999);
-    expect(m.admit("B", now())).toEqual({ kind: "busy", owner: "A", remainS: 1 });
+    expect(m.admit("B", now())).toEqual({ kind: "busy", owner: "A", remainS: 1, place: 1 });
     advance(1);
     const second = m.admit("B", now());
     expect(second.kind).toBe("owner");

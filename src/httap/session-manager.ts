@@ -6,11 +6,14 @@
 import { Session } from "./session.ts";
 import type { SessionInfo } from "./session.ts";
 import { SessionIdSequence } from "./session-id.ts";
+import { TurnLine } from "./turn-line.ts";
 import { SESSION_SWEEP_INTERVAL_MS } from "./protocol.ts";
 
-/** Why a session ended: its Remain reached 0, its owner asked `/?invalid`, or the server stopped. */
-/** "closed": the owner's SCPI connection closed (SCPI: closing ends the session at once). */
-export type SessionEndReason = "lapsed" | "invalid" | "server-stop" | "closed";
+/**
+ * Why a session ended: its Remain reached 0, its owner asked `/?invalid`, the server stopped, the owner's SCPI
+ * connection closed (closing ends the session at once), or its turn was over while others waited (HTTAP_TURN_S).
+ */
+export type SessionEndReason = "lapsed" | "invalid" | "server-stop" | "closed" | "turn-over";
 
 export interface SessionEvents {
   start: (session: SessionInfo) => void;
@@ -20,10 +23,24 @@ export interface SessionEvents {
 /** The answer to "may this host use the HTTaP domain now?": its session, or who holds the device and for how long. */
 export type Admission =
   | { readonly kind: "owner"; readonly session: Session; readonly isNew: boolean }
-  | { readonly kind: "busy"; readonly owner: string; readonly remainS: number };
+  /** `owner`: who holds the device (or the first in line it is kept for); `remainS`: the expected wait, also the
+   * Retry-After; `place`: this host's place in line (1 = next). */
+  | { readonly kind: "busy"; readonly owner: string; readonly remainS: number; readonly place: number };
+
+/** What `GET /?queue` shows: no addresses but the owner's. */
+export interface QueueInfo {
+  readonly owner: string | null;
+  /** Seconds left in the owner's turn (HTTAP_TURN_S while others wait), else its Remain. */
+  readonly turnLeftS: number | null;
+  readonly waiting: number;
+  /** The asking host's place (0: not in line). */
+  readonly place: number;
+}
 
 export interface SessionManagerOptions {
   readonly timeoutS: number;
+  /** A turn's length while others wait (HTTAP_TURN_S); 0: no limit. */
+  readonly turnS?: number;
   readonly now: () => number;
   /** Where a throwing listener is reported; listeners are application code and must not break the server. */
   readonly log: (line: string) => void;
@@ -36,6 +53,8 @@ export class SessionManager {
   readonly #log: (line: string) => void;
   readonly #ids: SessionIdSequence;
   #current: Session | null = null;                        // the one active session, if any
+  readonly #line = new TurnLine();                        // hosts waiting for the device, first come first served
+  readonly #turnMs: number;                               // 0: no turn limit
   readonly #startListeners: SessionEvents["start"][] = [];
   readonly #endListeners: SessionEvents["end"][] = [];
   #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3)
@@ -43,6 +62,7 @@ export class SessionManager {
   constructor(options: SessionManagerOptions) {
     this.timeoutS = options.timeoutS;
     this.#timeoutMs = options.timeoutS * 1000;
+    this.#turnMs = (options.turnS ?? 0) * 1000;
     this.#now = options.now;
     this.#log = options.log;
     this.#ids = new SessionIdSequence(Date.now()); // wall time, not the session clock: ids differ between runs
@@ -72,6 +92,9 @@ export class SessionManager {
     this.sweep(now);
     const s = this.#current;
     if (s === null) {
+      const reserved = this.#line.reservedFor(now);
+      if (reserved !== null && reserved.host !== host) return this.#wait(host, reserved.host, () => reserved.leftS, now);
+      this.#line.opened(host);
       const opened = new Session(this.#ids.take(), host, now);
       this.#current = opened;
       this.#emitStart(opened);
@@ -81,7 +104,31 @@ export class SessionManager {
       s.lastSeenAt = now;
       return { kind: "owner", session: s, isNew: false };
     }
-    return { kind: "busy", owner: s.owner, remainS: this.remainS(s, now) };
+    return this.#wait(host, s.owner, () => this.#turnLeftS(s, now), now);
+  }
+
+  /** `GET /?queue`, for anyone. */
+  queue(host: string, now: number = this.#now()): QueueInfo {
+    this.sweep(now);
+    const s = this.#current;
+    return { owner: s?.owner ?? null, turnLeftS: s === null ? null : this.#turnLeftS(s, now), waiting: this.#line.length, place: this.#line.placeOf(host) };
+  }
+
+  /** A busy answer: the host's place, and its expected wait (the owner's time left, plus a turn per host ahead). */
+  #wait(host: string, owner: string, ownerLeftS: () => number, now: number): Admission {
+    const place = this.#line.ask(host, now);
+    const leftS = ownerLeftS(); // after joining: a turn limit applies from the moment someone waits
+    const perTurnS = this.#turnMs > 0 ? this.#turnMs / 1000 : this.timeoutS;
+    const remainS = Math.max(1, leftS + (place - 1) * perTurnS);
+    this.#line.told(host, remainS);
+    return { kind: "busy", owner, remainS, place };
+  }
+
+  /** Seconds the owner may still hold the device: its Remain, or less when a turn limit applies and others wait. */
+  #turnLeftS(s: Session, now: number): number {
+    const remain = this.remainS(s, now);
+    if (this.#turnMs === 0 || this.#line.length === 0) return remain;
+    return Math.min(remain, Math.max(0, Math.ceil((s.startedAt + this.#turnMs - now) / 1000)));
   }
 
   /** Whole seconds left, rounded up so it reads 0 exactly when the session lapses. */
@@ -94,13 +141,16 @@ export class SessionManager {
     const s = this.#current;
     if (s === null) return;
     this.#current = null; // before the listeners run: a listener sees the device free, never half-ended
+    this.#line.offer(this.#now()); // the first in line may open the next session, nobody else for a moment
     this.#emitEnd(s, reason);
   }
 
   /** Ends the session if its Remain has reached 0 at `now`. Called on every request and by the timer. */
   sweep(now: number): void {
+    this.#line.forgetQuiet(now); // first: a host that left the line must not end anyone's turn
     const s = this.#current;
     if (s !== null && s.remainMs(now, this.#timeoutMs) <= 0) this.end("lapsed");
+    else if (s !== null && this.#turnMs > 0 && this.#line.length > 0 && now - s.startedAt >= this.#turnMs) this.end("turn-over");
   }
 
   /** Starts the timer that ends a lapsed session even when no request comes (unref'd: it keeps no process alive). */

@@ -63,7 +63,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
   /** The device, for this client: opens or renews its session, or error 101 naming the owner. */
   const claim = (c: CommandContext): Session => {
     const a = d.sessions.admit(c.host, now());
-    if (a.kind === "busy") throw new ScpiError(101, `owned by ${a.owner} for ${a.remainS} s more`);
+    if (a.kind === "busy") throw new ScpiError(101, `owned by ${a.owner} for ${a.remainS} s more; place ${a.place} in line`);
     c.interpreter.hasOwned = true;
     return a.session;
   };
