@@ -49,7 +49,7 @@ describe("HTTaP sessions over TCP", () => {
     const busy = await request(server.port, get("/?ping"), B);
     expect(busy?.status).toBe(503);
     const body = json(busy);
-    expect(body).toEqual({ error: "busy", owner: "127.0.0.1", Remain: 2 });
+    expect(body).toEqual({ error: "busy", owner: "127.0.0.1", Remain: 2, place: 1 });
     expect(busy!.headers.get("retry-after")).toBe(String(body.Remain));
     expect(busy!.headers.get("content-type")).toBe("application/json");
     expect((await request(server.port, get("/"), B))?.status).toBe(200); // files stay available to everyone
@@ -62,7 +62,9 @@ describe("HTTaP sessions over TCP", () => {
     const idB = b!.headers.get("httap-session")!;
     expect(idB).toMatch(/^[0-9a-z]{8}$/);
     expect(idB).not.toBe(idA);
-    expect(json(await request(server.port, get("/?ping"), A))).toEqual({ error: "busy", owner: "127.0.0.2", Remain: 3 });
+    // A waits behind C (who asked first and is still in line): B's 3 s, then C's turn of 3 s
+    expect(json(await request(server.port, get("/?ping"), A))).toEqual({ error: "busy", owner: "127.0.0.2", Remain: 6, place: 2 });
+    expect(json(await request(server.port, get("/?invalid"), C))).toMatchObject({ error: "invalid", message: "you left the line" });
 
     // /?invalid from the owner releases at once
     const inv = await request(server.port, get("/?invalid"), B);
@@ -82,6 +84,7 @@ describe("HTTaP sessions over TCP", () => {
       expect(json(await request(server.port, get(`/?ping${i}`), A))).toEqual({ Remain: 3, Timeout: 3 });
     }
     expect((await request(server.port, get("/?ping"), B))?.status).toBe(503); // 4.5 s in, still A's
+    await request(server.port, get("/?invalid"), B); // B leaves the line, or the freed device would be kept for it
     await request(server.port, get("/?invalid"), A);
   }, 20_000);
 

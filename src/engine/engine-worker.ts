@@ -69,6 +69,7 @@ function run(setup: EngineSetup): void {
   const sleepUntil = new BigInt64Array(2);
   const sleepPointer = ptr(sleepUntil);
 
+  warmUp();
   let seenMotor = 0, seenSpeaker = 0, seenStop = Atomics.load(words, W.stopVersion);
   let heartbeat = Atomics.load(words, W.heartbeat);
   let heartbeatAt = monotonicNsNumber();
@@ -164,6 +165,25 @@ function run(setup: EngineSetup): void {
   for (const pin of ownPins) gpio.write(pin, 0);
   Atomics.store(words, W.flags, 0);
   gpio.close();
+}
+
+/**
+ * Runs the hot path's code on dummy channels with no pin for a few thousand edges, so the JIT has compiled it
+ * before the first real tone: otherwise the first tone's first tens of edges run in the interpreter and come late.
+ */
+function warmUp(): void {
+  const noPin: PinWriter = () => {};
+  const tone = new SpeakerChannel(-1);
+  const motor = new MotorChannel({ in1: -1, in2: -2, enable: null });
+  tone.play([[1000, 50]], 0, noPin);
+  motor.set(0.5, 4e6, 20e6, 0, noPin);
+  for (let i = 0; i < 5000; i++) {
+    monotonicNsNumber();
+    if (tone.nextAt <= motor.nextAt) tone.fire(noPin); else motor.fire(noPin);
+    if (tone.nextAt === Infinity) tone.play([[1000, 50]], motor.nextAt, noPin);
+  }
+  tone.stop(noPin);
+  motor.stop(noPin);
 }
 
 self.onmessage = (event: MessageEvent<EngineSetup>) => {

@@ -187,6 +187,8 @@ class HttapRouter implements HttapDomain {
 
   /** `/?invalid`: never decoded, always an error; from the owner it ends the session at once (DESIGN). */
   #invalid(host: string, now: number, cors: string): Reply {
+    // from a host waiting in line: it gives up its place (a page closed while waiting)
+    if (this.sessions.leaveLine(host, now)) return refusal(NO_SESSION_LINES + cors, "invalid", "you left the line");
     const s = this.sessions.current(now);
     if (s !== null && s.owner !== host) return busy(s.owner, this.sessions.remainS(s, now), cors);
     if (s !== null) this.sessions.end("invalid");

@@ -107,6 +107,13 @@ export class SessionManager {
     return this.#wait(host, s.owner, () => this.#turnLeftS(s, now), now);
   }
 
+  /** A waiting host gives up its place (its `/?invalid`); false when it was not in line. */
+  leaveLine(host: string, now: number = this.#now()): boolean {
+    const left = this.#line.leave(host);
+    if (left) this.#line.forgetQuiet(now); // a reservation it held passes on
+    return left;
+  }
+
   /** `GET /?queue`, for anyone. */
   queue(host: string, now: number = this.#now()): QueueInfo {
     this.sweep(now);

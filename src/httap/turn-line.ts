@@ -39,6 +39,15 @@ export class TurnLine {
     if (w !== undefined) w.retryMs = retryS * 1000;
   }
 
+  /** `host` leaves the line (and a reservation it held goes to the next in line). */
+  leave(host: string): boolean {
+    const i = this.#line.findIndex((w) => w.host === host);
+    if (i < 0) return false;
+    this.#line.splice(i, 1);
+    if (this.#reserved?.host === host) this.#reserved = { host, until: 0 }; // expired: forgetQuiet hands it on
+    return true;
+  }
+
   placeOf(host: string): number {
     return this.#line.findIndex((w) => w.host === host) + 1;
   }
