@@ -1,7 +1,7 @@
 /**
  * @module The room (issue 11): a workshop's browsers loading the dashboard at the same moment. Each simulated
  * browser opens 6 connections at once (a browser's per-host limit), fetches `/` with a browser's headers, then
- * every same-origin asset the page references (and those the stylesheets and modules reference in turn, and the
+ * every same-origin asset the page loads (link, script, img, source…: not the pages it links to) (and those the stylesheets and modules reference in turn, and the
  * favicon), spread over its 6 connections as a browser does. A load is complete when every fetch answered 200;
  * its time runs from the first connect to the last byte. All browsers start together, round after round.
  */
@@ -86,7 +86,7 @@ export function referencesIn(base: string, answer: Answer): string[] {
   if (!/html|css|javascript/.test(type)) return [];
   const text = decoded(answer).toString("utf8");
   const patterns = type.includes("html")
-    ? [/\s(?:src|href)\s*=\s*["']([^"'#]+)/gi]
+    ? [/<(?:link|script|img|source|audio|video|iframe|embed)\b[^>]*?\s(?:src|href)\s*=\s*["']([^"'#]+)/gi] // what a browser fetches, not <a href>
     : type.includes("css")
       ? [/url\(\s*["']?([^"')#]+)/gi, /@import\s+["']([^"']+)/gi]
       : [/\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']/g, /^\s*import\s*["']([^"']+)["']/gm];
