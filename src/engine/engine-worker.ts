@@ -78,10 +78,20 @@ function run(setup: EngineSetup): void {
   let lastRollAt = heartbeatAt;
   let lastCpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
   const stopAll = () => { for (const ch of channels) ch.stop(write); };
+  const anyActive = () => {
+    for (const ch of channels) if (ch.nextAt !== Infinity || (ch instanceof MotorChannel && ch.speed !== 0)) return true;
+    return false;
+  };
 
+  // The loop allocates nothing while it runs (a garbage collection in this thread is a late edge): versions are
+  // compared first, and the locked read (closures, arrays) happens only when a command really changed.
   const takeCommands = (now: number) => {
     const stop = Atomics.load(words, W.stopVersion);
     if (stop !== seenStop) { seenStop = stop; stopAll(); }
+    if (Atomics.load(words, W.motorVersion) !== seenMotor) takeMotors(now);
+    if (Atomics.load(words, W.speakerVersion) !== seenSpeaker) takeSpeaker(now);
+  };
+  const takeMotors = (now: number) => {
     const m = readLocked(words, W.motorVersion, seenMotor, () => [words[W.motorLeft] / 10000, words[W.motorRight] / 10000, words[W.motorPeriodUs] * 1000, words[W.motorDeadUs] * 1000]);
     if (m !== null) {
       seenMotor = m.version;
@@ -89,6 +99,8 @@ function run(setup: EngineSetup): void {
       if (motors !== null) { motors[0].set(left, period, dead, now, write); motors[1].set(right, period, dead, now, write); }
       isStoppedByHeartbeat = false;
     }
+  };
+  const takeSpeaker = (now: number) => {
     const s = readLocked(words, W.speakerVersion, seenSpeaker, () => {
       const notes: Note[] = [];
       for (let i = 0; i < words[W.speakerCount]; i++) notes.push([words[W.notes + 2 * i], words[W.notes + 2 * i + 1]]);
@@ -129,7 +141,7 @@ function run(setup: EngineSetup): void {
     rollSecond(now);
     const beat = Atomics.load(words, W.heartbeat);
     if (beat !== heartbeat) { heartbeat = beat; heartbeatAt = now; }
-    else if (now - heartbeatAt > HEARTBEAT_LOSS_NS && !isStoppedByHeartbeat && channels.some((ch) => ch.nextAt !== Infinity || ch instanceof MotorChannel && ch.speed !== 0)) {
+    else if (now - heartbeatAt > HEARTBEAT_LOSS_NS && !isStoppedByHeartbeat && anyActive()) {
       stopAll();
       isStoppedByHeartbeat = true;
       Atomics.add(words, W.heartbeatLosses, 1);

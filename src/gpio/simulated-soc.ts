@@ -7,7 +7,7 @@
  */
 import { GPFSEL0, GPCLR0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
 import type { RegisterBus } from "./gpio-backend.ts";
-import { monotonicNs } from "./libc.ts";
+import { monotonicNsNumber } from "./libc.ts";
 import { SIM_EDGE_BYTES, SIM_EDGE_CAPACITY, SIM_EDGES, SIM_MAGIC, SIM_PINS, SIM_VERSION, SIM_WORD } from "./sim-layout.ts";
 
 const BANK_PINS = [32, SIM_PINS - 32];
@@ -18,10 +18,13 @@ const DRIVE_LEVELS = [SIM_WORD.driveLevels0, SIM_WORD.driveLevels1];
 export class SimulatedSoc implements RegisterBus {
   readonly #words: Uint32Array;
   readonly #edges: DataView;
-  readonly #clock: () => bigint;
+  readonly #clock: () => number;
 
-  /** Over a mapped simulator file; `initialise` writes a fresh header (the creator does, attachers do not). */
-  constructor(buffer: ArrayBuffer, initialise: boolean, clock: () => bigint = monotonicNs) {
+  /**
+   * Over a mapped simulator file; `initialise` writes a fresh header (the creator does, attachers do not). The clock
+   * is CLOCK_MONOTONIC ns as a plain number: no BigInt per edge, so logging allocates nothing in the engine's loop.
+   */
+  constructor(buffer: ArrayBuffer, initialise: boolean, clock: () => number = monotonicNsNumber) {
     this.#words = new Uint32Array(buffer, 0, SIM_EDGES / 4);
     this.#edges = new DataView(buffer, SIM_EDGES, SIM_EDGE_CAPACITY * SIM_EDGE_BYTES);
     this.#clock = clock;
@@ -124,7 +127,8 @@ export class SimulatedSoc implements RegisterBus {
       if (((changed >>> i) & 1) === 0) continue;
       const slot = Atomics.add(this.#words, SIM_WORD.edgeCount, 1) % SIM_EDGE_CAPACITY;
       const at = slot * SIM_EDGE_BYTES;
-      this.#edges.setBigUint64(at, ns, true);
+      this.#edges.setUint32(at, ns % 4294967296, true); // the u64 as two words: exact below 2^53 ns (104 days)
+      this.#edges.setUint32(at + 4, Math.floor(ns / 4294967296), true);
       this.#edges.setUint32(at + 8, bank * 32 + i, true);
       this.#edges.setUint32(at + 12, (level >>> i) & 1, true);
     }
