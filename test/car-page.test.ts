@@ -78,6 +78,42 @@ function coastAfter(from: number, since: bigint): number {
   return falls.length === 0 ? 0 : Number(falls.at(-1)!.ns - since) / 1e6;
 }
 
+describe("piano.html", () => {
+  test("phone and laptop: a key press logs speaker edges, letting go silences it; a melody plays", async () => {
+    for (const [name, options] of [["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }], ["laptop", { viewport: { width: 1280, height: 800 } }]] as const) {
+      const context = await chrome.browser.newContext(options);
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+        await page.goto(`http://127.0.0.1:${server.port}/piano.html`, { timeout: 15_000 });
+        await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: 10_000 });
+        await page.screenshot({ path: join(SHOTS, `piano-${name}.png`) });
+        let from = readEdges(map.buffer).count;
+        const key = page.getByRole("button", { name: "A4", exact: true });
+        await key.dispatchEvent("pointerdown", { pointerId: 1, bubbles: true });
+        expect(await until(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 40, 2000)).toBe(true);
+        const tone = readEdges(map.buffer, from).edges.filter((e) => e.pin === 12 && e.level === 1);
+        const periodMs = Number(tone.at(-1)!.ns - tone[0].ns) / 1e6 / (tone.length - 1);
+        expect(Math.abs(periodMs - 1000 / 440)).toBeLessThan(0.1); // A4
+        await key.dispatchEvent("pointerup", { pointerId: 1, bubbles: true });
+        await Bun.sleep(150);
+        const quiet = readEdges(map.buffer).count;
+        await Bun.sleep(100);
+        expect(readEdges(map.buffer, quiet).edges.filter((e) => e.pin === 12).length).toBe(0);
+        from = readEdges(map.buffer).count;
+        await page.getByRole("button", { name: "Twinkle twinkle" }).click();
+        expect(await until(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100, 3000)).toBe(true);
+        await page.getByRole("button", { name: "Stop" }).click();
+        expect(errors).toEqual([]);
+        await page.evaluate(() => fetch("/?invalid"));
+      } finally {
+        await context.close();
+      }
+    }
+  }, 60_000);
+});
+
 describe("car.html", () => {
   test("phone: loads within budget, drives with touch on the joystick, stops within 100 ms of release", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
