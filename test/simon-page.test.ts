@@ -1,0 +1,65 @@
+/**
+ * @module Simon Says in Debian's headless Chromium (issue 8), on a simulated `simon` board: the test watches which
+ * LED the board lights (the simulator file) and plays the round back through the page's virtual board, whose pads
+ * press the buttons as wires do (`/?sim`).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Mapping } from "../src/gpio/libc.ts";
+import { attachSimFile } from "../src/gpio/sim-file.ts";
+import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { startServer, type RunningServer } from "./support/server.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "httap-simon-"));
+const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
+const LEDS = { red: 22, green: 25, blue: 27, yellow: 24 } as const; // the built-in simon profile
+let server: RunningServer;
+let chrome: RunningBrowser;
+let map: Mapping;
+const lit = () => (Object.keys(LEDS) as (keyof typeof LEDS)[]).find((c) => ((Atomics.load(new Uint32Array(map.buffer), 0x34 / 4) >>> LEDS[c]) & 1) === 1);
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const simFile = join(dir, "sim.bin");
+  server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_BOARD: "simon" });
+  map = attachSimFile(simFile);
+  chrome = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await chrome?.close();
+  map?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a full round played through the virtual board scores 1, and the next round is longer", async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${server.port}/simon.html`, { timeout: 15_000 });
+    await page.getByText("Ready: press Start.").waitFor({ timeout: 10_000 });
+    await page.locator("#board .pad").first().waitFor({ timeout: 5_000 });
+    await page.getByRole("button", { name: "Start" }).click();
+    const seen: string[] = [];
+    const end = performance.now() + 5000;
+    while (seen.length < 1 && performance.now() < end) { const c = lit(); if (c) seen.push(c); await Bun.sleep(10); }
+    expect(seen.length).toBe(1);
+    await page.screenshot({ path: join(SHOTS, "simon-phone.png") });
+    await page.getByText("Your turn: 1 to repeat.").waitFor({ timeout: 5_000 });
+    const pad = page.getByRole("button", { name: `${seen[0]} button` });
+    await pad.dispatchEvent("pointerdown", { pointerId: 2, bubbles: true });
+    await Bun.sleep(150); // debounced 20 ms on the device, polled every 40 ms by the page
+    await pad.dispatchEvent("pointerup", { pointerId: 2, bubbles: true });
+    await page.getByText("Round 1 done!").waitFor({ timeout: 5_000 });
+    expect(await page.locator("#score").textContent()).toBe("1");
+    await page.getByText("Round 2: watch…").waitFor({ timeout: 5_000 });
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 60_000);
