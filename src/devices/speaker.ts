@@ -44,10 +44,11 @@ export class Speaker {
   }
 
   stop(): void {
+    const wasPlaying = this.state().playing;
     this.#notes = [];
     this.#endsAt = 0;
     if (this.#pwm !== null) { this.#clearTimer(); this.#pwm.off(); }
-    else this.#engine().play([]);
+    else if (wasPlaying) this.#engine().play([]); // silent already: nothing to tell the engine (nor to start it for)
   }
 
   state(): SpeakerState {

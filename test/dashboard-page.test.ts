@@ -1,0 +1,81 @@
+/**
+ * @module The dashboard in Debian's headless Chromium (issue 8): as a phone and a laptop; the first load within
+ * budget; the QR code of its own address; the open figures (nobody's device is taken by looking); the explorer once
+ * asked for; 20 reloads in a row each under 2 s.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { startServer, type RunningServer } from "./support/server.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "httap-dashboard-"));
+const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
+let server: RunningServer;
+let chrome: RunningBrowser;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: join(dir, "sim.bin") });
+  chrome = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await chrome?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("index.html", () => {
+  for (const [name, options] of [["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }], ["laptop", { viewport: { width: 1280, height: 800 } }]] as const) {
+    test(`${name}: budget, QR code, open figures without taking the device, the explorer on request`, async () => {
+      const context = await chrome.browser.newContext(options);
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        const statuses: number[] = [];
+        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+        page.on("pageerror", (e) => errors.push(e.message));
+        page.on("response", (r) => statuses.push(r.status()));
+        await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: 15_000 });
+        await page.waitForFunction('document.getElementById("conns")?.textContent?.includes("open")', null, { timeout: 10_000 });
+        const load = await page.evaluate(() => {
+          const entries = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => !e.name.includes("/?"));
+          const nav = performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming;
+          return { requests: entries.length + 1, bytes: entries.reduce((s, e) => s + e.transferSize, nav.transferSize) };
+        });
+        expect(load.requests).toBeLessThanOrEqual(6);
+        expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
+        expect(await page.locator("#qr svg path, #qr svg rect").count()).toBeGreaterThan(0);
+        expect(await page.locator("#url").textContent()).toBe(`http://127.0.0.1:${server.port}/`);
+        expect(await page.locator("#owner").textContent()).toBe("nobody"); // looking took nothing
+        await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+        await page.getByRole("button", { name: "Open the device" }).click();
+        await page.locator('tr[data-name="motors"]').waitFor({ timeout: 5_000 });
+        await page.waitForFunction('(document.getElementById("line")?.getAttribute("points") ?? "").split(" ").length >= 2', null, { timeout: 5_000 });
+        expect(await page.locator('tr[data-name="motors"] td:last-child').textContent()).toContain('"left":0');
+        await page.screenshot({ path: join(SHOTS, `dashboard-${name}-explorer.png`), fullPage: true });
+        expect(errors).toEqual([]);
+        expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
+      } finally {
+        await context.close();
+      }
+    }, 60_000);
+  }
+
+  test("20 reloads in a row with the browser's parallel connections: none over 2 s", async () => {
+    const context = await chrome.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: 15_000 });
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        await page.reload({ waitUntil: "load", timeout: 10_000 });
+        times.push(await page.evaluate(() => (performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming & { loadEventEnd: number }).loadEventEnd));
+      }
+      expect(Math.max(...times)).toBeLessThan(2000);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
