@@ -63,3 +63,15 @@ test("a full round played through the virtual board scores 1, and the next round
     await context.close();
   }
 }, 60_000);
+
+test("laptop layout (screenshot)", async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${server.port}/simon.html`, { timeout: 15_000 });
+    await page.locator("#board .pad").first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SHOTS, "simon-laptop.png") });
+  } finally {
+    await context.close();
+  }
+}, 30_000);
