@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { monotonicNs, type Mapping } from "../src/gpio/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { firstLoad, openPage, type OpenedPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-car-"));
@@ -39,16 +40,10 @@ afterAll(async () => {
 });
 
 /** Opens the car page in a fresh context, collecting console errors and every response status. */
-async function open(context: BrowserContext): Promise<{ page: Page; errors: string[]; statuses: number[] }> {
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const statuses: number[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("response", (r) => statuses.push(r.status()));
-  await page.goto(`http://127.0.0.1:${server.port}/car.html`, { timeout: 15_000 });
-  await page.getByText("Ready: the car is yours.").waitFor({ timeout: 10_000 });
-  return { page, errors, statuses };
+async function open(context: BrowserContext): Promise<OpenedPage> {
+  const opened = await openPage(context, `http://127.0.0.1:${server.port}/car.html`);
+  await opened.page.getByText("Ready: the car is yours.").waitFor({ timeout: 10_000 });
+  return opened;
 }
 
 /** Waits (bounded) for `check`. */
@@ -83,10 +78,7 @@ describe("piano.html", () => {
     for (const [name, options] of [["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }], ["laptop", { viewport: { width: 1280, height: 800 } }]] as const) {
       const context = await chrome.browser.newContext(options);
       try {
-        const page = await context.newPage();
-        const errors: string[] = [];
-        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-        await page.goto(`http://127.0.0.1:${server.port}/piano.html`, { timeout: 15_000 });
+        const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/piano.html`);
         await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: 10_000 });
         await page.screenshot({ path: join(SHOTS, `piano-${name}.png`) });
         let from = readEdges(map.buffer).count;
@@ -106,6 +98,10 @@ describe("piano.html", () => {
         expect(await until(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100, 3000)).toBe(true);
         await page.getByRole("button", { name: "Stop" }).click();
         expect(errors).toEqual([]);
+        expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
+        const load = await firstLoad(page);
+        expect(load.requests).toBeLessThanOrEqual(6);
+        expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
         await page.evaluate(() => fetch("/?invalid"));
       } finally {
         await context.close();
@@ -119,12 +115,7 @@ describe("car.html", () => {
     const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     try {
       const { page, errors, statuses } = await open(context);
-      const load = await page.evaluate(() => {
-        const entries = performance.getEntriesByType("resource") as PerformanceResourceTiming[];
-        const nav = performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming; // the page itself
-        const first = entries.filter((e) => !e.name.includes("/?"));
-        return { requests: first.length + 1, bytes: first.reduce((s, e) => s + e.transferSize, nav.transferSize) };
-      });
+      const load = await firstLoad(page);
       expect(load.requests).toBeLessThanOrEqual(6);
       expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
       await page.screenshot({ path: join(SHOTS, "car-phone.png") });

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { firstLoad, openPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-dashboard-"));
@@ -31,19 +32,9 @@ describe("index.html", () => {
     test(`${name}: budget, QR code, open figures without taking the device, the explorer on request`, async () => {
       const context = await chrome.browser.newContext(options);
       try {
-        const page = await context.newPage();
-        const errors: string[] = [];
-        const statuses: number[] = [];
-        page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-        page.on("pageerror", (e) => errors.push(e.message));
-        page.on("response", (r) => statuses.push(r.status()));
-        await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: 15_000 });
+        const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/`);
         await page.waitForFunction('document.getElementById("conns")?.textContent?.includes("open")', null, { timeout: 10_000 });
-        const load = await page.evaluate(() => {
-          const entries = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((e) => !e.name.includes("/?"));
-          const nav = performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming;
-          return { requests: entries.length + 1, bytes: entries.reduce((s, e) => s + e.transferSize, nav.transferSize) };
-        });
+        const load = await firstLoad(page);
         expect(load.requests).toBeLessThanOrEqual(6);
         expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
         expect(await page.locator("#qr svg path, #qr svg rect").count()).toBeGreaterThan(0);

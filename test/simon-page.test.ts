@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import type { Mapping } from "../src/gpio/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { firstLoad, openPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-simon-"));
@@ -37,11 +38,7 @@ afterAll(async () => {
 test("a full round played through the virtual board scores 1, and the next round is longer", async () => {
   const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   try {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${server.port}/simon.html`, { timeout: 15_000 });
+    const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/simon.html`);
     await page.getByText("Ready: press Start.").waitFor({ timeout: 10_000 });
     await page.locator("#board .pad").first().waitFor({ timeout: 5_000 });
     await page.getByRole("button", { name: "Start" }).click();
@@ -59,6 +56,10 @@ test("a full round played through the virtual board scores 1, and the next round
     expect(await page.locator("#score").textContent()).toBe("1");
     await page.getByText("Round 2: watch…").waitFor({ timeout: 5_000 });
     expect(errors).toEqual([]);
+    expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
+    const load = await firstLoad(page);
+    expect(load.requests).toBeLessThanOrEqual(6);
+    expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
   } finally {
     await context.close();
   }
