@@ -206,6 +206,7 @@ export function helpText(version: string): string {
     lines.push(`  ${`${o.flag}${o.arg ? ` ${o.arg}` : ""}`.padEnd(22)} ${o.env.padEnd(17)} ${o.help}`);
   }
   lines.push("  --safe-state                             Drive the board's outputs to their safe level (motors coast, speaker and LEDs off) and exit.");
+  lines.push("  --supervise                              Run the server as a child and restart it after a crash (back-off 1 to 30 s), the safe state between runs.");
   lines.push("  --help                                   Print this text and exit.");
   lines.push("  --version                                Print the version and exit.");
   lines.push("", "Open http://<this-device>:<port>/ in a browser. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.");

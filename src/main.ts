@@ -6,6 +6,7 @@ import { networkInterfaces } from "node:os";
 import { Appliance } from "./appliance.ts";
 import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
+import { supervise } from "./supervise.ts";
 import { ListenError } from "./http/http-server.ts";
 import { dropPrivileges } from "./privileges.ts";
 import { VERSION } from "./version.ts";
@@ -29,6 +30,15 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) { console.log(helpText(VERSION)); return 0; }
   if (argv.includes("--version")) { console.log(`httap ${VERSION}`); return 0; }
   if (argv.includes("--safe-state")) return safeState(argv.filter((a) => a !== "--safe-state"));
+  if (argv.includes("--supervise")) {
+    const args = argv.filter((a) => a !== "--supervise");
+    try {
+      return await supervise({ config: readConfig(process.env, args), args }); // a bad setting stops here, not in a loop
+    } catch (error) {
+      if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
+      throw error;
+    }
+  }
   let appliance: Appliance;
   try {
     const config = readConfig(process.env, argv);
