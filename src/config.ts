@@ -44,7 +44,7 @@ export interface Config {
   readonly motorPwmHz: number;
   /** Root of the sysfs PWM tree (tests point it at a temporary folder). */
   readonly pwmSysfs: string;
-  /** The engine takes SCHED_FIFO and mlockall when permitted. */
+  /** The engine takes SCHED_FIFO and locks its code in memory when permitted. */
   readonly realtime: boolean;
   /** SCPI over raw TCP (issue 10); 0: off (and no `/?scpi`). */
   readonly scpiPort: number;
@@ -85,7 +85,7 @@ export const OPTIONS = {
   motorPwm: { env: "HTTAP_MOTOR_PWM_HZ", flag: "--motor-pwm-hz", arg: "HZ", help: "Motor PWM frequency, 50..2000 Hz. Default 250." },
   turn: { env: "HTTAP_TURN_S", flag: "--turn-s", arg: "S", help: "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; 0: no limit. Default 0." },
   scpiPort: { env: "HTTAP_SCPIPORT", flag: "--scpi-port", arg: "N", help: "SCPI port for lab software (PyVISA, lxi) on the same address as HTTP, 1..65535; 0 turns SCPI off (with /?scpi). Default 5025." },
-  realtime: { env: "HTTAP_REALTIME", flag: "--realtime", arg: "0|1", help: "1: the real-time engine takes SCHED_FIFO priority and locks its memory when permitted (root, CAP_SYS_NICE); 0: never. Default 1." },
+  realtime: { env: "HTTAP_REALTIME", flag: "--realtime", arg: "0|1", help: "1: the real-time engine takes SCHED_FIFO priority and locks its code in memory when permitted (root, CAP_SYS_NICE, CAP_IPC_LOCK); 0: never. Default 1." },
   pwmSysfs: { env: "HTTAP_PWM_SYSFS", flag: "--pwm-sysfs", arg: "DIR", help: "Root of the hardware PWM tree in sysfs. Default /sys/class/pwm." },
 } as const satisfies Record<string, Option>;
 

@@ -12,12 +12,12 @@ export const ERROR_BUCKETS = 1001;
 export const W = {
   doorbell: 0,          // bumped (and notified) after every command
   heartbeat: 1,         // bumped by the main thread at least every 100 ms
-  flags: 2,             // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 mlockall
+  flags: 2,             // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 code locked in memory
   heartbeatLosses: 3,   // engine: times it stopped everything because the heartbeat stalled
   cpuMicros: 4,         // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
   quit: 5,              // main: set to 1 to make the engine drive the safe state and end
   cpuPermille: 6,       // engine: its CPU use over the last second, in ‰ of one core
-  noRealtime: 7,        // main: 1 asks the engine not to take SCHED_FIFO and mlockall (HTTAP_REALTIME=0)
+  noRealtime: 7,        // main: 1 asks the engine for neither SCHED_FIFO nor locked code (HTTAP_REALTIME=0)
   motorVersion: 8,      // seqlock
   motorLeft: 9,         // speed × 10000, signed
   motorRight: 10,

@@ -7,10 +7,11 @@
  * entrypoint (scripts/build.ts).
  */
 import { ptr } from "bun:ffi";
+import { readFileSync } from "node:fs";
 import { attachGpio } from "../gpio/open-backend.ts";
 import type { GpioBackend } from "../gpio/gpio-backend.ts";
 import {
-  CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, lib, MCL_CURRENT, MCL_ONFAULT, monotonicNsNumber, SCHED_FIFO, TIMER_ABSTIME,
+  CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, lib, MLOCK_ONFAULT, monotonicNsNumber, SCHED_FIFO, TIMER_ABSTIME,
 } from "../gpio/libc.ts";
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
 import { ERROR_BUCKETS, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W } from "./engine-memory.ts";
@@ -51,10 +52,7 @@ function run(setup: EngineSetup): void {
   const param = new Int32Array([SCHED_PRIORITY]);
   const wantsRealtime = Atomics.load(words, W.noRealtime) === 0;
   const isFifo = wantsRealtime && c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
-  // MCL_CURRENT | MCL_ONFAULT: what is mapped now (the binary, both heaps as they stand) stays in RAM once touched.
-  // Not MCL_FUTURE: locked pages cannot be given back (madvise fails on them), so every later heap growth would
-  // stay resident for good (measured: +33 MiB over a 30 s soak).
-  const isLocked = wantsRealtime && c.mlockall(MCL_CURRENT | MCL_ONFAULT) === 0;
+  const isLocked = wantsRealtime && lockCode();
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
   let spinNs = SPIN_NS_START;
   let worstOvershoot = 0;
@@ -177,6 +175,27 @@ function run(setup: EngineSetup): void {
   for (const pin of ownPins) gpio.write(pin, 0);
   Atomics.store(words, W.flags, 0);
   gpio.close();
+}
+
+/**
+ * Keeps the code the engine runs in RAM: the executable's and the shared libraries' code mappings, locked as their
+ * pages are touched (mlock2 MLOCK_ONFAULT), so memory pressure cannot evict them and make an edge wait for the disk.
+ * Not mlockall: with it every heap page the JavaScript engine ever touched stays resident, since locked pages
+ * cannot be given back (measured: RSS only grew over a soak, +33 MiB with MCL_FUTURE, +1.5 to 3 MiB a minute
+ * with MCL_CURRENT; without it, RSS fell back after load).
+ */
+function lockCode(): boolean {
+  const c = lib();
+  let locked = 0;
+  for (const line of readFileSync("/proc/self/maps", "latin1").split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) r-xp \S+ \S+ \d+\s+(\/\S+)/.exec(line);
+    if (m === null) continue;
+    const start = BigInt(`0x${m[1]}`);
+    const length = BigInt(`0x${m[2]}`) - start;
+    if (c.mlock2(start, length, MLOCK_ONFAULT) !== 0) return false;
+    locked++;
+  }
+  return locked > 0;
 }
 
 /**

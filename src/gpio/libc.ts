@@ -22,6 +22,8 @@ export const MCL_FUTURE = 2;
 /** Lock pages as they are touched, not the whole mapping at once: Bun maps a ~100 MiB binary and large heap
  * reservations, and MCL_CURRENT alone would make all of it resident (Linux 4.4+). */
 export const MCL_ONFAULT = 4;
+/** mlock2(2) flag: lock pages as they are touched (Linux 4.4+). */
+export const MLOCK_ONFAULT = 1;
 
 /** errno values that get their own sentence (asm-generic/errno-base.h). */
 export const ERRNO = { EPERM: 1, ENOENT: 2, EINTR: 4, EIO: 5, ENXIO: 6, EACCES: 13, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOTTY: 25 } as const;
@@ -37,6 +39,7 @@ const symbols = {
   clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   mlockall: { args: [FFIType.i32], returns: FFIType.i32 },
+  mlock2: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
