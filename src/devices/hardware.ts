@@ -18,7 +18,7 @@ export interface HardwareOptions {
   readonly pwmSysfs: string;
   readonly motorPwmHz: number;
   readonly deadmanMs: number;
-  /** Let the engine take SCHED_FIFO and mlockall when permitted (HTTAP_REALTIME). */
+  /** Let the engine take SCHED_FIFO and lock its code in memory when permitted (HTTAP_REALTIME). */
   readonly realtime: boolean;
   readonly log: (line: string) => void;
 }

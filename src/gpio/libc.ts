@@ -17,11 +17,6 @@ export const SC_PAGESIZE = 30;
 export const CLOCK_MONOTONIC = 1;
 export const TIMER_ABSTIME = 1;
 export const SCHED_FIFO = 1;
-export const MCL_CURRENT = 1;
-export const MCL_FUTURE = 2;
-/** Lock pages as they are touched, not the whole mapping at once: Bun maps a ~100 MiB binary and large heap
- * reservations, and MCL_CURRENT alone would make all of it resident (Linux 4.4+). */
-export const MCL_ONFAULT = 4;
 /** mlock2(2) flag: lock pages as they are touched (Linux 4.4+). */
 export const MLOCK_ONFAULT = 1;
 
@@ -38,7 +33,6 @@ const symbols = {
   clock_nanosleep: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
   clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  mlockall: { args: [FFIType.i32], returns: FFIType.i32 },
   mlock2: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
   __errno_location: { args: [], returns: FFIType.ptr },
