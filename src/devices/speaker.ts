@@ -3,7 +3,16 @@
  * Either way this object knows what plays and until when, for `GET /?speaker`. A new tone replaces the one playing.
  */
 import type { Note } from "../engine/channels.ts";
+import { MAX_NOTES as ENGINE_MAX_NOTES } from "../engine/engine-memory.ts";
 import type { SysfsPwm } from "./sysfs-pwm.ts";
+
+/** What the speaker plays: every front end (HTTaP, SCPI) checks requests against these. */
+export const MIN_HZ = 20;
+export const MAX_HZ = 20000;
+export const MAX_NOTE_MS = 10000;
+/** As many as the engine's command block holds. */
+export const MAX_NOTES = ENGINE_MAX_NOTES;
+export const MAX_TOTAL_MS = 60000;
 
 export interface SpeakerState {
   readonly playing: boolean;

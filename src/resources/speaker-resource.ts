@@ -1,14 +1,8 @@
 /** @module `/?speaker` (issue 7): one tone, a list of notes, or stop; GET tells what plays and how. */
 import type { Note } from "../engine/channels.ts";
-import type { Speaker } from "../devices/speaker.ts";
+import { MAX_HZ, MAX_NOTE_MS, MAX_NOTES, MAX_TOTAL_MS, MIN_HZ, type Speaker } from "../devices/speaker.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
 import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
-
-export const MIN_HZ = 20;
-export const MAX_HZ = 20000;
-export const MAX_NOTE_MS = 10000;
-export const MAX_NOTES = 256;
-export const MAX_TOTAL_MS = 60000;
 
 /** The notes a body asks for ([] for stop), or why it is refused. */
 export function speakerCommand(body: unknown): Checked<readonly Note[]> {

@@ -11,7 +11,7 @@ import { invokeResource } from "../httap/resource-call.ts";
 import type { ResourceRegistry } from "../httap/resource-registry.ts";
 import type { SessionManager } from "../httap/session-manager.ts";
 import type { Session } from "../httap/session.ts";
-import { MAX_HZ, MAX_NOTE_MS, MIN_HZ } from "../resources/speaker-resource.ts";
+import { MAX_HZ, MAX_NOTE_MS, MIN_HZ } from "../devices/speaker.ts";
 import { ScpiError, type ScpiErrorNumber } from "./scpi-errors.ts";
 import type { ScpiInterpreter } from "./scpi-interpreter.ts";
 import { boolean, expectParams, formatNumber, name, numeric, unquote, type NumericSpec } from "./scpi-params.ts";
