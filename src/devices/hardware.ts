@@ -117,7 +117,20 @@ export class Hardware {
     const p = this.profile;
     const enginePins = [...(this.#pwm === null ? [p.speaker] : []), ...(p.motors === null ? [] : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])]))];
     for (const pin of enginePins) this.gpio.release(pin); // from now on the engine owns them (DESIGN principle 1)
-    this.#engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, this.#log, this.#realtime);
-    return this.#engine;
+    const engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
+    this.#engine = engine;
+    return engine;
+  }
+
+  /**
+   * The engine Worker failed (it could not open its pins, or threw): it drove nothing low on its way out, so the main
+   * thread does, now that no other thread owns those pins. The next tone or drive starts a new engine.
+   */
+  #engineFailed(engine: RtEngine, line: string): void {
+    this.#log(line);
+    if (this.#engine !== engine || this.#isClosed) return;
+    this.#engine = null;
+    engine.stopNow();
+    this.driveSafeState();
   }
 }
