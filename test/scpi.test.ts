@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
-import { startServer, type RunningServer } from "./support/server.ts";
+import { freePort, startServer, type RunningServer } from "./support/server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-scpi-"));
 const servers: RunningServer[] = [];
@@ -20,13 +20,6 @@ afterAll(async () => {
 });
 const GPLEV0 = 0x34 / 4;
 
-/** A port free right now (the SCPI port is fixed by configuration, not chosen by the server). */
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
 
 let n = 0;
 async function instrument(env: Record<string, string> = {}) {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
-import { BUN, startServer, type RunningServer } from "./support/server.ts";
+import { BUN, freePort, startServer, type RunningServer } from "./support/server.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-supervise-"));
 let parent: RunningServer | null = null;
@@ -17,12 +17,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
 
 test("a child killed by SIGKILL mid-drive: pins low, the cause logged, a new child answering within 2 s; SIGTERM ends both", async () => {
   const port = freePort();

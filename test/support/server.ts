@@ -73,3 +73,11 @@ export async function runToExit(cmd: string[], env: Record<string, string> = {},
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/** A port free right now, for a server whose port is fixed by configuration (SCPI, a supervised child). */
+export function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
