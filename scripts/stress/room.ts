@@ -85,11 +85,13 @@ export function referencesIn(base: string, answer: Answer): string[] {
   const type = /\r\ncontent-type: *([^;\r]+)/i.exec(answer.head)?.[1].toLowerCase() ?? "";
   if (!/html|css|javascript/.test(type)) return [];
   const text = decoded(answer).toString("utf8");
+  const modules = [/\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']/g, /^\s*import\s*["']([^"']+)["']/gm];
   const patterns = type.includes("html")
-    ? [/<(?:link|script|img|source|audio|video|iframe|embed)\b[^>]*?\s(?:src|href)\s*=\s*["']([^"'#]+)/gi] // what a browser fetches, not <a href>
+    // what a browser fetches (not <a href>), and the modules an inline <script type="module"> imports
+    ? [/<(?:link|script|img|source|audio|video|iframe|embed)\b[^>]*?\s(?:src|href)\s*=\s*["']([^"'#]+)/gi, ...modules]
     : type.includes("css")
       ? [/url\(\s*["']?([^"')#]+)/gi, /@import\s+["']([^"']+)/gi]
-      : [/\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']/g, /^\s*import\s*["']([^"']+)["']/gm];
+      : modules;
   const out: string[] = [];
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
