@@ -2,6 +2,7 @@
  * @module The appliance: one HTTP server whose handler sends "/?" targets to the HTTaP domain and everything else
  * to the static file cache. Built at start (assets read, responses prebuilt), then only served.
  */
+import { rmSync } from "node:fs";
 import type { Config } from "./config.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { dynamicReply } from "./http/reply.ts";
@@ -107,6 +108,21 @@ export class Appliance {
     });
     const { port } = this.#server.start();
     return { port, files: files?.fileCount ?? 0, scpiPort: this.#scpi?.port ?? 0 };
+  }
+
+  /**
+   * Before the sandbox takes every path away (issue 9): opens now what is otherwise opened on first use (the engine
+   * Worker, which maps its pins itself), and removes the simulator file this run made (both threads have it mapped;
+   * after the chroot its path could not be removed, and it would be left in /tmp).
+   */
+  async prepareForSandbox(log: (line: string) => void): Promise<void> {
+    const hardware = this.hardware;
+    if (hardware === null) return;
+    await hardware.startEngineNow();
+    if (hardware.simPath !== null && this.config.simFile === null) {
+      rmSync(hardware.simPath, { force: true });
+      log(`gpio: the simulator file ${hardware.simPath} is removed already (the sandbox could not remove it at exit); set HTTAP_SIM_FILE to watch the pins`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -33,6 +33,8 @@ export interface Config {
   /** Drop privileges to these after opening the port (group first, then user); `null`: stay. */
   readonly user: string | null;
   readonly group: string | null;
+  /** The sandbox's root with `user`: an empty directory; `null`: a fresh one, removed as it is entered. */
+  readonly chroot: string | null;
   /** Which GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim, none. */
   readonly gpio: GpioChoice;
   /** The simulator's file (HTTAP_SIM_FILE); null: a fresh one under $XDG_RUNTIME_DIR or /tmp, removed at exit. */
@@ -76,8 +78,9 @@ export const OPTIONS = {
   loopback: { env: "HTTAP_LOOPBACK", flag: "--loopback", arg: "0|1", help: "0 disables POST /?loopback. Default 1." },
   cors: { env: "HTTAP_CORS", flag: "--cors", arg: "ORIGINS", help: '"*" or a comma list of origins allowed to call HTTaP from other pages. Default: none while files are served, "*" without the file server.' },
   verbose: { env: "HTTAP_VERBOSE", flag: "--verbose", arg: "0|1", help: "1 prints one access-log line per request. Default 0." },
-  user: { env: "HTTAP_USER", flag: "--user", arg: "NAME", help: "Drop to this user after opening the port." },
-  group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "Drop to this group after opening the port (before the user)." },
+  user: { env: "HTTAP_USER", flag: "--user", arg: "NAME", help: "Sandbox (started as root): once the port, GPIO, PWM and engine are open, chroot into an empty directory and drop to this user (no supplementary groups)." },
+  group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "With --user: the group to drop to. Default the user's own." },
+  chroot: { env: "HTTAP_CHROOT", flag: "--chroot", arg: "DIR", help: "With --user: the empty directory the sandbox chroots into. Default a fresh one, removed as it is entered." },
   gpio: { env: "HTTAP_GPIO", flag: "--gpio", arg: "KIND", help: "GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim or none. Default auto." },
   simFile: { env: "HTTAP_SIM_FILE", flag: "--sim-file", arg: "PATH", help: "The simulator's file, for other programs to watch. Default: a new file under $XDG_RUNTIME_DIR or /tmp, removed at exit." },
   board: { env: "HTTAP_BOARD", flag: "--board", arg: "NAME|FILE", help: "Board profile: rc-car, simon, or a JSON file of pins. Default rc-car." },
@@ -159,6 +162,7 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     verbose: flag(g.get("verbose"), false),
     user: g.get("user")?.text ?? null,
     group: g.get("group")?.text ?? null,
+    chroot: sandboxRoot(g),
     gpio: gpioChoice(g.get("gpio")),
     simFile: g.get("simFile")?.text ?? null,
     board: boardProfile(g.get("board")),
@@ -169,6 +173,14 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     scpiPort: integer("scpiPort", g.get("scpiPort"), 5025, 0, 65535),
     turnS: turnSeconds(g.get("turn")),
   });
+}
+
+function sandboxRoot(g: Map<OptionName, { text: string; source: string }>): string | null {
+  const raw = g.get("chroot");
+  if (raw === undefined) return null;
+  if (!g.has("user")) throw new ConfigError(`${raw.source}="${raw.text}" needs HTTAP_USER (--user): only the sandbox chroots`);
+  if (!raw.text.startsWith("/")) throw new ConfigError(`${raw.source}="${raw.text}" must be an absolute path`);
+  return raw.text;
 }
 
 function turnSeconds(raw: { text: string; source: string } | undefined): number {

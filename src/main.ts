@@ -8,7 +8,7 @@ import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
 import { supervise } from "./supervise.ts";
 import { ListenError } from "./http/http-server.ts";
-import { dropPrivileges } from "./privileges.ts";
+import { enterSandbox, resolveIdentity, wantsSandbox } from "./privileges.ts";
 import { VERSION } from "./version.ts";
 
 /** The URLs a person can type: every non-loopback address of this device, or the one address listened on. */
@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
   let appliance: Appliance;
   try {
     const config = readConfig(process.env, argv);
+    const identity = wantsSandbox(config) ? resolveIdentity(config) : null; // an unknown user stops us before listening
     appliance = new Appliance(config);
     // A crash must not leave the motors running: the safe state first, without yielding, then a non-zero exit.
     const crash = (kind: string) => (error: unknown) => {
@@ -53,7 +54,10 @@ async function main(argv: string[]): Promise<number> {
     process.on("unhandledRejection", crash("unhandled rejection"));
     process.on("exit", () => appliance.stopNow());
     const { port, files, scpiPort } = await appliance.start();
-    dropPrivileges(config);
+    if (identity !== null) {
+      await appliance.prepareForSandbox((line) => console.log(`httap: ${line}`));
+      console.log(`httap: ${enterSandbox(identity, config.chroot)}`);
+    }
     console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
     for (const url of browserUrls(config, port)) console.log(`  open ${url}`);
     if (scpiPort !== 0) console.log(`  scpi on port ${scpiPort} (raw TCP, and POST /?scpi)`);

@@ -1,18 +1,137 @@
 /**
- * @module Sandboxing after start: once the port is open, drop to HTTAP_GROUP then HTTAP_USER (group first: after
- * setuid the process may no longer change its group).
+ * @module The sandbox (issue 9), the original server's last line of defence. Started as root with HTTAP_USER
+ * (and/or HTTAP_GROUP): once the port, the GPIO device, the PWM files and the engine Worker are open, the process
+ * `chroot`s into an empty directory and drops to the user: `setgroups` (none left), then `setgid`, then `setuid`
+ * (group first: after setuid it could no longer change its group). The calls go through libc, whose set*id wrappers
+ * apply to every thread of the process (the engine Worker, Bun's I/O and GC threads), which Bun's own
+ * `process.setuid` does not promise. Then it checks the result and that root cannot be had back. Any failed step
+ * stops the program with one sentence: never a server on half-dropped privileges.
  */
+import { mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { read, type Pointer } from "bun:ffi";
 import { ConfigError, type Config } from "./config.ts";
+import { cString, describeErrno, errno, lib } from "./gpio/libc.ts";
 
-export function dropPrivileges(config: Pick<Config, "user" | "group">): void {
-  if (config.group === null && config.user === null) return;
-  if (typeof process.setgid !== "function" || typeof process.setuid !== "function") {
-    throw new ConfigError("HTTAP_USER/HTTAP_GROUP are set but this platform cannot change user or group");
+/** The ids to drop to, resolved before the chroot (afterwards there is no /etc/passwd to ask). */
+export interface Identity {
+  readonly uid: number;
+  readonly gid: number;
+  /** For the log line: "nobody (65534)". */
+  readonly userText: string;
+  readonly groupText: string;
+}
+
+/** True when the configuration asks for the sandbox. */
+export function wantsSandbox(config: Pick<Config, "user" | "group">): boolean {
+  return config.user !== null || config.group !== null;
+}
+
+// struct passwd and struct group as glibc lays them out on LP64 Linux (x86-64 and arm64 alike; <pwd.h>, <grp.h>):
+// passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... }, group { char *gr_name; char
+// *gr_passwd; gid_t gr_gid; char **gr_mem; }
+const PW_UID = 16;
+const PW_GID = 20;
+const GR_GID = 16;
+const NUMERIC_ID = /^\d{1,10}$/;
+
+/** The user and group by name (through NSS, as `id` does) or number; throws ConfigError for unknown ones. */
+export function resolveIdentity(config: Pick<Config, "user" | "group">): Identity {
+  const c = lib();
+  // staying root inside a chroot is no sandbox (root can leave it): a user is required, and not root
+  if (config.user === null) throw new ConfigError(`HTTAP_GROUP="${config.group}" needs HTTAP_USER too: the sandbox drops to a user, not to a group alone`);
+  const user = config.user;
+  let uid: number;
+  let primaryGid: number | null = null;
+  if (NUMERIC_ID.test(user)) {
+    uid = Number(user);
+  } else {
+    const pw = c.getpwnam(cString(user));
+    if (pw === null) throw new ConfigError(`HTTAP_USER="${user}": no such user on this system (see /etc/passwd)`);
+    uid = read.u32(pw as Pointer, PW_UID);
+    primaryGid = read.u32(pw as Pointer, PW_GID);
   }
-  try {
-    if (config.group !== null) process.setgid(config.group);
-    if (config.user !== null) process.setuid(config.user);
-  } catch (error) {
-    throw new ConfigError(`cannot drop privileges to user ${config.user ?? "-"} group ${config.group ?? "-"}: ${(error as Error).message}`);
+  const userText = NUMERIC_ID.test(user) ? `${uid}` : `${user} (${uid})`;
+  let gid: number;
+  let groupText: string;
+  if (config.group !== null) {
+    if (NUMERIC_ID.test(config.group)) {
+      gid = Number(config.group);
+    } else {
+      const gr = c.getgrnam(cString(config.group));
+      if (gr === null) throw new ConfigError(`HTTAP_GROUP="${config.group}": no such group on this system (see /etc/group)`);
+      gid = read.u32(gr as Pointer, GR_GID);
+    }
+    groupText = NUMERIC_ID.test(config.group) ? `${gid}` : `${config.group} (${gid})`;
+  } else if (primaryGid !== null) {
+    gid = primaryGid;
+    groupText = `${gid} (the user's own)`;
+  } else {
+    // a numeric user without a group: keeping root's group would keep root's files writable
+    throw new ConfigError(`HTTAP_USER="${user}" is a number, so its group is unknown: set HTTAP_GROUP too`);
   }
+  if (uid === 0) throw new ConfigError(`HTTAP_USER="${user}" is root: the sandbox needs an unprivileged user (for example nobody)`);
+  if (uid > 0xfffffffe || gid > 0xfffffffe) throw new ConfigError(`user or group id out of range: uid ${uid}, gid ${gid}`);
+  return { uid, gid, userText, groupText };
+}
+
+/** One failed step: the sentence names it, the reason (errno, read before anything else runs) and what to do. */
+function refuse(step: string, code = errno()): never {
+  const hint = code === 1 ? "; the sandbox needs to start as root (or unset HTTAP_USER and HTTAP_GROUP)" : "";
+  throw new ConfigError(`cannot sandbox: ${step} failed: ${describeErrno(code)}${hint}; not serving on half-dropped privileges`);
+}
+
+/**
+ * chroot into `dir`, which must be an empty directory; null: a fresh one, removed before entering it, so the root
+ * is a deleted directory where nothing can be created and nothing is left behind in /tmp. Returns what it did.
+ */
+export function enterEmptyRoot(dir: string | null): string {
+  const c = lib();
+  let described: string;
+  if (dir === null) {
+    const fresh = mkdtempSync(join(tmpdir(), "httap-root-"));
+    if (c.chdir(cString(fresh)) !== 0) {
+      const code = errno();
+      rmdirSync(fresh);
+      refuse(`chdir ${fresh}`, code);
+    }
+    rmdirSync(fresh); // our working directory now: removable, and from now on empty for good
+    described = `a fresh empty directory (${fresh}, already removed)`;
+  } else {
+    let entries: string[];
+    try {
+      if (!statSync(dir).isDirectory()) throw new ConfigError(`HTTAP_CHROOT="${dir}" is not a directory`);
+      entries = readdirSync(dir);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`HTTAP_CHROOT="${dir}": ${(error as Error).message}`);
+    }
+    if (entries.length > 0) throw new ConfigError(`HTTAP_CHROOT="${dir}" is not empty (${entries.length} entries): the sandbox's root must hold nothing`);
+    if (c.chdir(cString(dir)) !== 0) refuse(`chdir ${dir}`);
+    described = dir;
+  }
+  if (c.chroot(cString(".")) !== 0) refuse("chroot");
+  if (c.chdir(cString("/")) !== 0) refuse("chdir / after chroot");
+  return described;
+}
+
+/** setgroups (none), setgid, setuid; then checks every id and that setuid(0) is refused. */
+export function dropTo(identity: Identity): void {
+  const c = lib();
+  if (c.setgroups(0n, null) !== 0) refuse("setgroups (clearing the supplementary groups)");
+  if (c.setgid(identity.gid) !== 0) refuse(`setgid ${identity.gid}`);
+  if (c.setuid(identity.uid) !== 0) refuse(`setuid ${identity.uid}`);
+  const now = { uid: c.getuid(), euid: c.geteuid(), gid: c.getgid(), egid: c.getegid(), groups: c.getgroups(0, null) };
+  if (now.uid !== identity.uid || now.euid !== identity.uid || now.gid !== identity.gid || now.egid !== identity.gid || now.groups !== 0) {
+    throw new ConfigError(`cannot sandbox: after dropping, the ids are uid ${now.uid}/${now.euid} gid ${now.gid}/${now.egid} with ${now.groups} groups, not uid ${identity.uid} gid ${identity.gid}; not serving`);
+  }
+  if (c.setuid(0) === 0) throw new ConfigError("cannot sandbox: root could be regained after dropping privileges; not serving");
+}
+
+/** After the ids were resolved and everything is open: chroot, then drop. Returns the log line. */
+export function enterSandbox(identity: Identity, chroot: string | null): string {
+  const root = enterEmptyRoot(chroot);
+  dropTo(identity);
+  return `sandbox: root is ${root}; user ${identity.userText}, group ${identity.groupText}, no supplementary groups`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FakeRp1 } from "../gpio/fakes.test-support.ts";
@@ -58,12 +58,25 @@ describe("sysfs PWM", () => {
       expect(() => SysfsPwm.open(root, 0, 0)).toThrow(/did not create/); // a real kernel creates pwm0 on export
       expect(readFileSync(join(root, "pwmchip0", "export"), "utf8")).toBe("0");
       mkdirSync(join(root, "pwmchip0", "pwm0"));
+      for (const f of ["period", "duty_cycle", "enable"]) writeFileSync(join(root, "pwmchip0", "pwm0", f), "0\n");
       const pwm = SysfsPwm.open(root, 0, 0)!;
       expect(pwm.read("enable")).toBe(0);
       pwm.tone(1000);
       expect([pwm.read("period"), pwm.read("duty_cycle"), pwm.read("enable")]).toEqual([1_000_000, 500_000, 1]);
-      pwm.off();
-      expect(pwm.read("enable")).toBe(0);
+      // the files stay open: once their paths are gone (as after the sandbox's chroot) the values still land
+      const moved = `${root}-moved`;
+      renameSync(root, moved);
+      try {
+        pwm.tone(2000); // a shorter value over a longer one: each write replaces the whole value
+        expect(readFileSync(join(moved, "pwmchip0", "pwm0", "period"), "utf8")).toBe("500000");
+        pwm.off();
+        expect(readFileSync(join(moved, "pwmchip0", "pwm0", "enable"), "utf8")).toBe("0");
+        pwm.close();
+        pwm.tone(440); // closed: nothing is written any more
+        expect(readFileSync(join(moved, "pwmchip0", "pwm0", "enable"), "utf8")).toBe("0");
+      } finally {
+        renameSync(moved, root);
+      }
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -84,6 +84,18 @@ export class Hardware {
     return this.gpio.read(this.profile.leds[name]) === 1;
   }
 
+  /** Starts the engine now rather than on the first timed command, and waits until it drives its pins (for the
+   * sandbox: after the chroot the Worker could not open them). A board without engine pins starts nothing. */
+  async startEngineNow(): Promise<void> {
+    const p = this.profile;
+    if (this.#pwm !== null && p.motors === null) return; // the tone is hardware PWM and there are no motors
+    try {
+      await this.#ensureEngine().ready();
+    } catch (error) {
+      this.#log(`real-time engine: ${(error as Error).message}; tones and motors answer with the error`);
+    }
+  }
+
   /** Stops the engine (it drives its pins low), then drives every output low. */
   async close(): Promise<void> {
     if (this.#isClosed) return;
@@ -92,6 +104,7 @@ export class Hardware {
     await this.#engine?.stop();
     this.#engine = null;
     this.driveSafeState();
+    this.#pwm?.close();
     this.gpio.close();
   }
 
@@ -103,6 +116,7 @@ export class Hardware {
     this.#engine?.stopNow();
     this.#engine = null;
     this.driveSafeState();
+    this.#pwm?.close();
     this.gpio.close();
   }
 

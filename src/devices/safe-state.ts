@@ -27,7 +27,7 @@ export function driveSafeStateFromOutside(o: SafeStateOptions): number[] {
       opened.backend.write(pin, 0);
       opened.backend.setMode(pin, "out");
     }
-    pwm?.off();
+    pwm?.close(); // off, and its files closed
   } finally {
     opened.backend.close();
   }

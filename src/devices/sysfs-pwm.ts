@@ -3,16 +3,27 @@
  * sysfs interface"): `<root>/pwmchipN/export` takes a channel number and creates `pwmchipN/pwmM/` with `period`
  * and `duty_cycle` in nanoseconds and `enable` (0/1). The root is configurable (HTTAP_PWM_SYSFS) so tests point
  * it at a temporary tree and read back what was written. Used for the speaker where the board has the overlay.
+ *
+ * The three files are opened once, at start, and kept open (issue 9): after the sandbox's chroot no path under
+ * /sys exists any more, but an open descriptor still reaches the attribute. Each value is written whole at offset 0
+ * (a sysfs attribute takes one value per write), after truncating: a no-op on sysfs, and right for the plain files
+ * of a test tree.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+
+type PwmFile = "period" | "duty_cycle" | "enable";
+const FILES: readonly PwmFile[] = ["period", "duty_cycle", "enable"];
 
 export class SysfsPwm {
   readonly #dir: string;
+  readonly #fds: Record<PwmFile, number>;
   #period = 0;
+  #isOpen = true;
 
-  private constructor(dir: string) {
+  private constructor(dir: string, fds: Record<PwmFile, number>) {
     this.#dir = dir;
+    this.#fds = fds;
   }
 
   /** The channel, exported if it is not yet; null when the chip does not exist (no overlay: use the engine). */
@@ -22,7 +33,14 @@ export class SysfsPwm {
     const dir = join(chipDir, `pwm${channel}`);
     if (!existsSync(dir)) writeFileSync(join(chipDir, "export"), String(channel));
     if (!existsSync(dir)) throw new Error(`${join(chipDir, "export")} did not create ${dir}`);
-    const pwm = new SysfsPwm(dir);
+    const fds: Partial<Record<PwmFile, number>> = {};
+    try {
+      for (const file of FILES) fds[file] = openSync(join(dir, file), "r+");
+    } catch (error) {
+      for (const fd of Object.values(fds)) closeSync(fd);
+      throw error;
+    }
+    const pwm = new SysfsPwm(dir, fds as Record<PwmFile, number>);
     pwm.off();
     return pwm;
   }
@@ -47,11 +65,24 @@ export class SysfsPwm {
   }
 
   /** What sysfs holds now (for tests and `/?speaker`). */
-  read(file: "period" | "duty_cycle" | "enable"): number {
-    return Number(readFileSync(join(this.#dir, file), "utf8").trim());
+  read(file: PwmFile): number {
+    const bytes = Buffer.alloc(32);
+    const n = readSync(this.#fds[file], bytes, 0, bytes.length, 0);
+    return Number(bytes.toString("latin1", 0, n).trim());
   }
 
-  #write(file: string, value: number): void {
-    writeFileSync(join(this.#dir, file), String(value));
+  /** Off, then the files closed (the channel stays exported, as the kernel keeps it between runs). */
+  close(): void {
+    if (!this.#isOpen) return;
+    this.off();
+    this.#isOpen = false;
+    for (const fd of Object.values(this.#fds)) closeSync(fd);
+  }
+
+  #write(file: PwmFile, value: number): void {
+    if (!this.#isOpen) return;
+    const fd = this.#fds[file];
+    ftruncateSync(fd, 0);
+    writeSync(fd, String(value), 0);
   }
 }

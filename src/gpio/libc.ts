@@ -36,6 +36,19 @@ const symbols = {
   mlock2: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
   __errno_location: { args: [], returns: FFIType.ptr },
+  // the sandbox (src/privileges.ts): glibc's set*id calls apply to every thread of the process, Workers included
+  chroot: { args: [FFIType.cstring], returns: FFIType.i32 },
+  chdir: { args: [FFIType.cstring], returns: FFIType.i32 },
+  setgroups: { args: [FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  setgid: { args: [FFIType.u32], returns: FFIType.i32 },
+  setuid: { args: [FFIType.u32], returns: FFIType.i32 },
+  getuid: { args: [], returns: FFIType.u32 },
+  geteuid: { args: [], returns: FFIType.u32 },
+  getgid: { args: [], returns: FFIType.u32 },
+  getegid: { args: [], returns: FFIType.u32 },
+  getgroups: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  getpwnam: { args: [FFIType.cstring], returns: FFIType.ptr },
+  getgrnam: { args: [FFIType.cstring], returns: FFIType.ptr },
 } as const;
 
 type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
