@@ -152,14 +152,18 @@ export async function installIntoImage(o: ImageOptions, log: Log): Promise<void>
   if (!existsSync(image)) throw new InstallError(`${o.image} does not exist`);
   if (!statSync(image).isFile()) throw new InstallError(`${o.image} is not a file`);
   const dir = dirname(image);
-  try { accessSync(dir, constants.W_OK); } catch { throw new InstallError(`cannot write next to ${o.image} (the folder ${dir} is read-only)`); }
+  try { accessSync(dir, constants.W_OK); } catch { throw new InstallError(`cannot write next to ${o.image}: the folder ${dir} is read-only`); }
   const isXz = image.endsWith(".xz");
-  if (!isXz) { try { accessSync(image, constants.W_OK); } catch { throw new InstallError(`${o.image} is read-only: make it writable (chmod u+w) or copy it`); } }
+  // root passes access(W_OK) on any file: the mode's write bits say what the owner meant
+  const isReadOnly = (path: string) => { try { accessSync(path, constants.W_OK); return (statSync(path).mode & 0o222) === 0; } catch { return true; } };
+  if (!isXz && isReadOnly(image)) throw new InstallError(`${o.image} is read-only: make it writable (chmod u+w) or copy it`);
 
   const finalPath = isXz ? image.replace(/\.xz$/, "") : image;
   if (isXz && existsSync(finalPath)) throw new InstallError(`${finalPath} already exists: remove it, or install into it directly`);
   const partial = `${finalPath}.httap-partial`;
-  const working = isXz ? xzUncompressedBytes(image) : statSync(image).size;
+  const working = (() => {
+    try { return isXz ? xzUncompressedBytes(image) : statSync(image).size; } catch (error) { throw new InstallError((error as Error).message); }
+  })();
   if (hostFreeBytes(dir) < working + 64 * MIB) throw new InstallError(`${dir} has ${(hostFreeBytes(dir) / MIB).toFixed(0)} MiB free; the working copy needs ${(working / MIB).toFixed(0)} MiB`);
 
   let found: Inspected;
