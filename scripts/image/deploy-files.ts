@@ -4,6 +4,7 @@
  * keyfiles (client and hotspot), the hostname and hosts lines, the block of config.txt, the Wi-Fi country on the
  * kernel command line and in NetworkManager's state. The systemd unit itself is `deploy/httap.service`.
  */
+import { readFileSync } from "node:fs";
 import type { BoardProfile } from "../../src/devices/board-profile.ts";
 
 export const BEGIN_MARK = "# --- httap (npm run image): begin ---";
@@ -15,20 +16,10 @@ export function settingsFile(settings: Readonly<Record<string, string>>): string
   return `# httap settings (httap --help lists them all); written by npm run image / scripts/install.sh\n${lines.join("\n")}${lines.length > 0 ? "\n" : ""}`;
 }
 
-/** /etc/avahi/services/httap.service: the device announces its web pages as `_http._tcp` on its port. */
+/** /etc/avahi/services/httap.service: `deploy/avahi-httap.service` (shared with scripts/install.sh) on this port. */
 export function avahiService(port: number): string {
-  return `<?xml version="1.0" standalone='no'?>
-<!DOCTYPE service-group SYSTEM "avahi-service.dtd">
-<!-- httap: the web pages of this device, found as http://<hostname>.local:${port}/ -->
-<service-group>
-  <name replace-wildcards="yes">httap on %h</name>
-  <service>
-    <type>_http._tcp</type>
-    <port>${port}</port>
-    <txt-record>path=/</txt-record>
-  </service>
-</service-group>
-`;
+  const template = readFileSync(new URL("../../deploy/avahi-httap.service", import.meta.url), "utf8");
+  return template.replace("<port>60000</port>", `<port>${port}</port>`);
 }
 
 /** A stable UUID from a name, so a second run writes the same keyfile. */

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# httap onto a Raspberry Pi that is already running (issue 9): the counterpart of `npm run image` for a card that
+# is flashed already. Run on the Pi, as root, from a checkout or a copy of this repository's deploy/ and the binary:
+#
+#   sudo bash scripts/install.sh [--binary FILE] [--root DIR] [--no-start]
+#
+# Checks first (64-bit system, 4 KiB memory pages, the binary runs here, the gpio group exists), then installs
+# /usr/local/bin/httap (0755, replaced by a rename so a running one is not disturbed), the systemd unit
+# (deploy/httap.service), /etc/default/httap (only when absent: your settings are kept), the Avahi service on the
+# configured port, enables the unit, restarts it and waits until the page answers. --root installs into a
+# directory tree instead (an image mounted elsewhere, or a test) and starts nothing.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")/.." && pwd)"
+ROOT=/
+BINARY="$HERE/dist/httap-linux-arm64"
+START=1
+
+die() { echo "install: $*" >&2; exit 1; }
+while (($# > 0)); do
+  case "$1" in
+    --binary) BINARY="${2:?--binary needs a file}"; shift 2 ;;
+    --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
+    --no-start) START=0; shift ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument \"$1\" (see --help)" ;;
+  esac
+done
+[[ $ROOT == / ]] || START=0
+[[ -d $ROOT ]] || die "$ROOT is not a directory"
+
+# --- checks, before anything is written -------------------------------------------------------------------------
+if [[ $ROOT == / && $(id -u) -ne 0 ]]; then die "run as root: sudo bash $0"; fi
+arch=$(uname -m)
+[[ $arch == aarch64 ]] || die "this system is $arch: httap needs the 64-bit Raspberry Pi OS (aarch64); Bun has no 32-bit ARM build"
+page=$(getconf PAGESIZE)
+if [[ $page != 4096 ]]; then
+  die "the kernel uses $page-byte memory pages (the Pi 5's default kernel_2712.img) and Bun needs 4096: add kernel=kernel8.img to /boot/firmware/config.txt, reboot, and run this again"
+fi
+[[ -f $BINARY ]] || die "no binary at $BINARY: build it with npm run build (on any machine) and copy dist/httap-linux-arm64 here, or name it with --binary"
+version=$("$BINARY" --version 2>&1) || die "$BINARY does not run on this system: $version"
+grep -q '^gpio:' "$ROOT/etc/group" 2>/dev/null || die "no gpio group in $ROOT/etc/group: the service runs in it to reach /dev/gpiomem (Raspberry Pi OS has it; elsewhere: groupadd --system gpio, and a udev rule giving it the GPIO devices)"
+[[ -f $HERE/deploy/httap.service && -f $HERE/deploy/avahi-httap.service ]] || die "deploy/httap.service and deploy/avahi-httap.service are missing next to this script"
+
+# --- install -----------------------------------------------------------------------------------------------------
+install -d -m 0755 "$ROOT/usr/local/bin" "$ROOT/etc/systemd/system" "$ROOT/etc/default"
+install -m 0755 "$BINARY" "$ROOT/usr/local/bin/httap.new"
+mv -f "$ROOT/usr/local/bin/httap.new" "$ROOT/usr/local/bin/httap"
+install -m 0644 "$HERE/deploy/httap.service" "$ROOT/etc/systemd/system/httap.service"
+if [[ ! -f $ROOT/etc/default/httap ]]; then
+  printf '# httap settings (httap --help lists them all); written by scripts/install.sh\nHTTAP_BOARD=rc-car\n' >"$ROOT/etc/default/httap"
+  chmod 0644 "$ROOT/etc/default/httap"
+fi
+port=$(sed -n 's/^HTTAP_TCPPORT=//p' "$ROOT/etc/default/httap" | tail -n 1)
+port=${port:-60000}
+if [[ -d $ROOT/etc/avahi/services ]]; then
+  sed "s|<port>60000</port>|<port>$port</port>|" "$HERE/deploy/avahi-httap.service" >"$ROOT/etc/avahi/services/httap.service"
+  chmod 0644 "$ROOT/etc/avahi/services/httap.service"
+else
+  echo "install: no /etc/avahi/services (avahi-daemon not installed): the device will not be found as $(hostname).local"
+fi
+echo "install: $version into $ROOT (port $port)"
+
+if ((START == 0)); then
+  systemctl --root="$ROOT" enable httap.service
+  echo "install: enabled, not started"
+  exit 0
+fi
+systemctl daemon-reload
+systemctl enable httap.service
+systemctl restart httap.service
+for _ in $(seq 1 50); do   # up to 10 s
+  if exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    printf 'GET /?ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&3
+    if head -n 1 <&3 | grep -q ' 200 '; then
+      exec 3<&-
+      echo "install: running: open http://$(hostname).local:$port/"
+      exit 0
+    fi
+    exec 3<&-
+  fi
+  sleep 0.2
+done
+systemctl --no-pager status httap.service || true
+die "the service did not answer on port $port within 10 s (journalctl -u httap says why)"

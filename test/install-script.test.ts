@@ -1,0 +1,82 @@
+/**
+ * @module scripts/install.sh (issue 9) into a directory tree (`--root`), with `uname`, `getconf` and `systemctl`
+ * replaced by recording fakes at the front of PATH: the checks (64-bit, 4 KiB pages, a binary that runs, the gpio
+ * group) refuse with one sentence before anything is written; the install places the binary, the unit, the
+ * settings (kept on a second run) and the Avahi service on the configured port, and enables the unit.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const dir = mkdtempSync(join(tmpdir(), "httap-install-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fakes(o: { arch?: string; page?: string }): string {
+  const bin = mkdtempSync(join(dir, "bin-"));
+  const put = (name: string, body: string) => { writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`); chmodSync(join(bin, name), 0o755); };
+  put("uname", `echo ${o.arch ?? "aarch64"}`);
+  put("getconf", `echo ${o.page ?? "4096"}`);
+  put("systemctl", `echo "$@" >> "${bin}/systemctl.log"`);
+  return bin;
+}
+
+function tree(withGpio = true): string {
+  const root = mkdtempSync(join(dir, "root-"));
+  mkdirSync(join(root, "etc/avahi/services"), { recursive: true });
+  writeFileSync(join(root, "etc/group"), `root:x:0:\n${withGpio ? "gpio:x:997:\n" : ""}`);
+  return root;
+}
+
+function binary(works = true): string {
+  const path = join(dir, works ? "httap-ok" : "httap-broken");
+  writeFileSync(path, works ? "#!/bin/sh\necho 'httap 9.9.9'\n" : "#!/bin/sh\necho 'Illegal instruction' >&2; exit 132\n");
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function run(args: string[], bin: string): { code: number; stdout: string; stderr: string } {
+  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/install.sh"), ...args], { stdout: "pipe", stderr: "pipe", env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir }, timeout: 30_000 });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+test("installs the binary, the unit, the settings and the Avahi service, enables the unit; a second run keeps the settings", () => {
+  const bin = fakes({});
+  const root = tree();
+  const r = run(["--root", root, "--binary", binary()], bin);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("install: httap 9.9.9 into");
+  expect(statSync(join(root, "usr/local/bin/httap")).mode & 0o777).toBe(0o755);
+  expect(readFileSync(join(root, "etc/systemd/system/httap.service"), "utf8")).toBe(readFileSync(join(ROOT, "deploy/httap.service"), "utf8"));
+  expect(readFileSync(join(root, "etc/default/httap"), "utf8")).toContain("HTTAP_BOARD=rc-car");
+  expect(readFileSync(join(root, "etc/avahi/services/httap.service"), "utf8")).toContain("<port>60000</port>");
+  expect(readFileSync(join(bin, "systemctl.log"), "utf8")).toBe(`--root=${root} enable httap.service\n`);
+  expect(existsSync(join(root, "usr/local/bin/httap.new"))).toBe(false);
+
+  writeFileSync(join(root, "etc/default/httap"), "HTTAP_BOARD=simon\nHTTAP_TCPPORT=8080\n");
+  const again = run(["--root", root, "--binary", binary()], bin);
+  expect(again.code).toBe(0);
+  expect(readFileSync(join(root, "etc/default/httap"), "utf8")).toBe("HTTAP_BOARD=simon\nHTTAP_TCPPORT=8080\n");
+  expect(readFileSync(join(root, "etc/avahi/services/httap.service"), "utf8")).toContain("<port>8080</port>");
+});
+
+test("refusals before anything is written: 32-bit, 16 KiB pages, no binary, a binary that cannot run, no gpio group", () => {
+  const cases: [ReturnType<typeof fakes>, string, string[], RegExp][] = [
+    [fakes({ arch: "armv7l" }), tree(), ["--binary", binary()], /this system is armv7l: httap needs the 64-bit Raspberry Pi OS/],
+    [fakes({ page: "16384" }), tree(), ["--binary", binary()], /16384-byte memory pages .* add kernel=kernel8\.img to \/boot\/firmware\/config\.txt, reboot/],
+    [fakes({}), tree(), ["--binary", join(dir, "absent")], /no binary at .*absent: build it with npm run build/],
+    [fakes({}), tree(), ["--binary", binary(false)], /does not run on this system: Illegal instruction/],
+    [fakes({}), tree(false), ["--binary", binary()], /no gpio group in/],
+    [fakes({}), tree(), ["--frobnicate"], /unknown argument "--frobnicate"/],
+  ];
+  for (const [bin, root, args, message] of cases) {
+    const r = run(["--root", root, ...args], bin);
+    expect({ args, code: r.code }).toEqual({ args, code: 1 });
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(join(root, "usr/local/bin/httap"))).toBe(false);
+    expect(existsSync(join(root, "etc/systemd/system/httap.service"))).toBe(false);
+    expect(existsSync(join(bin, "systemctl.log"))).toBe(false);
+  }
+});
