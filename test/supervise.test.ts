@@ -1,5 +1,5 @@
 /**
- * @module `httap --supervise` (issue 9) from source on the simulator: `kill -9` of the child while it drives the
+ * @module `httap --supervise` (issue 9) from source on the simulator: `kill -9` of the child under load, while it drives the
  * motors → the parent drives the pins low (the sim file shows it), logs the cause, and a new child answers within
  * 2 s; SIGTERM to the parent stops the child and the parent, pins low.
  */
@@ -31,7 +31,21 @@ test("a child killed by SIGKILL mid-drive: pins low, the cause logged, a new chi
     while (level(5) !== 1 && performance.now() < end) await Bun.sleep(5);
     expect([level(5), level(23)]).toEqual([1, 1]);
 
+    // under load: four clients fetching pages and HTTaP all the while (bounded: they stop with the test)
+    let loading = true;
+    let answeredByNewChild = 0;
+    let killed = false;
+    const load = Array.from({ length: 4 }, async (_, i) => {
+      for (let k = 0; loading && k < 5000; k++) {
+        const afterKill = killed; // a request started after the kill can only be answered by the new child
+        const ok = await fetch(`http://127.0.0.1:${port}/${i % 2 === 0 ? "" : "?ping"}`).then((r) => r.arrayBuffer().then(() => r.ok), () => false);
+        if (ok && afterKill) answeredByNewChild++;
+        if (!ok) await Bun.sleep(20);
+      }
+    });
+    await Bun.sleep(200);
     process.kill(childPid, "SIGKILL");
+    killed = true;
     const killedAt = performance.now();
     let answered = false;
     let sawLowBetween = false;
@@ -41,6 +55,10 @@ test("a child killed by SIGKILL mid-drive: pins low, the cause logged, a new chi
       if (!answered) await Bun.sleep(50);
     }
     expect(answered).toBe(true);
+    await Bun.sleep(200);
+    loading = false;
+    await Promise.all(load);
+    expect(answeredByNewChild).toBeGreaterThan(0);
     expect(performance.now() - killedAt).toBeLessThan(2000 + 1000); // the 1 s back-off plus a start
     expect(sawLowBetween).toBe(true);
     expect(parent.output()).toMatch(new RegExp(`child ${childPid} killed by SIGKILL; safe state driven; restarting in 1 s`));
