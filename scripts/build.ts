@@ -7,11 +7,12 @@
  *
  *   bun scripts/build.ts [--target x64|arm64]...      (default: both)
  */
-import { chmodSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DirectorySource } from "../src/static/directory-source.ts";
 import { PRECOMPRESSED_FOLDER } from "../src/static/embedded-source.ts";
 import { precompressAssets } from "../src/static/static-cache.ts";
+import { EM_AARCH64, EM_X86_64, elfMachine } from "./elf.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = "src/main.ts";
@@ -33,8 +34,8 @@ interface TargetSpec {
 }
 
 const TARGETS: Record<Target, TargetSpec> = {
-  x64: { bunTarget: "bun-linux-x64", elfMachine: 0x3e, npmPackage: "@oven/bun-linux-x64" },
-  arm64: { bunTarget: "bun-linux-arm64", elfMachine: 0xb7, npmPackage: "@oven/bun-linux-aarch64" },
+  x64: { bunTarget: "bun-linux-x64", elfMachine: EM_X86_64, npmPackage: "@oven/bun-linux-x64" },
+  arm64: { bunTarget: "bun-linux-arm64", elfMachine: EM_AARCH64, npmPackage: "@oven/bun-linux-aarch64" },
 };
 
 function fail(message: string): never {
@@ -52,20 +53,6 @@ function parseTargets(argv: readonly string[]): Target[] {
     if (!chosen.includes(value)) chosen.push(value);
   }
   return chosen.length > 0 ? chosen : ["x64", "arm64"];
-}
-
-/** The ELF machine number of a file, or null when it is not a readable ELF file. */
-function elfMachine(path: string): number | null {
-  try {
-    const fd = openSync(path, "r");
-    const head = Buffer.alloc(20);
-    const n = readSync(fd, head, 0, 20, 0);
-    closeSync(fd);
-    if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) return null;
-    return head.readUInt16LE(18);
-  } catch {
-    return null;
-  }
 }
 
 function run(cmd: string[], what: string): string {

@@ -7,8 +7,9 @@
  *   3. rename the copy over the image (one atomic step), write the label.
  * A failure in phase 2 removes the copy; the image is as it was.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, readSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { EM_AARCH64, elfMachine } from "../elf.ts";
 import { Ext4Partition } from "./ext4-partition.ts";
 import { FatPartition } from "./fat-partition.ts";
 import { readLayout, type ImageLayout } from "./partitions.ts";
@@ -22,7 +23,6 @@ import type { ImageOptions } from "./options.ts";
 const REPO = resolve(import.meta.dir, "../..");
 export const UNIT_SOURCE = resolve(REPO, "deploy/httap.service");
 const SUPPORTED = new Map([["bookworm", "12"], ["trixie", "13"]]);
-const EM_AARCH64 = 183; // ELF e_machine (elf.h)
 const ROOT_MARGIN_BYTES = 8 * 1024 * 1024; // inodes, directories, and room for the system's first boot
 const MIB = 1024 * 1024;
 
@@ -33,11 +33,9 @@ type Log = (line: string) => void;
 /** The binary must be an arm64 ELF executable: a missing or x64 one is said before anything else happens. */
 function checkBinary(path: string): number {
   if (!existsSync(path)) throw new InstallError(`the arm64 binary ${path} does not exist: run npm run build first (or name one with --binary)`);
-  const head = Buffer.alloc(20);
-  const fd = openSync(path, "r");
-  try { readSync(fd, head, 0, 20, 0); } finally { closeSync(fd); }
-  if (head.readUInt32BE(0) !== 0x7f454c46) throw new InstallError(`${path} is not an executable (no ELF header): run npm run build`);
-  if (head.readUInt16LE(18) !== EM_AARCH64) throw new InstallError(`${path} is not an arm64 executable: the Pi needs dist/httap-linux-arm64 (npm run build)`);
+  const machine = elfMachine(path);
+  if (machine === null) throw new InstallError(`${path} is not an executable (no ELF header): run npm run build`);
+  if (machine !== EM_AARCH64) throw new InstallError(`${path} is not an arm64 executable: the Pi needs dist/httap-linux-arm64 (npm run build)`);
   return statSync(path).size;
 }
 
