@@ -12,17 +12,15 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { builtInFavicon } from "../src/static/favicon.ts";
 import { encodeVariants } from "../src/static/file-variants.ts";
 import { request, type ParsedResponse } from "./support/raw-client.ts";
+import { ARM64, BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
 import { mimeTypeFor } from "../src/static/mime-types.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const X64 = join(ROOT, "dist/httap-linux-x64");
-const ARM64 = join(ROOT, "dist/httap-linux-arm64");
 const QEMU_SYSROOT = "/usr/aarch64-linux-gnu";
 
-const BUILD_TIMEOUT_MS = 300_000;
 const NATIVE_START_TIMEOUT_MS = 10_000;
 /** Bun's start-up under qemu-user emulation takes a few seconds on a loaded 2-core CI machine. */
 const QEMU_START_TIMEOUT_MS = 60_000;
@@ -72,8 +70,7 @@ function indexHtml(): Buffer {
 }
 
 beforeAll(() => {
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: BUILD_TIMEOUT_MS });
-  if (r.exitCode !== 0) throw new Error(`bun scripts/build.ts failed (exit ${r.exitCode}):\n${r.stdout}${r.stderr}`);
+  buildBinaries();
 }, BUILD_TIMEOUT_MS + 5_000);
 
 afterAll(async () => {

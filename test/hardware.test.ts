@@ -6,24 +6,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { monotonicNs, type Mapping } from "../src/gpio/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges, SIM_WORD, type SimEdge } from "../src/gpio/sim-layout.ts";
+import { BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
-const X64 = join(ROOT, "dist/httap-linux-x64");
 const dir = mkdtempSync(join(tmpdir(), "httap-hardware-"));
 const servers: RunningServer[] = [];
 const maps: Mapping[] = [];
 const GPLEV0 = 0x34 / 4;
 const CAR_OUTPUTS = [5, 6, 12, 23, 24, 26];
 
-beforeAll(() => {
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "x64"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 120_000 });
-  if (r.exitCode !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-}, 125_000);
+beforeAll(() => buildBinaries(["x64"]), BUILD_TIMEOUT_MS + 5_000);
 afterAll(async () => {
   for (const m of maps) m.close();
   await Promise.all(servers.map((s) => s.stop()));

@@ -9,18 +9,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { ARM64, BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
 import { makeSyntheticImage, syntheticOffsets, type SyntheticImageOptions } from "./support/synthetic-image.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const ARM64 = join(ROOT, "dist/httap-linux-arm64");
-const X64 = join(ROOT, "dist/httap-linux-x64");
 const dir = mkdtempSync(join(tmpdir(), "httap-image-test-"));
 const SBIN_PATH = `${process.env.PATH}:/usr/sbin:/sbin`;
 
-beforeAll(() => {
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 240_000 });
-  if (r.exitCode !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-}, 245_000);
+beforeAll(() => buildBinaries(), BUILD_TIMEOUT_MS + 5_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function sh(cmd: string[]): { code: number; stdout: string; stderr: string } {

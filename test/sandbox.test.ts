@@ -8,14 +8,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Mapping } from "../src/gpio/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
+import { BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
-const X64 = join(ROOT, "dist/httap-linux-x64");
 const IS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
 const dir = mkdtempSync(join(tmpdir(), "httap-sandbox-"));
@@ -25,11 +24,7 @@ const maps: Mapping[] = [];
 
 if (!IS_ROOT) console.warn("sandbox tests skipped: they start the server as root (CI runs as root)");
 
-beforeAll(() => {
-  if (!IS_ROOT) return;
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "x64"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 120_000 });
-  if (r.exitCode !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-}, 125_000);
+beforeAll(() => { if (IS_ROOT) buildBinaries(["x64"]); }, BUILD_TIMEOUT_MS + 5_000);
 afterAll(async () => {
   for (const m of maps) m.close();
   await Promise.all(servers.map((s) => s.stop()));
