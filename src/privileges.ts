@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { read, type Pointer } from "bun:ffi";
 import { ConfigError, type Config } from "./config.ts";
-import { cString, describeErrno, errno, lib } from "./gpio/libc.ts";
+import { cString, describeErrno, ERRNO, errno, lib } from "./gpio/libc.ts";
 
 /** The ids to drop to, resolved before the chroot (afterwards there is no /etc/passwd to ask). */
 export interface Identity {
@@ -78,7 +78,7 @@ export function resolveIdentity(config: Pick<Config, "user" | "group">): Identit
 
 /** One failed step: the sentence names it, the reason (errno, read before anything else runs) and what to do. */
 function refuse(step: string, code = errno()): never {
-  const hint = code === 1 ? "; the sandbox needs to start as root (or unset HTTAP_USER and HTTAP_GROUP)" : "";
+  const hint = code === ERRNO.EPERM ? "; the sandbox needs to start as root (or unset HTTAP_USER and HTTAP_GROUP)" : "";
   throw new ConfigError(`cannot sandbox: ${step} failed: ${describeErrno(code)}${hint}; not serving on half-dropped privileges`);
 }
 

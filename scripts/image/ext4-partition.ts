@@ -32,6 +32,8 @@ function checkPath(path: string): string {
 export class Ext4Partition {
   readonly #device: string;
   readonly #commands: string[] = [];
+  /** Directories made or found so far, so each is looked up once. */
+  readonly #queuedDirs = new Set<string>();
   readonly #work = mkdtempSync(join(tmpdir(), "httap-image-"));
   #files = 0;
 
@@ -117,7 +119,6 @@ export class Ext4Partition {
       this.#queuedDirs.add(at);
     }
   }
-  readonly #queuedDirs = new Set<string>();
 
   /** A regular file with these bytes, mode and owner root, replacing what is there. `source` may be a host file. */
   writeFile(path: string, content: string | Uint8Array | { hostFile: string }, mode: number): void {

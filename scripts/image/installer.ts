@@ -22,13 +22,22 @@ import type { ImageOptions } from "./options.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 export const UNIT_SOURCE = resolve(REPO, "deploy/httap.service");
-const SUPPORTED = new Map([["bookworm", "12"], ["trixie", "13"]]);
+const SUPPORTED = new Set(["bookworm", "trixie"]);
 const ROOT_MARGIN_BYTES = 8 * 1024 * 1024; // inodes, directories, and room for the system's first boot
 const MIB = 1024 * 1024;
 
 export class InstallError extends Error {}
 
 type Log = (line: string) => void;
+
+/** The image modules say what is wrong with a file as a plain Error's one sentence: here it becomes the refusal. */
+function asRefusal<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw error instanceof InstallError ? error : new InstallError((error as Error).message);
+  }
+}
 
 /** The binary must be an arm64 ELF executable: a missing or x64 one is said before anything else happens. */
 function checkBinary(path: string): number {
@@ -63,13 +72,11 @@ interface Inspected {
 
 /** Phase 1 on an image file (the original .img, or the decompressed copy of a .img.xz): read only. */
 function inspect(image: string, o: ImageOptions, binaryBytes: number): Inspected {
-  const layout = (() => {
-    try { return readLayout(image); } catch (error) { throw new InstallError((error as Error).message); }
-  })();
+  const layout = asRefusal(() => readLayout(image));
   const root = new Ext4Partition(image, layout.root.offset);
   const boot = new FatPartition(image, layout.boot.offset);
   try {
-    try { root.check(); boot.check(); } catch (error) { throw new InstallError((error as Error).message); }
+    asRefusal(() => { root.check(); boot.check(); });
     const osRelease = root.read("/etc/os-release");
     if (osRelease === null) throw new InstallError("the image has no /etc/os-release: not a Raspberry Pi OS image");
     const os = parseOsRelease(osRelease);
@@ -159,9 +166,7 @@ export async function installIntoImage(o: ImageOptions, log: Log): Promise<void>
   const finalPath = isXz ? image.replace(/\.xz$/, "") : image;
   if (isXz && existsSync(finalPath)) throw new InstallError(`${finalPath} already exists: remove it, or install into it directly`);
   const partial = `${finalPath}.httap-partial`;
-  const working = (() => {
-    try { return isXz ? xzUncompressedBytes(image) : statSync(image).size; } catch (error) { throw new InstallError((error as Error).message); }
-  })();
+  const working = asRefusal(() => (isXz ? xzUncompressedBytes(image) : statSync(image).size));
   if (hostFreeBytes(dir) < working + 64 * MIB) throw new InstallError(`${dir} has ${(hostFreeBytes(dir) / MIB).toFixed(0)} MiB free; the working copy needs ${(working / MIB).toFixed(0)} MiB`);
 
   let found: Inspected;

@@ -79,7 +79,7 @@ export function parseImageOptions(argv: readonly string[], defaults: { binary: s
       continue;
     }
     const eq = a.indexOf("=");
-    const flag = eq > 0 && !a.startsWith("--set=") ? a.slice(0, eq) : a.startsWith("--set=") ? "--set" : a;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
     if (!flags.has(flag)) throw new UsageError(`unknown option "${a}"\n${USAGE}`);
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
