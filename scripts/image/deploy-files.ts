@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import type { BoardProfile } from "../../src/devices/board-profile.ts";
 
-export const BEGIN_MARK = "# --- httap (npm run image): begin ---";
-export const END_MARK = "# --- httap: end ---";
+const BEGIN_MARK = "# --- httap (npm run image): begin ---";
+const END_MARK = "# --- httap: end ---";
 
 /** /etc/default/httap: one `NAME=value` a line, read by the unit's EnvironmentFile=. */
 export function settingsFile(settings: Readonly<Record<string, string>>): string {

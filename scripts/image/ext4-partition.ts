@@ -95,13 +95,6 @@ export class Ext4Partition {
     return text;
   }
 
-  /** Names in a directory (without . and ..), or [] when it does not exist. */
-  list(path: string): string[] {
-    const r = run(["debugfs", "-R", `ls -p ${checkPath(path)}`, this.#device]);
-    // ls -p: /inode/mode/uid/gid/name/size/
-    return r.stdout.split("\n").map((l) => l.split("/")[5]).filter((n): n is string => n !== undefined && n !== "" && n !== "." && n !== "..");
-  }
-
   // --- writes, queued ---------------------------------------------------------------------------------------
 
   /** Directories down to `path`, each made if missing (0755, root). */
@@ -172,7 +165,7 @@ export class Ext4Partition {
 }
 
 /** "/a/b/../c/./d" → "/a/c/d". */
-export function normalise(path: string): string {
+function normalise(path: string): string {
   const out: string[] = [];
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;

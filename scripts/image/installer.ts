@@ -21,7 +21,7 @@ import { labelSvg } from "./label.ts";
 import type { ImageOptions } from "./options.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
-export const UNIT_SOURCE = resolve(REPO, "deploy/httap.service");
+const UNIT_SOURCE = resolve(REPO, "deploy/httap.service");
 const SUPPORTED = new Set(["bookworm", "trixie"]);
 const ROOT_MARGIN_BYTES = 8 * 1024 * 1024; // inodes, directories, and room for the system's first boot
 const MIB = 1024 * 1024;

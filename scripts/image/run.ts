@@ -32,7 +32,7 @@ export function run(cmd: readonly string[], o: { input?: string; allowFailure?: 
 }
 
 /** The tools the installer needs, with the Debian package that has each. */
-export const TOOLS: Readonly<Record<string, string>> = { sfdisk: "fdisk", debugfs: "e2fsprogs", e2fsck: "e2fsprogs", mtype: "mtools", mcopy: "mtools", minfo: "mtools", xz: "xz-utils" };
+const TOOLS: Readonly<Record<string, string>> = { sfdisk: "fdisk", debugfs: "e2fsprogs", e2fsck: "e2fsprogs", mtype: "mtools", mcopy: "mtools", minfo: "mtools", xz: "xz-utils" };
 
 /** The missing tools as one sentence, or null when all are there. */
 export function missingTools(): string | null {
