@@ -7,7 +7,7 @@
  *
  *   bun scripts/build.ts [--target x64|arm64]...      (default: both)
  */
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DirectorySource } from "../src/static/directory-source.ts";
 import { PRECOMPRESSED_FOLDER } from "../src/static/embedded-source.ts";
@@ -147,6 +147,7 @@ function compile(target: Target, version: string, runtime: string, precompressed
     // smaller (measured by npm run bench), which a 512 MiB Zero 2 W wants more than the last percent of speed.
     "--minify", "--keep-names", "--sourcemap=linked", "--bytecode", "--compile-exec-argv=--smol",
     "--define", `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
+    "--define", "HTTAP_COMPILED=true", // drops every source-tree path from the bundle (src/engine/rt-engine.ts)
     `--outfile=${tmp}`,
   ];
   const started = performance.now();
@@ -160,10 +161,29 @@ function compile(target: Target, version: string, runtime: string, precompressed
   }
   // The source map is embedded in the executable; the side file is not needed.
   rmSync(`${tmp}.map`, { force: true });
+  const leak = buildPathIn(tmp);
+  if (leak !== null) {
+    rmSync(tmp, { force: true });
+    fail(`the ${target} executable names the build directory (${leak}): it would look for files that exist only on this machine`);
+  }
   renameSync(tmp, out);
   const mib = (statSync(out).size / 1048576).toFixed(1);
   console.log(`build: dist/httap-linux-${target}  ${mib} MiB  (${Math.round(performance.now() - started)} ms)`);
   return out;
+}
+
+/**
+ * The first place the executable names this checkout's path, as "offset N: …text…", or null. A binary runs on
+ * machines without this tree (issue 16: its engine Worker was looked up here), so no path of it may be inside.
+ */
+export function buildPathIn(executable: string, root = ROOT): string | null {
+  // A very short root ("/w") would match by chance inside machine code; its src/ folder's path will not.
+  const needle = root.length >= 8 ? root : join(root, "src");
+  const bytes = readFileSync(executable);
+  const at = bytes.indexOf(needle, 0, "latin1");
+  if (at < 0) return null;
+  const context = bytes.toString("latin1", Math.max(0, at - 30), Math.min(bytes.length, at + needle.length + 50)).replace(/[^\x20-\x7e]/g, ".");
+  return `offset ${at}: ${context}`;
 }
 
 async function main(): Promise<void> {
@@ -181,4 +201,4 @@ async function main(): Promise<void> {
   for (const t of targets) compile(t, version, runtimeFor(t, bun), precompressed);
 }
 
-await main();
+if (import.meta.main) await main();

@@ -8,6 +8,20 @@ import type { MotorPins, Note } from "./channels.ts";
 import { ENGINE_MEMORY_WORDS, figures, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, MAX_NOTES, W, writeLocked, type ErrorFigures } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
 
+/** `true` in the compiled binary: scripts/build.ts defines it. */
+declare const HTTAP_COMPILED: boolean | undefined;
+
+/**
+ * Where the Worker's code is. In the binary it is the second entrypoint, embedded under the name `bun build` gives
+ * it relative to the first ("./engine/engine-worker.ts" beside "./main.ts"); from source, the file beside this one.
+ * The test is on a build-time constant, written here and not imported: only then does the minifier drop the source
+ * branch, whose `import.meta.url` `bun build` replaces by the build machine's absolute path (issue 16: a binary that
+ * looked for its engine in the build tree drove no pin anywhere else).
+ */
+function engineWorkerUrl(): string {
+  return typeof HTTAP_COMPILED === "boolean" ? "./engine/engine-worker.ts" : new URL("./engine-worker.ts", import.meta.url).href;
+}
+
 /** The heartbeat period: well inside the engine's 500 ms loss limit, so one slow tick does not stop the car. */
 const HEARTBEAT_MS = 50;
 const START_TIMEOUT_MS = 5_000;
@@ -44,7 +58,7 @@ export class RtEngine {
   static start(gpio: { kind: BackendKind; simPath: string | null }, pins: EngineSetup["pins"], onError: (line: string) => void, realtime = true): RtEngine {
     const memory = new SharedArrayBuffer(ENGINE_MEMORY_WORDS * 4);
     if (!realtime) new Int32Array(memory)[W.noRealtime] = 1;
-    const worker = new Worker(new URL("./engine-worker.ts", import.meta.url).href);
+    const worker = new Worker(engineWorkerUrl());
     const engine = new RtEngine(worker, new Int32Array(memory));
     worker.onmessage = (e: MessageEvent<{ error?: string }>) => { if (e.data.error !== undefined) onError(`real-time engine stopped: ${e.data.error}`); };
     worker.onerror = (e) => onError(`real-time engine failed: ${e.message}`);

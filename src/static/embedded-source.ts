@@ -13,6 +13,9 @@ import type { AssetFile, AssetSource, PrecompressedBodies, Warn } from "./asset-
 import { DirectorySource } from "./directory-source.ts";
 import { isAllowedAssetPath } from "./static-path.ts";
 
+/** `true` in the compiled binary: scripts/build.ts defines it. */
+declare const HTTAP_COMPILED: boolean | undefined;
+
 /** The prefix Bun gives files embedded with `--asset assets`. */
 const EMBEDDED_PREFIX = "assets/";
 /** The base name of the folder `scripts/build.ts` stages the precompressed bodies in, and so their embedded prefix. */
@@ -24,7 +27,8 @@ const PRECOMPRESSED_PREFIX = `${PRECOMPRESSED_FOLDER}/`;
  * import in this file, so the compiled binary, which never reads it, does not load them at start (~1 MiB VmRSS).
  */
 function sourceAssetsDirectory(): string {
-  return Bun.fileURLToPath(new URL("../../assets/", import.meta.url));
+  // In the binary, no path of the build machine (scripts/build.ts defines HTTAP_COMPILED; see rt-engine.ts).
+  return typeof HTTAP_COMPILED === "boolean" ? "(none: compiled binary)" : Bun.fileURLToPath(new URL("../../assets/", import.meta.url));
 }
 
 /** The URL path (without "/") an embedded blob name maps to, or `null` when it is not a page asset. */
