@@ -78,7 +78,8 @@ export class Appliance {
     }
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
-    const stats = () => this.#server?.stats() ?? {};
+    // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)
+    const stats = () => ({ ...this.#server?.stats(), ...(this.hardware !== null ? { engine: this.hardware.engineStatus() } : {}) });
     this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, turnS: config.turnS, resources, stats, words, services: this.#scpi !== null ? ["SCPI"] : [] });
     if (this.#scpi !== null) {
       commands = scpiCommands({

@@ -8,6 +8,7 @@ import type { GpioBackend } from "../gpio/gpio-backend.ts";
 import type { OpenedGpio } from "../gpio/open-backend.ts";
 import { outputPins, pinRoles, type BoardProfile } from "./board-profile.ts";
 import { Buttons } from "./buttons.ts";
+import { EngineUnavailable } from "./engine-unavailable.ts";
 import { Motors } from "./motors.ts";
 import { Speaker } from "./speaker.ts";
 import { SysfsPwm } from "./sysfs-pwm.ts";
@@ -23,6 +24,18 @@ export interface HardwareOptions {
   readonly log: (line: string) => void;
 }
 
+/** How long the first command that needs the engine waits for it to start (blocking the loop, once per start). */
+const ENGINE_START_WAIT_MS = 3_000;
+/** After a failure, commands are refused this long before the next one tries a new engine (no retry storm). */
+const ENGINE_RETRY_AFTER_MS = 1_000;
+
+/** What `/?rt` and `/?stats` say of the engine. */
+export interface EngineStatus {
+  readonly state: "not started" | "starting" | "running" | "failed";
+  /** Why it failed (the last failure while it is failed). */
+  readonly failure: string | null;
+}
+
 export class Hardware {
   readonly profile: BoardProfile;
   readonly gpio: GpioBackend;
@@ -35,6 +48,8 @@ export class Hardware {
   readonly #log: (line: string) => void;
   readonly #realtime: boolean;
   #engine: RtEngine | null = null;
+  /** The last engine failure and when (performance.now()), until an engine runs again. */
+  #engineFailure: { reason: string; at: number } | null = null;
   #isClosed = false;
 
   constructor(backend: GpioBackend, o: HardwareOptions) {
@@ -56,8 +71,8 @@ export class Hardware {
     this.#pwm = pwm;
     this.driveSafeState(); // first thing: every output to its safe level
     if (o.gpio.simPath !== null) o.log(`gpio: board ${o.profile.name} on the simulator; watch ${o.gpio.simPath}`);
-    this.speaker = new Speaker({ pwm, engine: () => this.#ensureEngine() });
-    this.motors = p.motors === null ? null : new Motors({ engine: () => this.#ensureEngine(), pwmHz: o.motorPwmHz, deadmanMs: o.deadmanMs });
+    this.speaker = new Speaker({ pwm, engine: () => this.#engineForCommand() });
+    this.motors = p.motors === null ? null : new Motors({ engine: () => this.#engineForCommand(), pwmHz: o.motorPwmHz, deadmanMs: o.deadmanMs });
     this.buttons = new Buttons(backend, p.buttons);
   }
 
@@ -66,10 +81,17 @@ export class Hardware {
     return this.#engine;
   }
 
+  /** The engine's state and, when it failed, why (for `/?rt`, `/?stats`). */
+  engineStatus(): EngineStatus {
+    if (this.#engineFailure !== null) return { state: "failed", failure: this.#engineFailure.reason };
+    if (this.#engine === null) return { state: "not started", failure: null };
+    return { state: this.#engine.state === "running" ? "running" : "starting", failure: null };
+  }
+
   /** Outputs of the profile, each as an output at its safe level: motors coast, speaker low, LEDs off. The main
-   * thread calls it only while the engine is not running (at start, or after stopping it). */
-  driveSafeState(): void {
-    for (const pin of this.#mainThreadSafePins()) {
+   * thread calls it only while the engine is not running (at start, or after stopping it). `pins` limits it to some. */
+  driveSafeState(pins: readonly number[] = this.#mainThreadSafePins()): void {
+    for (const pin of pins) {
       this.gpio.write(pin, 0);
       this.gpio.setMode(pin, "out");
     }
@@ -89,10 +111,11 @@ export class Hardware {
   async startEngineNow(): Promise<void> {
     const p = this.profile;
     if (this.#pwm !== null && p.motors === null) return; // the tone is hardware PWM and there are no motors
+    const engine = this.#startEngine();
     try {
-      await this.#ensureEngine().ready();
+      await engine.ready();
     } catch (error) {
-      this.#log(`real-time engine: ${(error as Error).message}; tones and motors answer with the error`);
+      this.#engineFailed(engine, `real-time engine: ${(error as Error).message}; tones and motors answer with the error`);
     }
   }
 
@@ -125,11 +148,38 @@ export class Hardware {
     return outputPins(this.profile).filter((pin) => !(this.#pwm !== null && pin === this.profile.speaker));
   }
 
-  #ensureEngine(): RtEngine {
+  /**
+   * The engine for a command, started (and waited for) when there is none; throws EngineUnavailable with the reason
+   * when it cannot run, so the command is refused rather than answered as if it had played or driven. After a
+   * failure the next command tries a new engine, at most once every ENGINE_RETRY_AFTER_MS.
+   */
+  #engineForCommand(): RtEngine {
+    if (this.#isClosed) throw new EngineUnavailable("the device is shutting down");
+    const failure = this.#engineFailure;
+    if (this.#engine === null && failure !== null && performance.now() - failure.at < ENGINE_RETRY_AFTER_MS) {
+      throw new EngineUnavailable(`the real-time engine failed (${failure.reason}); tones and motors are off, retried in a second`);
+    }
+    const engine = this.#engine ?? this.#startEngine();
+    if (engine.state === "starting") engine.waitStarted(ENGINE_START_WAIT_MS);
+    if (engine.state === "running") {
+      if (this.#engineFailure !== null) this.#log("real-time engine: running again");
+      this.#engineFailure = null;
+      return engine;
+    }
+    this.#engineFailed(engine, `real-time engine failed: ${engine.failure ?? "it ended"}`);
+    throw new EngineUnavailable(`the real-time engine failed (${engine.failure ?? "it ended"}); tones and motors are off`);
+  }
+
+  #enginePins(): number[] {
+    const p = this.profile;
+    return [...(this.#pwm === null ? [p.speaker] : []), ...(p.motors === null ? [] : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])]))];
+  }
+
+  #startEngine(): RtEngine {
     if (this.#engine !== null) return this.#engine;
     const kind = this.gpio.kind;
     const p = this.profile;
-    const enginePins = [...(this.#pwm === null ? [p.speaker] : []), ...(p.motors === null ? [] : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])]))];
+    const enginePins = this.#enginePins();
     for (const pin of enginePins) this.gpio.release(pin); // from now on the engine owns them (DESIGN principle 1)
     const engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
     this.#engine = engine;
@@ -138,13 +188,19 @@ export class Hardware {
 
   /**
    * The engine Worker failed (it could not open its pins, or threw): it drove nothing low on its way out, so the main
-   * thread does, now that no other thread owns those pins. The next tone or drive starts a new engine.
+   * thread drives the engine's pins low, now that no other thread owns them, and forgets what they were doing. The
+   * LEDs and the rest of the board are not the engine's and stay as they are (the status LED still shows the
+   * session). Logged once per failure, however many commands are refused meanwhile.
    */
   #engineFailed(engine: RtEngine, line: string): void {
-    this.#log(line);
     if (this.#engine !== engine || this.#isClosed) return;
+    const isNew = this.#engineFailure === null || this.#engineFailure.reason !== (engine.failure ?? line);
+    if (isNew) this.#log(line);
+    this.#engineFailure = { reason: engine.failure ?? line, at: performance.now() };
     this.#engine = null;
     engine.stopNow();
-    this.driveSafeState();
+    this.driveSafeState(this.#enginePins());
+    this.motors?.forget("engine-failure");
+    this.speaker.forget();
   }
 }

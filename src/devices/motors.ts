@@ -11,7 +11,7 @@ export interface MotorOutput {
   motors(left: number, right: number, pwmHz: number, deadMs: number): void;
 }
 
-export type StopReason = "deadman" | "session-end" | "command" | "shutdown";
+export type StopReason = "deadman" | "session-end" | "command" | "shutdown" | "engine-failure";
 
 export class Motors {
   readonly pwmHz: number;
@@ -35,9 +35,9 @@ export class Motors {
 
   /** Sets both speeds and re-arms the dead-man stop (a drive of 0, 0 disarms it). */
   drive(left: number, right: number): void {
+    this.#engine().motors(left, right, this.pwmHz, REVERSAL_COAST_MS); // first: when the engine is not there, nothing changed
     this.#left = left;
     this.#right = right;
-    this.#engine().motors(left, right, this.pwmHz, REVERSAL_COAST_MS);
     if (left === 0 && right === 0) { this.#disarm(); this.lastStop = "command"; return; }
     this.lastStop = null;
     if (this.#deadman === null) this.#deadman = setTimeout(() => { this.#deadman = null; this.stop("deadman"); }, this.deadmanMs);
@@ -51,6 +51,14 @@ export class Motors {
     this.#right = 0;
     this.lastStop = reason;
     this.#engine().motors(0, 0, this.pwmHz, REVERSAL_COAST_MS);
+  }
+
+  /** The engine that drove them is gone (its pins were driven low by the board): standing still, for `reason`. */
+  forget(reason: StopReason): void {
+    this.#disarm();
+    if (this.#left !== 0 || this.#right !== 0) this.lastStop = reason;
+    this.#left = 0;
+    this.#right = 0;
   }
 
   #disarm(): void {

@@ -44,10 +44,11 @@ export class Speaker {
   }
 
   play(notes: readonly Note[]): void {
+    if (this.#pwm === null) this.#engine().play(notes); // first: when the engine is not there, nothing plays
     this.#notes = notes;
     this.#startedAt = this.#now();
     this.#endsAt = this.#startedAt + notes.reduce((sum, [, ms]) => sum + ms, 0);
-    if (this.#pwm === null) return this.#engine().play(notes);
+    if (this.#pwm === null) return;
     this.#clearTimer();
     this.#pwmNote(0);
   }
@@ -58,6 +59,13 @@ export class Speaker {
     this.#endsAt = 0;
     if (this.#pwm !== null) { this.#clearTimer(); this.#pwm.off(); }
     else if (wasPlaying) this.#engine().play([]); // silent already: nothing to tell the engine (nor to start it for)
+  }
+
+  /** The engine that played is gone (its pins were driven low by the board): nothing plays any more. */
+  forget(): void {
+    if (this.#pwm !== null) return; // hardware PWM does not depend on the engine
+    this.#notes = [];
+    this.#endsAt = 0;
   }
 
   state(): SpeakerState {

@@ -12,7 +12,7 @@ export const ERROR_BUCKETS = 1001;
 export const W = {
   doorbell: 0,          // bumped (and notified) after every command
   heartbeat: 1,         // bumped by the main thread at least every 100 ms
-  flags: 2,             // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 code locked in memory
+  flags: 2,             // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 code locked, bit 3 failed, bit 4 ended
   heartbeatLosses: 3,   // engine: times it stopped everything because the heartbeat stalled
   cpuMicros: 4,         // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
   quit: 5,              // main: set to 1 to make the engine drive the safe state and end
@@ -33,12 +33,41 @@ export const W = {
   maxTotalNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS,
   maxLastNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 1,
   maxCurrentNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 2,
+  failureLength: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 3, // engine: bytes of the failure text (UTF-8)
+  failureText: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4,   // FAILURE_TEXT_BYTES / 4 words
 } as const;
-export const ENGINE_MEMORY_WORDS = W.maxCurrentNs + 1;
+/** Room for why the engine failed: one sentence, cut to fit. */
+const FAILURE_TEXT_BYTES = 256;
+export const ENGINE_MEMORY_WORDS = W.failureText + FAILURE_TEXT_BYTES / 4;
 
 export const FLAG_RUNNING = 1;
 export const FLAG_FIFO = 2;
 export const FLAG_MLOCK = 4;
+/** The engine could not start or stopped on an error; the reason is in the failure text. */
+export const FLAG_FAILED = 8;
+/** The engine ended as asked (its pins are low). */
+export const FLAG_ENDED = 16;
+
+/**
+ * The engine's last word, written into the shared memory rather than only posted as a message: the main thread
+ * may be waiting synchronously for the engine to start (a message would reach it only once its loop runs again).
+ */
+export function writeFailure(words: Int32Array, reason: string): void {
+  const bytes = new TextEncoder().encode(reason).subarray(0, FAILURE_TEXT_BYTES);
+  new Uint8Array(words.buffer, words.byteOffset + W.failureText * 4, FAILURE_TEXT_BYTES).set(bytes);
+  Atomics.store(words, W.failureLength, bytes.length);
+  Atomics.store(words, W.flags, FLAG_FAILED);
+  Atomics.notify(words, W.flags);
+}
+
+/** The reason written by `writeFailure`, or null while the engine has not failed. */
+export function readFailure(words: Int32Array): string | null {
+  if ((Atomics.load(words, W.flags) & FLAG_FAILED) === 0) return null;
+  const length = Atomics.load(words, W.failureLength);
+  // a copy: TextDecoder refuses views of shared memory
+  const bytes = new Uint8Array(words.buffer, words.byteOffset + W.failureText * 4, length).slice();
+  return new TextDecoder().decode(bytes);
+}
 
 /** Writes a block behind its seqlock: version odd while the fields change, even (and new) when done. */
 export function writeLocked(words: Int32Array, version: number, fill: () => void): void {

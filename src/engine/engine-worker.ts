@@ -14,7 +14,7 @@ import {
   CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, lib, MLOCK_ONFAULT, monotonicNsNumber, SCHED_FIFO, TIMER_ABSTIME,
 } from "../gpio/libc.ts";
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
-import { ERROR_BUCKETS, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W } from "./engine-memory.ts";
+import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
 
 declare const self: Worker;
@@ -54,6 +54,7 @@ function run(setup: EngineSetup): void {
   const isFifo = wantsRealtime && c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
   const isLocked = wantsRealtime && lockCode();
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
+  Atomics.notify(words, W.flags); // the main thread may wait for this word (RtEngine.waitStarted)
   let spinNs = SPIN_NS_START;
   let worstOvershoot = 0;
   let overshoots = 0;
@@ -173,7 +174,8 @@ function run(setup: EngineSetup): void {
   }
   stopAll();
   for (const pin of ownPins) gpio.write(pin, 0);
-  Atomics.store(words, W.flags, 0);
+  Atomics.store(words, W.flags, FLAG_ENDED);
+  Atomics.notify(words, W.flags);
   gpio.close();
 }
 
@@ -224,6 +226,9 @@ self.onmessage = (event: MessageEvent<EngineSetup>) => {
     run(event.data);
     postMessage({ ended: true });
   } catch (error) {
-    postMessage({ error: (error as Error).message });
+    const reason = (error as Error).message;
+    // in the shared memory first: the main thread may be waiting for the start without running its loop
+    writeFailure(new Int32Array(event.data.memory), reason);
+    postMessage({ error: reason });
   }
 };

@@ -5,7 +5,11 @@
  */
 import type { BackendKind } from "../gpio/gpio-backend.ts";
 import type { MotorPins, Note } from "./channels.ts";
-import { ENGINE_MEMORY_WORDS, figures, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, MAX_NOTES, W, writeLocked, type ErrorFigures } from "./engine-memory.ts";
+import {
+  ENGINE_MEMORY_WORDS, figures, FLAG_ENDED, FLAG_FAILED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, MAX_NOTES, readFailure, W, writeLocked, type ErrorFigures,
+} from "./engine-memory.ts";
+
+export type EngineState = "starting" | "running" | "failed" | "ended";
 import type { EngineSetup } from "./engine-setup.ts";
 
 /** `true` in the compiled binary: scripts/build.ts defines it. */
@@ -43,6 +47,8 @@ export class RtEngine {
   readonly #worker: Worker;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #isStopped = false;
+  /** A failure only the Worker's error event told (its code never ran), or a start that timed out. */
+  #loadError: string | null = null;
 
   private constructor(worker: Worker, words: Int32Array) {
     this.#worker = worker;
@@ -61,18 +67,57 @@ export class RtEngine {
     const worker = new Worker(engineWorkerUrl());
     const engine = new RtEngine(worker, new Int32Array(memory));
     worker.onmessage = (e: MessageEvent<{ error?: string }>) => { if (e.data.error !== undefined) onError(`real-time engine stopped: ${e.data.error}`); };
-    worker.onerror = (e) => onError(`real-time engine failed: ${e.message}`);
+    worker.onerror = (e) => { engine.noteLoadError(e.message); onError(`real-time engine failed: ${e.message}`); };
     worker.postMessage({ memory, gpio, pins } satisfies EngineSetup);
     return engine;
   }
 
-  /** Resolves once the engine drives its pins (it has reported its priority); rejects after 5 s. */
+  /** Resolves once the engine drives its pins (it has reported its priority); rejects when it failed, or after 5 s. */
   async ready(): Promise<void> {
     const deadline = performance.now() + START_TIMEOUT_MS;
-    while ((Atomics.load(this.#words, W.flags) & FLAG_RUNNING) === 0) {
-      if (performance.now() > deadline) throw new Error("the real-time engine did not start within 5 s");
+    while (this.state === "starting") {
+      if (performance.now() > deadline) throw new Error(`the real-time engine did not start within ${START_TIMEOUT_MS / 1000} s`);
       await Bun.sleep(2);
     }
+    if (this.state !== "running") throw new Error(this.failure ?? "the real-time engine ended");
+  }
+
+  /**
+   * Waits, blocking this thread, until the engine runs or fails, at most `timeoutMs`; returns the state then. For the
+   * first command that needs the engine: it is answered only once its effect is certain (issue 16: a Worker that
+   * could not start was answered 200). The engine reports both outcomes in the shared memory, so the wait ends as
+   * soon as it does (a few ms); only a Worker whose code cannot even load makes it wait the whole time.
+   */
+  waitStarted(timeoutMs: number): EngineState {
+    const deadline = performance.now() + timeoutMs;
+    for (let flags = Atomics.load(this.#words, W.flags); flags === 0 && this.#loadError === null; flags = Atomics.load(this.#words, W.flags)) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.#loadError = `the real-time engine did not start within ${timeoutMs / 1000} s`;
+        break;
+      }
+      Atomics.wait(this.#words, W.flags, 0, Math.min(left, 50));
+    }
+    return this.state;
+  }
+
+  /** Where the engine is: starting, running (driving its pins), failed (see `failure`), or ended as asked. */
+  get state(): EngineState {
+    const flags = Atomics.load(this.#words, W.flags);
+    if ((flags & FLAG_FAILED) !== 0 || this.#loadError !== null) return "failed";
+    if ((flags & FLAG_RUNNING) !== 0) return "running";
+    if ((flags & FLAG_ENDED) !== 0 || this.#isStopped) return "ended";
+    return "starting";
+  }
+
+  /** Why the engine failed, or null. */
+  get failure(): string | null {
+    return readFailure(this.#words) ?? this.#loadError;
+  }
+
+  /** The Worker reported an error the engine could not write itself (its code did not load, or it threw outside). */
+  noteLoadError(reason: string): void {
+    this.#loadError ??= reason;
   }
 
   /** Both motors (-1..1 each) at `pwmHz`, a reversal coasting for `deadMs` first. */

@@ -18,11 +18,12 @@ export type HttapErrorCode =
   | "invalid"            // `/?invalid`: never decoded, always an error (it ends the owner's session)
   | "routine-failed"     // an application routine threw or returned no reply
   | "device-error"       // a routine reports the hardware failed
+  | "engine-unavailable" // the real-time engine (tones, motors) could not start or died; the message says why (503)
   | "no-gpio"            // the hardware resources without GPIO (no device, no permission, HTTAP_GPIO=none)
   | "pin-owned";         // a write to a pin that a board role or a peripheral owns
 
 /** The codes a resource routine may answer with `reply.error()`. */
-export type ResourceErrorCode = "not-found" | "out-of-range" | "bad-value" | "device-error" | "no-gpio" | "pin-owned";
+export type ResourceErrorCode = "not-found" | "out-of-range" | "bad-value" | "device-error" | "engine-unavailable" | "no-gpio" | "pin-owned";
 
 const STATUS: Readonly<Record<HttapErrorCode, number>> = {
   "busy": 503,
@@ -37,6 +38,7 @@ const STATUS: Readonly<Record<HttapErrorCode, number>> = {
   "invalid": 400,
   "routine-failed": 500,
   "device-error": 500,
+  "engine-unavailable": 503,
   "no-gpio": 503,
   "pin-owned": 409,
 };

@@ -2,6 +2,7 @@
  * @module Checking JSON bodies for the hardware resources: each check returns the value or a sentence naming the
  * field and what it must be, which the resource answers as 400 bad-value.
  */
+import { EngineUnavailable } from "../devices/engine-unavailable.ts";
 import type { ResourceContext, ResourceReply } from "../httap/resource-context.ts";
 import type { ResourceRoutine } from "../httap/resource.ts";
 
@@ -37,11 +38,18 @@ export function bit(v: unknown, field: string): Checked<0 | 1> {
 
 /**
  * A routine over a device that may be missing: `device()` gives the device, or the sentence saying why there is
- * none (no GPIO), which is answered as 503 no-gpio.
+ * none (no GPIO), which is answered as 503 no-gpio. A command the real-time engine could not carry out is answered
+ * as 503 engine-unavailable with the reason, never as success.
  */
 export function withDevice<T>(device: () => T | string, routine: (d: T, c: ResourceContext) => ResourceReply): ResourceRoutine {
   return (c) => {
     const d = device();
-    return typeof d === "string" ? c.reply.error("no-gpio", d) : routine(d, c);
+    if (typeof d === "string") return c.reply.error("no-gpio", d);
+    try {
+      return routine(d, c);
+    } catch (error) {
+      if (error instanceof EngineUnavailable) return c.reply.error("engine-unavailable", error.message);
+      throw error;
+    }
   };
 }

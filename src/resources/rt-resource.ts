@@ -14,8 +14,10 @@ export function rtResource(hardware: () => Hardware | string, loop: LoopLag): Re
       const h = hardware();
       const engine = typeof h === "string" ? null : h.engine;
       const f = engine?.figures() ?? null;
+      const status = typeof h === "string" ? null : h.engineStatus();
       return c.reply.json({
-        engine: f === null ? "not started (it starts with the first tone or drive)" : f.running ? "running" : "stopped",
+        engine: status === null ? "no board" : status.state === "not started" ? "not started (it starts with the first tone or drive)" : status.state,
+        engineFailure: status?.failure ?? null,
         edgeErrorUs: { sinceStart: f?.edgeError.sinceStart ?? IDLE, lastSecond: f?.edgeError.lastSecond ?? IDLE },
         mainLoopLag: loop.figures(),
         realtimePriority: f?.realtimePriority ?? false,

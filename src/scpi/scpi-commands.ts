@@ -4,6 +4,7 @@
  * it opens or renews it for the client's host like any HTTaP request, and fails with error 101 naming the owner
  * while another host has it. `*IDN?`, the status commands and SYSTem stay open to everyone.
  */
+import { EngineUnavailable } from "../devices/engine-unavailable.ts";
 import type { Hardware } from "../devices/hardware.ts";
 import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 import type { HttapErrorCode } from "../httap/httap-error.ts";
@@ -54,7 +55,7 @@ const PIN: NumericSpec = { name: "pin", min: 0, max: HEADER_PINS - 1, def: 0, wh
 const FROM_HTTAP: Readonly<Record<HttapErrorCode, ScpiErrorNumber>> = {
   "not-found": -224, "bad-value": -224, "bad-address": -224, "out-of-range": -222, "bad-json": -104, "method-not-allowed": -224,
   "routine-failed": -200, "device-error": -240, "no-gpio": -241, "pin-owned": -221, "busy": 101, "bad-filename": -224,
-  "forbidden-origin": -200, "invalid": -200,
+  "forbidden-origin": -200, "invalid": -200, "engine-unavailable": -240,
 };
 
 export function scpiCommands(d: ScpiDevice): ScpiCommands {
@@ -137,7 +138,8 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       set: (c) => {
         expectParams(c.params, 2, 1);
         const h = hardware(c);
-        h.speaker.play([[numeric(c.params[0], FREQ), numeric(c.params[1] ?? "DEF", DURATION)]]);
+        const note: [number, number] = [numeric(c.params[0], FREQ), numeric(c.params[1] ?? "DEF", DURATION)];
+        onEngine(() => h.speaker.play([note]));
         return null;
       },
       query: (c) => { const s = hardware(c).speaker.state(); return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`; },
@@ -209,5 +211,15 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
 /** A drive command through the motors, so the dead-man stop applies as over HTTP. */
 function drive(m: NonNullable<Hardware["motors"]>, left: number, right: number): void {
   if (left === 0 && right === 0) m.stop("command");
-  else m.drive(left, right);
+  else onEngine(() => m.drive(left, right));
+}
+
+/** A command the real-time engine carries out: when the engine is not there, -240 "Hardware error" with the reason. */
+function onEngine(command: () => void): void {
+  try {
+    command();
+  } catch (error) {
+    if (error instanceof EngineUnavailable) throw new ScpiError(-240, error.message);
+    throw error;
+  }
 }
