@@ -5,7 +5,7 @@
  */
 import { RtEngine } from "../engine/rt-engine.ts";
 import type { GpioBackend } from "../gpio/gpio-backend.ts";
-import type { OpenedGpio } from "../gpio/open-backend.ts";
+import type { OpenedGpio, RegisterSource } from "../gpio/open-backend.ts";
 import { outputPins, pinRoles, type BoardProfile } from "./board-profile.ts";
 import { Buttons } from "./buttons.ts";
 import { EngineUnavailable } from "./engine-unavailable.ts";
@@ -40,6 +40,8 @@ export class Hardware {
   readonly profile: BoardProfile;
   readonly gpio: GpioBackend;
   readonly simPath: string | null;
+  /** Where the registers were mapped from (bcm, rp1): the engine maps them again. */
+  readonly #registers: RegisterSource | null;
   readonly roles: ReadonlyMap<number, string>;
   readonly speaker: Speaker;
   readonly motors: Motors | null;
@@ -56,6 +58,7 @@ export class Hardware {
     this.profile = o.profile;
     this.gpio = backend;
     this.simPath = o.gpio.simPath;
+    this.#registers = o.gpio.registers;
     this.roles = pinRoles(o.profile);
     this.#log = o.log;
     this.#realtime = o.realtime;
@@ -181,7 +184,7 @@ export class Hardware {
     const p = this.profile;
     const enginePins = this.#enginePins();
     for (const pin of enginePins) this.gpio.release(pin); // from now on the engine owns them (DESIGN principle 1)
-    const engine = RtEngine.start({ kind, simPath: this.simPath }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
+    const engine = RtEngine.start({ kind, simPath: this.simPath, registers: this.#registers }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
     this.#engine = engine;
     return engine;
   }

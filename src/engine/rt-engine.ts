@@ -3,14 +3,13 @@
  * shared memory without ever waiting on it, bumps the heartbeat, and reads the engine's figures for `/?rt`. The
  * main thread never toggles the engine's pins itself.
  */
-import type { BackendKind } from "../gpio/gpio-backend.ts";
 import type { MotorPins, Note } from "./channels.ts";
 import {
   ENGINE_MEMORY_WORDS, figures, FLAG_ENDED, FLAG_FAILED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, MAX_NOTES, readFailure, W, writeLocked, type ErrorFigures,
 } from "./engine-memory.ts";
 
 export type EngineState = "starting" | "running" | "failed" | "ended";
-import type { EngineSetup } from "./engine-setup.ts";
+import type { EngineGpio, EngineSetup } from "./engine-setup.ts";
 
 /** `true` in the compiled binary: scripts/build.ts defines it. */
 declare const HTTAP_COMPILED: boolean | undefined;
@@ -61,7 +60,7 @@ export class RtEngine {
    * Starts the Worker on these pins and returns at once: commands may be written from now on, and the engine takes
    * the latest of each when it is up (tens of ms; `ready` says when). `onError` hears of a Worker that fails.
    */
-  static start(gpio: { kind: BackendKind; simPath: string | null }, pins: EngineSetup["pins"], onError: (line: string) => void, realtime = true): RtEngine {
+  static start(gpio: EngineGpio, pins: EngineSetup["pins"], onError: (line: string) => void, realtime = true): RtEngine {
     const memory = new SharedArrayBuffer(ENGINE_MEMORY_WORDS * 4);
     if (!realtime) new Int32Array(memory)[W.noRealtime] = 1;
     const worker = new Worker(engineWorkerUrl());

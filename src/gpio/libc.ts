@@ -144,12 +144,12 @@ export interface Mapping {
   close(): void;
 }
 
-/** open(2) + mmap(2) of `length` bytes at offset 0, MAP_SHARED, read-write; the fd is closed once mapped. */
-export function mapShared(path: string, length: number, flags = O_RDWR | O_SYNC | O_CLOEXEC): Mapping {
+/** open(2) + mmap(2) of `length` bytes at `offset` (page-aligned), MAP_SHARED, read-write; the fd is closed once mapped. */
+export function mapShared(path: string, length: number, flags = O_RDWR | O_SYNC | O_CLOEXEC, offset = 0): Mapping {
   const c = lib();
   const fd = c.open(cString(path), flags, 0o600);
   if (fd < 0) throw new SystemCallError(`open ${path}`, errno());
-  const raw = BigInt(c.mmap(null, BigInt(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0n));
+  const raw = BigInt(c.mmap(null, BigInt(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, BigInt(offset)));
   const mapError = errno();
   c.close(fd); // the mapping keeps its own reference to the file
   if (raw === 0xffffffffffffffffn || raw === 0n) throw new SystemCallError(`mmap ${path}`, mapError);
