@@ -1,8 +1,10 @@
 /**
- * @module The appliance: one HTTP server whose handler sends "/?" targets to the HTTaP domain and everything else
- * to the static file cache. Built at start (assets read, responses prebuilt), then only served.
+ * @module The appliance: who owns the device (one session manager, created first), the board, and the front ends
+ * that share both: one HTTP server whose handler sends "/?" targets to the HTTaP domain and everything else to the
+ * static file cache, and the SCPI port. Built at start (assets read, responses prebuilt), then only served.
  */
 import { rmSync } from "node:fs";
+import { hostname } from "node:os";
 import type { Config } from "./config.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { dynamicReply } from "./http/reply.ts";
@@ -18,7 +20,8 @@ import { scpiCommands, type ScpiCommands } from "./scpi/scpi-commands.ts";
 import { scpiOverHttp } from "./scpi/scpi-http.ts";
 import { ScpiServer } from "./scpi/scpi-server.ts";
 import { VERSION } from "./version.ts";
-import type { WordHandler } from "./httap/httap-domain.ts";
+import { SessionManager } from "./owner/session-manager.ts";
+import type { VocabularyWord } from "./httap/vocabulary.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
@@ -33,9 +36,14 @@ const FILES_DISABLED: Reply = dynamicReply(404, "Content-Type: text/plain; chars
 
 export class Appliance {
   readonly config: Config;
+  /**
+   * Who owns the device, for every front end (HTTaP, SCPI): one session at a time, the fair line, start and end
+   * events (the board stops on every end). Exists from construction, so listeners may subscribe before start.
+   */
+  readonly sessions: SessionManager;
   readonly #options: ApplianceOptions;
   #server: HttpServer | null = null;
-  /** The HTTaP domain once started: its `sessions` emit "start"/"end" for the device layer. */
+  /** The HTTaP domain once started. */
   httap: HttapDomain | null = null;
   /** The board once started (null without GPIO or with hardware off). */
   hardware: Hardware | null = null;
@@ -46,6 +54,8 @@ export class Appliance {
   constructor(config: Config, options: ApplianceOptions = {}) {
     this.config = config;
     this.#options = options;
+    // A monotonic clock: a Pi has no real-time clock, and its wall time jumps when NTP first syncs.
+    this.sessions = new SessionManager({ timeoutS: config.keepAliveS, turnS: config.turnS, now: () => performance.now(), log: options.log ?? ((line) => console.log(line)) });
   }
 
   /** Prepares every response that can be prepared, then listens. Throws ConfigError or ListenError. */
@@ -60,18 +70,34 @@ export class Appliance {
     // keeps its resources, which then answer 503 no-gpio with the reason.
     if (this.#options.hardware !== false && config.gpio !== "none") this.#startHardware(resources, log);
 
-    // SCPI (issue 10): listening first, so Services says only what answers; its commands exist before any event.
-    let commands: ScpiCommands | null = null;
-    const words = new Map<string, WordHandler>();
+    const sessions = this.sessions;
+    const id = hostname();
+    const hardware = this.hardware;
+    if (hardware !== null) {
+      // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
+      sessions.on("start", () => hardware.setLed("status", true));
+      // every end (lapsed, invalid, a turn over, the SCPI owner gone, server stop) stops the car the same way
+      sessions.on("end", () => { hardware.motors?.stop("session-end"); hardware.speaker.stop(); hardware.setLed("status", false); });
+    }
+    sessions.startSweeping();
+
+    // SCPI (issue 10): its commands first, then the port; its HTTaP word only when the port listens, so Services
+    // says only what answers.
+    const words: VocabularyWord[] = [];
     if (config.scpiPort !== 0) {
+      const commands: ScpiCommands = scpiCommands({
+        hardware, unavailable: this.#unavailable, sessions, resources, log,
+        identity: { id, board: config.gpio === "none" ? "none" : config.board.name, version: VERSION },
+      });
       const scpi = new ScpiServer({
         host: config.host, port: config.scpiPort, keepAliveS: config.keepAliveS, log,
-        commands: () => commands!,
-        onOwnerGone: (host) => { const s = this.httap?.sessions.current(); if (s?.owner === host) this.httap!.sessions.end("closed"); },
+        commands: () => commands,
+        onOwnerGone: (host) => sessions.endIfOwner(host, "closed"),
       });
       try {
         scpi.start();
         this.#scpi = scpi;
+        words.push(scpiOverHttp(commands));
       } catch (error) {
         log(`scpi: ${(error as Error).message}; SCPI is off, the web server goes on`);
       }
@@ -79,22 +105,8 @@ export class Appliance {
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)
-    const stats = () => ({ ...this.#server?.stats(), ...(this.hardware !== null ? { engine: this.hardware.engineStatus() } : {}) });
-    this.httap = createHttapDomain({ keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, turnS: config.turnS, resources, stats, words, services: this.#scpi !== null ? ["SCPI"] : [] });
-    if (this.#scpi !== null) {
-      commands = scpiCommands({
-        hardware: this.hardware, unavailable: this.#unavailable, sessions: this.httap.sessions, resources, log,
-        identity: { id: this.httap.id, board: config.gpio === "none" ? "none" : config.board.name, version: VERSION },
-      });
-      words.set("scpi", scpiOverHttp(commands)); // read by the domain per request: set before any arrives
-    }
-    const hardware = this.hardware;
-    if (hardware !== null) {
-      // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
-      this.httap.sessions.on("start", () => hardware.setLed("status", true));
-      // every end (lapsed, invalid, a turn over, the SCPI owner gone, server stop) stops the car the same way
-      this.httap.sessions.on("end", () => { hardware.motors?.stop("session-end"); hardware.speaker.stop(); hardware.setLed("status", false); });
-    }
+    const stats = () => ({ ...this.#server?.stats(), ...(hardware !== null ? { engine: hardware.engineStatus() } : {}) });
+    this.httap = createHttapDomain({ sessions, id, keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats, words });
     const httap: RequestHandler = this.httap.handle;
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));
@@ -131,7 +143,7 @@ export class Appliance {
     this.#scpi = null;
     await this.#server?.stop();
     this.#server = null;
-    this.httap?.stop(); // ends the session: "end" listeners stop the hardware
+    this.sessions.stop(); // ends the session: "end" listeners stop the hardware
     this.httap = null;
     this.#loopLag.stop();
     await this.hardware?.close(); // the engine drives its pins low, then every output goes low

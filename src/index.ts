@@ -17,7 +17,7 @@ import { readConfig } from "./config.ts";
 import type { Config } from "./config.ts";
 import { ResourceRegistry } from "./httap/resource-registry.ts";
 import type { Resource } from "./httap/resource.ts";
-import type { SessionEvents } from "./httap/session-manager.ts";
+import type { SessionEvents } from "./owner/session-manager.ts";
 
 export { defineResource } from "./httap/resource.ts";
 export { readConfig, ConfigError } from "./config.ts";
@@ -26,8 +26,8 @@ export type { Resource, ResourceDefinition, ResourceRoutine } from "./httap/reso
 export type { ResourceContext, ResourceReplies, ResourceReply } from "./httap/resource-context.ts";
 export type { Selector } from "./httap/resource-address.ts";
 export type { ResourceErrorCode } from "./httap/httap-error.ts";
-export type { SessionInfo } from "./httap/session.ts";
-export type { SessionEndReason, SessionEvents } from "./httap/session-manager.ts";
+export type { SessionInfo } from "./owner/session.ts";
+export type { SessionEndReason, SessionEvents } from "./owner/session-manager.ts";
 
 export interface ServerOptions {
   /** Default: read from `process.env` (HTTAP_* variables). */
@@ -58,8 +58,6 @@ class EmbeddedServer implements HttapServer {
   readonly config: Config;
   readonly #registry = new ResourceRegistry();
   readonly #appliance: Appliance;
-  /** Subscriptions made before start, attached when the session manager exists. */
-  readonly #pending: { event: keyof SessionEvents; listener: SessionEvents[keyof SessionEvents]; cancelled: boolean }[] = [];
 
   constructor(o: ServerOptions) {
     this.config = o.config ?? readConfig(process.env);
@@ -73,20 +71,11 @@ class EmbeddedServer implements HttapServer {
   }
 
   onSession<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): () => void {
-    const sessions = this.#appliance.httap?.sessions;
-    if (sessions) return sessions.on(event, listener);
-    const entry = { event, listener: listener as SessionEvents[keyof SessionEvents], cancelled: false };
-    this.#pending.push(entry);
-    return () => { entry.cancelled = true; };
+    return this.#appliance.sessions.on(event, listener); // the session manager exists before start
   }
 
   async start(): Promise<{ port: number }> {
     const { port } = await this.#appliance.start();
-    // Attached before this continuation yields to the event loop, so no request can open a session unheard.
-    const sessions = this.#appliance.httap!.sessions;
-    for (const p of this.#pending.splice(0)) {
-      if (!p.cancelled) sessions.on(p.event, p.listener as never);
-    }
     return { port };
   }
 

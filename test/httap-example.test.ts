@@ -27,7 +27,7 @@ const ask = async (method: string, target: string, body?: string, headers = "") 
 
 describe("example: register file and memory", () => {
   test("root object and list name REG and MEM", async () => {
-    expect((await ask("GET", "/?")).json).toMatchObject({ Services: "Files Loopback HYX Stats", Signals: ["MEM", "REG"] });
+    expect((await ask("GET", "/?")).json).toMatchObject({ Services: "Files HYX Loopback Stats", Signals: ["MEM", "REG"] });
     expect((await ask("GET", "/?list")).json).toEqual({
       resources: [
         { name: "MEM", kind: "memory", readable: true, writable: true, units: "byte", range: [0, 255], hyx: true, description: "256 bytes of RAM" },

@@ -56,14 +56,15 @@ export class CorsPolicy {
 
   /**
    * Header lines answering OPTIONS; `null` means refused (a preflight from an origin the policy does not allow).
-   * Without `Access-Control-Request-Method` it is a plain OPTIONS and only `Allow` is said.
+   * Without `Access-Control-Request-Method` it is a plain OPTIONS and only `Allow` is said. `methods`: what the
+   * target takes (a vocabulary word says; resources and unknown targets get every method HTTaP has).
    */
-  preflightLines(origin: string | undefined, requestMethod: string | undefined): string | null {
-    if (requestMethod === undefined || origin === undefined) return `Allow: ${ALLOW_METHODS}\r\n`;
+  preflightLines(origin: string | undefined, requestMethod: string | undefined, methods = ALLOW_METHODS): string | null {
+    if (requestMethod === undefined || origin === undefined) return `Allow: ${methods}\r\n`;
     if (!this.#allows(origin)) return null;
     const allowOrigin = this.#mode === "any" ? "Access-Control-Allow-Origin: *\r\n" : `Access-Control-Allow-Origin: ${origin}\r\n${VARY_LINE}`;
-    return `${allowOrigin}Access-Control-Allow-Methods: ${ALLOW_METHODS}\r\nAccess-Control-Allow-Headers: ${ALLOW_HEADERS}\r\n` +
-      `Access-Control-Max-Age: ${PREFLIGHT_MAX_AGE_S}\r\nAllow: ${ALLOW_METHODS}\r\n`;
+    return `${allowOrigin}Access-Control-Allow-Methods: ${methods}\r\nAccess-Control-Allow-Headers: ${ALLOW_HEADERS}\r\n` +
+      `Access-Control-Max-Age: ${PREFLIGHT_MAX_AGE_S}\r\nAllow: ${methods}\r\n`;
   }
 
   #allows(origin: string): boolean {

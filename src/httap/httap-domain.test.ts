@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { SessionManager } from "../owner/session-manager.ts";
 import { createHttapDomain } from "./httap-domain.ts";
 import type { HttapDomain, HttapDomainOptions } from "./httap-domain.ts";
 import { ResourceRegistry } from "./resource-registry.ts";
 import { defineResource } from "./resource.ts";
 import type { Resource } from "./resource.ts";
 import type { DynamicReply, HttpRequest } from "../http/types.ts";
+import { dynamicReply } from "../http/reply.ts";
+import { CORE_PREFIX_WORD_NAMES, CORE_WORD_NAMES, type VocabularyWord } from "./vocabulary.ts";
 
 interface Fake {
   method?: string;
@@ -28,10 +31,10 @@ function fakeRequest(f: Fake): HttpRequest {
 
 interface Answer { status: number; headers: Map<string, string>; text: string; json: any }
 
-let domains: HttapDomain[] = [];
+let managers: SessionManager[] = [];
 afterEach(() => {
-  for (const d of domains) d.stop();
-  domains = [];
+  for (const m of managers) m.stop();
+  managers = [];
 });
 
 function setup(o: Partial<HttapDomainOptions> & { resources?: ResourceRegistry } = {}, resources: Resource[] = []) {
@@ -39,11 +42,12 @@ function setup(o: Partial<HttapDomainOptions> & { resources?: ResourceRegistry }
   const registry = o.resources ?? new ResourceRegistry();
   for (const r of resources) registry.add(r);
   const logs: string[] = [];
-  const domain = createHttapDomain({
+  const sessions = new SessionManager({ timeoutS: o.keepAliveS ?? 15, now: () => t, log: (l) => logs.push(l) });
+  managers.push(sessions);
+  const domain: HttapDomain = createHttapDomain({
     keepAliveS: 15, files: true, loopback: true, cors: null, id: "test-device", now: () => t, log: (l) => logs.push(l),
-    ...o, resources: registry,
+    sessions, ...o, resources: registry,
   });
-  domains.push(domain);
   const ask = (f: Fake): Answer => {
     const reply = domain.handle(fakeRequest(f)) as DynamicReply;
     expect(reply.kind).toBe("dynamic");
@@ -57,7 +61,7 @@ function setup(o: Partial<HttapDomainOptions> & { resources?: ResourceRegistry }
     try { json = JSON.parse(text); } catch { json = undefined; }
     return { status: reply.status, headers, text, json };
   };
-  return { domain, ask, logs, advance: (ms: number) => { t += ms; } };
+  return { domain, sessions, ask, logs, advance: (ms: number) => { t += ms; } };
 }
 
 const counter = () => {
@@ -145,10 +149,10 @@ describe("vocabulary", () => {
 
 describe("sessions", () => {
   test("A owns, B is busy with Retry-After = Remain, A lapses, B owns with a new id", () => {
-    const { ask, advance, domain } = setup({ keepAliveS: 10 });
+    const { ask, advance, sessions } = setup({ keepAliveS: 10 });
     const events: string[] = [];
-    domain.sessions.on("start", (s) => events.push(`start ${s.owner}`));
-    domain.sessions.on("end", (s, r) => events.push(`end ${s.owner} ${r}`));
+    sessions.on("start", (s) => events.push(`start ${s.owner}`));
+    sessions.on("end", (s, r) => events.push(`end ${s.owner} ${r}`));
     const a = ask({ query: "", from: "10.0.0.1" });
     const idA = a.headers.get("httap-session");
     advance(3_500);
@@ -170,11 +174,11 @@ describe("sessions", () => {
   });
 
   test("/?invalid from the owner ends the session at once and always answers an error", () => {
-    const { ask, domain } = setup();
+    const { ask, sessions } = setup();
     const ends: string[] = [];
-    domain.sessions.on("end", (_s, r) => ends.push(r));
+    sessions.on("end", (_s, r) => ends.push(r));
     expect(ask({ query: "invalid" }).status).toBe(400);
-    expect(domain.sessions.current()).toBeNull(); // no session opened by /?invalid
+    expect(sessions.current()).toBeNull(); // no session opened by /?invalid
     const id = ask({ query: "", from: "A" }).headers.get("httap-session");
     expect(ask({ query: "invalid", from: "B" }).status).toBe(503);
     const inv = ask({ query: "invalid", from: "A" });
@@ -187,11 +191,11 @@ describe("sessions", () => {
   });
 
   test("stop() ends the session for the dead-man stop", () => {
-    const { ask, domain } = setup();
+    const { ask, sessions } = setup();
     const ends: string[] = [];
-    domain.sessions.on("end", (_s, r) => ends.push(r));
+    sessions.on("end", (_s, r) => ends.push(r));
     ask({ query: "ping" });
-    domain.stop();
+    sessions.stop();
     expect(ends).toEqual(["server-stop"]);
   });
 });
@@ -314,7 +318,7 @@ describe("CORS", () => {
   });
 
   test("a list: matching Origin echoed with Vary; preflight 204 with methods and HTTaP-Session allowed", () => {
-    const { ask, domain } = setup({ cors: ["http://ui.example"] });
+    const { ask, sessions } = setup({ cors: ["http://ui.example"] });
     const a = ask({ query: "ping", headers: { origin: "http://ui.example" } });
     expect(a.headers.get("access-control-allow-origin")).toBe("http://ui.example");
     expect(a.headers.get("vary")).toBe("Origin");
@@ -326,10 +330,10 @@ describe("CORS", () => {
     expect(pre.headers.get("access-control-allow-headers")).toContain("HTTaP-Session");
     expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
     expect(ask({ method: "OPTIONS", query: "N", headers: { origin: "http://other.example", "access-control-request-method": "POST" } }).status).toBe(403);
-    expect(domain.sessions.current()).not.toBeNull(); // opened by the pings above
-    domain.sessions.end("invalid");
+    expect(sessions.current()).not.toBeNull(); // opened by the pings above
+    sessions.end("invalid");
     ask({ method: "OPTIONS", query: "", headers: { origin: "http://ui.example", "access-control-request-method": "GET" } });
-    expect(domain.sessions.current()).toBeNull(); // a preflight opens no session
+    expect(sessions.current()).toBeNull(); // a preflight opens no session
   });
 
   test("preflights are answered even while another host owns the session", () => {
@@ -338,5 +342,65 @@ describe("CORS", () => {
     const pre = ask({ method: "OPTIONS", query: "", from: "B", headers: { origin: "http://b.example", "access-control-request-method": "GET" } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("httap-session")).toBe("00000000");
+  });
+});
+
+describe("the vocabulary table (issue 17)", () => {
+  test("the core's words are the names defineResource refuses", () => {
+    const { domain } = setup({ stats: () => ({}) });
+    const names = domain.vocabulary.words.map((w) => (w.isPrefix === true ? `${w.name}*` : w.name)).sort();
+    expect(names).toEqual([...CORE_WORD_NAMES, ...CORE_PREFIX_WORD_NAMES.map((p) => `${p}*`)].sort());
+    for (const name of ["list", "queue", "stats", "pingX"]) expect(() => defineResource({ name, get: (c) => c.reply.json(0) })).toThrow(/taken by the HTTaP vocabulary/);
+  });
+
+  test("a public word from a layer above is one table entry: answered to anyone, opening no session", () => {
+    const fleet: VocabularyWord = {
+      name: "fleet", access: "public", methods: ["GET"], service: "Fleet",
+      handle: ({ cors }) => dynamicReply(200, `Content-Type: application/json\r\n${cors}`, '{"peers":[]}'),
+    };
+    const { ask, sessions } = setup({ words: [fleet] });
+    expect(ask({ query: "ping", from: "10.0.0.1" }).status).toBe(200); // 10.0.0.1 owns the device
+    const r = ask({ query: "fleet", from: "10.0.0.2" });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ peers: [] });
+    expect(sessions.current()?.owner).toBe("10.0.0.1");
+    expect(sessions.queue("10.0.0.2").place).toBe(0); // reading it joined no line
+    expect(ask({ query: "", from: "10.0.0.1" }).json.Services).toContain("Fleet");
+    const post = ask({ method: "POST", query: "fleet", from: "10.0.0.2" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  test("an owner word is admitted first: busy for others; its methods give 405 and the preflight's methods", () => {
+    const echo: VocabularyWord = { name: "echo", access: "owner", methods: ["POST"], handle: ({ lines, request }) => dynamicReply(200, lines, new TextDecoder().decode(request.body)) };
+    const { ask } = setup({ words: [echo], cors: "*" });
+    expect(ask({ method: "POST", query: "echo", body: "[1]" }).json).toEqual([1]);
+    expect(ask({ method: "POST", query: "echo", from: "10.9.9.9" }).status).toBe(503);
+    const get = ask({ query: "echo" });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    const pre = ask({ method: "OPTIONS", query: "echo", headers: { origin: "http://a.example", "access-control-request-method": "POST" } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-methods")).toBe("POST, OPTIONS");
+  });
+
+  test("a resource a word would shadow is refused when the domain is built", () => {
+    const word: VocabularyWord = { name: "fleet", access: "public", methods: ["GET"], handle: () => dynamicReply(200, "", "") };
+    expect(() => setup({ words: [word] }, [defineResource({ name: "fleet", get: (c) => c.reply.json(0) })])).toThrow(/resource "fleet" is taken by the HTTaP word "fleet"/);
+    expect(() => setup({ words: [word, word] })).toThrow(/defined twice/);
+  });
+
+  test("reading the owner (a preflight, /?queue) never ends a lapsed session: only the tick or a request does", () => {
+    const { ask, sessions, advance } = setup({ keepAliveS: 3 });
+    const ends: string[] = [];
+    sessions.on("end", (_s, r) => ends.push(r));
+    ask({ query: "ping" });
+    advance(4_000);
+    ask({ method: "OPTIONS", query: "ping" });
+    ask({ query: "queue", from: "10.0.0.2" });
+    expect(ends).toEqual([]);
+    expect(sessions.current()).toBeNull(); // lapsed all the same
+    sessions.sweep(performance.now() + 1e12);
+    expect(ends).toEqual(["lapsed"]);
   });
 });

@@ -6,7 +6,8 @@
 import type { HttpRequest, Reply } from "../http/types.ts";
 import { dynamicReply } from "../http/reply.ts";
 import type { ResourceRegistry } from "./resource-registry.ts";
-import type { Session } from "./session.ts";
+import type { Session } from "../owner/session.ts";
+import type { HttapSession } from "./httap-session.ts";
 import { parseSelector, paramValue } from "./resource-address.ts";
 import type { Address } from "./resource-address.ts";
 import { BadJsonBody, RequestResourceContext } from "./resource-context.ts";
@@ -65,10 +66,10 @@ export function invokeResource(
 
 export function callResource(
   registry: ResourceRegistry, log: (line: string) => void, request: HttpRequest, address: Address,
-  session: Session, lines: string, cors: string,
+  session: HttapSession, lines: string, cors: string,
 ): Reply {
   const wantsHyx = () => paramValue(address.params, "hyx") !== null || (request.header("accept")?.includes(HYX_MEDIA_TYPE) ?? false);
-  const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session, wantsHyx);
+  const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session.session, wantsHyx);
   if (r.kind === "refused") return refusal(lines + (r.extraLines ?? ""), r.code, r.message, r.details);
   if (r.reply.format === "hyx") return dynamicReply(r.reply.status, `${session.idLine}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);
   return dynamicReply(r.reply.status, lines, r.reply.body);

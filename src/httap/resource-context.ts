@@ -2,7 +2,7 @@
  * @module What a resource routine gets (STYLE rule 18): the session, the decoded address, the body decoded lazily,
  * and reply constructors. Nothing of the HTTP engine leaks through it.
  */
-import type { SessionInfo } from "./session.ts";
+import type { SessionInfo } from "../owner/session.ts";
 import type { Selector } from "./resource-address.ts";
 import { errorStatus } from "./httap-error.ts";
 import type { ResourceErrorCode } from "./httap-error.ts";

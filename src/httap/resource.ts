@@ -3,7 +3,7 @@
  * version number that moves when its value changes, for `/?changes`.
  */
 import type { ResourceContext, ResourceReply } from "./resource-context.ts";
-import { VOCABULARY_NAMES } from "./protocol.ts";
+import { CORE_PREFIX_WORD_NAMES, CORE_WORD_NAMES } from "./vocabulary.ts";
 
 /**
  * A routine answering one request. Synchronous by contract: all routines run on the one thread in arrival order
@@ -54,8 +54,9 @@ export class Resource {
     if (typeof d.name !== "string" || !NAME_PATTERN.test(d.name)) {
       throw new TypeError(`resource name "${d.name}" must be dotted words of letters, digits and "_" (like "IO.SPI.1")`);
     }
-    if (VOCABULARY_NAMES.includes(d.name) || d.name.startsWith("ping")) {
-      throw new TypeError(`resource name "${d.name}" is taken by the HTTaP vocabulary (${VOCABULARY_NAMES.join(", ")}, ping*)`);
+    if (CORE_WORD_NAMES.includes(d.name) || CORE_PREFIX_WORD_NAMES.some((p) => d.name.startsWith(p))) {
+      const names = [...CORE_WORD_NAMES.filter((n) => n !== ""), ...CORE_PREFIX_WORD_NAMES.map((p) => `${p}*`)];
+      throw new TypeError(`resource name "${d.name}" is taken by the HTTaP vocabulary (${names.join(", ")})`);
     }
     if (d.get === undefined && d.post === undefined) throw new TypeError(`resource "${d.name}" needs a get or a post routine`);
     for (const m of d.members ?? []) {

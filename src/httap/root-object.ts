@@ -9,15 +9,12 @@ export interface RootObjectOptions {
   readonly id: string;
   readonly type: string;
   readonly files: boolean;
-  readonly loopback: boolean;
   /** Whether any resource answers byte ranges in HYX. */
   readonly hyx: boolean;
-  /** Whether `GET /?stats` answers (the server's counters). */
-  readonly stats: boolean;
   /** Names of the application resources, sorted. */
   readonly signals: readonly string[];
-  /** Services offered by layers above HTTaP ("SCPI": the same device over raw TCP and `/?scpi`). */
-  readonly services?: readonly string[];
+  /** What the vocabulary's words offer, in the table's order ("Loopback", "Stats", "SCPI"). */
+  readonly services: readonly string[];
 }
 
 /**
@@ -30,7 +27,7 @@ export class RootObject {
   readonly #opened: string;  // HTTaP_open 1
 
   constructor(o: RootObjectOptions) {
-    const services = [o.files ? "Files" : "", o.loopback ? "Loopback" : "", o.hyx ? "HYX" : "", o.stats ? "Stats" : "", ...(o.services ?? [])].filter((s) => s).join(" ");
+    const services = [o.files ? "Files" : "", o.hyx ? "HYX" : "", ...o.services].filter((s) => s).join(" ");
     const tail = `,"ID":${JSON.stringify(o.id)},"Type":${JSON.stringify(o.type || HTTAP_TYPE)},"Services":${JSON.stringify(services)},"Signals":${JSON.stringify(o.signals)}}`;
     this.#opening = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":0${tail}`;
     this.#opened = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":1${tail}`;

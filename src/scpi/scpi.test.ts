@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { ResourceRegistry } from "../httap/resource-registry.ts";
 import { defineResource } from "../httap/resource.ts";
-import { SessionManager } from "../httap/session-manager.ts";
+import { SessionManager } from "../owner/session-manager.ts";
 import { scpiCommands } from "./scpi-commands.ts";
 import { ScpiError } from "./scpi-errors.ts";
 import { ScpiInterpreter } from "./scpi-interpreter.ts";

@@ -2,7 +2,11 @@
  * @module The sequence of `HTTaP-Session` ids: 8 lowercase base-36 characters, never repeated within a run
  * (issue 3). Seeded from the start time so two runs of the device do not hand out the same first id.
  */
-import { NO_SESSION_ID } from "./protocol.ts";
+/**
+ * The id on replies given outside any session (busy refusals, `/?invalid`, preflights from non-owners): never
+ * handed out, so a client cannot mistake it for its own session.
+ */
+export const NO_SESSION_ID = "00000000";
 
 /** 36^8: the number of distinct 8-character base-36 ids. */
 const ID_SPACE = 36 ** 8;

@@ -1,13 +1,17 @@
 /**
- * @module The single-user promise (issue 3, DESIGN "Sessions with real browsers"): at most one session owner at a
- * time, chosen by remote address; lapse after `keepAliveS` without an HTTaP request from the owner; start and end
- * announced to subscribers (the motors' dead-man stop).
+ * @module Who owns the device (issue 3, DESIGN "Sessions with real browsers"; issue 17): at most one session owner
+ * at a time, chosen by remote address, whichever front end it comes through (HTTaP, SCPI); lapse after
+ * `keepAliveS` without a request from the owner; the fair line of hosts waiting; start and end announced to
+ * subscribers (the board stops the motors). Created first, by the appliance, and handed to every front end.
+ * Reading never changes anything: sessions end on the sweep tick, on `admit`, or when told.
  */
 import { Session } from "./session.ts";
 import type { SessionInfo } from "./session.ts";
 import { SessionIdSequence } from "./session-id.ts";
 import { TurnLine } from "./turn-line.ts";
-import { SESSION_SWEEP_INTERVAL_MS } from "./protocol.ts";
+
+/** How often the session lapse is checked without traffic, so "end" fires on time (the motors' dead-man stop). */
+const SESSION_SWEEP_INTERVAL_MS = 250;
 
 /**
  * Why a session ended: its Remain reached 0, its owner asked `/?invalid`, the server stopped, the owner's SCPI
@@ -78,10 +82,15 @@ export class SessionManager {
     };
   }
 
-  /** The active session (after checking for a lapse at `now`), or null. */
+  /** The active session at `now`, or null (one that has lapsed but not yet been swept counts as gone). No effect. */
   current(now: number = this.#now()): Session | null {
-    this.sweep(now);
-    return this.#current;
+    const s = this.#current;
+    return s !== null && s.remainMs(now, this.#timeoutMs) > 0 ? s : null;
+  }
+
+  /** Ends the session if `host` owns it (its SCPI connection closed: closing ends the session at once). */
+  endIfOwner(host: string, reason: SessionEndReason): void {
+    if (this.#current?.owner === host) this.end(reason);
   }
 
   /**
@@ -114,10 +123,9 @@ export class SessionManager {
     return left;
   }
 
-  /** `GET /?queue`, for anyone. */
+  /** `GET /?queue`, for anyone. No effect. */
   queue(host: string, now: number = this.#now()): QueueInfo {
-    this.sweep(now);
-    const s = this.#current;
+    const s = this.current(now);
     return { owner: s?.owner ?? null, turnLeftS: s === null ? null : this.#turnLeftS(s, now), waiting: this.#line.length, place: this.#line.placeOf(host) };
   }
 

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SessionIdSequence } from "./session-id.ts";
-import { NO_SESSION_ID } from "./protocol.ts";
+import { NO_SESSION_ID, SessionIdSequence } from "./session-id.ts";
 
 describe("SessionIdSequence", () => {
   test("ids are 8 lowercase alphanumeric characters and never repeat within a run", () => {
