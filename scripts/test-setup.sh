@@ -2,12 +2,12 @@
 # Runs before `npm test` (the "pretest" script): makes a clean Debian machine that has only Node.js and npm ready
 # for the whole suite. Idempotent and quiet when everything is there already.
 #   - node modules (Bun itself comes from the npm registry) when they are missing;
-#   - Debian packages: qemu-user-static + libc6-arm64-cross run the arm64 binary (test/binary.test.ts),
-#     chromium runs the browser tests (test/browser.test.ts; never a downloaded browser),
-#     python3-pyvisa-py and lxi-tools are the lab clients of the SCPI tests (test/scpi.test.ts),
-#     e2fsprogs, mtools, fdisk, dosfstools and xz-utils make and read the disk images of test/image.test.ts (npm run
-#     image needs all but dosfstools too), systemd has `systemd-analyze verify`, zbar-tools and librsvg2-bin decode
-#     the label's QR codes.
+#   - Debian packages, through scripts/apt-install.sh (which waits for apt's locks): qemu-user-static +
+#     libc6-arm64-cross run the arm64 binary (test/binary.test.ts), chromium runs the browser tests
+#     (test/browser.test.ts; never a downloaded browser), python3-pyvisa-py and lxi-tools are the lab clients of
+#     the SCPI tests (test/scpi.test.ts), e2fsprogs, mtools, fdisk, dosfstools and xz-utils make and read the disk
+#     images of test/image.test.ts (npm run image needs all but dosfstools too), systemd has `systemd-analyze
+#     verify`, zbar-tools and librsvg2-bin decode the label's QR codes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,23 +16,5 @@ if [[ ! -x node_modules/.bin/bun ]]; then
   if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 fi
 
-PACKAGES=(qemu-user-static libc6-arm64-cross chromium python3-pyvisa-py lxi-tools e2fsprogs mtools fdisk dosfstools xz-utils systemd zbar-tools librsvg2-bin)
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-((${#missing[@]} == 0)) && exit 0
-
-echo "test-setup: installing Debian packages: ${missing[*]}"
-if [[ $(id -u) -eq 0 ]]; then
-  as_root=()
-elif sudo -n true 2>/dev/null; then
-  as_root=(sudo -n)
-else
-  echo "test-setup: need root to install ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq >/dev/null
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "test-setup: installed ${missing[*]}"
+bash scripts/apt-install.sh test-setup qemu-user-static libc6-arm64-cross chromium python3-pyvisa-py lxi-tools e2fsprogs mtools fdisk \
+  dosfstools xz-utils systemd zbar-tools librsvg2-bin
