@@ -35,6 +35,8 @@ export interface Config {
   readonly group: string | null;
   /** The sandbox's root with `user`: an empty directory; `null`: a fresh one, removed as it is entered. */
   readonly chroot: string | null;
+  /** Where state lives (saved programs, PIN hash, peer cache), an absolute path; `null`: state features are off. */
+  readonly stateDir: string | null;
   /** Which GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim, none. */
   readonly gpio: GpioChoice;
   /** The simulator's file (HTTAP_SIM_FILE); null: a fresh one under $XDG_RUNTIME_DIR or /tmp, removed at exit. */
@@ -81,6 +83,7 @@ export const OPTIONS = {
   user: { env: "HTTAP_USER", flag: "--user", arg: "NAME", help: "Sandbox (started as root): once the port, GPIO, PWM and engine are open, chroot into an empty directory and drop to this user (no supplementary groups)." },
   group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "With --user: the group to drop to. Default the user's own." },
   chroot: { env: "HTTAP_CHROOT", flag: "--chroot", arg: "DIR", help: "With --user: the empty directory the sandbox chroots into. Default a fresh one, removed as it is entered." },
+  stateDir: { env: "HTTAP_STATE_DIR", flag: "--state-dir", arg: "DIR", help: "Directory for state kept across restarts (saved programs), made if missing; with --user it is the sandbox's root. Default none: state features are off." },
   gpio: { env: "HTTAP_GPIO", flag: "--gpio", arg: "KIND", help: "GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim or none. Default auto." },
   simFile: { env: "HTTAP_SIM_FILE", flag: "--sim-file", arg: "PATH", help: "The simulator's file, for other programs to watch. Default: a new file under $XDG_RUNTIME_DIR or /tmp, removed at exit." },
   board: { env: "HTTAP_BOARD", flag: "--board", arg: "NAME|FILE", help: "Board profile: rc-car, simon, or a JSON file of pins. Default rc-car." },
@@ -163,6 +166,7 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     user: g.get("user")?.text ?? null,
     group: g.get("group")?.text ?? null,
     chroot: sandboxRoot(g),
+    stateDir: stateDirectory(g),
     gpio: gpioChoice(g.get("gpio")),
     simFile: g.get("simFile")?.text ?? null,
     board: boardProfile(g.get("board")),
@@ -181,6 +185,17 @@ function sandboxRoot(g: Map<OptionName, { text: string; source: string }>): stri
   if (!g.has("user")) throw new ConfigError(`${raw.source}="${raw.text}" needs HTTAP_USER (--user): only the sandbox chroots`);
   if (!raw.text.startsWith("/")) throw new ConfigError(`${raw.source}="${raw.text}" must be an absolute path`);
   return raw.text;
+}
+
+function stateDirectory(g: Map<OptionName, { text: string; source: string }>): string | null {
+  const raw = g.get("stateDir");
+  if (raw === undefined) return null;
+  if (!raw.text.startsWith("/") || raw.text.split("/").includes("..")) throw new ConfigError(`${raw.source}="${raw.text}" must be an absolute path without ".."`);
+  const dir = raw.text.replace(/\/+$/, "");
+  if (dir === "") throw new ConfigError(`${raw.source}="${raw.text}" is the file system's root: state needs a directory of its own, such as /var/lib/httap`);
+  const chroot = g.get("chroot");
+  if (chroot !== undefined) throw new ConfigError(`${raw.source} and ${chroot.source} both name the sandbox's root (with a state directory the sandbox chroots into it): set only one`);
+  return dir;
 }
 
 function turnSeconds(raw: { text: string; source: string } | undefined): number {

@@ -9,6 +9,8 @@ import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
 import { supervise } from "./supervise.ts";
 import { ListenError } from "./http/http-server.ts";
 import { enterSandbox, resolveIdentity, wantsSandbox } from "./privileges.ts";
+import { openStateStore, prepareStateDir } from "./state/state-dir.ts";
+import type { StateStore } from "./state/state-store.ts";
 import { VERSION } from "./version.ts";
 
 /** The URLs a person can type: every non-loopback address of this device, or the one address listened on. */
@@ -40,9 +42,11 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   let appliance: Appliance;
+  let state: StateStore | null = null; // for the features that keep state; null: they say they are off
   try {
     const config = readConfig(process.env, argv);
     const identity = wantsSandbox(config) ? resolveIdentity(config) : null; // an unknown user stops us before listening
+    const stateDir = config.stateDir === null ? null : prepareStateDir(config.stateDir, identity); // so does unusable state
     appliance = new Appliance(config);
     // A crash must not leave the motors running: the safe state first, without yielding, then a non-zero exit.
     const crash = (kind: string) => (error: unknown) => {
@@ -56,7 +60,12 @@ async function main(argv: string[]): Promise<number> {
     const { port, files, scpiPort } = await appliance.start();
     if (identity !== null) {
       await appliance.prepareForSandbox((line) => console.log(`httap: ${line}`));
-      console.log(`httap: ${enterSandbox(identity, config.chroot)}`);
+      console.log(`httap: ${enterSandbox(identity, config.chroot, config.stateDir)}`);
+    }
+    if (stateDir !== null) {
+      const opened = openStateStore(stateDir, identity !== null);
+      state = opened.store;
+      console.log(`httap: ${opened.line}`);
     }
     console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
     for (const url of browserUrls(config, port)) console.log(`  open ${url}`);
@@ -72,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", stop);
   });
   await appliance.stop();
+  await state?.flush(); // a save under way lands before exit
   return 0;
 }
 

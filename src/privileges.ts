@@ -5,7 +5,9 @@
  * (group first: after setuid it could no longer change its group). The calls go through libc, whose set*id wrappers
  * apply to every thread of the process (the engine Worker, Bun's I/O and GC threads), which Bun's own
  * `process.setuid` does not promise. Then it checks the result and that root cannot be had back. Any failed step
- * stops the program with one sentence: never a server on half-dropped privileges.
+ * stops the program with one sentence: never a server on half-dropped privileges. With a state directory
+ * (HTTAP_STATE_DIR) the root is that directory instead: the state, and nothing else, stays reachable (README,
+ * "State and slow storage").
  */
 import { mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -111,9 +113,26 @@ export function enterEmptyRoot(dir: string | null): string {
     if (c.chdir(cString(dir)) !== 0) refuse(`chdir ${dir}`);
     described = dir;
   }
+  chrootHere();
+  return described;
+}
+
+/**
+ * chroot into the state directory (checked by prepareStateDir: the target user's, holding only state files). Not a
+ * directory file descriptor kept from outside: `openat(fd, "../..")` climbs past a chroot, so it would reach the host's
+ * whole tree again; a root that *is* the directory leaves nothing else to reach, and plain paths work on every thread.
+ */
+export function enterStateRoot(dir: string): string {
+  if (lib().chdir(cString(dir)) !== 0) refuse(`chdir ${dir}`);
+  chrootHere();
+  return `the state directory ${dir} (nothing else)`;
+}
+
+/** chroot into the working directory, then stand at its root. */
+function chrootHere(): void {
+  const c = lib();
   if (c.chroot(cString(".")) !== 0) refuse("chroot");
   if (c.chdir(cString("/")) !== 0) refuse("chdir / after chroot");
-  return described;
 }
 
 /** setgroups (none), setgid, setuid; then checks every id and that setuid(0) is refused. */
@@ -130,8 +149,8 @@ export function dropTo(identity: Identity): void {
 }
 
 /** After the ids were resolved and everything is open: chroot, then drop. Returns the log line. */
-export function enterSandbox(identity: Identity, chroot: string | null): string {
-  const root = enterEmptyRoot(chroot);
+export function enterSandbox(identity: Identity, chroot: string | null, stateDir: string | null = null): string {
+  const root = stateDir !== null ? enterStateRoot(stateDir) : enterEmptyRoot(chroot);
   dropTo(identity);
   return `sandbox: root is ${root}; user ${identity.userText}, group ${identity.groupText}, no supplementary groups`;
 }
