@@ -12,6 +12,7 @@ import type { Reply, RequestHandler } from "./http/types.ts";
 import { createStaticHandler } from "./static/static-handler.ts";
 import { createHttapDomain, type HttapDomain } from "./httap/httap-domain.ts";
 import { ResourceRegistry } from "./httap/resource-registry.ts";
+import { Board } from "./devices/board.ts";
 import { Hardware } from "./devices/hardware.ts";
 import { LoopLag } from "./engine/loop-lag.ts";
 import { openGpio } from "./gpio/open-backend.ts";
@@ -45,8 +46,10 @@ export class Appliance {
   #server: HttpServer | null = null;
   /** The HTTaP domain once started. */
   httap: HttapDomain | null = null;
-  /** The board once started (null without GPIO or with hardware off). */
+  /** The board's hardware once started (null without GPIO or with hardware off): its life (start, close). */
   hardware: Hardware | null = null;
+  /** The board's commands, for every front end (null as `hardware`). */
+  board: Board | null = null;
   readonly #loopLag = new LoopLag();
   #unavailable = "GPIO is disabled on this device (HTTAP_GPIO=none)";
   #scpi: ScpiServer | null = null;
@@ -72,12 +75,12 @@ export class Appliance {
 
     const sessions = this.sessions;
     const id = hostname();
-    const hardware = this.hardware;
-    if (hardware !== null) {
+    const board = this.board;
+    if (board !== null) {
       // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
-      sessions.on("start", () => hardware.setLed("status", true));
-      // every end (lapsed, invalid, a turn over, the SCPI owner gone, server stop) stops the car the same way
-      sessions.on("end", () => { hardware.motors?.stop("session-end"); hardware.speaker.stop(); hardware.setLed("status", false); });
+      sessions.on("start", () => board.showOwned(true));
+      // every end (lapsed, invalid, a turn over, the SCPI owner gone, server stop) quiets the board the same way
+      sessions.on("end", () => { board.quiet("session-end"); board.showOwned(false); });
     }
     sessions.startSweeping();
 
@@ -86,7 +89,7 @@ export class Appliance {
     const words: VocabularyWord[] = [];
     if (config.scpiPort !== 0) {
       const commands: ScpiCommands = scpiCommands({
-        hardware, unavailable: this.#unavailable, sessions, resources, log,
+        board, unavailable: this.#unavailable, sessions, resources, log,
         identity: { id, board: config.gpio === "none" ? "none" : config.board.name, version: VERSION },
       });
       const scpi = new ScpiServer({
@@ -105,7 +108,7 @@ export class Appliance {
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)
-    const stats = () => ({ ...this.#server?.stats(), ...(hardware !== null ? { engine: hardware.engineStatus() } : {}) });
+    const stats = () => ({ ...this.#server?.stats(), ...(board !== null ? { engine: board.engineStatus() } : {}) });
     this.httap = createHttapDomain({ sessions, id, keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats, words });
     const httap: RequestHandler = this.httap.handle;
 
@@ -148,12 +151,14 @@ export class Appliance {
     this.#loopLag.stop();
     await this.hardware?.close(); // the engine drives its pins low, then every output goes low
     this.hardware = null;
+    this.board = null;
   }
 
   /** The crash path (an uncaught exception, exit): the safe state without yielding. */
   stopNow(): void {
     this.hardware?.closeNow();
     this.hardware = null;
+    this.board = null;
   }
 
   #startHardware(resources: ResourceRegistry, log: (line: string) => void): void {
@@ -163,9 +168,13 @@ export class Appliance {
     this.#unavailable = gpio.unavailable ?? this.#unavailable;
     if (gpio.backend !== null) {
       this.hardware = new Hardware(gpio.backend, { profile: c.board, gpio, pwmSysfs: c.pwmSysfs, motorPwmHz: c.motorPwmHz, deadmanMs: c.deadmanMs, realtime: c.realtime, log });
+      this.board = new Board(this.hardware);
     }
     this.#loopLag.start();
-    const board = { leds: c.board.leds, buttons: c.board.buttons, hasMotors: c.board.motors !== null };
-    for (const r of hardwareResources(this.hardware, gpio.unavailable ?? "no GPIO", gpio.soc, this.#loopLag, board)) resources.add(r);
+    const shape = { leds: Object.keys(c.board.leds), buttons: Object.keys(c.board.buttons), hasMotors: c.board.motors !== null };
+    const sim = gpio.soc === null ? null : { file: gpio.simPath, soc: gpio.soc };
+    const made = hardwareResources(this.board, gpio.unavailable ?? "no GPIO", sim, this.#loopLag, shape);
+    for (const r of made.list) resources.add(r);
+    this.board?.watchButtons(() => made.buttons.changed()); // a debounced press shows in /?changes
   }
 }

@@ -2,6 +2,7 @@
  * @module Checking JSON bodies for the hardware resources: each check returns the value or a sentence naming the
  * field and what it must be, which the resource answers as 400 bad-value.
  */
+import { NotOnThisBoard, PinOwned } from "../devices/board.ts";
 import { EngineUnavailable } from "../devices/engine-unavailable.ts";
 import type { ResourceContext, ResourceReply } from "../httap/resource-context.ts";
 import type { ResourceRoutine } from "../httap/resource.ts";
@@ -38,8 +39,9 @@ export function bit(v: unknown, field: string): Checked<0 | 1> {
 
 /**
  * A routine over a device that may be missing: `device()` gives the device, or the sentence saying why there is
- * none (no GPIO), which is answered as 503 no-gpio. A command the real-time engine could not carry out is answered
- * as 503 engine-unavailable with the reason, never as success.
+ * none (no GPIO), which is answered as 503 no-gpio. The board's typed refusals map here, once: a command the
+ * real-time engine could not carry out is 503 engine-unavailable with the reason (never success), an owned pin
+ * 409 pin-owned, a name the board lacks 400 bad-value.
  */
 export function withDevice<T>(device: () => T | string, routine: (d: T, c: ResourceContext) => ResourceReply): ResourceRoutine {
   return (c) => {
@@ -49,6 +51,8 @@ export function withDevice<T>(device: () => T | string, routine: (d: T, c: Resou
       return routine(d, c);
     } catch (error) {
       if (error instanceof EngineUnavailable) return c.reply.error("engine-unavailable", error.message);
+      if (error instanceof PinOwned) return c.reply.error("pin-owned", error.message);
+      if (error instanceof NotOnThisBoard) return c.reply.error("bad-value", error.message);
       throw error;
     }
   };

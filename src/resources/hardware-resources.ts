@@ -3,7 +3,7 @@
  * permission, HTTAP_GPIO=none) the same names answer 503 `{"error":"no-gpio", ...}` with the reason, so a page can
  * say what is wrong while the web server keeps serving. `/?sim` exists only under the simulator.
  */
-import type { Hardware } from "../devices/hardware.ts";
+import type { Board } from "../devices/board.ts";
 import type { LoopLag } from "../engine/loop-lag.ts";
 import type { SimulatedSoc } from "../gpio/simulated-soc.ts";
 import type { Resource } from "../httap/resource.ts";
@@ -14,18 +14,22 @@ import { rtResource } from "./rt-resource.ts";
 import { simResource } from "./sim-resource.ts";
 import { speakerResource } from "./speaker-resource.ts";
 
-export function hardwareResources(hardware: Hardware | null, unavailable: string, soc: SimulatedSoc | null, loop: LoopLag, board: { leds: Readonly<Record<string, number>>; buttons: Readonly<Record<string, number>>; hasMotors: boolean }): Resource[] {
-  const hw = () => hardware ?? unavailable;
-  const buttons = buttonsResource(hw, Object.keys(board.buttons));
-  const list = [
-    speakerResource(() => hardware?.speaker ?? unavailable),
-    ledsResource(hw, Object.keys(board.leds)),
-    buttons,
-    gpioResource(hw),
-    rtResource(hw, loop),
-  ];
-  if (board.hasMotors) list.splice(1, 0, motorsResource(() => hardware?.motors ?? unavailable));
-  if (hardware !== null && soc !== null) list.push(simResource(hardware, soc));
-  hardware?.buttons.start(() => buttons.changed()); // a debounced press shows in /?changes
-  return list;
+/** What the resources say of a board they may not have (no GPIO): its names come from the profile. */
+export interface BoardShape {
+  readonly leds: readonly string[];
+  readonly buttons: readonly string[];
+  readonly hasMotors: boolean;
+}
+
+/**
+ * The board's resources. `buttons` is returned apart: the caller starts the board's button sampling with its
+ * `changed` (no resource factory starts anything on its own).
+ */
+export function hardwareResources(board: Board | null, unavailable: string, sim: { file: string | null; soc: SimulatedSoc } | null, loop: LoopLag, shape: BoardShape): { list: Resource[]; buttons: Resource } {
+  const b = () => board ?? unavailable;
+  const buttons = buttonsResource(b, shape.buttons);
+  const list = [speakerResource(b), ledsResource(b, shape.leds), buttons, gpioResource(b), rtResource(b, loop)];
+  if (shape.hasMotors) list.splice(1, 0, motorsResource(b));
+  if (board !== null && sim !== null) list.push(simResource(sim.file, sim.soc));
+  return { list, buttons };
 }

@@ -1,5 +1,5 @@
 /** @module `/?motors` (issue 7): both speeds, -1..1 (sign = direction, magnitude = PWM duty), or stop. */
-import type { Motors } from "../devices/motors.ts";
+import type { Board } from "../devices/board.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
 import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
 
@@ -15,19 +15,17 @@ export function motorsCommand(body: unknown): Checked<{ left: number; right: num
   return ok({ left: left.value, right: right.value });
 }
 
-export function motorsResource(motors: () => Motors | string): Resource {
-  const state = (m: Motors) => ({ ...m.speeds, pwmHz: m.pwmHz, deadmanMs: m.deadmanMs, lastStop: m.lastStop });
+export function motorsResource(board: () => Board | string): Resource {
   return defineResource({
     name: "motors",
     kind: "motors",
     description: 'POST {"left":-1..1,"right":-1..1} again within the dead-man time, or {"stop":true}; GET: the speeds in force',
-    get: withDevice(motors, (m, c) => c.reply.json(state(m))),
-    post: withDevice(motors, (m, c) => {
+    get: withDevice(board, (b, c) => c.reply.json(b.motors())),
+    post: withDevice(board, (b, c) => {
       const command = motorsCommand(c.body());
       if (!command.ok) return c.reply.error("bad-value", command.why);
-      if (command.value.left === 0 && command.value.right === 0) m.stop("command");
-      else m.drive(command.value.left, command.value.right);
-      return c.reply.json(state(m));
+      b.drive(command.value.left, command.value.right);
+      return c.reply.json(b.motors());
     }),
   });
 }

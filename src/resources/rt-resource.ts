@@ -1,20 +1,19 @@
 /** @module `/?rt` (issue 7): the engine's edge error, the main loop's lag, the real-time settings in force. */
-import type { Hardware } from "../devices/hardware.ts";
+import type { Board } from "../devices/board.ts";
 import type { LoopLag } from "../engine/loop-lag.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
 
 const IDLE = { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
 
-export function rtResource(hardware: () => Hardware | string, loop: LoopLag): Resource {
+export function rtResource(board: () => Board | string, loop: LoopLag): Resource {
   return defineResource({
     name: "rt",
     kind: "figures",
     description: "real-time figures: engine edge error (µs) since start and over the last second, main loop lag (ms)",
     get: (c) => {
-      const h = hardware();
-      const engine = typeof h === "string" ? null : h.engine;
-      const f = engine?.figures() ?? null;
-      const status = typeof h === "string" ? null : h.engineStatus();
+      const b = board();
+      const f = typeof b === "string" ? null : b.engineFigures();
+      const status = typeof b === "string" ? null : b.engineStatus();
       return c.reply.json({
         engine: status === null ? "no board" : status.state === "not started" ? "not started (it starts with the first tone or drive)" : status.state,
         engineFailure: status?.failure ?? null,
@@ -24,8 +23,8 @@ export function rtResource(hardware: () => Hardware | string, loop: LoopLag): Re
         memoryLocked: f?.memoryLocked ?? false,
         heartbeatLosses: f?.heartbeatLosses ?? 0,
         engineCpuPercent: f?.cpuPercent ?? 0,
-        toneMethod: typeof h === "string" ? null : h.speaker.method,
-        gpio: typeof h === "string" ? h : h.gpio.description,
+        toneMethod: typeof b === "string" ? null : b.toneMethod,
+        gpio: typeof b === "string" ? b : b.backend,
       });
     },
   });

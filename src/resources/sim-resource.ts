@@ -2,14 +2,13 @@
  * @module `/?sim` (issue 7, simulator only): the outside drive the simulator's wires apply, and a way to set it from
  * a page (`POST {"pin":N,"level":0|1|null}`, null releases the wire), so the web pages can offer a virtual board.
  */
-import type { Hardware } from "../devices/hardware.ts";
 import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 import type { SimulatedSoc } from "../gpio/simulated-soc.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
 import { bit, isObject, numberIn, onlyKeys } from "./body-checks.ts";
 
-export function simResource(hardware: Hardware, soc: SimulatedSoc): Resource {
-  const state = () => ({ file: hardware.simPath, drive: soc.drives().filter((d) => d.pin < HEADER_PINS) });
+export function simResource(file: string | null, soc: SimulatedSoc): Resource {
+  const state = () => ({ file, drive: soc.drives().filter((d) => d.pin < HEADER_PINS) });
   return defineResource({
     name: "sim",
     kind: "simulator",

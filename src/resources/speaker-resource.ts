@@ -1,6 +1,7 @@
 /** @module `/?speaker` (issue 7): one tone, a list of notes, or stop; GET tells what plays and how. */
 import type { Note } from "../engine/channels.ts";
-import { MAX_HZ, MAX_NOTE_MS, MAX_NOTES, MAX_TOTAL_MS, MIN_HZ, type Speaker } from "../devices/speaker.ts";
+import type { Board } from "../devices/board.ts";
+import { MAX_HZ, MAX_NOTE_MS, MAX_NOTES, MAX_TOTAL_MS, MIN_HZ } from "../devices/speaker.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
 import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
 
@@ -34,19 +35,18 @@ export function speakerCommand(body: unknown): Checked<readonly Note[]> {
   return ok([[freq.value, ms.value]]);
 }
 
-export function speakerResource(speaker: () => Speaker | string): Resource {
+export function speakerResource(board: () => Board | string): Resource {
   return defineResource({
     name: "speaker",
     kind: "speaker",
     units: "Hz",
     description: 'POST {"freq":440,"ms":200}, {"notes":[[440,200],[0,50]]} or {"stop":true}; GET: what plays',
-    get: withDevice(speaker, (s, c) => c.reply.json(s.state())),
-    post: withDevice(speaker, (s, c) => {
+    get: withDevice(board, (b, c) => c.reply.json(b.speaker())),
+    post: withDevice(board, (b, c) => {
       const command = speakerCommand(c.body());
       if (!command.ok) return c.reply.error("bad-value", command.why);
-      if (command.value.length === 0) s.stop();
-      else s.play(command.value);
-      return c.reply.json(s.state());
+      b.play(command.value);
+      return c.reply.json(b.speaker());
     }),
   });
 }

@@ -4,8 +4,8 @@
  * it opens or renews it for the client's host like any HTTaP request, and fails with error 101 naming the owner
  * while another host has it. `*IDN?`, the status commands and SYSTem stay open to everyone.
  */
+import { NotOnThisBoard, PinOwned, type Board } from "../devices/board.ts";
 import { EngineUnavailable } from "../devices/engine-unavailable.ts";
-import type { Hardware } from "../devices/hardware.ts";
 import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 import type { HttapErrorCode } from "../httap/httap-error.ts";
 import { invokeResource } from "../httap/resource-call.ts";
@@ -29,7 +29,7 @@ export interface CommandContext {
 export type Handler = (c: CommandContext) => string | null;
 
 export interface ScpiDevice {
-  readonly hardware: Hardware | null;
+  readonly board: Board | null;
   /** Why there is no hardware (for -241). */
   readonly unavailable: string;
   readonly sessions: SessionManager;
@@ -68,25 +68,18 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     c.interpreter.hasOwned = true;
     return a.session;
   };
-  const hardware = (c: CommandContext): Hardware => {
+  /** The board, for this client's session: its typed refusals become SCPI errors here, once. */
+  const onBoard = <T>(c: CommandContext, command: (b: Board) => T): T => {
     claim(c);
-    if (d.hardware === null) throw new ScpiError(-241, d.unavailable);
-    return d.hardware;
-  };
-  const motors = (c: CommandContext) => {
-    const m = hardware(c).motors;
-    if (m === null) throw new ScpiError(-241, "this board has no motors");
-    return m;
-  };
-  const ledName = (h: Hardware, text: string | undefined) => {
-    const n = name(text, "LED name");
-    if (!Object.hasOwn(h.profile.leds, n)) throw new ScpiError(-224, `no LED "${n}" (${Object.keys(h.profile.leds).join(", ")})`);
-    return n;
-  };
-  const freePin = (h: Hardware, pin: number) => {
-    const role = h.roles.get(pin);
-    if (role !== undefined) throw new ScpiError(-221, `GPIO ${pin} is the board's ${role}`);
-    if (h.gpio.functionOf(pin) === "alt") throw new ScpiError(-221, `GPIO ${pin} is held by a peripheral`);
+    if (d.board === null) throw new ScpiError(-241, d.unavailable);
+    try {
+      return command(d.board);
+    } catch (error) {
+      if (error instanceof EngineUnavailable) throw new ScpiError(-240, error.message);
+      if (error instanceof PinOwned) throw new ScpiError(-221, error.message);
+      if (error instanceof NotOnThisBoard) throw new ScpiError(error.missing === "device" ? -241 : -224, error.message);
+      throw error;
+    }
   };
   const resourceAddress = (text: string | undefined) => {
     if (text === undefined) throw new ScpiError(-109, 'a resource such as "REG/R1"');
@@ -107,13 +100,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
 
   const common = new Map<string, Handler>([
     ["*IDN?", bare(() => `httap,${d.identity.board},${d.identity.id},${d.identity.version}`)],
-    ["*RST", bare((c) => {
-      const h = hardware(c);
-      h.motors?.stop("command");
-      h.speaker.stop();
-      for (const led of Object.keys(h.profile.leds)) if (led !== "status") h.setLed(led, false);
-      return null;
-    })],
+    ["*RST", bare((c) => onBoard(c, (b) => { b.quiet("reset"); b.showOwned(true); return null; }))], // the session goes on
     ["*CLS", bare((c) => { c.status.clear(); return null; })],
     ["*ESE", (c) => { expectParams(c.params, 1); c.status.ese = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true }); return null; }],
     ["*ESE?", bare((c) => String(c.status.ese))],
@@ -126,7 +113,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     ["*OPC", bare((c) => { c.status.esr |= 1; return null; })],
     ["*OPC?", bare(() => "1")],
     ["*WAI", bare(() => null)],
-    ["*TST?", bare(() => (d.hardware === null ? "1" : "0"))],
+    ["*TST?", bare(() => (d.board === null ? "1" : "0"))],
   ]);
 
   const specs: CommandSpec<Handler>[] = [
@@ -137,58 +124,60 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       path: "SOURce#:TONE[:IMMediate]",
       set: (c) => {
         expectParams(c.params, 2, 1);
-        const h = hardware(c);
         const note: [number, number] = [numeric(c.params[0], FREQ), numeric(c.params[1] ?? "DEF", DURATION)];
-        onEngine(() => h.speaker.play([note]));
-        return null;
+        return onBoard(c, (b) => { b.play([note]); return null; });
       },
-      query: (c) => { const s = hardware(c).speaker.state(); return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`; },
+      query: (c) => onBoard(c, (b) => { const s = b.speaker(); return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`; }),
     },
-    { path: "SOURce#:TONE:STOP", set: (c) => { expectParams(c.params, 0); hardware(c).speaker.stop(); return null; } },
-    { path: "MOTor", query: bare((c) => { const s = motors(c).speeds; return `${formatNumber(s.left)},${formatNumber(s.right)}`; }) },
+    { path: "SOURce#:TONE:STOP", set: (c) => { expectParams(c.params, 0); return onBoard(c, (b) => { b.play([]); return null; }); } },
+    { path: "MOTor", query: bare((c) => onBoard(c, (b) => { const s = b.motors(); return `${formatNumber(s.left)},${formatNumber(s.right)}`; })) },
     {
       path: "MOTor:LEFT",
-      set: (c) => { expectParams(c.params, 1); const m = motors(c); const v = numeric(c.params[0], SPEED); drive(m, v, m.speeds.right); return null; },
-      query: (c) => formatNumber(motors(c).speeds.left),
+      set: (c) => { expectParams(c.params, 1); const v = numeric(c.params[0], SPEED); return onBoard(c, (b) => { b.drive(v, b.motors().right); return null; }); },
+      query: (c) => onBoard(c, (b) => formatNumber(b.motors().left)),
     },
     {
       path: "MOTor:RIGHT",
-      set: (c) => { expectParams(c.params, 1); const m = motors(c); const v = numeric(c.params[0], SPEED); drive(m, m.speeds.left, v); return null; },
-      query: (c) => formatNumber(motors(c).speeds.right),
+      set: (c) => { expectParams(c.params, 1); const v = numeric(c.params[0], SPEED); return onBoard(c, (b) => { b.drive(b.motors().left, v); return null; }); },
+      query: (c) => onBoard(c, (b) => formatNumber(b.motors().right)),
     },
-    { path: "MOTor:STOP", set: (c) => { expectParams(c.params, 0); motors(c).stop("command"); return null; } },
+    { path: "MOTor:STOP", set: (c) => { expectParams(c.params, 0); return onBoard(c, (b) => { b.drive(0, 0); return null; }); } },
     {
       path: "LED[:STATe]",
-      set: (c) => { expectParams(c.params, 2); const h = hardware(c); h.setLed(ledName(h, c.params[0]), boolean(c.params[1], "state") === 1); return null; },
-      query: (c) => { expectParams(c.params, 1); const h = hardware(c); return h.led(ledName(h, c.params[0])) ? "1" : "0"; },
+      set: (c) => {
+        expectParams(c.params, 2);
+        const led = name(c.params[0], "LED name");
+        const on = boolean(c.params[1], "state") === 1;
+        return onBoard(c, (b) => { b.setLeds({ [led]: on }); return null; });
+      },
+      query: (c) => { expectParams(c.params, 1); const led = name(c.params[0], "LED name"); return onBoard(c, (b) => (b.led(led) ? "1" : "0")); },
     },
     {
       path: "BUTTon[:STATe]",
-      query: (c) => {
-        expectParams(c.params, 1);
-        const state = hardware(c).buttons.state();
-        const n = name(c.params[0], "button name");
-        if (!Object.hasOwn(state, n)) throw new ScpiError(-224, `no button "${n}" (${Object.keys(state).join(", ") || "this board has none"})`);
-        return state[n] ? "1" : "0";
-      },
+      query: (c) => { expectParams(c.params, 1); const button = name(c.params[0], "button name"); return onBoard(c, (b) => (b.button(button) ? "1" : "0")); },
     },
     {
       path: "GPIO:LEVel",
       set: (c) => {
         expectParams(c.params, 2);
-        const h = hardware(c);
         const pin = numeric(c.params[0], PIN);
-        freePin(h, pin);
-        h.gpio.write(pin, boolean(c.params[1], "level"));
-        h.gpio.setMode(pin, "out");
-        return null;
+        const level = boolean(c.params[1], "level");
+        return onBoard(c, (b) => { b.setPin(pin, { mode: "out", level }); return null; });
       },
-      query: (c) => { expectParams(c.params, 1); return String(hardware(c).gpio.read(numeric(c.params[0], PIN))); },
+      query: (c) => {
+        expectParams(c.params, 1);
+        const pin = numeric(c.params[0], PIN);
+        return onBoard(c, (b) => {
+          const level = b.pin(pin).level;
+          if (level === null) throw new ScpiError(-221, `GPIO ${pin}'s level cannot be read without taking the pin`);
+          return String(level);
+        });
+      },
     },
     {
       path: "MEASure:RT",
       query: (c) => {
-        const f = hardware(c).engine?.figures() ?? null;
+        const f = onBoard(c, (b) => b.engineFigures());
         const e = f?.edgeError.lastSecond ?? { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
         return [e.count, e.p50Us, e.p99Us, e.maxUs, f?.realtimePriority ? 1 : 0, formatNumber(f?.cpuPercent ?? 0)].join(",");
       },
@@ -204,22 +193,6 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
   return {
     common,
     tree: compile(specs),
-    pendingMs: () => d.hardware?.speaker.state().msLeft ?? 0,
+    pendingMs: () => d.board?.pendingMs() ?? 0,
   };
-}
-
-/** A drive command through the motors, so the dead-man stop applies as over HTTP. */
-function drive(m: NonNullable<Hardware["motors"]>, left: number, right: number): void {
-  if (left === 0 && right === 0) m.stop("command");
-  else onEngine(() => m.drive(left, right));
-}
-
-/** A command the real-time engine carries out: when the engine is not there, -240 "Hardware error" with the reason. */
-function onEngine(command: () => void): void {
-  try {
-    command();
-  } catch (error) {
-    if (error instanceof EngineUnavailable) throw new ScpiError(-240, error.message);
-    throw error;
-  }
 }

@@ -77,7 +77,7 @@ describe("interpreter", () => {
   registry.freeze();
   let clock = 0;
   const sessions = new SessionManager({ timeoutS: 15, now: () => clock, log: () => {} });
-  const commands = scpiCommands({ hardware: null, unavailable: "no GPIO here", sessions, resources: registry, log: () => {}, identity: { id: "car-07", board: "rc-car", version: "1.2.3" }, now: () => clock });
+  const commands = scpiCommands({ board: null, unavailable: "no GPIO here", sessions, resources: registry, log: () => {}, identity: { id: "car-07", board: "rc-car", version: "1.2.3" }, now: () => clock });
   const a = new ScpiInterpreter(commands, "10.0.0.1");
   const b = new ScpiInterpreter(commands, "10.0.0.2");
   const run = (i: ScpiInterpreter, line: string) => i.run(line, false).responses;
