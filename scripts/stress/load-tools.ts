@@ -5,6 +5,10 @@
  */
 
 const GRACE_S = 20; // a tool still running this long past its own duration is killed (counts as a failure)
+/** wrk counts a request unanswered this long as a socket error (its default, 2 s, is a busy machine's hiccup). */
+const WRK_TIMEOUT_S = 10;
+/** How long holdIdle waits for every connection's answer: a busy machine is slow, not wrong. */
+const HOLD_IDLE_WAIT_MS = 30_000;
 
 export interface WrkResult { goodput: number; requests: number; non2xx: number; socketErrors: number }
 export interface ChurnResult { rps: number; complete: number; failed: number }
@@ -20,7 +24,7 @@ const num = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
 
 /** `wrk -t2 -cN -dS`: 2xx answers per second (wrk counts non-2xx separately), socket errors summed. */
 export async function wrk(port: number, target: string, connections: number, seconds: number): Promise<WrkResult> {
-  const { out } = await run(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}${target}`], seconds + GRACE_S);
+  const { out } = await run(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `--timeout`, `${WRK_TIMEOUT_S}s`, `http://127.0.0.1:${port}${target}`], seconds + GRACE_S);
   const requests = num(out, /(\d+) requests in/);
   const non2xx = num(out, /Non-2xx or 3xx responses: (\d+)/);
   const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -49,7 +53,7 @@ export async function holdIdle(port: number, n: number): Promise<{ opened: numbe
       data(_s, chunk) { if (chunk.subarray(0, 12).toString() === "HTTP/1.1 200") answered++; },
     },
   }).catch(() => null)));
-  const deadline = performance.now() + 5000;
+  const deadline = performance.now() + HOLD_IDLE_WAIT_MS;
   while (answered < n && performance.now() < deadline) await Bun.sleep(20);
   return { opened: answered, close: () => { for (const s of sockets) s?.terminate(); } };
 }
