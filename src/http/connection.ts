@@ -9,11 +9,9 @@
  */
 import { CR, LF } from "./ascii.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
-import {
-  EVICTABLE_AFTER_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, LINGER_MS, MAX_HEAD_BYTES, MAX_LEADING_BLANK_LINES,
-  MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES,
-} from "./limits.ts";
+import { EVICTABLE_AFTER_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, LINGER_MS, MAX_LEADING_BLANK_LINES } from "./limits.ts";
 import { protocolErrorReply, protocolErrorStatus, type ProtocolError } from "./protocol-errors.ts";
+import { ReceiveBuffer } from "./receive-buffer.ts";
 import { RequestHead } from "./request-head.ts";
 import { parseRequestHead } from "./request-parser.ts";
 import { RequestView } from "./request-view.ts";
@@ -56,9 +54,6 @@ export interface ConnectionContext {
 const MAX_STRAY_BLANK_BYTES = 2 * MAX_LEADING_BLANK_LINES;
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
-/** Shared zero-length receive buffer: a connection allocates its own only when bytes arrive (refused and unused
- * connections never do: an accept storm and a browser's speculative connections cost no buffer). */
-const NO_BUFFER = Buffer.alloc(0);
 const HANDLER_FAILED: Reply = dynamicReply(500, "Content-Type: text/plain; charset=utf-8\r\n", "500 Internal Server Error: the request handler failed; the server keeps running\n");
 
 export class Connection {
@@ -72,9 +67,7 @@ export class Connection {
   requestCount = 0;                          // requests answered on this connection
   #socket: ConnectionSocket;                 // the TCP socket
   #context: ConnectionContext;               // shared server settings and callbacks
-  #buffer: Buffer;                           // receive buffer; bytes [#start, #end) are unconsumed
-  #start = 0;                                // first unconsumed byte
-  #end = 0;                                  // one past the last received byte
+  #received: ReceiveBuffer;                  // receive buffer: bytes received and not yet consumed
   #head = new RequestHead();                 // the request being read
   #headEnd = 0;                              // offset of the body (first byte after the head)
   #chunked: ChunkedDecoder | null = null;    // decoder while a chunked body is read
@@ -90,7 +83,7 @@ export class Connection {
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
     this.#context = context;
-    this.#buffer = NO_BUFFER;
+    this.#received = new ReceiveBuffer(context.maxBodyBytes);
     this.#queue = new SendQueue(context.stats);
     this.#view = new RequestView(this.#head, remoteAddress, id);
     const now = context.now();
@@ -153,11 +146,13 @@ export class Connection {
     const now = this.#context.now();
     this.lastActiveAt = now;
     this.#hasReceived = true;
-    if (this.state === "waiting-for-slot") {
-      if (!this.#append(chunk)) this.refuse(); // too much to hold for later: refuse now (503, linger), never reset
-      return;
+    const movedBy = this.#received.append(chunk);
+    if (movedBy === "over-limit") {
+      // A flood. While waiting for a slot it is too much to hold for later: refuse now (503, linger), never reset.
+      return this.state === "waiting-for-slot" ? this.refuse() : this.close("protocol-error");
     }
-    if (!this.#append(chunk)) return this.close("protocol-error");
+    if (movedBy > 0) this.#shift(movedBy);
+    if (this.state === "waiting-for-slot") return; // held, answered once admitted
     if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive" && !this.#holdsNoRequest()) {
       this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
     }
@@ -236,14 +231,15 @@ export class Connection {
   }
 
   #process(): void {
+    const received = this.#received;
     while (this.state === "awaiting-request" || this.state === "reading-body") {
       if (this.state === "awaiting-request") {
-        if (this.#start === this.#end) break;
+        if (received.length === 0) break;
         this.#head.reset();
-        const used = parseRequestHead(this.#buffer, this.#start, this.#end, this.#head);
+        const used = parseRequestHead(received.bytes, received.start, received.end, this.#head);
         if (used === 0) break;
         if (typeof used === "string") return this.#fail(used);
-        this.#headEnd = this.#start + used;
+        this.#headEnd = received.start + used;
         const head = this.#head;
         if (head.contentLength > this.#context.maxBodyBytes) return this.#fail("body-too-large");
         if (head.isChunked || head.contentLength > 0) {
@@ -251,7 +247,7 @@ export class Connection {
           this.#bodyCursor = this.#headEnd;
           this.#enter("reading-body");
           this.#setDeadline("body", this.lastActiveAt + this.#context.keepAliveMs);
-          if (head.expectsContinue && this.#headEnd === this.#end) this.#queue.send(this.#socket, CONTINUE_BYTES);
+          if (head.expectsContinue && this.#headEnd === received.end) this.#queue.send(this.#socket, CONTINUE_BYTES);
           continue;
         }
         this.#dispatch(EMPTY, this.#headEnd);
@@ -259,7 +255,7 @@ export class Connection {
         let body: Uint8Array;
         let requestEnd: number;
         if (this.#chunked !== null) {
-          const progress = this.#chunked.feed(this.#buffer, this.#bodyCursor, this.#end);
+          const progress = this.#chunked.feed(received.bytes, this.#bodyCursor, received.end);
           this.#bodyCursor += this.#chunked.consumed;
           if (progress === "more") break;
           if (progress !== "done") return this.#fail(progress);
@@ -267,8 +263,8 @@ export class Connection {
           requestEnd = this.#bodyCursor;
         } else {
           requestEnd = this.#headEnd + this.#head.contentLength;
-          if (this.#end < requestEnd) break;
-          body = this.#buffer.subarray(this.#headEnd, requestEnd);
+          if (received.end < requestEnd) break;
+          body = received.bytes.subarray(this.#headEnd, requestEnd);
         }
         this.#dispatch(body, requestEnd);
       }
@@ -284,7 +280,7 @@ export class Connection {
       }
       this.#enterIdleOrNext();
     }
-    this.#compact();
+    received.compact(this.state === "awaiting-request"); // once per chunk (rule 7); idle: a large buffer goes back
     this.#closeIfPeerGone();
   }
 
@@ -297,7 +293,7 @@ export class Connection {
   #dispatch(body: Uint8Array, requestEnd: number): void {
     const head = this.#head;
     const view = this.#view;
-    view.fill(this.#buffer, body);
+    view.fill(this.#received.bytes, body);
     let reply: Reply;
     try {
       reply = this.#context.handler(view);
@@ -309,7 +305,7 @@ export class Connection {
     const stats = this.#context.stats;
     stats.requests++;
     stats.countStatus(reply.status);
-    this.#start = requestEnd;
+    this.#received.consume(requestEnd - this.#received.start);
     this.#chunked = null;
     const keepAlive = head.wantsKeepAlive && !this.#context.isStopping();
     const sent = writeReply(this.#queue, this.#socket, reply, view.isHead, connectionLine(keepAlive, head.version === 10));
@@ -349,9 +345,9 @@ export class Connection {
    * request, so the connection is still idle (evictable, on the keep-alive deadline).
    */
   #holdsNoRequest(): boolean {
-    const n = this.#end - this.#start;
-    if (n > MAX_STRAY_BLANK_BYTES) return false;
-    for (let i = this.#start; i < this.#end; i++) if (this.#buffer[i] !== CR && this.#buffer[i] !== LF) return false;
+    const { bytes, start, end } = this.#received;
+    if (end - start > MAX_STRAY_BLANK_BYTES) return false;
+    for (let i = start; i < end; i++) if (bytes[i] !== CR && bytes[i] !== LF) return false;
     return true;
   }
 
@@ -368,42 +364,8 @@ export class Connection {
     this.deadlineAt = at;
   }
 
-  /** Appends received bytes; false when the peer sends far more than one maximal request (a flood). */
-  #append(chunk: Uint8Array): boolean {
-    const needed = this.#end + chunk.length;
-    if (needed > this.#buffer.length) {
-      const live = this.#end - this.#start;
-      const cap = MAX_TARGET_LENGTH + MAX_HEAD_BYTES + this.#context.maxBodyBytes + RECEIVE_SLACK_BYTES;
-      if (live + chunk.length > cap) return false;
-      if (live + chunk.length <= this.#buffer.length) {
-        this.#buffer.copyWithin(0, this.#start, this.#end);
-      } else {
-        const size = Math.max(live + chunk.length, this.#buffer.length * 2, RECEIVE_BUFFER_INITIAL_BYTES);
-        const bigger = Buffer.allocUnsafe(Math.min(cap, size));
-        this.#buffer.copy(bigger, 0, this.#start, this.#end);
-        this.#buffer = bigger;
-      }
-      this.#shift(this.#start);
-    }
-    this.#buffer.set(chunk, this.#end);
-    this.#end += chunk.length;
-    return true;
-  }
-
-  /** Drops the consumed prefix once per data event (rule 7). */
-  #compact(): void {
-    if (this.#start === this.#end) {
-      this.#start = this.#end = 0;
-      if (this.#buffer.length > RECEIVE_BUFFER_INITIAL_BYTES * 4 && this.state === "awaiting-request") {
-        this.#buffer = NO_BUFFER; // give a body-sized buffer back (the next request allocates a small one)
-      }
-    }
-  }
-
-  /** All offsets move down by `by` after the live bytes were copied to the front. */
+  /** The receive buffer moved its unconsumed bytes down by `by`: the offsets held here into it move with them. */
   #shift(by: number): void {
-    this.#start -= by;
-    this.#end -= by;
     this.#headEnd -= by;
     this.#bodyCursor -= by;
     this.#head.shift(by);

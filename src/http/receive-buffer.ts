@@ -1,0 +1,109 @@
+/**
+ * @module A connection's receive buffer: bytes [start, end) of one growable Buffer are received and not yet consumed.
+ * It grows up to one maximal request plus slack (the limits of `limits.ts`), moves the unconsumed bytes to the front
+ * at most once per chunk, and gives a body-sized allocation back when the connection is idle (issue 11).
+ */
+import { MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES } from "./limits.ts";
+
+/**
+ * Shared zero-length storage: a buffer allocates its own only when bytes arrive (refused and unused connections
+ * never do: an accept storm and a browser's speculative connections cost no buffer).
+ */
+const NO_STORAGE = Buffer.alloc(0);
+
+/** Storage beyond this is given back when the connection is idle with nothing buffered (the next request allocates anew). */
+const RELEASE_ABOVE_BYTES = RECEIVE_BUFFER_INITIAL_BYTES * 4;
+
+/** The most bytes a connection may hold unconsumed: one maximal request line, head and body, plus pipelining slack. */
+export function receiveLimitBytes(maxBodyBytes: number): number {
+  return MAX_TARGET_LENGTH + MAX_HEAD_BYTES + maxBodyBytes + RECEIVE_SLACK_BYTES;
+}
+
+/**
+ * What `append` did, like the parser's result (a number or a code, no allocation): how far the unconsumed bytes moved
+ * down (usually 0), or "over-limit" when the chunk is refused whole because they would pass the limit (a flood).
+ */
+export type AppendResult = number | "over-limit";
+
+export class ReceiveBuffer {
+  readonly limitBytes: number;      // most unconsumed bytes held at once
+  #bytes: Buffer = NO_STORAGE;      // the storage; offsets below index into it
+  #start = 0;                       // first unconsumed byte
+  #end = 0;                         // one past the last received byte
+
+  constructor(maxBodyBytes: number) {
+    this.limitBytes = receiveLimitBytes(maxBodyBytes);
+  }
+
+  /** The storage. Offsets into it (`start`, `end`, a parser's) stay valid until the next `append` moves them. */
+  get bytes(): Buffer {
+    return this.#bytes;
+  }
+
+  get start(): number {
+    return this.#start;
+  }
+
+  get end(): number {
+    return this.#end;
+  }
+
+  /** Unconsumed bytes held. */
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Bytes of storage allocated (0 before the first byte and after a release). */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /** The unconsumed bytes as a view (allocates a view object: for tests and rare paths, not the request loop). */
+  get unconsumed(): Uint8Array {
+    return this.#bytes.subarray(this.#start, this.#end);
+  }
+
+  /**
+   * Appends a chunk after the unconsumed bytes. When it does not fit behind them, they move to the front first (into a
+   * bigger allocation if needed, doubling from RECEIVE_BUFFER_INITIAL_BYTES up to the limit), and every offset into
+   * the buffer held elsewhere must move down by the number returned. Nothing changes when it is "over-limit".
+   */
+  append(chunk: Uint8Array): AppendResult {
+    let movedBy = 0;
+    const needed = this.#end + chunk.length;
+    if (needed > this.#bytes.length) {
+      const live = this.#end - this.#start;
+      if (live + chunk.length > this.limitBytes) return "over-limit";
+      if (live + chunk.length <= this.#bytes.length) {
+        this.#bytes.copyWithin(0, this.#start, this.#end);
+      } else {
+        const size = Math.max(live + chunk.length, this.#bytes.length * 2, RECEIVE_BUFFER_INITIAL_BYTES);
+        const bigger = Buffer.allocUnsafe(Math.min(this.limitBytes, size));
+        this.#bytes.copy(bigger, 0, this.#start, this.#end);
+        this.#bytes = bigger;
+      }
+      movedBy = this.#start;
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#bytes.set(chunk, this.#end);
+    this.#end += chunk.length;
+    return movedBy;
+  }
+
+  /** The first `n` unconsumed bytes are done with (a request answered). */
+  consume(n: number): void {
+    if (n < 0 || n > this.#end - this.#start) throw new Error(`receive buffer: consume ${n} of ${this.#end - this.#start} bytes`);
+    this.#start += n;
+  }
+
+  /**
+   * Once per chunk, after the request loop (STYLE rule 7): when everything was consumed the offsets go back to 0, so
+   * the next chunk lands at the front with no copy; and when `isIdle`, a body-sized allocation is given back.
+   */
+  compact(isIdle: boolean): void {
+    if (this.#start !== this.#end) return;
+    this.#start = this.#end = 0;
+    if (isIdle && this.#bytes.length > RELEASE_ABOVE_BYTES) this.#bytes = NO_STORAGE;
+  }
+}
