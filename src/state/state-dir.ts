@@ -54,11 +54,13 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
     stats = statSync(dir);
   }
   if (!stats.isDirectory()) refuse(dir, "is not a directory");
+  const chown = owner === null ? "" : `chown -R ${owner.uid}:${owner.gid} ${dir}`;
   if (owner !== null) {
     if (stats.uid !== owner.uid) {
-      refuse(dir, `belongs to uid ${stats.uid}, not to ${owner.userText}, the user the sandbox runs as (the directory becomes its root): chown -R ${owner.uid}:${owner.gid} ${dir}`);
+      refuse(dir, `belongs to uid ${stats.uid}, not to ${owner.userText}, the user the sandbox runs as (the directory becomes its root): ${chown}`);
     }
-    if ((stats.mode & 0o700) !== 0o700) refuse(dir, `is not readable, writable and searchable by its owner (mode ${(stats.mode & 0o777).toString(8)}): chmod u+rwx ${dir}`);
+    const mode = (stats.mode & 0o777).toString(8);
+    if ((stats.mode & 0o700) !== 0o700) refuse(dir, `is not readable, writable and searchable by its owner (mode ${mode}): chmod u+rwx ${dir}`);
   }
   let leftovers = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -70,10 +72,11 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
     }
     if (!entry.isFile() || !STATE_NAME.test(entry.name)) {
       const kind = entry.isDirectory() ? "a directory" : entry.isSymbolicLink() ? "a symbolic link" : entry.isFile() ? "a file" : "a special file";
-      refuse(dir, `holds "${entry.name}" (${kind}), which is not a state file: the directory must hold only httap's own files (flat, named a-z 0-9 . _ -), so point the setting at a directory of its own`);
+      refuse(dir, `holds "${entry.name}" (${kind}), which is not a state file: the directory must hold only httap's own files `
+        + "(flat, named a-z 0-9 . _ -), so point the setting at a directory of its own");
     }
     if (owner !== null && lstatSync(path).uid !== owner.uid) {
-      refuse(dir, `holds "${entry.name}", which does not belong to ${owner.userText}, the user the sandbox runs as: chown -R ${owner.uid}:${owner.gid} ${dir}`);
+      refuse(dir, `holds "${entry.name}", which does not belong to ${owner.userText}, the user the sandbox runs as: ${chown}`);
     }
   }
   if (owner === null) probeStateDir(dir);
@@ -109,7 +112,8 @@ export function openStateStore(checked: StateDirSummary, inSandbox: boolean): { 
   if (inSandbox) probeStateDir("/", checked.dir, " inside the sandbox");
   const store = new StateStore(inSandbox ? "/" : checked.dir);
   const { files, bytes } = store.usage();
-  const notes = [checked.created ? "created" : "", checked.leftovers > 0 ? `${checked.leftovers} cut-short write(s) dropped` : ""].filter((n) => n !== "");
+  const notes = [checked.created ? "created" : "", checked.leftovers > 0 ? `${checked.leftovers} cut-short write(s) dropped` : ""];
+  const said = notes.filter((n) => n !== "").join(", ");
   const kib = (n: number) => Math.ceil(n / 1024);
-  return { store, line: `state: ${checked.dir}, ${files} files, ${kib(bytes)} of ${kib(MAX_STATE_TOTAL_BYTES)} KiB${notes.length > 0 ? ` (${notes.join(", ")})` : ""}` };
+  return { store, line: `state: ${checked.dir}, ${files} files, ${kib(bytes)} of ${kib(MAX_STATE_TOTAL_BYTES)} KiB${said === "" ? "" : ` (${said})`}` };
 }

@@ -144,13 +144,19 @@ export class StateStore {
   }
 
   #checkRoom(name: string, size: number): StateError | null {
-    if (size > MAX_STATE_FILE_BYTES) return new StateError("file-too-large", `${name}: ${size} bytes, over the ${MAX_STATE_FILE_BYTES} a state file may hold`);
+    if (size > MAX_STATE_FILE_BYTES) {
+      return new StateError("file-too-large", `${name}: ${size} bytes, over the ${MAX_STATE_FILE_BYTES} a state file may hold`);
+    }
     const sizes = this.#sizes();
     const old = sizes.get(name);
-    if (old === undefined && sizes.size >= MAX_STATE_FILES) return new StateError("too-many-files", `${name}: the state directory holds ${MAX_STATE_FILES} files already, the most it may`);
+    if (old === undefined && sizes.size >= MAX_STATE_FILES) {
+      return new StateError("too-many-files", `${name}: the state directory holds ${MAX_STATE_FILES} files already, the most it may`);
+    }
     let total = size - (old ?? 0);
     for (const bytes of sizes.values()) total += bytes;
-    if (total > MAX_STATE_TOTAL_BYTES) return new StateError("store-full", `${name}: ${size} bytes would bring the state to ${total}, over its ${MAX_STATE_TOTAL_BYTES}`);
+    if (total > MAX_STATE_TOTAL_BYTES) {
+      return new StateError("store-full", `${name}: ${size} bytes would bring the state to ${total}, over its ${MAX_STATE_TOTAL_BYTES}`);
+    }
     return null;
   }
 
