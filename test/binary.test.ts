@@ -1,8 +1,9 @@
 /**
  * @module Black-box tests of the compiled executables: `dist/httap-linux-x64` natively, `dist/httap-linux-arm64`
- * under qemu-user. Each binary runs from an empty directory holding a hostile `.env` and `bunfig.toml`, which
- * it must not load; it must serve the embedded `assets/index.html` byte for byte, and its gzip and brotli variants as
- * compressed at build time. Network: 127.0.0.1 only.
+ * under qemu-user, each copied into an empty directory and run there with the checkout hidden
+ * (test/support/shipped-binary.ts). The directory also holds a hostile `.env` and `bunfig.toml`, which the binary
+ * must not load; it must serve the embedded `assets/index.html` byte for byte, and its gzip and brotli variants as
+ * compressed at build time, and its engine Worker must run from inside the executable. Network: 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,16 +13,17 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { builtInFavicon } from "../src/static/favicon.ts";
 import { encodeVariants } from "../src/static/file-variants.ts";
 import { request, type ParsedResponse } from "./support/raw-client.ts";
-import { ARM64, BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
+import { BUILD_TIMEOUT_MS, buildBinaries } from "./support/build.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
+import { shipBinary, type ShippedBinary } from "./support/shipped-binary.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
 import { mimeTypeFor } from "../src/static/mime-types.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const QEMU_SYSROOT = "/usr/aarch64-linux-gnu";
 
-const NATIVE_START_TIMEOUT_MS = 10_000;
+const NATIVE_START_TIMEOUT_MS = 30_000;
 /** Bun's start-up under qemu-user emulation takes a few seconds on a loaded 2-core CI machine. */
 const QEMU_START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -30,22 +32,30 @@ const STOP_TIMEOUT_MS = 5_000; // RunningServer.stop(): SIGTERM, then SIGKILL af
 
 const packageVersion = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
-const tempDirs: string[] = [];
+const dir = mkdtempSync(join(tmpdir(), "httap-binary-"));
 const servers: RunningServer[] = [];
+const shipped = new Map<"x64" | "arm64", ShippedBinary>();
 
-/** An empty working directory with a `.env` and `bunfig.toml` that would break the server if it loaded them. */
-function hostileCwd(): string {
-  const dir = mkdtempSync(join(tmpdir(), "httap-binary-"));
-  tempDirs.push(dir);
-  const dotenv = "HTTAP_TCPPORT=1\nHTTAP_KEEPALIVE=2\n";
-  for (const name of [".env", ".env.local", ".env.production"]) writeFileSync(join(dir, name), dotenv);
-  writeFileSync(join(dir, "bunfig.toml"), "this is [[ not toml ===\n\x00garbage\n");
-  return dir;
+/**
+ * The binary for `target`, copied once per file into its own directory with a `.env` and `bunfig.toml` that would
+ * break the server if it loaded them; run from there with the checkout hidden.
+ */
+function binary(target: "x64" | "arm64"): ShippedBinary {
+  let b = shipped.get(target);
+  if (b === undefined) {
+    b = shipBinary(target, dir);
+    const dotenv = "HTTAP_TCPPORT=1\nHTTAP_KEEPALIVE=2\n";
+    for (const name of [".env", ".env.local", ".env.production"]) writeFileSync(join(b.dir, name), dotenv);
+    writeFileSync(join(b.dir, "bunfig.toml"), "this is [[ not toml ===\n\x00garbage\n");
+    shipped.set(target, b);
+  }
+  return b;
 }
 
-/** Starts a binary from a hostile empty directory and waits until it listens (bounded). */
-async function start(cmd: string[], timeoutMs: number): Promise<RunningServer> {
-  const server = await startServer({}, cmd, { cwd: hostileCwd(), timeoutMs });
+/** Starts a shipped binary in its directory and waits until it listens (bounded). */
+async function start(target: "x64" | "arm64", timeoutMs: number, env: Record<string, string> = {}): Promise<RunningServer> {
+  const b = binary(target);
+  const server = await startServer(env, b.command(), { cwd: b.dir, timeoutMs });
   servers.push(server);
   return server;
 }
@@ -57,9 +67,10 @@ async function rawGet(port: number, target: string, timeoutMs: number, extraHead
   return res;
 }
 
-/** Runs the binary to completion from a hostile directory with a bounded time: --version, --help, bad configuration. */
-async function runOnce(cmd: string[], env: Record<string, string>, timeoutMs: number) {
-  const r = await runToExit(cmd, env, timeoutMs, hostileCwd());
+/** Runs a shipped binary to completion with a bounded time: --version, --help, bad configuration. */
+async function runOnce(target: "x64" | "arm64", args: string[], env: Record<string, string>, timeoutMs: number) {
+  const b = binary(target);
+  const r = await runToExit(b.command(...args), env, timeoutMs, b.dir);
   return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -75,12 +86,12 @@ beforeAll(() => {
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.stop()));
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("dist/httap-linux-x64", () => {
   test("serves the embedded assets/index.html at / byte for byte, ignoring .env and bunfig.toml in its cwd", async () => {
-    const { port, stop } = await start([X64], NATIVE_START_TIMEOUT_MS);
+    const { port, stop } = await start("x64", NATIVE_START_TIMEOUT_MS);
     const res = await rawGet(port, "/", REQUEST_TIMEOUT_MS);
     expect(res.status).toBe(200);
     expect(Buffer.compare(res.body, indexHtml())).toBe(0);
@@ -88,7 +99,7 @@ describe("dist/httap-linux-x64", () => {
   }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("answers br and gzip from the variants compressed at build time, the same bytes and tags as compressing at start", async () => {
-    const { port, stop } = await start([X64], NATIVE_START_TIMEOUT_MS);
+    const { port, stop } = await start("x64", NATIVE_START_TIMEOUT_MS);
     const cases = [
       { target: "/", path: "index.html", bytes: indexHtml() },
       { target: "/favicon.ico", path: "favicon.ico", bytes: Buffer.from(builtInFavicon()) }, // assets/ has none
@@ -108,37 +119,56 @@ describe("dist/httap-linux-x64", () => {
     await stop();
   }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS * 4 + STOP_TIMEOUT_MS * 2 + 5_000);
 
+  test("regression (issue 16, a4975a5): with the checkout hidden, the engine Worker runs from inside the executable", async () => {
+    // Before a4975a5 the compiled engine Worker was looked up in the build tree: it ran on the build machine only.
+    const simFile = join(binary("x64").dir, "sim.bin");
+    const { port } = await start("x64", NATIVE_START_TIMEOUT_MS, { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_DEADMAN_MS: "5000" });
+    const post = (resource: string, body: string) => fetch(`http://127.0.0.1:${port}/?${resource}`, { method: "POST", body });
+    const map = attachSimFile(simFile);
+    try {
+      const edgesOn = (pin: number, from: number) => readEdges(map.buffer, from).edges.filter((e) => e.pin === pin);
+      let from = readEdges(map.buffer).count;
+      expect((await post("motors", '{"left":1,"right":1}')).status).toBe(200);
+      let rt: Record<string, unknown> = {};
+      await waitFor(async () => (rt = (await (await fetch(`http://127.0.0.1:${port}/?rt`)).json()) as Record<string, unknown>).engine === "running", WAIT_MS, 100);
+      expect(rt).toMatchObject({ engine: "running" });
+      // rc-car: left IN1 is GPIO 5, right IN1 is GPIO 23; forward drives them high, their IN2 (6, 24) stay low
+      expect(await waitFor(() => edgesOn(5, from).some((e) => e.level === 1) && edgesOn(23, from).some((e) => e.level === 1))).toBe(true);
+      expect([...edgesOn(6, from), ...edgesOn(24, from)].filter((e) => e.level === 1)).toEqual([]);
+      from = readEdges(map.buffer).count;
+      expect((await post("speaker", '{"freq":1000,"ms":100}')).status).toBe(200);
+      expect(await waitFor(() => edgesOn(12, from).length >= 150)).toBe(true); // 200 edges: 1 kHz for 100 ms
+      expect((await post("motors", '{"stop":true}')).status).toBe(200);
+    } finally {
+      map.close();
+    }
+  }, NATIVE_START_TIMEOUT_MS + WAIT_MS * 3 + 5_000);
+
   test("--version prints the package version with a build suffix and exits 0", async () => {
-    const r = await runOnce([X64, "--version"], {}, NATIVE_START_TIMEOUT_MS);
+    const r = await runOnce("x64", ["--version"], {}, NATIVE_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`${packageVersion}+`);
   }, NATIVE_START_TIMEOUT_MS + 5_000);
 
   test("--help exits 0 and documents HTTAP_TCPPORT", async () => {
-    const r = await runOnce([X64, "--help"], {}, NATIVE_START_TIMEOUT_MS);
+    const r = await runOnce("x64", ["--help"], {}, NATIVE_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(0);
     expect(r.stdout + r.stderr).toContain("HTTAP_TCPPORT");
   }, NATIVE_START_TIMEOUT_MS + 5_000);
 
   test("bad configuration HTTAP_KEEPALIVE=2 exits 2 with a message naming the variable", async () => {
-    const r = await runOnce([X64], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: "2" }, NATIVE_START_TIMEOUT_MS);
+    const r = await runOnce("x64", [], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: "2" }, NATIVE_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(2);
     expect(r.stdout + r.stderr).toContain("HTTAP_KEEPALIVE");
   }, NATIVE_START_TIMEOUT_MS + 5_000);
 });
 
+// Fails (never skips) without qemu (shipBinary throws): CI installs it, and a skipped arm64 test would hide a broken
+// Pi build.
 describe("dist/httap-linux-arm64 under qemu-user", () => {
-  /** Fails (never skips) without qemu: CI installs it, and a skipped arm64 test would hide a broken Pi build. */
-  function qemuCommand(): string[] {
-    const qemu = Bun.which("qemu-aarch64-static");
-    if (qemu === null) throw new Error("qemu-aarch64-static is not installed: apt-get install qemu-user-static libc6-arm64-cross (.ci/run does)");
-    if (!existsSync(join(QEMU_SYSROOT, "lib/ld-linux-aarch64.so.1"))) throw new Error(`${QEMU_SYSROOT} has no arm64 loader: apt-get install libc6-arm64-cross`);
-    return [qemu, "-L", QEMU_SYSROOT, ARM64];
-  }
-
   test("serves the embedded assets/index.html at / byte for byte", async () => {
     const started = performance.now();
-    const { port, stop } = await start(qemuCommand(), QEMU_START_TIMEOUT_MS);
+    const { port, stop } = await start("arm64", QEMU_START_TIMEOUT_MS);
     console.log(`arm64 under qemu: listening after ${Math.round(performance.now() - started)} ms`);
     const res = await rawGet(port, "/", QEMU_REQUEST_TIMEOUT_MS);
     expect(res.status).toBe(200);
@@ -147,22 +177,16 @@ describe("dist/httap-linux-arm64 under qemu-user", () => {
   }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("the real-time engine Worker is in the arm64 binary: a tone shows as edges in the simulator file", async () => {
-    const cwd = hostileCwd();
-    const simFile = join(cwd, "sim.bin");
-    const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile }, qemuCommand(), { cwd, timeoutMs: QEMU_START_TIMEOUT_MS });
-    servers.push(server);
+    const simFile = join(binary("arm64").dir, "sim.bin");
+    const server = await start("arm64", QEMU_START_TIMEOUT_MS, { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile });
     const r = await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":100,"ms":1000}', signal: AbortSignal.timeout(QEMU_REQUEST_TIMEOUT_MS) });
     expect(r.status).toBe(200);
     const map = attachSimFile(simFile);
     try {
       // 100 Hz for 1 s is 200 edges on GPIO 12; emulation is slow to start the Worker, so wait (bounded) for most
-      const deadline = performance.now() + QEMU_REQUEST_TIMEOUT_MS;
-      let edges = 0;
-      while (performance.now() < deadline && edges < 150) {
-        edges = readEdges(map.buffer).edges.filter((e) => e.pin === 12).length;
-        await Bun.sleep(100);
-      }
-      expect(edges).toBeGreaterThanOrEqual(150);
+      const edges = () => readEdges(map.buffer).edges.filter((e) => e.pin === 12).length;
+      await waitFor(() => edges() >= 150, QEMU_REQUEST_TIMEOUT_MS, 100);
+      expect(edges()).toBeGreaterThanOrEqual(150);
     } finally {
       map.close();
       await server.stop();
@@ -170,7 +194,7 @@ describe("dist/httap-linux-arm64 under qemu-user", () => {
   }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS * 2 + STOP_TIMEOUT_MS * 2 + 5_000);
 
   test("--version works", async () => {
-    const r = await runOnce([...qemuCommand(), "--version"], {}, QEMU_START_TIMEOUT_MS);
+    const r = await runOnce("arm64", ["--version"], {}, QEMU_START_TIMEOUT_MS);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`${packageVersion}+`);
   }, QEMU_START_TIMEOUT_MS + 5_000);
