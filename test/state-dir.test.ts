@@ -303,7 +303,7 @@ test("measurement (no threshold): the main loop's lag while 100 files of 4 KiB a
 
 if (!IS_ROOT) console.warn("state-dir sandbox tests skipped: they start the server as root (CI runs as root)");
 
-describe.skipIf(!IS_ROOT)("started as root with HTTAP_USER=nobody and HTTAP_STATE_DIR", () => {
+describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a user who cannot write it", () => {
   beforeAll(() => buildBinaries(["x64"]), BUILD_TIMEOUT_MS + 5_000);
 
   /** A state directory as systemd's StateDirectory= leaves it: the service user's, mode 0700. */
@@ -395,4 +395,11 @@ describe.skipIf(!IS_ROOT)("started as root with HTTAP_USER=nobody and HTTAP_STAT
     }
     expect(existsSync(join(rootOwned, ".probe.tmp"))).toBe(false);
   }, 60_000);
+
+  test("not root, no sandbox: a directory this user cannot write is exit 2 with the reason, before listening", async () => {
+    const rootOwned = newDir(); // 0755 root: nobody may enter but not write
+    const r = await runToExit(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", X64], { HTTAP_TCPPORT: "0", HTTAP_GPIO: "none", HTTAP_STATE_DIR: rootOwned }, 15_000, dir);
+    expect({ code: r.code, serving: /listening on port/.test(r.stdout) }).toEqual({ code: 2, serving: false });
+    expect(r.stderr).toMatch(/HTTAP_STATE_DIR=".*" cannot be written: .*permission denied/i);
+  }, 20_000);
 });
