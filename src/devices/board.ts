@@ -30,7 +30,7 @@ export class NotOnThisBoard extends Error {
 export interface PinState {
   readonly pin: number;
   readonly mode: PinFunction;
-  /** null where the level cannot be read without taking the pin (a line another consumer holds). */
+  /** null where the level cannot be read without taking the pin (the character device reads only lines it holds). */
   readonly level: Level | null;
   readonly pull: Pull;
   /** The board role owning it ("left motor IN1", "status LED"), or null for a free pin. */
@@ -142,13 +142,8 @@ export class Board {
 
   pin(pin: number): PinState {
     const gpio = this.#hw.gpio;
-    let level: Level | null;
-    try {
-      level = gpio.read(pin);
-    } catch {
-      level = null; // a line the kernel holds cannot even be read through the character device
-    }
-    return { pin, mode: gpio.functionOf(pin), level, pull: gpio.pullOf(pin), role: this.#hw.roles.get(pin) ?? null };
+    // read() never requests a line: on the character device a pin httap does not hold reads as null (unknown)
+    return { pin, mode: gpio.functionOf(pin), level: gpio.read(pin), pull: gpio.pullOf(pin), role: this.#hw.roles.get(pin) ?? null };
   }
 
   pins(): PinState[] {

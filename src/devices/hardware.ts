@@ -183,8 +183,10 @@ export class Hardware {
     const kind = this.gpio.kind;
     const p = this.profile;
     const enginePins = this.#enginePins();
-    for (const pin of enginePins) this.gpio.release(pin); // from now on the engine owns them (DESIGN principle 1)
-    const engine = RtEngine.start({ kind, simPath: this.simPath, registers: this.#registers }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
+    // From now on the engine drives them (DESIGN principle 1), through the main thread's own line requests on the
+    // character device: nothing is released, so no pin is undriven between the two threads.
+    const lines = enginePins.flatMap((pin) => this.gpio.handOver(pin) ?? []);
+    const engine = RtEngine.start({ kind, simPath: this.simPath, registers: this.#registers, lines }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
     this.#engine = engine;
     return engine;
   }

@@ -39,7 +39,7 @@ const SCHED_PRIORITY = 50;
 
 function run(setup: EngineSetup): void {
   const words = new Int32Array(setup.memory);
-  const gpio: GpioBackend = attachGpio(setup.gpio.kind, setup.gpio.simPath, setup.gpio.registers);
+  const gpio: GpioBackend = attachGpio(setup.gpio.kind, setup.gpio.simPath, setup.gpio.registers, setup.gpio.lines);
   const write: PinWriter = (pin, level) => gpio.write(pin, level);
   const speaker = setup.pins.speaker === null ? null : new SpeakerChannel(setup.pins.speaker);
   const motors = setup.pins.motors === null ? null : [new MotorChannel(setup.pins.motors.left), new MotorChannel(setup.pins.motors.right)];

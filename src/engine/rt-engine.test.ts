@@ -25,7 +25,7 @@ const edgesOf = (pin: number, from: number) => readEdges(view.buffer, from).edge
 
 describe("real-time engine (Worker) on the simulator", () => {
   test("starts, owns its pins as outputs, all low", async () => {
-    engine = RtEngine.start({ kind: "sim", simPath: path, registers: null }, pins, (l) => console.error(l));
+    engine = RtEngine.start({ kind: "sim", simPath: path, registers: null, lines: [] }, pins, (l) => console.error(l));
     await engine.ready();
     expect(engine.figures().running).toBe(true);
     for (const p of [12, 5, 6, 23, 24]) {

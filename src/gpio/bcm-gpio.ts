@@ -122,8 +122,8 @@ export class BcmGpio implements GpioBackend {
     return PULL_OF_2711[(this.#bus.read(GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16)) >>> ((pin % 16) * 2)) & 0b11];
   }
 
-  release(_pin: number): void {
-    // registers are shared by every thread: nothing to hand over
+  handOver(_pin: number): null {
+    return null; // registers are shared by every thread: the engine maps them again
   }
 
   close(): void {

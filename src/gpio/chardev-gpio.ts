@@ -1,28 +1,26 @@
 /**
  * @module GPIO through the Linux GPIO character device, uAPI v2 (issue 7): works on any Linux board and needs no
  * memory mapping, only the `gpio` group's access to `/dev/gpiochipN`. The header's chip is found by its label
- * (never by number: on a Pi 5 it is gpiochip0 on new kernels, gpiochip4 on old ones). Each pin the firmware uses is
- * requested as its own line (one fd) the first time it is configured, and reconfigured with SET_CONFIG after.
+ * (never by number: on a Pi 5 it is gpiochip0 on new kernels, gpiochip4 on old ones). A line is requested when the
+ * firmware first sets its direction and held until the process exits: the kernel's pinctrl-bcm2835 makes a released
+ * line an input (bcm2835_pmx_gpio_disable_free), so a released output floats. Reading never requests a line: a pin
+ * not held is known only through GET_LINEINFO (direction, bias, used), and its level is unknown (null).
  */
 import { readdirSync } from "node:fs";
 import {
-  CHIPINFO_BYTES, decodeChipInfo, decodeLineInfo, encodeLineConfig, encodeLineInfoQuery, encodeLineRequest, encodeLineValues,
-  GPIO_GET_CHIPINFO_IOCTL, GPIO_V2_GET_LINE_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL, GPIO_V2_LINE_GET_VALUES_IOCTL,
-  GPIO_V2_LINE_SET_CONFIG_IOCTL, GPIO_V2_LINE_SET_VALUES_IOCTL, LINE_FLAG, lineValuesBits, requestFd,
+  CHIPINFO_BYTES, decodeChipInfo, decodeLineInfo, encodeLineInfoQuery, GPIO_GET_CHIPINFO_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL, LINE_FLAG,
 } from "./chardev-uapi.ts";
-import { checkPin, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull } from "./gpio-backend.ts";
+import { ChardevLine, type LineSystem } from "./chardev-line.ts";
+import { checkPin, type GpioBackend, type HeldLine, type Level, type PinFunction, type PinMode, type Pull } from "./gpio-backend.ts";
 import { closeFile, ioctl, openFile } from "./libc.ts";
 
 /** Labels of the chips that carry the 40-pin header, by SoC (the kernel's pinctrl drivers name them so). */
 export const HEADER_CHIP_LABELS = ["pinctrl-bcm2835", "pinctrl-bcm2711", "pinctrl-rp1"] as const;
-const CONSUMER = "httap";
 
 /** The system calls the backend makes; the real ones by default, a fake kernel in tests. */
-export interface ChardevSystem {
+export interface ChardevSystem extends LineSystem {
   chips(): string[];
   open(path: string): number;
-  ioctl(fd: number, request: number, arg: Uint8Array, what: string): void;
-  close(fd: number): void;
 }
 
 export const realChardevSystem: ChardevSystem = {
@@ -37,13 +35,6 @@ export const realChardevSystem: ChardevSystem = {
   ioctl,
   close: closeFile,
 };
-
-interface Line {
-  fd: number;
-  mode: PinMode;
-  pull: Pull;
-  level: Level;
-}
 
 /** Opens the chip whose label is one of `labels`; throws naming what was found when none matches. */
 export function openHeaderChip(system: ChardevSystem, labels: readonly string[] = HEADER_CHIP_LABELS): ChardevGpio {
@@ -71,9 +62,12 @@ export class ChardevGpio implements GpioBackend {
   readonly #system: ChardevSystem;
   readonly #chipFd: number;
   readonly #path: string;
-  readonly #lines = new Map<number, Line>();
+  /** The lines this process holds, until close(): never released earlier (see the module comment). */
+  readonly #lines = new Map<number, ChardevLine>();
   /** Levels written to pins that are not outputs yet: the value they start with. */
-  readonly #pending = new Map<number, Level>();
+  readonly #pendingLevels = new Map<number, Level>();
+  /** Pulls set on pins not held yet: the kernel takes a bias only with a direction, so they go into the request. */
+  readonly #pendingPulls = new Map<number, Pull>();
 
   constructor(system: ChardevSystem, chipFd: number, path: string, label: string) {
     this.#system = system;
@@ -82,92 +76,79 @@ export class ChardevGpio implements GpioBackend {
     this.description = `Linux GPIO character device ${path} (${label})`;
   }
 
+  /** Requests the line the first time (with the pull and level set before), else reconfigures it. */
   setMode(pin: number, mode: PinMode): void {
     checkPin(pin);
-    this.#configure(pin, mode, this.#lines.get(pin)?.pull ?? "none");
+    const line = this.#lines.get(pin);
+    const level = this.#pendingLevels.get(pin);
+    if (line === undefined) {
+      const pull = this.#pendingPulls.get(pin) ?? "none";
+      this.#lines.set(pin, ChardevLine.request(this.#system, this.#chipFd, this.#path, pin, mode, pull, level ?? 0));
+    } else {
+      line.configure(mode, line.pull, level);
+    }
+    this.#pendingPulls.delete(pin);
+    if (mode === "out") this.#pendingLevels.delete(pin); // an input keeps it for when it becomes an output
   }
 
+  /** On a line not held yet the pull waits for setMode: requesting it now would also make it an input. */
   setPull(pin: number, pull: Pull): void {
     checkPin(pin);
-    this.#configure(pin, this.#lines.get(pin)?.mode ?? "in", pull);
+    const line = this.#lines.get(pin);
+    if (line === undefined) this.#pendingPulls.set(pin, pull);
+    else line.configure(line.mode, pull);
   }
 
   write(pin: number, level: Level): void {
     checkPin(pin);
     const line = this.#lines.get(pin);
-    if (line === undefined || line.mode !== "out") return void this.#pending.set(pin, level);
-    this.#system.ioctl(line.fd, GPIO_V2_LINE_SET_VALUES_IOCTL, encodeLineValues(BigInt(level), 1n), `set GPIO ${pin}`);
-    line.level = level;
+    if (line === undefined || line.mode !== "out") this.#pendingLevels.set(pin, level);
+    else line.write(level);
   }
 
-  read(pin: number): Level {
+  /** A held line's level; null for any other: a level cannot be read without requesting the line. */
+  read(pin: number): Level | null {
     checkPin(pin);
-    const line = this.#lines.get(pin);
-    if (line !== undefined) return this.#readLine(line.fd, pin);
-    // Not ours: request it "as is" (no direction flag changes nothing electrically), read, and let it go.
-    const request = encodeLineRequest(pin, CONSUMER, 0n, null);
-    this.#system.ioctl(this.#chipFd, GPIO_V2_GET_LINE_IOCTL, request, `request GPIO ${pin} on ${this.#path}`);
-    const fd = requestFd(request);
-    try {
-      return this.#readLine(fd, pin);
-    } finally {
-      this.#system.close(fd);
-    }
+    return this.#lines.get(pin)?.read() ?? null;
   }
 
   functionOf(pin: number): PinFunction {
     checkPin(pin);
     const line = this.#lines.get(pin);
     if (line !== undefined) return line.mode;
-    const info = encodeLineInfoQuery(pin);
-    this.#system.ioctl(this.#chipFd, GPIO_V2_GET_LINEINFO_IOCTL, info, `line info of GPIO ${pin}`);
-    const { flags } = decodeLineInfo(info);
-    // A line the kernel uses (I2C, SPI, UART) is "used" and not ours to change: the nearest meaning is "alt".
+    const flags = this.#lineInfoFlags(pin);
+    // A line another consumer holds (I2C, SPI, UART, another program) is not ours to touch: the nearest meaning is "alt".
     if ((flags & LINE_FLAG.USED) !== 0n) return "alt";
     return (flags & LINE_FLAG.OUTPUT) !== 0n ? "out" : "in";
   }
 
+  /** A held line's pull; else one set but not applied yet; else the bias the kernel reports (it forgets one at release). */
   pullOf(pin: number): Pull {
     checkPin(pin);
-    return this.#lines.get(pin)?.pull ?? "none";
+    const known = this.#lines.get(pin)?.pull ?? this.#pendingPulls.get(pin);
+    if (known !== undefined) return known;
+    const flags = this.#lineInfoFlags(pin);
+    return (flags & LINE_FLAG.BIAS_PULL_UP) !== 0n ? "up" : (flags & LINE_FLAG.BIAS_PULL_DOWN) !== 0n ? "down" : "none";
   }
 
-  /** Closes the pin's line request (its level stays as driven until someone requests it again). */
-  release(pin: number): void {
+  /** The line request itself, still held here: the engine adopts the fd, and this backend closes it at exit. */
+  handOver(pin: number): HeldLine {
+    checkPin(pin);
     const line = this.#lines.get(pin);
-    if (line === undefined) return;
-    this.#system.close(line.fd);
-    this.#lines.delete(pin);
+    if (line === undefined) throw new Error(`GPIO ${pin} is not held: set it as an output before handing it over`);
+    return line.held();
   }
 
+  /** Releases every line (the kernel makes each an input; a pull-down requested with it keeps it low) and the chip. */
   close(): void {
-    for (const line of this.#lines.values()) this.#system.close(line.fd);
+    for (const line of this.#lines.values()) line.close();
     this.#lines.clear();
     this.#system.close(this.#chipFd);
   }
 
-  #configure(pin: number, mode: PinMode, pull: Pull): void {
-    const line = this.#lines.get(pin);
-    const level = this.#pending.get(pin) ?? line?.level ?? 0;
-    const flags = (mode === "out" ? LINE_FLAG.OUTPUT : LINE_FLAG.INPUT)
-      | (pull === "up" ? LINE_FLAG.BIAS_PULL_UP : pull === "down" ? LINE_FLAG.BIAS_PULL_DOWN : LINE_FLAG.BIAS_DISABLED);
-    const outputValue = mode === "out" ? level : null;
-    if (line === undefined) {
-      const request = encodeLineRequest(pin, CONSUMER, flags, outputValue);
-      this.#system.ioctl(this.#chipFd, GPIO_V2_GET_LINE_IOCTL, request, `request GPIO ${pin} on ${this.#path}`);
-      this.#lines.set(pin, { fd: requestFd(request), mode, pull, level });
-    } else {
-      this.#system.ioctl(line.fd, GPIO_V2_LINE_SET_CONFIG_IOCTL, encodeLineConfig(flags, outputValue), `configure GPIO ${pin}`);
-      line.mode = mode;
-      line.pull = pull;
-      line.level = level;
-    }
-    this.#pending.delete(pin);
-  }
-
-  #readLine(fd: number, pin: number): Level {
-    const values = encodeLineValues(0n, 1n);
-    this.#system.ioctl(fd, GPIO_V2_LINE_GET_VALUES_IOCTL, values, `read GPIO ${pin}`);
-    return (lineValuesBits(values) & 1n) === 1n ? 1 : 0;
+  #lineInfoFlags(pin: number): bigint {
+    const info = encodeLineInfoQuery(pin);
+    this.#system.ioctl(this.#chipFd, GPIO_V2_GET_LINEINFO_IOCTL, info, `line info of GPIO ${pin}`);
+    return decodeLineInfo(info).flags;
   }
 }

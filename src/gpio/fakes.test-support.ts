@@ -1,14 +1,14 @@
 /**
  * @module Test doubles for the GPIO backends: a bus that records every access over plain words, a fake RP1 that
  * honours the SET/CLR aliases and reflects OUT/OE/pads into SYNC_IN, and a fake kernel for the character device
- * that keeps each requested line's configuration. Only tests import this file.
+ * that keeps each pin's direction, pull and holder as pinctrl-bcm2835 does. Only tests import this file.
  */
 import type { ChardevSystem } from "./chardev-gpio.ts";
 import {
   CHIPINFO_BYTES, GPIO_GET_CHIPINFO_IOCTL, GPIO_V2_GET_LINE_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL, GPIO_V2_LINE_GET_VALUES_IOCTL,
   GPIO_V2_LINE_SET_CONFIG_IOCTL, GPIO_V2_LINE_SET_VALUES_IOCTL, LINE_FLAG,
 } from "./chardev-uapi.ts";
-import type { RegisterBus } from "./gpio-backend.ts";
+import type { Level, PinMode, Pull, RegisterBus } from "./gpio-backend.ts";
 import { FUNCSEL_MASK, FUNCSEL_SYS_RIO, PAD_PUE, RIO_OE, RIO_OUT, RIO_SYNC_IN, RP1_CLR_ALIAS, RP1_SET_ALIAS, RP1_SYS_RIO0, ctrlWord, padWord } from "./rp1-gpio.ts";
 
 export type Access = readonly ["r" | "w", number, number];
@@ -63,19 +63,43 @@ export class FakeRp1 extends RecordingBus {
   }
 }
 
-interface FakeLine { offset: number; flags: bigint; value: number }
+/**
+ * Fake line fds start far above any real descriptor: a fake fd that reaches a real ioctl (the engine Worker uses
+ * libc's) fails with EBADF instead of acting on a file of the test process.
+ */
+export const FAKE_FD_BASE = 1 << 30;
 
-/** A kernel with one GPIO chip: GET_CHIPINFO, GET_LINEINFO, GET_LINE, SET_CONFIG, GET/SET_VALUES over line fds. */
+/** One pin as the hardware and gpiolib keep it: direction, the pull in the pad, and whether a request holds it. */
+interface FakePin { isOutput: boolean; pull: Pull; value: Level; heldBy: number | null; requestedFlags: bigint }
+
+/**
+ * A kernel with one GPIO chip and pinctrl-bcm2835's manners: GET_CHIPINFO, GET_LINEINFO, GET_LINE (EBUSY on a line
+ * already requested, EINVAL on flags gpiolib-cdev rejects), SET_CONFIG, GET/SET_VALUES over line fds. Closing a line
+ * fd makes the pin an input (bcm2835_pmx_gpio_disable_free) whose pull stays in the pad, while gpiolib forgets the
+ * bias it reported. Every call, request and close is recorded.
+ */
 export class FakeKernel implements ChardevSystem {
   readonly requests: Uint8Array[] = [];
   readonly calls: [number, number][] = [];
-  readonly #lines = new Map<number, FakeLine>();
+  readonly closed: number[] = [];
+  readonly #pins = new Map<number, FakePin>();
+  readonly #lineFds = new Map<number, number>();
   readonly #open = new Set<number>();
-  #nextFd = 100;
+  #nextFd = FAKE_FD_BASE;
   constructor(readonly label = "pinctrl-bcm2711", readonly busyLines: readonly number[] = []) {}
 
   get openFds(): number {
     return this.#open.size;
+  }
+  /** How many times `request` was issued. */
+  count(request: number): number {
+    return this.calls.filter(([, r]) => r === request).length;
+  }
+  /** What a meter on the pin would see: its direction, its pad's pull, and its level (null: floating). */
+  electrical(offset: number): { direction: PinMode; pull: Pull; level: Level | null } {
+    const pin = this.#pin(offset);
+    const level = pin.isOutput ? pin.value : pin.pull === "up" ? 1 : pin.pull === "down" ? 0 : null;
+    return { direction: pin.isOutput ? "out" : "in", pull: pin.pull, level };
   }
   chips(): string[] {
     return ["/dev/gpiochip0"];
@@ -86,8 +110,13 @@ export class FakeKernel implements ChardevSystem {
     return fd;
   }
   close(fd: number): void {
+    this.closed.push(fd);
     this.#open.delete(fd);
-    this.#lines.delete(fd);
+    const offset = this.#lineFds.get(fd);
+    if (offset === undefined) return;
+    this.#lineFds.delete(fd);
+    const pin = this.#pin(offset);
+    Object.assign(pin, { isOutput: false, heldBy: null, requestedFlags: 0n });
   }
   ioctl(fd: number, request: number, arg: Uint8Array, what: string): void {
     this.calls.push([fd, request]);
@@ -102,36 +131,42 @@ export class FakeKernel implements ChardevSystem {
       }
       case GPIO_V2_GET_LINEINFO_IOCTL: {
         const offset = v.getUint32(64, true);
-        v.setBigUint64(72, this.busyLines.includes(offset) ? LINE_FLAG.USED : LINE_FLAG.INPUT, true);
+        const pin = this.#pin(offset);
+        const direction = pin.isOutput ? LINE_FLAG.OUTPUT : LINE_FLAG.INPUT;
+        if (this.busyLines.includes(offset)) v.setBigUint64(72, LINE_FLAG.USED | direction, true);
+        else if (pin.heldBy !== null) v.setBigUint64(72, LINE_FLAG.USED | pin.requestedFlags, true);
+        else v.setBigUint64(72, direction, true); // a free line: no bias reported, whatever the pad has
         return;
       }
       case GPIO_V2_GET_LINE_IOCTL: {
         this.requests.push(Uint8Array.from(arg));
         const offset = v.getUint32(0, true);
-        if (this.busyLines.includes(offset)) throw Object.assign(new Error(`${what}: in use (EBUSY)`), { errno: 16 });
+        const pin = this.#pin(offset);
+        const isBusy = this.busyLines.includes(offset) || pin.heldBy !== null;
+        if (isBusy) throw Object.assign(new Error(`${what}: in use (EBUSY)`), { errno: 16 });
         const flags = v.getBigUint64(288, true);
-        const hasValue = v.getUint32(288 + 8, true) > 0;
+        const value = v.getUint32(288 + 8, true) > 0 ? Number(v.getBigUint64(288 + 32 + 8, true) & 1n) : null;
+        this.#apply(pin, flags, value, what);
         const lineFd = this.open("line");
-        this.#lines.set(lineFd, { offset, flags, value: hasValue ? Number(v.getBigUint64(288 + 32 + 8, true) & 1n) : 0 });
+        pin.heldBy = lineFd;
+        this.#lineFds.set(lineFd, offset);
         v.setInt32(588, lineFd, true);
         return;
       }
       case GPIO_V2_LINE_SET_CONFIG_IOCTL: {
-        const line = this.#line(fd);
-        line.flags = v.getBigUint64(0, true);
-        if (v.getUint32(8, true) > 0) line.value = Number(v.getBigUint64(32 + 8, true) & 1n);
+        const value = v.getUint32(8, true) > 0 ? Number(v.getBigUint64(32 + 8, true) & 1n) : null;
+        this.#apply(this.#line(fd), v.getBigUint64(0, true), value, what);
         return;
       }
       case GPIO_V2_LINE_SET_VALUES_IOCTL: {
-        const line = this.#line(fd);
-        if ((line.flags & LINE_FLAG.OUTPUT) === 0n) throw new Error("EPERM: set on an input");
-        if ((v.getBigUint64(8, true) & 1n) === 1n) line.value = Number(v.getBigUint64(0, true) & 1n);
+        const pin = this.#line(fd);
+        if (!pin.isOutput) throw new Error("EPERM: set on an input");
+        if ((v.getBigUint64(8, true) & 1n) === 1n) pin.value = Number(v.getBigUint64(0, true) & 1n) as Level;
         return;
       }
       case GPIO_V2_LINE_GET_VALUES_IOCTL: {
-        const line = this.#line(fd);
-        const isOut = (line.flags & LINE_FLAG.OUTPUT) !== 0n;
-        const level = isOut ? line.value : (line.flags & LINE_FLAG.BIAS_PULL_UP) !== 0n ? 1 : 0;
+        const pin = this.#line(fd);
+        const level = pin.isOutput ? pin.value : pin.pull === "up" ? 1 : 0;
         v.setBigUint64(0, BigInt(level), true);
         return;
       }
@@ -139,9 +174,30 @@ export class FakeKernel implements ChardevSystem {
         throw new Error(`ENOTTY: ioctl ${request.toString(16)}`);
     }
   }
-  #line(fd: number): FakeLine {
-    const line = this.#lines.get(fd);
-    if (line === undefined) throw new Error(`EBADF: ${fd} is not a line fd`);
-    return line;
+  /** gpio_v2_line_flags_validate's rules, then the flags into the pin. */
+  #apply(pin: FakePin, flags: bigint, value: number | null, what: string): void {
+    const bias = flags & (LINE_FLAG.BIAS_PULL_UP | LINE_FLAG.BIAS_PULL_DOWN | LINE_FLAG.BIAS_DISABLED);
+    const direction = flags & (LINE_FLAG.INPUT | LINE_FLAG.OUTPUT);
+    const isBothDirections = direction === (LINE_FLAG.INPUT | LINE_FLAG.OUTPUT);
+    // a bias needs a direction, and only one bias at a time
+    const isInvalid = isBothDirections || (bias !== 0n && direction === 0n) || (bias & (bias - 1n)) !== 0n;
+    if (isInvalid) throw Object.assign(new Error(`${what}: flags ${flags.toString(16)} (EINVAL)`), { errno: 22 });
+    if (direction !== 0n) pin.isOutput = direction === LINE_FLAG.OUTPUT;
+    if (bias !== 0n) pin.pull = bias === LINE_FLAG.BIAS_PULL_UP ? "up" : bias === LINE_FLAG.BIAS_PULL_DOWN ? "down" : "none";
+    if (pin.isOutput && value !== null) pin.value = value as Level;
+    pin.requestedFlags = flags;
+  }
+  #pin(offset: number): FakePin {
+    let pin = this.#pins.get(offset);
+    if (pin === undefined) {
+      pin = { isOutput: false, pull: "none", value: 0, heldBy: null, requestedFlags: 0n };
+      this.#pins.set(offset, pin);
+    }
+    return pin;
+  }
+  #line(fd: number): FakePin {
+    const offset = this.#lineFds.get(fd);
+    if (offset === undefined) throw new Error(`EBADF: ${fd} is not a line fd`);
+    return this.#pin(offset);
   }
 }

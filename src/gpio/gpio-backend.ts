@@ -15,20 +15,39 @@ export type Level = 0 | 1;
 
 export type BackendKind = "bcm2835" | "bcm2711" | "rp1" | "chardev" | "sim";
 
+/**
+ * A line request this process holds (the character device): its fd and its configuration, as plain data, so the
+ * main thread can pass it to the engine Worker. A file descriptor belongs to the process, not to a thread: the
+ * Worker issues its ioctls on the same fd, and the line is never released between the two.
+ */
+export interface HeldLine {
+  readonly pin: number;
+  readonly fd: number;
+  readonly mode: PinMode;
+  readonly pull: Pull;
+  readonly level: Level;
+}
+
 export interface GpioBackend {
   readonly kind: BackendKind;
   /** One line for logs and `/?gpio`: what drives the pins ("BCM2711 registers via /dev/gpiomem"). */
   readonly description: string;
   setMode(pin: number, mode: PinMode): void;
+  /** The character device applies it to a line it does not hold yet with the next setMode (a bias needs a direction). */
   setPull(pin: number, pull: Pull): void;
   /** Drives an output; on an input it sets the level the pin takes when it becomes an output. */
   write(pin: number, level: Level): void;
-  read(pin: number): Level;
+  /** The pin's level, or null when it cannot be known without taking the pin (a line the chardev does not hold). */
+  read(pin: number): Level | null;
   functionOf(pin: number): PinFunction;
   /** The pull in force: read back where the hardware can (BCM2711, RP1), else the last one set ("none" before). */
   pullOf(pin: number): Pull;
-  /** Lets go of a pin so another thread may take it (the chardev's line request; registers need nothing). */
-  release(pin: number): void;
+  /**
+   * Hands a pin this backend drives to another thread of the process (the engine Worker). Nothing is released or
+   * changed: the pin stays driven as it is, and the caller stops writing it until that thread has stopped. Returns
+   * the line request the other thread adopts (chardev), or null where it reaches the pin on its own (registers).
+   */
+  handOver(pin: number): HeldLine | null;
   close(): void;
 }
 

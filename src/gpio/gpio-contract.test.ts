@@ -53,6 +53,28 @@ for (const [name, make] of backends) {
       g.close();
     });
 
+    test("a pull set before the mode is in force once the pin has its direction (the safe state's order)", () => {
+      const g = make();
+      g.write(9, 0);
+      g.setPull(9, "down");
+      g.setMode(9, "out");
+      expect(g.pullOf(9)).toBe("down");
+      expect(g.read(9)).toBe(0);
+      expect(g.functionOf(9)).toBe("out");
+      g.close();
+    });
+
+    test("handing a pin over changes nothing: it stays driven, at its level, and this side can still read it", () => {
+      const g = make();
+      g.write(6, 1);
+      g.setMode(6, "out");
+      const held = g.handOver(6);
+      if (held !== null) expect(held).toMatchObject({ pin: 6, mode: "out", level: 1 }); // chardev: the request itself
+      expect(g.functionOf(6)).toBe("out");
+      expect(g.read(6)).toBe(1);
+      g.close();
+    });
+
     test("pins 0-27 only", () => {
       const g = make();
       expect(() => g.setMode(28, "out")).toThrow(/not a header pin/);

@@ -11,7 +11,8 @@ import { BCM_GPIO_BLOCK_BYTES, BcmGpio, type BcmSoc } from "./bcm-gpio.ts";
 import { DEV_MEM, planGpio, type MachineFacts, type RegisterSource, type SocFamily } from "./gpio-choice.ts";
 import { gpioBlockAddress } from "./peripheral-base.ts";
 import { openHeaderChip, realChardevSystem } from "./chardev-gpio.ts";
-import { MappedRegisters, type BackendKind, type GpioBackend } from "./gpio-backend.ts";
+import { AdoptedChardevGpio } from "./chardev-adopted.ts";
+import { MappedRegisters, type BackendKind, type GpioBackend, type HeldLine } from "./gpio-backend.ts";
 import { ERRNO, mapShared, pageSize, SystemCallError } from "./libc.ts";
 import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
 import { defaultSimPath, openSimBackend } from "./sim-file.ts";
@@ -104,9 +105,10 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
 
 /**
  * A second handle on the backend the main thread opened, for the engine Worker: the same simulator file, the same
- * registers mapped again, or its own line requests on the same chip. Throws when it cannot be had.
+ * registers mapped again, or the main thread's own line requests (`lines`, adopted by fd, never requested again).
+ * Throws when it cannot be had.
  */
-export function attachGpio(kind: BackendKind, simPath: string | null, registers: RegisterSource | null): GpioBackend {
+export function attachGpio(kind: BackendKind, simPath: string | null, registers: RegisterSource | null, lines: readonly HeldLine[]): GpioBackend {
   switch (kind) {
     case "sim":
       if (simPath === null) throw new Error("the simulator has no file");
@@ -119,7 +121,7 @@ export function attachGpio(kind: BackendKind, simPath: string | null, registers:
       if (registers === null) throw new Error("the registers' source is unknown");
       return openRp1(registers);
     case "chardev":
-      return openHeaderChip(realChardevSystem);
+      return new AdoptedChardevGpio(realChardevSystem, lines);
   }
 }
 

@@ -94,8 +94,8 @@ export class Rp1Gpio implements GpioBackend {
     return pad & PAD_PUE ? "up" : pad & PAD_PDE ? "down" : "none";
   }
 
-  release(_pin: number): void {
-    // registers are shared by every thread: nothing to hand over
+  handOver(_pin: number): null {
+    return null; // registers are shared by every thread: the engine maps them again
   }
 
   close(): void {
