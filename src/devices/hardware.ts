@@ -10,6 +10,7 @@ import { outputPins, pinRoles, type BoardProfile } from "./board-profile.ts";
 import { Buttons } from "./buttons.ts";
 import { EngineUnavailable } from "./engine-unavailable.ts";
 import { Motors } from "./motors.ts";
+import { driveLow } from "./safe-state.ts";
 import { Speaker } from "./speaker.ts";
 import { SysfsPwm } from "./sysfs-pwm.ts";
 
@@ -92,12 +93,11 @@ export class Hardware {
   }
 
   /** Outputs of the profile, each as an output at its safe level: motors coast, speaker low, LEDs off. The main
-   * thread calls it only while the engine is not running (at start, or after stopping it). `pins` limits it to some. */
+   * thread calls it only while the engine is not running (at start, or after stopping it). `pins` limits it to some.
+   * On the character device the first call requests each line (with a pull-down) and the process holds it till exit;
+   * later calls write through those same requests, so none is ever asked for twice (nor refused EBUSY). */
   driveSafeState(pins: readonly number[] = this.#mainThreadSafePins()): void {
-    for (const pin of pins) {
-      this.gpio.write(pin, 0);
-      this.gpio.setMode(pin, "out");
-    }
+    driveLow(this.gpio, pins);
     this.#pwm?.off();
   }
 

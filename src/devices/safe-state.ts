@@ -3,6 +3,7 @@
  * configured backend and exits, for systemd's ExecStopPost= and a supervisor, after a `kill -9` that no code of
  * the firmware could see. It attaches to what exists (the simulator file, the registers) and changes nothing else.
  */
+import type { GpioBackend } from "../gpio/gpio-backend.ts";
 import { openGpio, type GpioChoice } from "../gpio/open-backend.ts";
 import { outputPins, type BoardProfile } from "./board-profile.ts";
 import { SysfsPwm } from "./sysfs-pwm.ts";
@@ -15,6 +16,19 @@ export interface SafeStateOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Each pin an output at level 0 with a pull-down, as one line request on the character device (OUTPUT |
+ * BIAS_PULL_DOWN, value 0: the pull is set before the direction so it goes into the request). The pull matters once
+ * the line is released: the kernel then makes it an input, and the pull-down is what keeps it low.
+ */
+export function driveLow(gpio: GpioBackend, pins: readonly number[]): void {
+  for (const pin of pins) {
+    gpio.write(pin, 0);
+    gpio.setPull(pin, "down");
+    gpio.setMode(pin, "out");
+  }
+}
+
 /** Returns the pins driven low, or throws a sentence saying why it could not be done. */
 export function driveSafeStateFromOutside(o: SafeStateOptions): number[] {
   const opened = openGpio({ choice: o.gpio, simFile: o.simFile, env: o.env, attach: true });
@@ -23,12 +37,11 @@ export function driveSafeStateFromOutside(o: SafeStateOptions): number[] {
   const pwm = pwmSpec === null ? null : SysfsPwm.open(o.pwmSysfs, pwmSpec.chip, pwmSpec.channel);
   const pins = outputPins(o.board).filter((p) => !(pwm !== null && p === o.board.speaker));
   try {
-    for (const pin of pins) {
-      opened.backend.write(pin, 0);
-      opened.backend.setMode(pin, "out");
-    }
+    driveLow(opened.backend, pins);
     pwm?.close(); // off, and its files closed
   } finally {
+    // On the character device this releases each line and the kernel makes it an input: from then on the pull-down
+    // requested with it is what keeps it low (and an external pull-down resistor, see the README, before and after).
     opened.backend.close();
   }
   return pins;
