@@ -5,7 +5,9 @@
  *
  *   waiting-for-slot ──slot freed──▶ awaiting-request        waiting-for-slot ──wait over──▶ 503, draining
  *   awaiting-request ──head──▶ reading-body ──body──▶ (handler) ──▶ awaiting-request | responding | draining
- *   responding ──queue empty──▶ awaiting-request        draining ──queue empty──▶ FIN, linger ──▶ closed
+ *   responding ──queue empty──▶ awaiting-request
+ *   draining ──queue empty, FIN──▶ lingering ──peer's FIN or linger over──▶ closed
+ * Any state but closed may go straight to closed (`close(reason)`: timeout, eviction, reset, stop).
  */
 import { CR, LF } from "./ascii.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
@@ -21,7 +23,13 @@ import type { EvictionKind, ServerStats } from "./server-stats.ts";
 import type { CloseReason, Reply, RequestHandler } from "./types.ts";
 import { dynamicReply } from "./reply.ts";
 
-export type ConnectionState = "waiting-for-slot" | "awaiting-request" | "reading-body" | "responding" | "draining" | "closed";
+/**
+ * Every state a connection can be in. `draining`: the final answer is queued, input is dropped. `lingering`: the
+ * answer is all out and FIN sent; input is still read and dropped until the peer's FIN or LINGER_MS, so it never
+ * turns into a reset that destroys the answer (RFC 9112 §9.6).
+ */
+export type ConnectionState =
+  | "waiting-for-slot" | "awaiting-request" | "reading-body" | "responding" | "draining" | "lingering" | "closed";
 export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "linger" | "slot-wait";
 
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
@@ -98,7 +106,7 @@ export class Connection {
 
   /** Answered, FIN sent, only waiting out the linger: closing it loses nothing either (evicted first). */
   get isLingering(): boolean {
-    return this.state === "draining" && this.deadlineKind === "linger";
+    return this.state === "lingering";
   }
 
   /**
@@ -142,7 +150,8 @@ export class Connection {
 
   onData(chunk: Uint8Array): void {
     this.#context.stats.bytesIn += chunk.length;
-    if (this.state === "draining" || this.state === "closed") return; // after the final answer input is dropped
+    // After the final answer, input is dropped (read, so it never turns into a reset).
+    if (this.state === "draining" || this.state === "lingering" || this.state === "closed") return;
     const now = this.#context.now();
     this.lastActiveAt = now;
     this.#hasReceived = true;
@@ -160,7 +169,7 @@ export class Connection {
   }
 
   onDrain(): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.state === "lingering") return; // nothing left to send
     const sent = this.#queue.flush(this.#socket);
     if (sent > 0) {
       this.lastActiveAt = this.#context.now();
@@ -198,13 +207,13 @@ export class Connection {
       case "send":
         return this.close("send-stalled");
       case "linger":
-        return this.close("done");
+        return this.close("done"); // the peer had its time to read the answer
     }
   }
 
   /** Answers the final response (if any is queued) and closes: the graceful way out. */
   drainThenClose(): void {
-    if (this.state === "closed" || this.state === "draining") return;
+    if (this.state === "closed" || this.state === "draining" || this.state === "lingering") return;
     this.#enter("draining");
     if (this.#queue.isEmpty) this.#finish();
     else this.#setDeadline("send", this.#context.now() + this.#context.keepAliveMs); // the request deadline is over
@@ -227,7 +236,7 @@ export class Connection {
 
   /** The socket is gone (peer reset or closed, or our own close completed). */
   onSocketClosed(): void {
-    this.close(this.state === "draining" ? "done" : "peer-closed");
+    this.close(this.state === "draining" || this.state === "lingering" ? "done" : "peer-closed");
   }
 
   #process(): void {
@@ -328,6 +337,7 @@ export class Connection {
    * can destroy our last answer in the peer's receive buffer before it is read (RFC 9112 §9.6).
    */
   #finish(): void {
+    this.#enter("lingering");
     this.#socket.shutdown();
     this.#setDeadline("linger", this.#context.now() + LINGER_MS);
     if (this.#isPeerEnded) this.close("done");
@@ -351,15 +361,45 @@ export class Connection {
     return true;
   }
 
+  /** The one place `state` is written; the invariants of each transition are checked here (STYLE rule 4). */
   #enter(next: ConnectionState): void {
-    // Invariants at transitions: nothing leaves "closed"; "responding" only with something queued.
-    if (this.state === "closed") throw new Error(`connection ${this.id}: transition from closed to ${next}`);
-    if (next === "waiting-for-slot" && (this.state !== "awaiting-request" || this.#hasReceived)) throw new Error(`connection ${this.id}: only a new connection waits for a slot`);
-    if (next === "responding" && this.#queue.isEmpty) throw new Error(`connection ${this.id}: responding with an empty queue`);
+    const from = this.state;
+    if (from === "closed") this.#badTransition(next, "nothing leaves closed");
+    switch (next) {
+      case "waiting-for-slot":
+        if (from !== "awaiting-request" || this.#hasReceived) this.#badTransition(next, "only a new connection waits for a slot");
+        break;
+      case "awaiting-request":
+        if (from === "draining" || from === "lingering") this.#badTransition(next, "the final answer was given");
+        break;
+      case "reading-body":
+        if (from !== "awaiting-request") this.#badTransition(next, "a body follows a head");
+        break;
+      case "responding":
+        if (from !== "awaiting-request" && from !== "reading-body") this.#badTransition(next, "only an answer just given is queued");
+        if (this.#queue.isEmpty) this.#badTransition(next, "responding with an empty queue");
+        break;
+      case "draining":
+        if (from === "draining" || from === "lingering") this.#badTransition(next, "the final answer was given already");
+        break;
+      case "lingering":
+        if (from !== "draining" || !this.#queue.isEmpty) this.#badTransition(next, "lingering only once the final answer is all out");
+        break;
+      case "closed":
+        break;
+    }
     this.state = next;
   }
 
+  #badTransition(next: ConnectionState, why: string): never {
+    throw new Error(`connection ${this.id}: ${this.state} → ${next}: ${why}`);
+  }
+
   #setDeadline(kind: DeadlineKind, at: number): void {
+    // The linger deadline belongs to the lingering state alone, and a lingering connection waits for nothing else.
+    if ((kind === "linger") !== (this.state === "lingering")) {
+      throw new Error(`connection ${this.id}: ${kind} deadline while ${this.state}`);
+    }
     this.deadlineKind = kind;
     this.deadlineAt = at;
   }
