@@ -1,167 +1,135 @@
 /**
- * @module SCPI over raw TCP (issue 10, the instrument port 5025 by convention): one interpreter per connection,
- * program messages ending in LF (CR LF accepted), responses ending in LF, all on the one thread. A message over
- * 64 KiB, a NUL byte, or a client silent for the keep-alive time closes the connection, the reason logged first.
- * Closing a connection that held the device ends the session at once (the motors stop through its "end" event).
+ * @module SCPI over raw TCP (issue 10, the instrument port 5025 by convention): the listener, the connection limit
+ * and the one deadline tick (STYLE rule 11); each client is a `ScpiConnection`. The limits HTTP has (rule 21): at
+ * most MAX_SCPI_CONNECTIONS clients (a newcomer beyond gets one error line, then FIN), a message at most 64 KiB and
+ * finished within the keep-alive time, a client silent or not reading its replies for that long is closed, the
+ * reason logged first. Closing a connection that held the device ends the session at once (the motors stop).
  */
 import type { Socket, TCPSocketListener } from "bun";
-import { SendQueue } from "../http/send-queue.ts";
+import { ScpiConnection, type ScpiCloseReason, type ScpiConnectionContext } from "./scpi-connection.ts";
 import type { ScpiCommands } from "./scpi-commands.ts";
 import { ScpiError } from "./scpi-errors.ts";
-import { ScpiInterpreter, type RunResult } from "./scpi-interpreter.ts";
-
-export const MAX_MESSAGE_BYTES = 64 * 1024;
-const LF = 0x0a;
-const CR = 0x0d;
+import { MAX_SCPI_CONNECTIONS, MAX_SCPI_REFUSED_LINGERING, REFUSAL_LOG_INTERVAL_MS, TICK_INTERVAL_MS } from "./scpi-limits.ts";
 
 export interface ScpiServerOptions {
   readonly host: string;
   readonly port: number;
   readonly keepAliveS: number;
-  /** The command set; asked for when the first client connects (it needs the session manager made after us). */
+  /** The command set; asked for when the first client connects. */
   readonly commands: () => ScpiCommands;
   /** The client's connection closed after it held the device: end the session if its host still owns it. */
   readonly onOwnerGone: (host: string) => void;
   readonly log: (line: string) => void;
+  /** Milliseconds clock; tests inject their own. */
+  readonly now?: () => number;
 }
+
+/** What a newcomer over the limit reads before the FIN: a lab program's next query shows it as the answer. */
+const REFUSAL_LINE = Buffer.from(`${new ScpiError(101, `all ${MAX_SCPI_CONNECTIONS} SCPI connections are in use; try again later`).entry}\n`);
 
 const plain = (address: string) => (address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address);
 
-class ScpiConnection {
-  readonly host: string;
-  readonly #socket: Socket<ScpiConnection>;
-  readonly #interpreter: ScpiInterpreter;
-  readonly #queue = new SendQueue();
-  readonly #o: ScpiServerOptions;
-  #received: Buffer = Buffer.alloc(0);
-  #lastHeardAt = performance.now();
-  #isWaiting = false; // a message waits on *WAI / *OPC?: read no further
-  #isClosed = false;
-
-  constructor(socket: Socket<ScpiConnection>, o: ScpiServerOptions) {
-    this.#socket = socket;
-    this.#o = o;
-    this.host = plain(socket.remoteAddress);
-    this.#interpreter = new ScpiInterpreter(o.commands(), this.host);
-  }
-
-  get isIdle(): boolean {
-    return performance.now() - this.#lastHeardAt > this.#o.keepAliveS * 1000;
-  }
-
-  onData(chunk: Buffer): void {
-    this.#lastHeardAt = performance.now();
-    if (chunk.includes(0)) return this.close(new ScpiError(-101, "a NUL byte: SCPI messages are text"));
-    this.#received = this.#received.length === 0 ? chunk : Buffer.concat([this.#received, chunk]);
-    this.#drainLines();
-  }
-
-  onDrain(): void {
-    this.#queue.flush(this.#socket);
-  }
-
-  /** Closes, saying why first (the log is all a client that broke the rules will get). */
-  close(why: ScpiError | string | null): void {
-    if (this.#isClosed) return;
-    this.#isClosed = true;
-    if (why !== null) this.#o.log(`scpi ${this.host}: ${why instanceof ScpiError ? why.entry : why}; closing the connection`);
-    this.#socket.end();
-  }
-
-  onClosed(): void {
-    this.#isClosed = true;
-    if (this.#interpreter.hasOwned) this.#o.onOwnerGone(this.host);
-  }
-
-  #drainLines(): void {
-    while (!this.#isWaiting && !this.#isClosed) {
-      const end = this.#received.indexOf(LF);
-      if (end < 0) {
-        if (this.#received.length > MAX_MESSAGE_BYTES) this.close(new ScpiError(-363, `a message over ${MAX_MESSAGE_BYTES} bytes`));
-        return;
-      }
-      if (end > MAX_MESSAGE_BYTES) return this.close(new ScpiError(-363, `a message over ${MAX_MESSAGE_BYTES} bytes`));
-      const lineEnd = end > 0 && this.#received[end - 1] === CR ? end - 1 : end;
-      const line = this.#received.subarray(0, lineEnd).toString("latin1");
-      this.#received = this.#received.subarray(end + 1);
-      this.#answer(this.#interpreter.run(line, true), []);
-    }
-  }
-
-  /**
-   * Sends a message's responses as one line; when it waits on `*WAI` / `*OPC?`, reading stops (later messages wait
-   * their turn, in order) and the rest of it runs when the tone is over.
-   */
-  #answer(r: RunResult, carried: readonly string[]): void {
-    const responses = [...carried, ...r.responses];
-    const paused = r.paused;
-    if (paused === null) {
-      if (responses.length > 0) this.#send(responses.join(";"));
-      return;
-    }
-    this.#isWaiting = true;
-    setTimeout(() => {
-      this.#isWaiting = false;
-      if (this.#isClosed) return;
-      this.#answer(this.#interpreter.resume(paused.units, true, true), responses);
-      this.#drainLines();
-    }, paused.waitMs);
-  }
-
-  #send(text: string): void {
-    this.#queue.send(this.#socket, Buffer.from(`${text}\n`, "latin1"));
-  }
-}
-
 export class ScpiServer {
   readonly #o: ScpiServerOptions;
-  readonly #connections = new Set<ScpiConnection>();
-  #listener: TCPSocketListener<ScpiConnection> | null = null;
+  readonly #now: () => number;
+  readonly #connections = new Set<ScpiConnection>(); // clients holding a slot
+  readonly #refused = new Set<ScpiConnection>();     // newcomers over the limit reading their error line, oldest first
+  #context: ScpiConnectionContext | null = null;     // made on the first connection (it needs the commands)
+  #listener: TCPSocketListener<ScpiConnection | undefined> | null = null;
   #tick: ReturnType<typeof setInterval> | null = null;
+  #refusedUnlogged = 0;                              // refusals since the last log line about them
+  #refusalLoggedAt = -Infinity;                      // clock ms of that line
 
   constructor(o: ScpiServerOptions) {
     this.#o = o;
+    this.#now = o.now ?? (() => performance.now());
   }
 
   get port(): number {
     return this.#listener?.port ?? 0;
   }
 
+  /** Clients holding a slot (refused newcomers not counted). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
   /** Listens; throws with a sentence when the port cannot be had. */
   start(): number {
     try {
-      this.#listener = Bun.listen<ScpiConnection>({
+      this.#listener = Bun.listen<ScpiConnection | undefined>({
         hostname: this.#o.host,
         port: this.#o.port,
         exclusive: true,
-        data: undefined as unknown as ScpiConnection,
+        allowHalfOpen: true, // a client that sends FIN after its queries still gets the replies
+        data: undefined,
         socket: {
-          binaryType: "buffer",
-          open: (s) => {
-            s.setNoDelay(true);
-            s.data = new ScpiConnection(s, this.#o);
-            this.#connections.add(s.data);
-          },
+          binaryType: "uint8array",
+          open: (s) => this.#accept(s),
           data: (s, chunk) => s.data?.onData(chunk),
           drain: (s) => s.data?.onDrain(),
-          close: (s) => { if (s.data !== undefined) { this.#connections.delete(s.data); s.data.onClosed(); } },
-          error: (s) => s.data?.close(null),
+          end: (s) => s.data?.onPeerEnd(),
+          close: (s) => s.data?.onSocketClosed(),
+          error: (s) => s.data?.onSocketClosed(),
         },
       });
     } catch (error) {
       const code = (error as { code?: string }).code;
       throw new Error(`cannot listen for SCPI on [${this.#o.host}]:${this.#o.port}: ${code === "EADDRINUSE" ? "the port is in use" : (error as Error).message}`);
     }
-    // Silent clients are let go after the keep-alive time (checked once a second: the precision needed).
-    this.#tick = setInterval(() => { for (const c of this.#connections) if (c.isIdle) c.close(`silent for ${this.#o.keepAliveS} s`); }, 1000);
+    this.#tick = setInterval(() => this.#onTick(), TICK_INTERVAL_MS);
     this.#tick.unref();
     return this.#listener.port;
   }
 
+  /** Stops at once: a reply still queued is dropped, and the log says how many bytes. */
   stop(): void {
     if (this.#tick !== null) clearInterval(this.#tick);
-    for (const c of this.#connections) c.close(null);
+    this.#tick = null;
+    for (const c of [...this.#connections, ...this.#refused]) c.close("server-stop");
     this.#listener?.stop(true);
     this.#listener = null;
+  }
+
+  #accept(socket: Socket<ScpiConnection | undefined>): void {
+    socket.setNoDelay(true); // lock-step queries: Nagle would add ~40 ms per round trip
+    const connection = new ScpiConnection(socket, plain(socket.remoteAddress), this.#contextOnce());
+    socket.data = connection;
+    if (this.#connections.size < MAX_SCPI_CONNECTIONS) {
+      this.#connections.add(connection);
+      return;
+    }
+    if (this.#refused.size >= MAX_SCPI_REFUSED_LINGERING) this.#refused.values().next().value?.close("refused");
+    this.#refused.add(connection);
+    this.#refusedUnlogged++;
+    connection.refuse(REFUSAL_LINE);
+  }
+
+  #contextOnce(): ScpiConnectionContext {
+    this.#context ??= {
+      commands: this.#o.commands(),
+      keepAliveMs: this.#o.keepAliveS * 1000,
+      now: this.#now,
+      log: this.#o.log,
+      onClosed: (c, reason) => this.#onClosed(c, reason),
+    };
+    return this.#context;
+  }
+
+  #onClosed(connection: ScpiConnection, _reason: ScpiCloseReason): void {
+    if (this.#refused.delete(connection)) return;
+    this.#connections.delete(connection);
+    if (connection.hasOwned) this.#o.onOwnerGone(connection.host);
+  }
+
+  #onTick(): void {
+    const now = this.#now();
+    for (const c of this.#connections) if (now >= c.deadlineAt) c.onTick(now);
+    for (const c of this.#refused) if (now >= c.deadlineAt) c.onTick(now);
+    if (this.#refusedUnlogged > 0 && now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      this.#o.log(`scpi: ${this.#refusedUnlogged} connection${this.#refusedUnlogged === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use (said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`);
+      this.#refusedUnlogged = 0;
+      this.#refusalLoggedAt = now;
+    }
   }
 }
