@@ -1,25 +1,35 @@
 /**
- * @module Black-box tests of the hardware (issue 7): the compiled binary on the simulator, watched from this process
- * through the simulator file (the BCM2711 block, the drive words, the edge log with CLOCK_MONOTONIC times).
- * Network: 127.0.0.1 only; every wait bounded.
+ * @module Black-box tests of the hardware (issue 7): the compiled binary (copied out, the checkout hidden) on the
+ * simulator, watched from this process through the simulator file (the BCM2711 block, the drive words, the edge log
+ * with CLOCK_MONOTONIC times). Every wait is for a condition (test/support/wait.ts); times are checked only as lower
+ * bounds (nothing happens too early), never as upper bounds: how late an edge or a stop comes on a loaded machine is
+ * `npm run bench`'s figure (edge error, command-to-pin latency, dead-man lateness). Network: 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monotonicNs, type Mapping } from "../src/gpio/libc.ts";
+import { monotonicNs, type Mapping } from "../src/os/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges, SIM_WORD, type SimEdge } from "../src/gpio/sim-layout.ts";
-import { BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
+import { BUILD_TIMEOUT_MS, buildBinaries } from "./support/build.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
+import { shipBinary, type ShippedBinary } from "./support/shipped-binary.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-hardware-"));
 const servers: RunningServer[] = [];
 const maps: Mapping[] = [];
 const GPLEV0 = 0x34 / 4;
 const CAR_OUTPUTS = [5, 6, 12, 23, 24, 26];
+/** A test that waits for a few conditions: room for each to take WAIT_MS on a correct but loaded machine. */
+const WAITING_TEST_MS = 15_000 + 4 * WAIT_MS;
+let x64: ShippedBinary;
 
-beforeAll(() => buildBinaries(["x64"]), BUILD_TIMEOUT_MS + 5_000);
+beforeAll(() => {
+  buildBinaries(["x64"]);
+  x64 = shipBinary("x64", dir);
+}, BUILD_TIMEOUT_MS + 5_000);
 afterAll(async () => {
   for (const m of maps) m.close();
   await Promise.all(servers.map((s) => s.stop()));
@@ -29,7 +39,7 @@ afterAll(async () => {
 let n = 0;
 async function car(env: Record<string, string> = {}) {
   const simFile = join(dir, `sim-${n++}.bin`);
-  const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, ...env }, [X64], { cwd: dir });
+  const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, ...env }, x64.command(), { cwd: x64.dir });
   servers.push(server);
   const map = attachSimFile(simFile);
   maps.push(map);
@@ -43,13 +53,6 @@ async function car(env: Record<string, string> = {}) {
   return { server, simFile, map, words, post, get, level, edges, count };
 }
 
-/** Waits (bounded) until `check` holds. */
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) { if (check()) return true; await Bun.sleep(5); }
-  return check();
-}
-
 describe("the compiled binary on the simulator", () => {
   test("at start every output of the profile is an output, low; the file is named in the log", async () => {
     const c = await car();
@@ -60,96 +63,98 @@ describe("the compiled binary on the simulator", () => {
     }
   });
 
-  test("POST /?speaker 1 kHz 200 ms: 400 ± 2 edges on GPIO 12, periods 1 ms ± 5%; a motor command then moves its pins within one PWM period", async () => {
+  test("POST /?speaker 1 kHz 200 ms: 400 ± 2 alternating edges on GPIO 12, ending low, none early; a motor command then moves its pins", async () => {
     const c = await car();
     let from = c.count();
+    let sent = monotonicNs();
     const r = await c.post("speaker", { freq: 1000, ms: 200 });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ playing: true, frequency: 1000, method: "engine" });
-    // The engine starts with the first timed command (a device nobody drives pays no Worker), so allow it that start.
-    await until(() => c.edges(12, from).length >= 400, 3000);
-    await Bun.sleep(50);
+    // The engine starts with the first timed command (a device nobody drives pays no Worker): wait for the tone to end.
+    expect(await waitFor(async () => c.edges(12, from).length >= 398 && (await c.get("speaker")).json.playing === false, WAIT_MS, 20)).toBe(true);
     const tone = c.edges(12, from);
     expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
-    const rises = tone.filter((e) => e.level === 1);
-    const periods = rises.slice(1).map((e, i) => Number(e.ns - rises[i].ns) / 1e6);
-    expect(Math.abs(periods.reduce((a, b) => a + b, 0) / periods.length - 1)).toBeLessThan(0.05);
-    // each period too, but for a few: this shared 2-core VM preempts even a SCHED_FIFO thread now and then (seen: up
-    // to 11 of 199 periods past 5%); `npm run bench` measures the edge error itself (p99 3-7 µs there)
-    expect(periods.filter((p) => Math.abs(p - 1) > 0.05).length).toBeLessThanOrEqual(periods.length * 0.08);
+    expect(tone.every((e, i) => e.level === (i % 2 === 0 ? 1 : 0))).toBe(true); // each edge flips the pin: 1, 0, 1, …
     expect(c.level(12)).toBe(0);
+    // Not early: the tone starts after the command was sent and no edge is written before its time, so the last one
+    // (399 half periods of 0.5 ms in) comes 199.5 ms after the send or later; a wrong (higher) frequency or a short
+    // tone fails this. How late edges come is `npm run bench`'s edge error (p99 3-7 µs there), not a test's.
+    expect(Number(tone.at(-1)!.ns - sent) / 1e6).toBeGreaterThanOrEqual(199);
 
     from = c.count();
-    const sent = monotonicNs();
+    sent = monotonicNs();
     expect((await c.post("motors", { left: 0.5, right: 0.5 })).status).toBe(200);
-    expect(await until(() => c.edges(5, from).length > 0, 1000)).toBe(true);
-    expect(Number(c.edges(5, from)[0].ns - sent) / 1e6).toBeLessThan(4); // one period at 250 Hz
+    expect(await waitFor(() => c.edges(5, from).length > 0)).toBe(true);
+    expect(c.edges(5, from)[0].ns).toBeGreaterThan(sent); // caused by the command (its latency: the bench's command-to-pin row)
     expect((await c.get("motors")).json).toMatchObject({ left: 0.5, right: 0.5, pwmHz: 250 });
     expect((await c.post("motors", { stop: true })).status).toBe(200);
-  });
+  }, WAITING_TEST_MS);
 
-  test("the dead-man stop: no drive command for HTTAP_DEADMAN_MS, and both motors coast within it + 50 ms", async () => {
-    const c = await car({ HTTAP_DEADMAN_MS: "300" });
-    await c.post("motors", { left: 1, right: -1 }); // full speed: IN1 left high, IN2 right high
-    expect(await until(() => c.level(5) === 1 && c.level(24) === 1, 3000)).toBe(true);
+  test("the dead-man stop: both motors coast HTTAP_DEADMAN_MS after the last drive command, not after an earlier one", async () => {
+    const c = await car({ HTTAP_DEADMAN_MS: "1000" });
     const from = c.count();
+    await c.post("motors", { left: 1, right: -1 }); // full speed: IN1 left high, IN2 right high
+    await Bun.sleep(400);
     const last = monotonicNs();
-    await c.post("motors", { left: 1, right: -1 }); // the last command
-    expect(await until(() => c.level(5) === 0 && c.level(24) === 0, 1500)).toBe(true);
-    const coast = [...c.edges(5, from), ...c.edges(24, from)].filter((e) => e.level === 0);
-    expect(coast.length).toBe(2);
-    for (const e of coast) expect(Number(e.ns - last) / 1e6).toBeLessThan(300 + 50);
+    await c.post("motors", { left: 1, right: -1 }); // the last command re-arms the dead-man time
+    expect(await waitFor(() => c.edges(5, from).some((e) => e.level === 1) && c.edges(24, from).some((e) => e.level === 1))).toBe(true);
+    expect(await waitFor(() => c.level(5) === 0 && c.level(24) === 0)).toBe(true);
     expect((await c.get("motors")).json).toMatchObject({ left: 0, right: 0, lastStop: "deadman" });
-  });
+    // Not early: 1000 ms after the last command (a stop timed from the first would come 600 ms after it). Timers
+    // round to the millisecond, hence the 5 ms. How late the stop may come is the bench's figure, not a test's.
+    for (const pin of [5, 24]) {
+      const coast = c.edges(pin, from).filter((e) => e.level === 0).at(-1)!;
+      expect({ pin, afterLastMs: Number(coast.ns - last) / 1e6 >= 1000 - 5 }).toEqual({ pin, afterLastMs: true });
+    }
+  }, WAITING_TEST_MS);
 
-  test("/?invalid from the owner ends the session: the motors stop, the status LED goes off", async () => {
+  test("/?invalid from the owner ends the session: the motors stop (session-end, not the dead-man), the status LED goes off", async () => {
     const c = await car({ HTTAP_DEADMAN_MS: "5000" });
     await c.post("motors", { left: 1, right: 1 });
-    expect(await until(() => c.level(5) === 1 && c.level(23) === 1, 3000)).toBe(true);
+    expect(await waitFor(() => c.level(5) === 1 && c.level(23) === 1)).toBe(true);
     expect(c.level(26)).toBe(1); // status LED: someone owns the device
     await fetch(`http://127.0.0.1:${c.server.port}/?invalid`);
-    expect(await until(() => c.level(5) === 0 && c.level(23) === 0, 500)).toBe(true);
-    expect(c.level(26)).toBe(0);
-  });
+    expect(await waitFor(() => c.level(5) === 0 && c.level(23) === 0 && c.level(26) === 0)).toBe(true);
+    expect((await c.get("motors")).json).toMatchObject({ left: 0, right: 0, lastStop: "session-end" });
+  }, WAITING_TEST_MS);
 
   test("SIGTERM leaves every output low; after kill -9 the pins stay, and httap --safe-state brings them low", async () => {
     const a = await car({ HTTAP_DEADMAN_MS: "5000" });
     await a.post("motors", { left: 1, right: 1 });
     await a.post("leds", { status: 1 });
-    expect(await until(() => a.level(5) === 1, 3000)).toBe(true);
+    expect(await waitFor(() => a.level(5) === 1)).toBe(true);
     expect(await a.server.stop()).toBe(0);
     for (const pin of CAR_OUTPUTS) expect(a.level(pin)).toBe(0);
 
     const b = await car({ HTTAP_DEADMAN_MS: "5000" });
     await b.post("motors", { left: 1, right: 1 });
-    expect(await until(() => b.level(5) === 1 && b.level(23) === 1, 3000)).toBe(true);
+    expect(await waitFor(() => b.level(5) === 1 && b.level(23) === 1)).toBe(true);
     b.server.proc.kill("SIGKILL");
     await b.server.proc.exited;
     expect([b.level(5), b.level(23), b.level(26)]).toEqual([1, 1, 1]); // nobody could run any code
-    const r = await runToExit([X64, "--safe-state"], { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: b.simFile }, 15_000, dir);
+    const r = await runToExit(x64.command("--safe-state"), { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: b.simFile }, 30_000, x64.dir);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("safe state");
     for (const pin of CAR_OUTPUTS) expect(b.level(pin)).toBe(0);
-  });
+  }, WAITING_TEST_MS);
 
   test("simon: a button pressed through the drive words shows in /?buttons (debounced) and in /?changes", async () => {
     const c = await car({ HTTAP_BOARD: "simon" });
     expect((await c.get("buttons")).json).toEqual({ red: false, green: false, blue: false, yellow: false });
     await c.get("changes"); // the session has seen everything
     Atomics.or(c.words, SIM_WORD.driveMask0, 1 << 5); // a wire pulls GPIO 5 (green) to ground
-    expect(await until(() => c.level(5) === 0, 500)).toBe(true);
-    await Bun.sleep(60); // 20 ms debounce, 5 ms sampling
+    expect(await waitFor(() => c.level(5) === 0)).toBe(true);
+    const pressed = async (name: string) => ((await c.get("buttons")).json as Record<string, boolean>)[name];
+    expect(await waitFor(() => pressed("green"), WAIT_MS, 10)).toBe(true); // after the 20 ms debounce, 5 ms sampling
     expect((await c.get("buttons")).json).toEqual({ red: false, green: true, blue: false, yellow: false });
     expect((await c.get("changes")).json).toEqual({ changes: ["buttons"] });
     Atomics.and(c.words, SIM_WORD.driveMask0, ~(1 << 5));
-    await Bun.sleep(60);
-    expect((await c.get("buttons")).json).toMatchObject({ green: false });
+    expect(await waitFor(async () => !(await pressed("green")), WAIT_MS, 10)).toBe(true);
     // the same through /?sim, as a page's virtual board does it
     expect((await c.post("sim", { pin: 6, level: 0 })).json).toMatchObject({ drive: [{ pin: 6, level: 0 }] });
-    await Bun.sleep(60);
-    expect((await c.get("buttons")).json).toMatchObject({ blue: true });
+    expect(await waitFor(() => pressed("blue"), WAIT_MS, 10)).toBe(true);
     expect((await c.post("sim", { pin: 6, level: null })).json).toMatchObject({ drive: [] });
-  });
+  }, WAITING_TEST_MS);
 
   test("leds and gpio: set by name; a free pin may be driven, an owned one is 409, bad bodies are 400 naming the field", async () => {
     const c = await car({ HTTAP_BOARD: "simon" });
@@ -174,13 +179,18 @@ describe("the compiled binary on the simulator", () => {
   test("/?rt reports the engine's edge error and the main loop's lag", async () => {
     const c = await car();
     await c.post("speaker", { freq: 2000, ms: 100 });
-    await Bun.sleep(1300);
-    const rt = (await c.get("rt")).json as { engine: string; edgeErrorUs: { sinceStart: { count: number; p99Us: number } }; mainLoopLag: { samples: number }; toneMethod: string };
+    type Rt = { engine: string; edgeErrorUs: { sinceStart: { count: number; p99Us: number } }; mainLoopLag: { samples: number }; toneMethod: string };
+    let rt = {} as Rt;
+    // the figures come once a second: wait until the tone's 400 edges and some lag samples are in
+    await waitFor(async () => {
+      rt = (await c.get("rt")).json as Rt;
+      return rt.engine === "running" && rt.edgeErrorUs.sinceStart.count >= 400 && rt.mainLoopLag.samples > 10;
+    }, WAIT_MS, 100);
     expect(rt.engine).toBe("running");
     expect(rt.edgeErrorUs.sinceStart.count).toBeGreaterThanOrEqual(400);
     expect(rt.mainLoopLag.samples).toBeGreaterThan(10);
     expect(rt.toneMethod).toBe("engine");
-  });
+  }, WAITING_TEST_MS);
 });
 
 describe("hardware PWM, bad profiles, missing devices", () => {
@@ -192,15 +202,21 @@ describe("hardware PWM, bad profiles, missing devices", () => {
     const c = await car({ HTTAP_PWM_SYSFS: sysfs });
     const read = (f: string) => readFileSync(join(channel, f), "utf8");
     expect(read("enable")).toBe("0");
-    const r = await c.post("speaker", { notes: [[440, 150], [880, 150]] });
+    // Every state the files pass through, in order, recorded from the POST until the channel is off again: the
+    // notes are long enough (1 s) that neither is missed however late this process looks.
+    const states: string[] = [];
+    const record = () => {
+      const state = [read("period"), read("duty_cycle"), read("enable")].join(" ");
+      if (states.at(-1) !== state) states.push(state);
+      return state;
+    };
+    const r = await c.post("speaker", { notes: [[440, 1000], [880, 1000]] });
     expect(r.json).toMatchObject({ method: "pwm", frequency: 440 });
-    expect([read("period"), read("duty_cycle"), read("enable")]).toEqual(["2272727", "1136364", "1"]);
-    await Bun.sleep(200);
-    expect([read("period"), read("duty_cycle")]).toEqual(["1136364", "568182"]);
-    await Bun.sleep(200);
-    expect(read("enable")).toBe("0");
+    expect(await waitFor(() => record().endsWith(" 0"), WAIT_MS, 2)).toBe(true);
+    const notes = ["2272727 1136364 1", "1136364 568182 1"]; // 440 Hz, then 880 Hz, each at half duty
+    expect(states.filter((st) => notes.includes(st))).toEqual(notes); // (a state between two writes is no note)
     expect(c.edges(12, 0).length).toBe(0); // the GPIO pin was never toggled: it belongs to the PWM
-  });
+  }, WAITING_TEST_MS);
 
   test("a bad board file stops the start with exit 2 and a sentence naming the problem", async () => {
     const cases: [string, RegExp][] = [
@@ -213,7 +229,7 @@ describe("hardware PWM, bad profiles, missing devices", () => {
     for (const [text, message] of cases) {
       const file = join(dir, `board-${n++}.json`);
       writeFileSync(file, text);
-      const r = await runToExit([X64], { HTTAP_TCPPORT: "0", HTTAP_GPIO: "sim", HTTAP_BOARD: file }, 15_000, dir);
+      const r = await runToExit(x64.command(), { HTTAP_TCPPORT: "0", HTTAP_GPIO: "sim", HTTAP_BOARD: file }, 30_000, x64.dir);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
     }
@@ -221,7 +237,7 @@ describe("hardware PWM, bad profiles, missing devices", () => {
 
   test("HTTAP_GPIO=bcm without /dev/gpiomem: one clear line, pages served, hardware resources 503 no-gpio", async () => {
     if (existsSync("/dev/gpiomem")) return; // this machine is a Pi
-    const server = await startServer({ HTTAP_GPIO: "bcm" }, [X64], { cwd: dir });
+    const server = await startServer({ HTTAP_GPIO: "bcm" }, x64.command(), { cwd: x64.dir });
     servers.push(server);
     expect(server.output()).toMatch(/gpio: \/dev\/gpiomem does not exist: .*HTTAP_GPIO=bcm/);
     expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
