@@ -12,9 +12,9 @@
 import { mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { read, type Pointer } from "bun:ffi";
 import { ConfigError, type Config } from "./config.ts";
-import { cString, describeErrno, ERRNO, errno, lib } from "./gpio/libc.ts";
+import { describeErrno, ERRNO, SystemCallError } from "./os/libc.ts";
+import { canRegainRoot, changeDirectory, changeRoot, currentIds, dropIds, groupByName, userByName } from "./os/process-identity.ts";
 
 /** The ids to drop to, resolved before the chroot (afterwards there is no /etc/passwd to ask). */
 export interface Identity {
@@ -30,17 +30,10 @@ export function wantsSandbox(config: Pick<Config, "user" | "group">): boolean {
   return config.user !== null || config.group !== null;
 }
 
-// struct passwd and struct group as glibc lays them out on LP64 Linux (x86-64 and arm64 alike; <pwd.h>, <grp.h>):
-// passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... }, group { char *gr_name; char
-// *gr_passwd; gid_t gr_gid; char **gr_mem; }
-const PW_UID = 16;
-const PW_GID = 20;
-const GR_GID = 16;
 const NUMERIC_ID = /^\d{1,10}$/;
 
 /** The user and group by name (through NSS, as `id` does) or number; throws ConfigError for unknown ones. */
 export function resolveIdentity(config: Pick<Config, "user" | "group">): Identity {
-  const c = lib();
   // staying root inside a chroot is no sandbox (root can leave it): a user is required, and not root
   if (config.user === null) throw new ConfigError(`HTTAP_GROUP="${config.group}" needs HTTAP_USER too: the sandbox drops to a user, not to a group alone`);
   const user = config.user;
@@ -49,10 +42,10 @@ export function resolveIdentity(config: Pick<Config, "user" | "group">): Identit
   if (NUMERIC_ID.test(user)) {
     uid = Number(user);
   } else {
-    const pw = c.getpwnam(cString(user));
+    const pw = userByName(user);
     if (pw === null) throw new ConfigError(`HTTAP_USER="${user}": no such user on this system (see /etc/passwd)`);
-    uid = read.u32(pw as Pointer, PW_UID);
-    primaryGid = read.u32(pw as Pointer, PW_GID);
+    uid = pw.uid;
+    primaryGid = pw.gid;
   }
   const userText = NUMERIC_ID.test(user) ? `${uid}` : `${user} (${uid})`;
   let gid: number;
@@ -61,9 +54,9 @@ export function resolveIdentity(config: Pick<Config, "user" | "group">): Identit
     if (NUMERIC_ID.test(config.group)) {
       gid = Number(config.group);
     } else {
-      const gr = c.getgrnam(cString(config.group));
+      const gr = groupByName(config.group);
       if (gr === null) throw new ConfigError(`HTTAP_GROUP="${config.group}": no such group on this system (see /etc/group)`);
-      gid = read.u32(gr as Pointer, GR_GID);
+      gid = gr;
     }
     groupText = NUMERIC_ID.test(config.group) ? `${gid}` : `${config.group} (${gid})`;
   } else if (primaryGid !== null) {
@@ -78,10 +71,21 @@ export function resolveIdentity(config: Pick<Config, "user" | "group">): Identit
   return { uid, gid, userText, groupText };
 }
 
-/** One failed step: the sentence names it, the reason (errno, read before anything else runs) and what to do. */
-function refuse(step: string, code = errno()): never {
+/** One failed step: the sentence names it, the reason (errno) and what to do. */
+function refuse(step: string, code: number): never {
   const hint = code === ERRNO.EPERM ? "; the sandbox needs to start as root (or unset HTTAP_USER and HTTAP_GROUP)" : "";
   throw new ConfigError(`cannot sandbox: ${step} failed: ${describeErrno(code)}${hint}; not serving on half-dropped privileges`);
+}
+
+/** Runs one step of the sandbox; a failed system call is refused with its sentence. */
+function step(run: () => void, name?: string, onFailure?: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof SystemCallError)) throw error;
+    onFailure?.();
+    refuse(name ?? error.message.replace(/: [^:]*$/, ""), error.errno);
+  }
 }
 
 /**
@@ -89,15 +93,10 @@ function refuse(step: string, code = errno()): never {
  * is a deleted directory where nothing can be created and nothing is left behind in /tmp. Returns what it did.
  */
 export function enterEmptyRoot(dir: string | null): string {
-  const c = lib();
   let described: string;
   if (dir === null) {
     const fresh = mkdtempSync(join(tmpdir(), "httap-root-"));
-    if (c.chdir(cString(fresh)) !== 0) {
-      const code = errno();
-      rmdirSync(fresh);
-      refuse(`chdir ${fresh}`, code);
-    }
+    step(() => changeDirectory(fresh), `chdir ${fresh}`, () => rmdirSync(fresh));
     rmdirSync(fresh); // our working directory now: removable, and from now on empty for good
     described = `a fresh empty directory (${fresh}, already removed)`;
   } else {
@@ -110,7 +109,7 @@ export function enterEmptyRoot(dir: string | null): string {
       throw new ConfigError(`HTTAP_CHROOT="${dir}": ${(error as Error).message}`);
     }
     if (entries.length > 0) throw new ConfigError(`HTTAP_CHROOT="${dir}" is not empty (${entries.length} entries): the sandbox's root must hold nothing`);
-    if (c.chdir(cString(dir)) !== 0) refuse(`chdir ${dir}`);
+    step(() => changeDirectory(dir), `chdir ${dir}`);
     described = dir;
   }
   chrootHere();
@@ -123,29 +122,25 @@ export function enterEmptyRoot(dir: string | null): string {
  * whole tree again; a root that *is* the directory leaves nothing else to reach, and plain paths work on every thread.
  */
 export function enterStateRoot(dir: string): string {
-  if (lib().chdir(cString(dir)) !== 0) refuse(`chdir ${dir}`);
+  step(() => changeDirectory(dir), `chdir ${dir}`);
   chrootHere();
   return `the state directory ${dir} (nothing else)`;
 }
 
 /** chroot into the working directory, then stand at its root. */
 function chrootHere(): void {
-  const c = lib();
-  if (c.chroot(cString(".")) !== 0) refuse("chroot");
-  if (c.chdir(cString("/")) !== 0) refuse("chdir / after chroot");
+  step(() => changeRoot("."), "chroot");
+  step(() => changeDirectory("/"), "chdir / after chroot");
 }
 
 /** setgroups (none), setgid, setuid; then checks every id and that setuid(0) is refused. */
 export function dropTo(identity: Identity): void {
-  const c = lib();
-  if (c.setgroups(0n, null) !== 0) refuse("setgroups (clearing the supplementary groups)");
-  if (c.setgid(identity.gid) !== 0) refuse(`setgid ${identity.gid}`);
-  if (c.setuid(identity.uid) !== 0) refuse(`setuid ${identity.uid}`);
-  const now = { uid: c.getuid(), euid: c.geteuid(), gid: c.getgid(), egid: c.getegid(), groups: c.getgroups(0, null) };
+  step(() => dropIds(identity.uid, identity.gid));
+  const now = currentIds();
   if (now.uid !== identity.uid || now.euid !== identity.uid || now.gid !== identity.gid || now.egid !== identity.gid || now.groups !== 0) {
     throw new ConfigError(`cannot sandbox: after dropping, the ids are uid ${now.uid}/${now.euid} gid ${now.gid}/${now.egid} with ${now.groups} groups, not uid ${identity.uid} gid ${identity.gid}; not serving`);
   }
-  if (c.setuid(0) === 0) throw new ConfigError("cannot sandbox: root could be regained after dropping privileges; not serving");
+  if (canRegainRoot()) throw new ConfigError("cannot sandbox: root could be regained after dropping privileges; not serving");
 }
 
 /** After the ids were resolved and everything is open: chroot, then drop. Returns the log line. */

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext } from "playwright-core";
-import { monotonicNs, type Mapping } from "../src/gpio/libc.ts";
+import { monotonicNs, type Mapping } from "../src/os/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";

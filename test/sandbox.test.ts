@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Mapping } from "../src/gpio/libc.ts";
+import type { Mapping } from "../src/os/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
 import { BUILD_TIMEOUT_MS, buildBinaries } from "./support/build.ts";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Mapping } from "../src/gpio/libc.ts";
+import type { Mapping } from "../src/os/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { firstLoad, openPage } from "./support/pages.ts";

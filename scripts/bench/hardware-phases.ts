@@ -4,7 +4,7 @@
  * `POST /?motors` to the edge in the simulator's log (both CLOCK_MONOTONIC) beside the `/?ping` round trip of the
  * same moment; the engine's CPU use with a tone and both motors at half speed.
  */
-import { monotonicNs } from "../../src/gpio/libc.ts";
+import { monotonicNs } from "../../src/os/libc.ts";
 import { attachSimFile } from "../../src/gpio/sim-file.ts";
 import { readEdges } from "../../src/gpio/sim-layout.ts";
 import { ClientConnection } from "../stress/http-client.ts";

@@ -6,13 +6,11 @@
  * a crash), the engine stops the motors and silences the speaker on its own. Built into the binary as a second
  * entrypoint (scripts/build.ts).
  */
-import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { attachGpio } from "../gpio/open-backend.ts";
 import type { GpioBackend } from "../gpio/gpio-backend.ts";
-import {
-  CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, lib, MLOCK_ONFAULT, monotonicNsNumber, SCHED_FIFO, TIMER_ABSTIME,
-} from "../gpio/libc.ts";
+import { CLOCK_THREAD_CPUTIME_ID, monotonicNsNumber } from "../os/libc.ts";
+import { AbsoluteSleep, lockOnFault, takeFifoPriority } from "../os/realtime.ts";
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
 import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
@@ -48,10 +46,8 @@ function run(setup: EngineSetup): void {
   for (const pin of ownPins) { gpio.write(pin, 0); gpio.setMode(pin, "out"); }
 
   // Real-time priority and locked memory when permitted (root or CAP_SYS_NICE / CAP_IPC_LOCK); quietly without.
-  const c = lib();
-  const param = new Int32Array([SCHED_PRIORITY]);
   const wantsRealtime = Atomics.load(words, W.noRealtime) === 0;
-  const isFifo = wantsRealtime && c.sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
+  const isFifo = wantsRealtime && takeFifoPriority(SCHED_PRIORITY);
   const isLocked = wantsRealtime && lockCode();
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
   Atomics.notify(words, W.flags); // the main thread may wait for this word (RtEngine.waitStarted)
@@ -65,8 +61,7 @@ function run(setup: EngineSetup): void {
     worstOvershoot = 0;
     overshoots = 0;
   };
-  const sleepUntil = new BigInt64Array(2);
-  const sleepPointer = ptr(sleepUntil);
+  const sleeper = new AbsoluteSleep();
 
   warmUp();
   let seenMotor = 0, seenSpeaker = 0, seenStop = Atomics.load(words, W.stopVersion);
@@ -157,9 +152,7 @@ function run(setup: EngineSetup): void {
     }
     if (next - now > spinNs) {
       const wake = next - spinNs;
-      sleepUntil[0] = BigInt(Math.floor(wake / 1e9));
-      sleepUntil[1] = BigInt(Math.floor(wake % 1e9));
-      c.clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, sleepPointer, null);
+      sleeper.untilNs(wake);
       noteOvershoot(monotonicNsNumber() - wake);
     }
     while ((now = monotonicNsNumber()) < next) { /* spin to the edge */ }
@@ -187,7 +180,6 @@ function run(setup: EngineSetup): void {
  * with MCL_CURRENT; without it, RSS fell back after load).
  */
 function lockCode(): boolean {
-  const c = lib();
   let locked = 0;
   for (const line of readFileSync("/proc/self/maps", "latin1").split("\n")) {
     // executable mappings: the binary's and the libraries' code, and the JIT's anonymous code region
@@ -195,7 +187,7 @@ function lockCode(): boolean {
     if (m === null) continue;
     const start = BigInt(`0x${m[1]}`);
     const length = BigInt(`0x${m[2]}`) - start;
-    if (c.mlock2(start, length, MLOCK_ONFAULT) !== 0) return false;
+    if (!lockOnFault(start, length)) return false;
     locked++;
   }
   return locked > 0;

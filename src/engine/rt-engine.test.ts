@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monotonicNs } from "../gpio/libc.ts";
+import { monotonicNs } from "../os/libc.ts";
 import { attachSimFile, openSimBackend } from "../gpio/sim-file.ts";
 import { readEdges } from "../gpio/sim-layout.ts";
 import { RtEngine } from "./rt-engine.ts";

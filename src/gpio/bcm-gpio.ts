@@ -14,7 +14,7 @@
  *
  * Note the two pull encodings: 01 is down on the 2835 family and up on the 2711.
  */
-import { checkPin, type BackendKind, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
+import { checkPin, CLOSED_BUS, type BackendKind, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
 
 export const GPFSEL0 = 0x00 / 4;
 export const GPSET0 = 0x1c / 4;
@@ -58,7 +58,7 @@ export class BcmGpio implements GpioBackend {
   readonly kind: BackendKind;
   readonly #soc: BcmSoc;
   readonly description: string;
-  readonly #bus: RegisterBus;
+  #bus: RegisterBus; // CLOSED_BUS once closed
   readonly #wait: (us: number) => void;
   readonly #onClose: () => void;
   /** The 2835's pull registers are write-only: what we last set is all anyone can know. */
@@ -127,6 +127,8 @@ export class BcmGpio implements GpioBackend {
   }
 
   close(): void {
+    if (this.#bus === CLOSED_BUS) return;
+    this.#bus = CLOSED_BUS; // first: nothing can write through the mapping once it is unmapped
     this.#onClose();
   }
 }

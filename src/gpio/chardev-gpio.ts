@@ -12,7 +12,7 @@ import {
 } from "./chardev-uapi.ts";
 import { ChardevLine, type LineSystem } from "./chardev-line.ts";
 import { checkPin, type GpioBackend, type HeldLine, type Level, type PinFunction, type PinMode, type Pull } from "./gpio-backend.ts";
-import { closeFile, ioctl, openFile } from "./libc.ts";
+import { closeFile, ioctl, openFile } from "../os/libc.ts";
 
 /** Labels of the chips that carry the 40-pin header, by SoC (the kernel's pinctrl drivers name them so). */
 export const HEADER_CHIP_LABELS = ["pinctrl-bcm2835", "pinctrl-bcm2711", "pinctrl-rp1"] as const;
@@ -61,6 +61,7 @@ export class ChardevGpio implements GpioBackend {
   readonly description: string;
   readonly #system: ChardevSystem;
   readonly #chipFd: number;
+  #isClosed = false;
   readonly #path: string;
   /** The lines this process holds, until close(): never released earlier (see the module comment). */
   readonly #lines = new Map<number, ChardevLine>();
@@ -78,7 +79,7 @@ export class ChardevGpio implements GpioBackend {
 
   /** Requests the line the first time (with the pull and level set before), else reconfigures it. */
   setMode(pin: number, mode: PinMode): void {
-    checkPin(pin);
+    this.#checkOpen(pin);
     const line = this.#lines.get(pin);
     const level = this.#pendingLevels.get(pin);
     if (line === undefined) {
@@ -93,14 +94,14 @@ export class ChardevGpio implements GpioBackend {
 
   /** On a line not held yet the pull waits for setMode: requesting it now would also make it an input. */
   setPull(pin: number, pull: Pull): void {
-    checkPin(pin);
+    this.#checkOpen(pin);
     const line = this.#lines.get(pin);
     if (line === undefined) this.#pendingPulls.set(pin, pull);
     else line.configure(line.mode, pull);
   }
 
   write(pin: number, level: Level): void {
-    checkPin(pin);
+    this.#checkOpen(pin);
     const line = this.#lines.get(pin);
     if (line === undefined || line.mode !== "out") this.#pendingLevels.set(pin, level);
     else line.write(level);
@@ -141,9 +142,16 @@ export class ChardevGpio implements GpioBackend {
 
   /** Releases every line (the kernel makes each an input; a pull-down requested with it keeps it low) and the chip. */
   close(): void {
+    if (this.#isClosed) return; // a second close(fd) could close a file the number was reused for
+    this.#isClosed = true;
     for (const line of this.#lines.values()) line.close();
     this.#lines.clear();
     this.#system.close(this.#chipFd);
+  }
+
+  #checkOpen(pin: number): void {
+    if (this.#isClosed) throw new Error(`GPIO ${pin}: the GPIO character device is closed`);
+    checkPin(pin);
   }
 
   #lineInfoFlags(pin: number): bigint {

@@ -63,6 +63,15 @@ export interface RegisterBus {
 }
 
 /**
+ * The bus a register backend has once closed: its mapping is gone, so any access would touch unmapped memory and
+ * kill the process (a segfault, with no safe state). Every access throws a clear error instead.
+ */
+export const CLOSED_BUS: RegisterBus = {
+  read: () => { throw new Error("the GPIO registers are closed (unmapped)"); },
+  write: () => { throw new Error("the GPIO registers are closed (unmapped)"); },
+};
+
+/**
  * Registers behind a mapping. `Atomics` makes every access a real, ordered 32-bit load or store: the JIT may not
  * merge, drop or reorder them, which is what `volatile` gives C drivers.
  */

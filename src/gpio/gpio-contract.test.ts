@@ -21,6 +21,14 @@ const backends: [string, () => GpioBackend][] = [
 
 for (const [name, make] of backends) {
   describe(`GpioBackend contract: ${name}`, () => {
+    test("once closed, nothing is written through it (a clear error, never unmapped memory); closing twice is harmless", () => {
+      const g = make();
+      g.setMode(17, "out");
+      g.close();
+      expect(() => g.write(17, 1)).toThrow();
+      g.close();
+    });
+
     test("an output reads back what was written", () => {
       const g = make();
       g.setMode(17, "out");

@@ -13,7 +13,7 @@ import { gpioBlockAddress } from "./peripheral-base.ts";
 import { openHeaderChip, realChardevSystem } from "./chardev-gpio.ts";
 import { AdoptedChardevGpio } from "./chardev-adopted.ts";
 import { MappedRegisters, type BackendKind, type GpioBackend, type HeldLine } from "./gpio-backend.ts";
-import { ERRNO, mapShared, pageSize, SystemCallError } from "./libc.ts";
+import { ERRNO, mapShared, pageSize, SystemCallError } from "../os/libc.ts";
 import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
 import { defaultSimPath, openSimBackend } from "./sim-file.ts";
 import type { SimulatedSoc } from "./simulated-soc.ts";

@@ -12,7 +12,7 @@
  * OUT and OE are only ever written through SET and CLR, so the engine Worker and the main thread never lose each
  * other's bits in a read-modify-write.
  */
-import { checkPin, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
+import { checkPin, CLOSED_BUS, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
 
 export const RP1_IO_BANK0 = 0x00000;
 export const RP1_SYS_RIO0 = 0x10000;
@@ -45,7 +45,7 @@ export interface Rp1GpioOptions {
 export class Rp1Gpio implements GpioBackend {
   readonly kind = "rp1" as const;
   readonly description: string;
-  readonly #bus: RegisterBus;
+  #bus: RegisterBus; // CLOSED_BUS once closed
   readonly #onClose: () => void;
 
   constructor(o: Rp1GpioOptions) {
@@ -99,6 +99,8 @@ export class Rp1Gpio implements GpioBackend {
   }
 
   close(): void {
+    if (this.#bus === CLOSED_BUS) return;
+    this.#bus = CLOSED_BUS; // first: nothing can write through the mapping once it is unmapped
     this.#onClose();
   }
 }

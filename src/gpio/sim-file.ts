@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { BcmGpio } from "./bcm-gpio.ts";
-import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "./libc.ts";
+import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "../os/libc.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monotonicNs } from "./libc.ts";
+import { monotonicNs } from "../os/libc.ts";
 import { attachSimFile, openSimBackend } from "./sim-file.ts";
 import { readEdges, SIM_FILE_BYTES, SIM_WORD } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";

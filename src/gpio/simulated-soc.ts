@@ -7,7 +7,7 @@
  */
 import { GPFSEL0, GPCLR0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
 import type { RegisterBus } from "./gpio-backend.ts";
-import { monotonicNsNumber } from "./libc.ts";
+import { monotonicNsNumber } from "../os/libc.ts";
 import { SIM_EDGE_BYTES, SIM_EDGE_CAPACITY, SIM_EDGES, SIM_MAGIC, SIM_PINS, SIM_VERSION, SIM_WORD } from "./sim-layout.ts";
 
 const BANK_PINS = [32, SIM_PINS - 32];
