@@ -21,8 +21,8 @@ export class Buttons {
     this.#gpio = gpio;
     this.#now = now;
     for (const [name, pin] of Object.entries(pins)) {
+      gpio.setPull(pin, "up"); // first: on the character device, one request with the bias (never floating between)
       gpio.setMode(pin, "in");
-      gpio.setPull(pin, "up");
       const pressed = gpio.read(pin) === 0;
       this.#buttons.set(name, { pin, pressed, candidate: pressed, since: now() });
     }
