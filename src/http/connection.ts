@@ -75,7 +75,7 @@ export class Connection {
   requestCount = 0;                          // requests answered on this connection
   #socket: ConnectionSocket;                 // the TCP socket
   #context: ConnectionContext;               // shared server settings and callbacks
-  #received: ReceiveBuffer;                  // receive buffer: bytes received and not yet consumed
+  readonly #received: ReceiveBuffer;         // bytes received, not yet consumed; the offsets below index into it
   #head = new RequestHead();                 // the request being read
   #headEnd = 0;                              // offset of the body (first byte after the head)
   #chunked: ChunkedDecoder | null = null;    // decoder while a chunked body is read
