@@ -4,7 +4,7 @@
  * here wrote: Python PyVISA with the pure-Python pyvisa-py backend, and lxi-tools. Network: loopback only.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,6 +75,23 @@ class Client {
   }
 }
 
+/** Resident memory of a process in MiB (VmRSS), from outside. */
+const rssMiB = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
+
+/** A Python client (so nothing reads for it: Python reads only when asked) run to its end, bounded. */
+async function python(script: string, timeoutMs: number): Promise<{ out: string; err: string; code: number | null }> {
+  const p = Bun.spawn(["/usr/bin/python3", "-c", script], { stdout: "pipe", stderr: "pipe", timeout: timeoutMs });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { out, err, code };
+}
+
+/** Waits until `condition` holds, polling; false when `ms` passed first (a bound for a hang, not a timing check). */
+async function eventually(condition: () => boolean, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (!condition() && performance.now() < end) await Bun.sleep(20);
+  return condition();
+}
+
 describe("SCPI over raw TCP", () => {
   test("*IDN?, compound messages on one line, CRLF accepted, the error queue", async () => {
     const { scpiPort, server } = await instrument();
@@ -140,6 +157,131 @@ describe("SCPI over raw TCP", () => {
     expect(await c.waitClosed(6000)).toBe(true);
     expect(performance.now() - t0).toBeGreaterThan(2500);
     expect(server.output()).toContain("silent for 3 s; closing the connection");
+  });
+});
+
+describe("SCPI limits (STYLE rule 21: the same backpressure and limits as HTTP)", () => {
+  test("a client sending *IDN? without reading: RSS stays bounded, others are answered, it is cut after the keep-alive time", async () => {
+    const { scpiPort, server } = await instrument({ HTTAP_KEEPALIVE: "3" });
+    const pid = server.proc.pid;
+    const other = await Client.open(scpiPort, "127.0.0.2");
+    for (let i = 0; i < 2000; i++) other.send("*IDN?\n"); // warm up the interpreter's code paths before the reference
+    for (let i = 0; i < 2000; i++) await other.line(10_000);
+    await fetch(`http://127.0.0.1:${server.port}/?ping`).then((r) => r.arrayBuffer());
+    await Bun.sleep(500);
+    const rssStart = rssMiB(pid);
+    // sends for up to 30 s, never reads; reports when the server reset it
+    const flood = python(`
+import socket, time
+s = socket.create_connection(("127.0.0.1", ${scpiPort}))
+s.setblocking(False)
+chunk, sent, t0 = b"*IDN?\\n" * 1000, 0, time.time()
+while time.time() - t0 < 30:
+    try:
+        sent += s.send(chunk)
+    except BlockingIOError:
+        time.sleep(0.02)
+    except OSError as e:
+        print("reset", sent, round(time.time() - t0, 1), type(e).__name__)
+        break
+else:
+    print("never closed", sent)
+`, 40_000);
+    let rssMax = rssStart;
+    let answered = 0;
+    let done = false;
+    void flood.finally(() => (done = true));
+    while (!done) {
+      other.send("*IDN?\n");
+      expect(await other.line(10_000)).toMatch(/^httap,/);
+      expect((await fetch(`http://127.0.0.1:${server.port}/?ping`)).status).toBe(200);
+      answered++;
+      rssMax = Math.max(rssMax, rssMiB(pid));
+      await Bun.sleep(100);
+    }
+    const { out, err } = await flood;
+    expect(err).toBe("");
+    expect(out).toMatch(/^reset \d+ /);
+    expect(Number(out.split(" ")[2])).toBeGreaterThan(2.5); // not before the keep-alive time
+    expect(Number(out.split(" ")[1])).toBeGreaterThan(100_000); // it did flood (here the kernels take MBs before it blocks)
+    expect(answered).toBeGreaterThan(0);
+    expect(rssMax - rssStart).toBeLessThan(16); // it was 1 GiB in 8 s before
+    expect(server.output()).toMatch(/scpi 127\.0\.0\.1: took no reply byte for 3 s \(\d+ bytes unsent\); closing the connection/);
+    other.send("*IDN?\n");
+    expect(await other.line(10_000)).toMatch(/^httap,/);
+    other.socket.destroy();
+  }, 60_000);
+
+  test("SOUR:TONE then *OPC? then a half-close (shutdown SHUT_WR): the 1 still comes, after the tone, then EOF", async () => {
+    const { scpiPort } = await instrument();
+    const { out, err } = await python(`
+import socket, time
+s = socket.create_connection(("127.0.0.1", ${scpiPort}))
+t0 = time.time()
+s.sendall(b"SOUR:TONE 440,500\\n*OPC?\\n*IDN?\\n")
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(repr(data), round((time.time() - t0) * 1000))
+`, 20_000);
+    expect(err).toBe("");
+    const [reply, ms] = out.trim().split(" ");
+    expect(reply).toMatch(/^b'1\\nhttap,rc-car,[^\\]+\\n'$/);
+    expect(Number(ms)).toBeGreaterThan(400);
+  }, 30_000);
+
+  test("a message trickled a byte at a time is closed when not finished within the keep-alive time", async () => {
+    const { scpiPort, server } = await instrument({ HTTAP_KEEPALIVE: "3" });
+    const c = await Client.open(scpiPort);
+    const t0 = performance.now();
+    const text = "SYSTEM:VERSION?".repeat(10);
+    for (let i = 0; i < text.length && !c.closed && performance.now() - t0 < 20_000; i++) {
+      c.send(text[i]);
+      await Bun.sleep(700);
+    }
+    expect(c.closed).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThan(2500);
+    expect(server.output()).toMatch(/scpi 127\.0\.0\.1: a message still without its LF after 3 s \(\d+ bytes\); closing the connection/);
+  }, 30_000);
+
+  test("16 connections at most: the 17th reads 101 Device busy and is closed; a freed slot serves a newcomer", async () => {
+    const { scpiPort, server } = await instrument();
+    const held: Client[] = [];
+    for (let i = 0; i < 16; i++) {
+      const c = await Client.open(scpiPort);
+      expect(await c.ask("*IDN?")).toMatch(/^httap,/);
+      held.push(c);
+    }
+    const refused = await Client.open(scpiPort);
+    expect(await refused.line(10_000)).toBe('101,"Device busy; all 16 SCPI connections are in use; try again later"');
+    expect(await refused.waitClosed(10_000)).toBe(true);
+    held.pop()!.socket.destroy();
+    let answer = "";
+    for (let tries = 0; tries < 50 && !answer.startsWith("httap,"); tries++) {
+      const c = await Client.open(scpiPort);
+      c.send("*IDN?\n");
+      answer = await c.line(5_000).catch(() => "");
+      c.socket.destroy();
+      if (!answer.startsWith("httap,")) await Bun.sleep(100); // the server has not seen the close yet
+    }
+    expect(answer).toMatch(/^httap,/);
+    for (const c of held) c.socket.destroy();
+    expect(await eventually(() => /connections? refused, all 16 in use/.test(server.output()), 15_000)).toBe(true);
+  }, 40_000);
+
+  test("error entries quote client text as printable ASCII only, and briefly", async () => {
+    const { scpiPort } = await instrument();
+    const c = await Client.open(scpiPort);
+    c.socket.write(Buffer.concat([Buffer.from("MOT:\x1bc\x07\x9b\xff", "latin1"), Buffer.alloc(10_000, "A"), Buffer.from("\nSYST:ERR?\n")]));
+    const entry = await c.line(10_000);
+    expect(entry).toStartWith('-101,"Invalid character; ""MOT:\\x1bc\\x07\\x9b\\xffAAAA');
+    expect(entry).toMatch(/^[\x20-\x7e]+$/);
+    expect(entry.length).toBeLessThan(300);
+    c.socket.destroy();
   });
 });
 
