@@ -195,7 +195,8 @@ describe("slow readers and /?stats", () => {
     expect(r.headers.get("httap-session")).toBe("00000000");
     expect(r.headers.get("cache-control")).toContain("no-store");
     const stats = JSON.parse(r.body.toString());
-    expect(Object.keys(stats).sort()).toEqual(["bytes", "connections", "evicted", "requests", "responses", "timedOut", "uptimeS"]);
+    expect(Object.keys(stats).sort()).toEqual(["bytes", "connections", "engine", "evicted", "requests", "responses", "timedOut", "uptimeS"]);
+    expect(stats.engine.state).toBe("not started"); // the engine's state too (issue 16): it starts with the first tone or drive
     expect(stats.connections.limit).toBe(256); // the default for a workshop room
     expect(stats.connections.open).toBeGreaterThanOrEqual(1);
     expect(stats.timedOut).toMatchObject({ send: 1 });
