@@ -1,8 +1,10 @@
 /**
  * @module Test support: raw HTTP/1.1 over TCP to loopback. Sends literal bytes (optionally in timed pieces) and
- * collects what comes back until the server closes, enough responses arrived, or a bounded wait runs out.
+ * collects what comes back until the server closes, enough responses arrived, or a bounded wait runs out. A wait for
+ * something that must come (a count of responses, the close) is generous (WAIT_MS): it ends when that happens.
  */
 import { connect, type Socket } from "node:net";
+import { WAIT_MS, waitFor } from "./wait.ts";
 
 export interface ParsedResponse {
   status: number;
@@ -21,11 +23,14 @@ export interface Exchange {
 export interface ExchangeOptions {
   host?: string;                  // loopback only
   localAddress?: string;
-  /** Stop once this many complete responses arrived. */
+  /** Stop once this many complete responses arrived (or the server closed); waits up to `maxMs` for them. */
   responses?: number;
-  /** Give up after this long with no new bytes (ms). */
+  /**
+   * Give up after this long with no new bytes (ms): the window in which nothing more is expected. Default: `maxMs`
+   * when a count of `responses` is awaited, else 1500 ms (pass WAIT_MS to wait for a close that must come).
+   */
   idleMs?: number;
-  /** Hard cap (ms). */
+  /** Hard cap (ms), default WAIT_MS. */
   maxMs?: number;
   /** Per response index: true when the request was HEAD (no body follows). */
   headMethods?: boolean[];
@@ -84,11 +89,13 @@ export function exchange(port: number, data: string | Buffer, o: ExchangeOptions
       const bytes = Buffer.concat(chunks);
       resolve({ responses: parseResponses(bytes, o.headMethods), bytes, closed, ms: Math.round(performance.now() - t0) });
     };
+    const maxMs = o.maxMs ?? WAIT_MS;
+    const idleMs = o.idleMs ?? (o.responses !== undefined ? maxMs : 1500);
     const armIdle = () => {
       clearTimeout(idle);
-      idle = setTimeout(finish, o.idleMs ?? 1500);
+      idle = setTimeout(finish, idleMs);
     };
-    timers.push(setTimeout(finish, o.maxMs ?? 10_000));
+    timers.push(setTimeout(finish, maxMs));
     socket.on("connect", () => {
       socket.write(data);
       let at = 0;
@@ -148,7 +155,7 @@ export class Peer {
   }
 
   /** Sends one request and waits for its answer; throws when none comes within `maxMs`. */
-  async ask(text: string, maxMs = 3000): Promise<void> {
+  async ask(text: string, maxMs = WAIT_MS): Promise<void> {
     const before = this.responses().length;
     this.send(text);
     if (!(await this.until(() => this.responses().length > before, maxMs))) throw new Error(`no answer to ${JSON.stringify(text.slice(0, 40))}`);
@@ -159,10 +166,8 @@ export class Peer {
   }
 
   /** Polls until `done()` or `maxMs` passes; returns whether it came true. */
-  async until(done: () => boolean, maxMs = 3000): Promise<boolean> {
-    const deadline = performance.now() + maxMs;
-    while (!done() && performance.now() < deadline) await Bun.sleep(5);
-    return done();
+  until(done: () => boolean, maxMs = WAIT_MS): Promise<boolean> {
+    return waitFor(done, maxMs);
   }
 
   destroy(): void {
