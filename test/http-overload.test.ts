@@ -3,7 +3,8 @@
  * take the slot of a truly idle connection (lingering, never used for 1 s, or keep-alive idle for 1 s); otherwise it
  * waits up to 1 s for a slot, then gets a complete 503 (Retry-After: 1, Connection: close) before the FIN; the working
  * clients are untouched.
- * A reader that takes no byte for the keep-alive time is cut. `GET /?stats` counts all of it.
+ * A reader that takes no byte for the keep-alive time is cut. `GET /?stats` counts all of it. Waits are for
+ * conditions (WAIT_MS); times only as lower bounds (a slot or a cut not too early).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exchange, openSocket, parseResponses, Peer } from "./support/raw-client.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 const STATS = "GET /?stats HTTP/1.1\r\nHost: a\r\n\r\n";
@@ -56,7 +58,7 @@ describe("connection limit", () => {
   test("issue 11 eviction thrash: a newcomer never evicts a keep-alive client answered within the last second", async () => {
     const six6 = await openPeers(six.port, 6);
     for (const p of six6) await p.ask(GET);
-    const refused = await exchange(six.port, GET, { idleMs: 2000, maxMs: 3000 });
+    const refused = await exchange(six.port, GET, { idleMs: WAIT_MS }); // until the server closes
     expect(refused.responses.length).toBe(1);
     expect(refused.responses[0].status).toBe(503);
     expect(refused.responses[0].headers.get("retry-after")).toBe("1");
@@ -74,9 +76,9 @@ describe("connection limit", () => {
     const six6 = peers.slice(0, 6);
     await Bun.sleep(EVICTABLE_AFTER_MS);
     for (const [i, p] of six6.entries()) if (i !== 1) await p.ask(GET); // all but peer 1 are fresh again
-    const newcomer = await exchange(six.port, GET, { responses: 1, maxMs: 3000 });
+    const newcomer = await exchange(six.port, GET, { responses: 1 });
     expect(newcomer.responses[0]?.status).toBe(200);
-    expect(await six6[1].until(() => six6[1].isClosed, 2000)).toBe(true);
+    expect(await six6[1].until(() => six6[1].isClosed)).toBe(true);
     await Bun.sleep(100); // a second, wrong eviction would show by now
     expect(six6.map((p) => p.isClosed)).toEqual([false, true, false, false, false, false]);
     expect(parseResponses(six6[1].bytes).length).toBe(2); // evicted between requests: no answer was lost
@@ -85,7 +87,7 @@ describe("connection limit", () => {
 
   test("a connection that never sent a byte is evictable after 1 s, not before (a browser's spare connection)", async () => {
     const spares = await openPeers(two.port, 2);
-    const early = await exchange(two.port, GET, { idleMs: 2000, maxMs: 3000 });
+    const early = await exchange(two.port, GET, { responses: 1 });
     expect(early.responses[0]?.status).toBe(503);
     await Bun.sleep(EVICTABLE_AFTER_MS);
     const late = await Peer.open(two.port);
@@ -104,16 +106,21 @@ describe("connection limit", () => {
     a.socket.write("GET / HTTP/1.1\r\nHo");
     b.socket.write("GET / HT");
     await Bun.sleep(EVICTABLE_AFTER_MS); // idle for long, but mid-request: never evictable
-    const third = await exchange(two.port, GET, { idleMs: 2000, maxMs: 3000 });
+    const refusal = exchange(two.port, GET, { idleMs: WAIT_MS }); // until the server closes
+    // The eviction is decided as the newcomer arrives; a and b finish their requests soon after, far inside their 3 s
+    // request deadline. (Were this process so late that they finished first, they would be freshly answered, still
+    // not evictable: the 503 stays right, the test only proves less.)
+    await Bun.sleep(100);
+    expect(a.isClosed || b.isClosed).toBe(false);
+    a.socket.write("st: a\r\n\r\n");
+    b.socket.write("TP/1.1\r\nHost: a\r\n\r\n");
+    const third = await refusal;
     expect(third.responses.length).toBe(1);
     const r = third.responses[0];
     expect(r.status).toBe(503);
     expect(r.headers.get("retry-after")).toBe("1");
     expect(r.body.toString()).toContain("every connection slot is busy");
     expect(third.closed).toBe(true);
-    expect(a.isClosed || b.isClosed).toBe(false);
-    a.socket.write("st: a\r\n\r\n");
-    b.socket.write("TP/1.1\r\nHost: a\r\n\r\n");
     expect(await a.until(() => a.responses().length === 1)).toBe(true);
     expect(await b.until(() => b.responses().length === 1)).toBe(true);
     expect(a.responses()[0].status).toBe(200);
@@ -121,8 +128,10 @@ describe("connection limit", () => {
   });
 
   test("the 503 arrives whole before the FIN, never as a reset, even when the newcomer already sent a large body", async () => {
-    const [a, b] = peers.slice(-2); // still holding both slots, just answered
+    const [a, b] = peers.slice(-2); // still holding both slots
     expect(a.isClosed || b.isClosed).toBe(false);
+    await a.ask(GET); // just answered: not evictable for the next second
+    await b.ask(GET);
     const body = Buffer.alloc(200_000, 0x61);
     const seen = await new Promise<{ bytes: Buffer; errors: string[]; ended: boolean }>((resolve) => {
       const chunks: Buffer[] = [];
@@ -134,7 +143,7 @@ describe("connection limit", () => {
       s.on("end", () => { ended = true; s.end(); });
       s.on("error", (e) => errors.push(e.message));
       s.on("close", () => resolve({ bytes: Buffer.concat(chunks), errors, ended }));
-      setTimeout(() => s.destroy(), 5000);
+      setTimeout(() => s.destroy(), WAIT_MS);
     });
     expect(seen.errors).toEqual([]);
     expect(seen.ended).toBe(true);
@@ -150,13 +159,12 @@ describe("waiting for a slot", () => {
     const [a, b] = peers.slice(-2); // both slots of `two`, working (answered just now)
     await a.ask(GET);
     await b.ask(GET);
-    const newcomer = exchange(two.port, GET, { responses: 1, maxMs: 3000 });
+    const newcomer = exchange(two.port, GET, { responses: 1 });
     await Bun.sleep(300);
     a.destroy(); // its slot goes to the newcomer, who has waited 300 ms
     const r = await newcomer;
-    expect(r.responses[0]?.status).toBe(200);
-    expect(r.ms).toBeGreaterThanOrEqual(250);
-    expect(r.ms).toBeLessThan(1000);
+    expect(r.responses[0]?.status).toBe(200); // served by the freed slot, not refused at the end of its wait
+    expect(r.ms).toBeGreaterThanOrEqual(250); // it did wait for that slot (a lower bound: never an upper one)
     b.destroy();
   });
 });
@@ -171,15 +179,12 @@ describe("slow readers and /?stats", () => {
     const t0 = performance.now();
     stuck.write("GET /huge.bin HTTP/1.1\r\nHost: a\r\n\r\n");
     await Bun.sleep(500);
-    const probe = await exchange(slow.port, GET, { responses: 1, maxMs: 2000 });
+    const probe = await exchange(slow.port, GET, { responses: 1 });
     expect(probe.responses[0]?.status).toBe(200);
-    expect(probe.ms).toBeLessThan(1000);
-    const deadline = performance.now() + 6000;
-    while (closedAt === 0 && performance.now() < deadline) await Bun.sleep(20);
+    expect(closedAt).toBe(0); // served while the stuck reader still held its connection: the server did not wait for it
+    expect(await waitFor(() => closedAt > 0)).toBe(true);
     stuck.destroy();
-    expect(closedAt).toBeGreaterThan(0);
-    expect(closedAt - t0).toBeGreaterThanOrEqual(2900);
-    expect(closedAt - t0).toBeLessThan(4500);
+    expect(closedAt - t0).toBeGreaterThanOrEqual(2900); // cut by the 3 s deadline, not before (how late: no test's business)
     const stats = JSON.parse((await exchange(slow.port, STATS, { responses: 1 })).responses[0].body.toString());
     expect(stats.timedOut.send).toBe(1);
   });
