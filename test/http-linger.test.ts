@@ -1,7 +1,8 @@
 /**
  * Lingering close (RFC 9112 §9.6): after its final answer the server sends FIN but keeps reading for a moment, so
  * input still arriving (the rest of a refused body) does not turn into a reset that destroys the answer before the
- * client reads it; and a connection waiting out that moment gives its slot to a newcomer.
+ * client reads it; and a connection waiting out that moment gives its slot to a newcomer. The server's clock is
+ * injected: held still, it keeps a connection lingering however late this process looks at it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
@@ -9,16 +10,19 @@ import { HttpServer } from "../src/http/http-server.ts";
 import { dynamicReply } from "../src/http/reply.ts";
 import type { CloseReason } from "../src/http/types.ts";
 import { exchange, parseResponses } from "./support/raw-client.ts";
+import { waitFor } from "./support/wait.ts";
 
 const closes: CloseReason[] = [];
 let server: HttpServer;
 let port = 0;
+let frozenAt: number | null = null; // while set, the server's clock stands still: no deadline (linger 2 s) passes
 
 beforeAll(() => {
   server = new HttpServer({
     host: "127.0.0.1", port: 0, keepAliveS: 5, maxConnections: 1, maxBodyBytes: 1024,
     handler: () => dynamicReply(200, "", "ok"),
     onConnectionClose: (_id, _address, reason) => closes.push(reason),
+    now: () => frozenAt ?? performance.now(),
   });
   port = server.start().port;
 });
@@ -40,12 +44,6 @@ function halfOpenClient(): Promise<{ socket: Socket; received: () => Buffer; err
   });
 }
 
-async function until(done: () => boolean, maxMs = 2000): Promise<boolean> {
-  const deadline = performance.now() + maxMs;
-  while (!done() && performance.now() < deadline) await Bun.sleep(10);
-  return done();
-}
-
 test("a 413 for a declared body too large is read intact while the client goes on sending that body", async () => {
   const client = await halfOpenClient();
   try {
@@ -55,7 +53,7 @@ test("a 413 for a declared body too large is read intact while the client goes o
       client.socket.write(Buffer.alloc(16 * 1024, 0x61));
       await Bun.sleep(5);
     }
-    expect(await until(() => parseResponses(client.received()).length === 1)).toBe(true);
+    expect(await waitFor(() => parseResponses(client.received()).length === 1)).toBe(true);
     const [answer] = parseResponses(client.received());
     expect(answer.status).toBe(413);
     expect(answer.body.toString()).toContain("larger than this server accepts");
@@ -66,19 +64,21 @@ test("a 413 for a declared body too large is read intact while the client goes o
 });
 
 test("a connection lingering after its last answer gives its slot to a newcomer (HTTAP_MAXCONN reached)", async () => {
-  await until(() => server.connectionCount === 0);
+  await waitFor(() => server.connectionCount === 0);
   closes.length = 0;
   const client = await halfOpenClient();
+  frozenAt = performance.now();
   try {
     client.socket.write("GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-    expect(await until(() => client.received().toString("latin1").endsWith("\r\n\r\nok"))).toBe(true);
+    expect(await waitFor(() => client.received().toString("latin1").endsWith("\r\n\r\nok"))).toBe(true);
     await Bun.sleep(50);
     expect(closes).toEqual([]); // still lingering: the client has not closed its side
     expect(server.connectionCount).toBe(1);
-    const newcomer = await exchange(port, "GET /b HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, maxMs: 1500 });
+    const newcomer = await exchange(port, "GET /b HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1 });
     expect(newcomer.responses[0]?.status).toBe(200);
     expect(closes).toContain("evicted");
   } finally {
+    frozenAt = null;
     client.socket.destroy();
   }
 });

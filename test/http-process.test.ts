@@ -1,10 +1,12 @@
 /**
  * @module Black-box tests of the server process around the engine: a busy port (exit 1 with a clear message),
- * SIGTERM (exit 0, promptly, even with connections open) and the HTTAP_VERBOSE access log.
+ * SIGTERM (exit 0, promptly, even with connections open: nobody's deadline is waited for) and the HTTAP_VERBOSE
+ * access log.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { exchange, openSocket } from "./support/raw-client.ts";
+import { exchange, Peer } from "./support/raw-client.ts";
 import { BUN, runToExit, startServer, type RunningServer } from "./support/server.ts";
+import { waitFor } from "./support/wait.ts";
 
 let verbose: RunningServer;
 let plain: RunningServer;
@@ -28,16 +30,17 @@ describe("server process", () => {
     expect(ex.responses.length).toBe(1);
   });
 
-  test("SIGTERM stops the server promptly with exit status 0, even with a connection open", async () => {
+  test("SIGTERM stops the server with exit status 0 without waiting for any connection's deadline", async () => {
     const server = await startServer();
-    const idle = await openSocket(server.port);
-    const busy = await openSocket(server.port);
-    busy.write("GET / HTTP/1.1\r\nHo"); // a request in progress does not hold the stop up either
+    const idle = await Peer.open(server.port);
+    const busy = await Peer.open(server.port);
+    busy.send("GET / HTTP/1.1\r\nHo"); // a request in progress does not hold the stop up either
     await Bun.sleep(100);
-    const t0 = performance.now();
-    const code = await server.stop();
-    expect(code).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(await server.stop()).toBe(0);
+    // Both closed by the stop, before their own deadlines: the request in progress got no 408 (its 3 s deadline
+    // never came), only the close. How fast a stop is on a loaded machine is no test's business.
+    expect(await waitFor(() => idle.isClosed && busy.isClosed)).toBe(true);
+    expect([idle.bytes.length, busy.bytes.length]).toEqual([0, 0]);
     idle.destroy();
     busy.destroy();
   });
@@ -45,9 +48,8 @@ describe("server process", () => {
   test("HTTAP_VERBOSE=1 prints one access-log line per request with the plain IPv4 address", async () => {
     const ex = await exchange(verbose.port, "GET /verbose-one HTTP/1.1\r\nHost: a\r\n\r\nHEAD /verbose-two HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 2, headMethods: [false, true] });
     expect(ex.responses.length).toBe(2);
-    const deadline = performance.now() + 2000;
     const lines = () => verbose.output().split("\n").filter((l) => l.includes("/verbose-"));
-    while (lines().length < 2 && performance.now() < deadline) await Bun.sleep(20);
+    await waitFor(() => lines().length >= 2);
     expect(lines().length).toBe(2);
     expect(lines()[0]).toStartWith('127.0.0.1 "GET /verbose-one HTTP/1.1" ');
     expect(lines()[1]).toStartWith('127.0.0.1 "HEAD /verbose-two HTTP/1.1" ');

@@ -3,6 +3,7 @@
  * on a free port with the given environment, and wait until it listens. Every wait is bounded.
  */
 import type { Subprocess } from "bun";
+import { WAIT_MS } from "./wait.ts";
 
 export const REPO = new URL("../../", import.meta.url).pathname;
 export const BUN = process.execPath; // the bun running the tests
@@ -12,7 +13,7 @@ export interface RunningServer {
   readonly proc: Subprocess<"ignore", "pipe", "pipe">;
   /** Everything the server printed so far (stdout and stderr). */
   output(): string;
-  /** SIGTERM, then wait for exit (bounded); returns the exit code. */
+  /** SIGTERM, then wait for exit (SIGKILL after WAIT_MS); returns the exit code (null when it had to be killed). */
   stop(): Promise<number | null>;
 }
 
@@ -33,7 +34,7 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
   };
   void pump(proc.stdout);
   void pump(proc.stderr);
-  const deadline = performance.now() + (options.timeoutMs ?? 15_000);
+  const deadline = performance.now() + (options.timeoutMs ?? WAIT_MS);
   let port = 0;
   while (performance.now() < deadline) {
     const m = /listening on port (\d+)/.exec(text);
@@ -51,7 +52,7 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
     output: () => text,
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+      const timer = setTimeout(() => proc.kill("SIGKILL"), WAIT_MS);
       const code = await proc.exited;
       clearTimeout(timer);
       return code;
@@ -60,7 +61,7 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
 }
 
 /** Runs a command to completion (bounded) and returns its exit code and output. */
-export async function runToExit(cmd: string[], env: Record<string, string> = {}, timeoutMs = 15_000, cwd = REPO): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(cmd: string[], env: Record<string, string> = {}, timeoutMs = WAIT_MS, cwd = REPO): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, {
     cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_SCPIPORT: "0", ...env },
