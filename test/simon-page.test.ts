@@ -1,7 +1,8 @@
 /**
  * @module Simon Says in Debian's headless Chromium (issue 8), on a simulated `simon` board: the test watches which
  * LED the board lights (the simulator file) and plays the round back through the page's virtual board, whose pads
- * press the buttons as wires do (`/?sim`).
+ * press the buttons as wires do (`/?sim`). The lit LED is read from the simulator's edge log (never missed, however
+ * late this process looks), and the pad is held until the page has seen the press; every wait is up to WAIT_MS.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,9 +10,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Mapping } from "../src/os/libc.ts";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
+import { readEdges } from "../src/gpio/sim-layout.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { firstLoad, openPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-simon-"));
 const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
@@ -19,7 +22,9 @@ const LEDS = { red: 22, green: 25, blue: 27, yellow: 24 } as const; // the built
 let server: RunningServer;
 let chrome: RunningBrowser;
 let map: Mapping;
-const lit = () => (Object.keys(LEDS) as (keyof typeof LEDS)[]).find((c) => ((Atomics.load(new Uint32Array(map.buffer), 0x34 / 4) >>> LEDS[c]) & 1) === 1);
+/** The LEDs the board lit since edge `from`, in order, from the simulator's edge log. */
+const litSince = (from: number) => readEdges(map.buffer, from).edges.filter((e) => e.level === 1)
+  .map((e) => (Object.keys(LEDS) as (keyof typeof LEDS)[]).find((c) => LEDS[c] === e.pin)).filter((c) => c !== undefined);
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -39,22 +44,21 @@ test("a full round played through the virtual board scores 1, and the next round
   const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
   try {
     const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/simon.html`);
-    await page.getByText("Ready: press Start.").waitFor({ timeout: 10_000 });
-    await page.locator("#board .pad").first().waitFor({ timeout: 5_000 });
+    await page.getByText("Ready: press Start.").waitFor({ timeout: WAIT_MS });
+    await page.locator("#board .pad").first().waitFor({ timeout: WAIT_MS });
+    const from = readEdges(map.buffer).count;
     await page.getByRole("button", { name: "Start" }).click();
-    const seen: string[] = [];
-    const end = performance.now() + 5000;
-    while (seen.length < 1 && performance.now() < end) { const c = lit(); if (c) seen.push(c); await Bun.sleep(10); }
-    expect(seen.length).toBe(1);
+    expect(await waitFor(() => litSince(from).length >= 1)).toBe(true);
+    const seen = litSince(from);
     await page.screenshot({ path: join(SHOTS, "simon-phone.png") });
-    await page.getByText("Your turn: 1 to repeat.").waitFor({ timeout: 5_000 });
+    await page.getByText("Your turn: 1 to repeat.").waitFor({ timeout: WAIT_MS });
     const pad = page.getByRole("button", { name: `${seen[0]} button` });
     await pad.dispatchEvent("pointerdown", { pointerId: 2, bubbles: true });
-    await Bun.sleep(150); // debounced 20 ms on the device, polled every 40 ms by the page
+    // held until the page has seen the press (debounced 20 ms on the device, polled every 40 ms by the page)
+    await page.getByText("Round 1 done!").waitFor({ timeout: WAIT_MS });
     await pad.dispatchEvent("pointerup", { pointerId: 2, bubbles: true });
-    await page.getByText("Round 1 done!").waitFor({ timeout: 5_000 });
     expect(await page.locator("#score").textContent()).toBe("1");
-    await page.getByText("Round 2: watch…").waitFor({ timeout: 5_000 });
+    await page.getByText("Round 2: watch…").waitFor({ timeout: WAIT_MS });
     expect(errors).toEqual([]);
     expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
     const load = await firstLoad(page);
@@ -63,7 +67,7 @@ test("a full round played through the virtual board scores 1, and the next round
   } finally {
     await context.close();
   }
-}, 60_000);
+}, 60_000 + 6 * WAIT_MS);
 
 test("laptop layout (screenshot)", async () => {
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
