@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
 import { freePort, startServer, type RunningServer } from "./support/server.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-scpi-"));
 const servers: RunningServer[] = [];
@@ -55,7 +56,7 @@ class Client {
   send(text: string): void {
     this.socket.write(text);
   }
-  async line(ms = 3000): Promise<string> {
+  async line(ms = WAIT_MS): Promise<string> {
     const end = performance.now() + ms;
     while (!this.#text.includes("\n") && performance.now() < end && !this.#closed) await Bun.sleep(5);
     const i = this.#text.indexOf("\n");
@@ -122,18 +123,18 @@ describe("SCPI over raw TCP", () => {
     const b = await Client.open(scpiPort, "127.0.0.2");
     a.send("MOT:LEFT 1;RIGHT 1\n");
     expect(await a.ask("MOT?")).toBe("1,1");
-    const deadline = performance.now() + 2000;
-    while (level(5) !== 1 && performance.now() < deadline) await Bun.sleep(5);
-    expect(level(5)).toBe(1);
+    expect(await waitFor(() => level(5) === 1)).toBe(true);
     b.send("MOT:LEFT -1\n");
-    expect(await b.ask("SYST:ERR?")).toMatch(/^101,"Device busy; owned by 127\.0\.0\.1 for 1[0-5] s more; place 1 in line"$/);
+    const busy = await b.ask("SYST:ERR?");
+    expect(busy).toMatch(/^101,"Device busy; owned by 127\.0\.0\.1 for \d+ s more; place 1 in line"$/);
+    expect(Number(/for (\d+) s more/.exec(busy)![1])).toBeLessThanOrEqual(15); // the keep-alive, counting down
     expect(await b.ask("*IDN?")).toMatch(/^httap,/); // identity and status stay open to everyone
     a.socket.end();
-    await a.waitClosed(2000);
-    const stopped = performance.now() + 1000;
-    while ((level(5) !== 0 || level(23) !== 0) && performance.now() < stopped) await Bun.sleep(5);
+    await a.waitClosed(WAIT_MS);
+    await waitFor(() => level(5) === 0 && level(23) === 0);
     expect([level(5), level(23)]).toEqual([0, 0]);
-    expect(await b.ask("MOT:LEFT 0.5;:MOT?")).toBe("0.5,0"); // free now: b owns it
+    // free now: b owns it (a's session would otherwise last 15 s, well past the motors' 5 s dead-man stop)
+    expect(await b.ask("MOT:LEFT 0.5;:MOT?")).toBe("0.5,0");
     b.socket.destroy();
   });
 
@@ -141,10 +142,10 @@ describe("SCPI over raw TCP", () => {
     const { scpiPort, server } = await instrument();
     const nul = await Client.open(scpiPort);
     nul.send("*IDN?\0\n");
-    expect(await nul.waitClosed(2000)).toBe(true);
+    expect(await nul.waitClosed(WAIT_MS)).toBe(true);
     const big = await Client.open(scpiPort);
     big.send("*IDN?;".repeat(12_000)); // 72 KB, no LF
-    expect(await big.waitClosed(2000)).toBe(true);
+    expect(await big.waitClosed(WAIT_MS)).toBe(true);
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: -101,"Invalid character; a NUL byte.*"; closing the connection/);
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: -363,"Input buffer overrun; a message over 65536 bytes"; closing the connection/);
   });
@@ -154,8 +155,8 @@ describe("SCPI over raw TCP", () => {
     const c = await Client.open(scpiPort);
     expect(await c.ask("*IDN?")).toMatch(/^httap,/);
     const t0 = performance.now();
-    expect(await c.waitClosed(6000)).toBe(true);
-    expect(performance.now() - t0).toBeGreaterThan(2500);
+    expect(await c.waitClosed(WAIT_MS)).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThan(2500); // not before the 3 s (never an upper bound)
     expect(server.output()).toContain("silent for 3 s; closing the connection");
   });
 });
@@ -294,8 +295,7 @@ describe("POST /?scpi", () => {
     const lines = (await r.text()).trimEnd().split("\n");
     expect(lines[0]).toMatch(/^httap,rc-car,/);
     expect(lines.slice(1)).toEqual(["0.5,0.5", '0,"No error"']);
-    const deadline = performance.now() + 2000;
-    while (level(5) !== 1 && performance.now() < deadline) await Bun.sleep(5);
+    await waitFor(() => level(5) === 1);
     expect(level(5) + level(23)).toBeGreaterThanOrEqual(1);
     expect((await fetch(`http://127.0.0.1:${server.port}/?scpi`)).status).toBe(405);
     const root = (await (await fetch(`http://127.0.0.1:${server.port}/?`)).json()) as { Services: string };
@@ -310,7 +310,7 @@ describe("lab clients no one here wrote", () => {
     const script = `
 import pyvisa
 rm = pyvisa.ResourceManager("@py")
-inst = rm.open_resource("TCPIP::127.0.0.1::${scpiPort}::SOCKET", read_termination="\\n", write_termination="\\n", timeout=5000)
+inst = rm.open_resource("TCPIP::127.0.0.1::${scpiPort}::SOCKET", read_termination="\\n", write_termination="\\n", timeout=${WAIT_MS})
 print(inst.query("*IDN?"))
 inst.write("SOURce:TONE 1000,200")
 print(inst.query("*OPC?"))
@@ -322,7 +322,7 @@ print(inst.query("SYSTem:ERRor?"))
 print(inst.query("SYSTem:ERRor?"))
 inst.close()
 `;
-    const p = Bun.spawn(["/usr/bin/python3", "-c", script], { stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+    const p = Bun.spawn(["/usr/bin/python3", "-c", script], { stdout: "pipe", stderr: "pipe", timeout: 30_000 + WAIT_MS });
     const [out, err, exitCode] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     expect(err).toBe("");
     expect(exitCode).toBe(0);
@@ -331,7 +331,7 @@ inst.close()
     expect(lines.slice(1)).toEqual(["1", "0.5,-0.5", '-222,"Data out of range; speed must be -1 to 1, got 3"', '0,"No error"']);
     const tone = readEdges(map.buffer, from).edges.filter((e) => e.pin === 12);
     expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
-  }, 40_000);
+  }, 40_000 + WAIT_MS);
 
   test("lxi-tools: lxi scpi --raw", async () => {
     const { scpiPort } = await instrument();
