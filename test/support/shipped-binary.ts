@@ -30,15 +30,20 @@ export interface ShippedBinary {
  * root (CI) a plain mount namespace; otherwise a user namespace mapping the user to root, which allows the mount.
  */
 export function withCheckoutHidden(cmd: readonly string[]): string[] {
-  const unshare = IS_ROOT ? ["unshare", "--mount", "--propagation", "private"] : ["unshare", "--map-root-user", "--mount", "--propagation", "private"];
-  return [...unshare, "sh", "-c", 'mount -t tmpfs -o ro,size=4k,mode=0555 httap-checkout-hidden "$0" && exec "$@"', CHECKOUT, ...cmd];
+  const unshare = ["unshare", ...(IS_ROOT ? [] : ["--map-root-user"]), "--mount", "--propagation", "private"];
+  const hideThenRun = 'mount -t tmpfs -o ro,size=4k,mode=0555 httap-checkout-hidden "$0" && exec "$@"';
+  return [...unshare, "sh", "-c", hideThenRun, CHECKOUT, ...cmd];
 }
 
 /** qemu-user in front of an arm64 binary; throws (never skips) when qemu or the arm64 loader is missing. */
 export function qemuCommand(binary: string): string[] {
   const qemu = Bun.which("qemu-aarch64-static");
-  if (qemu === null) throw new Error("qemu-aarch64-static is not installed: apt-get install qemu-user-static libc6-arm64-cross (npm test's pretest does)");
-  if (!existsSync(join(QEMU_SYSROOT, "lib/ld-linux-aarch64.so.1"))) throw new Error(`${QEMU_SYSROOT} has no arm64 loader: apt-get install libc6-arm64-cross`);
+  if (qemu === null) {
+    throw new Error("qemu-aarch64-static is not installed: apt-get install qemu-user-static libc6-arm64-cross (npm test's pretest does)");
+  }
+  if (!existsSync(join(QEMU_SYSROOT, "lib/ld-linux-aarch64.so.1"))) {
+    throw new Error(`${QEMU_SYSROOT} has no arm64 loader: apt-get install libc6-arm64-cross`);
+  }
   return [qemu, "-L", QEMU_SYSROOT, binary];
 }
 
