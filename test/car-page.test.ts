@@ -96,7 +96,7 @@ describe("piano.html", () => {
         // silenced by letting go: the page says stop, and the pin falls quiet (the held tone alone would last 3 s)
         expect(await waitFor(() => speakerPosts.some((p) => JSON.parse(p).stop === true))).toBe(true);
         expect(await quiet([12])).toBe(true);
-        expect(await page.evaluate(async () => (await (await fetch("/?speaker")).json()).playing)).toBe(false);
+        expect(await page.evaluate(async () => ((await (await fetch("/?speaker")).json()) as { playing: boolean }).playing)).toBe(false);
         from = readEdges(map.buffer).count;
         await page.getByRole("button", { name: "Twinkle twinkle" }).click();
         expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100)).toBe(true);
