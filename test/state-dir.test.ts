@@ -18,8 +18,9 @@ import { LoopLag } from "../src/engine/loop-lag.ts";
 import { prepareStateDir } from "../src/state/state-dir.ts";
 import { MAX_STATE_FILE_BYTES, MAX_STATE_FILES, MAX_STATE_TOTAL_BYTES } from "../src/state/state-limits.ts";
 import { DISK_FILES, StateError, StateStore, type StateFiles } from "../src/state/state-store.ts";
-import { BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
+import { BUILD_TIMEOUT_MS, buildBinaries } from "./support/build.ts";
 import { BUN, REPO, runToExit, startServer, type RunningServer } from "./support/server.ts";
+import { shipBinary, withCheckoutHidden, type ShippedBinary } from "./support/shipped-binary.ts";
 
 const IS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -304,7 +305,12 @@ test("measurement (no threshold): the main loop's lag while 100 files of 4 KiB a
 if (!IS_ROOT) console.warn("state-dir sandbox tests skipped: they start the server as root (CI runs as root)");
 
 describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a user who cannot write it", () => {
-  beforeAll(() => buildBinaries(["x64"]), BUILD_TIMEOUT_MS + 5_000);
+  let x64: ShippedBinary; // the binary as it ships: copied out, run with the checkout hidden
+  beforeAll(() => {
+    buildBinaries(["x64"]);
+    x64 = shipBinary("x64", dir);
+    chmodSync(x64.dir, 0o755); // mkdtemp makes it 0700: nobody must reach its working directory
+  }, BUILD_TIMEOUT_MS + 5_000);
 
   /** A state directory as systemd's StateDirectory= leaves it: the service user's, mode 0700. */
   function nobodysDir(): string {
@@ -319,7 +325,7 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
     writeFileSync(join(state, "saved"), "program");
     chownSync(join(state, "saved"), NOBODY, NOBODY);
     writeFileSync(join(state, ".saved.tmp"), "half");
-    const server = await startServer({ HTTAP_GPIO: "none", HTTAP_USER: "nobody", HTTAP_STATE_DIR: state }, [X64], { cwd: dir });
+    const server = await startServer({ HTTAP_GPIO: "none", HTTAP_USER: "nobody", HTTAP_STATE_DIR: state }, x64.command(), { cwd: x64.dir });
     servers.push(server);
     const pid = server.proc.pid;
     expect(server.output()).toContain(`sandbox: root is the state directory ${state} (nothing else); user nobody (65534)`);
@@ -389,7 +395,7 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
       [{ HTTAP_STATE_DIR: "/s", HTTAP_CHROOT: rootOwned }, /HTTAP_STATE_DIR and HTTAP_CHROOT both name the sandbox's root/],
     ];
     for (const [env, message] of cases) {
-      const r = await runToExit([X64], { HTTAP_TCPPORT: "0", HTTAP_GPIO: "none", HTTAP_USER: "nobody", ...env }, 15_000, dir);
+      const r = await runToExit(x64.command(), { HTTAP_TCPPORT: "0", HTTAP_GPIO: "none", HTTAP_USER: "nobody", ...env }, 15_000, x64.dir);
       expect({ env, code: r.code, serving: /listening on port/.test(r.stdout) }).toEqual({ env, code: 2, serving: false });
       expect(r.stderr).toMatch(message);
     }
@@ -398,7 +404,8 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
 
   test("not root, no sandbox: a directory this user cannot write is exit 2 with the reason, before listening", async () => {
     const rootOwned = newDir(); // 0755 root: nobody may enter but not write
-    const r = await runToExit(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", X64], { HTTAP_TCPPORT: "0", HTTAP_GPIO: "none", HTTAP_STATE_DIR: rootOwned }, 15_000, dir);
+    const asNobody = withCheckoutHidden(["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", x64.path]);
+    const r = await runToExit(asNobody, { HTTAP_TCPPORT: "0", HTTAP_GPIO: "none", HTTAP_STATE_DIR: rootOwned }, 15_000, x64.dir);
     expect({ code: r.code, serving: /listening on port/.test(r.stdout) }).toEqual({ code: 2, serving: false });
     expect(r.stderr).toMatch(/HTTAP_STATE_DIR=".*" cannot be written: .*permission denied/i);
   }, 20_000);
