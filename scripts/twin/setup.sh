@@ -46,7 +46,8 @@ if ((${#missing[@]} > 0)); then
   root "${APT[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
 fi
 command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 is missing although qemu-system-arm is installed"
-[[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]] || die "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 is missing (libc6-arm64-cross)"
+LD=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
+[[ -e $LD ]] || die "$LD is missing (libc6-arm64-cross)"
 
 # 2. arm64 package lists (for downloads only)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
