@@ -33,7 +33,7 @@ export async function driveChecks(t: TwinContext): Promise<void> {
     // forward: IN2 low, the PWM on IN1 (src/engine/channels.ts); the reversal of the right motor coasts 20 ms first
     const isOut = (s: GpioSnapshot, p: number) => s.fsel(p) === FSEL_OUTPUT;
     const started = await t.waitFor((s) => s.isOutputAt(right.in2, 0) && isOut(s, left.in1) && isOut(s, right.in1));
-    const samples = await t.sample();
+    const { samples } = await t.sample();
     const l = levelCounts(samples, left.in1);
     const r = levelCounts(samples, right.in1);
     const in2Low = samples.every((s) => s.level(left.in2) === 0 && s.level(right.in2) === 0);
@@ -51,7 +51,7 @@ export async function driveChecks(t: TwinContext): Promise<void> {
     const driven = await t.waitFor((s) => s.level(left.in1) === 1 && s.level(right.in2) === 1);
     const released = lineOf(await t.guest.run("release"), "RELEASED");
     const w = await t.waitFor((s) => PINS.motors.every((p) => s.level(p) === 0));
-    const stays = w.met ? (await t.sample(STAYS_LOW_READS)).every((s) => PINS.motors.every((p) => s.level(p) === 0)) : false;
+    const stays = w.met && (await t.sample(STAYS_LOW_READS)).samples.every((s) => PINS.motors.every((p) => s.level(p) === 0));
     // guest clock: the last answered drive, and a moment after the host saw the pins low (an upper bound of the stop)
     const lastPost = Number(/last-post=([\d.]+)/.exec(released)?.[1]);
     const lowBy = Number(lineOf(await t.guest.run("now"), "UP"));

@@ -6,9 +6,9 @@
  * drives the lines the main thread requested), so no file can be taken away from it alone.
  */
 import { httpOf, lineOf, shellJson } from "./guest.ts";
-import { levelCounts, PINS, type TwinContext } from "./twin-context.ts";
+import { describeTone, playAndSample, TONE } from "./tone-checks.ts";
+import { PINS, type TwinContext } from "./twin-context.ts";
 
-const TONE = { freq: 440, ms: 3000 } as const;
 /** The server tries a new engine at most once a second after a failure (src/devices/hardware.ts). */
 const RETRY_AFTER_S = 1.2;
 /** Attempts at the command after the device is back, a second apart. */
@@ -35,20 +35,18 @@ export async function failureChecks(t: TwinContext): Promise<void> {
       refused.status === 503 && code === "engine-unavailable" && typeof reason === "string" && reason !== "",
       `HTTP ${refused.status} ${refused.body.slice(0, 300)}; ${device} back: ${restored || "NOT restored"}`);
 
-    let again = { status: 0, body: "" };
-    let tries = 0;
+    // a new engine is tried at most once a second: ask until the tone is accepted, reading the pin while it plays
     await t.guest.run(`usleep ${RETRY_AFTER_S * 1e6}`);
-    while (tries < RETRIES) {
-      tries++;
-      again = httpOf(await t.guest.run(`http speaker ${shellJson(TONE)}`));
-      if (again.status === 200) break;
+    let played = await playAndSample(t, () => t.guest.run(`http speaker ${shellJson(TONE)}`));
+    let tries = 1;
+    for (; tries < RETRIES && httpOf(played.started).status !== 200; tries++) {
       await t.guest.run("sleep 1");
+      played = await playAndSample(t, () => t.guest.run(`http speaker ${shellJson(TONE)}`));
     }
-    const samples = again.status === 200 ? await t.sample() : [];
-    const c = levelCounts(samples, PINS.speaker);
+    const again = httpOf(played.started);
     await t.guest.run(`http speaker ${shellJson({ stop: true })}`);
     t.report.check(t.name(`${device} back: the next POST /?speaker plays (pin ${PINS.speaker} toggles)`),
-      again.status === 200 && c.high > 0 && c.low > 0,
-      `HTTP ${again.status} after ${tries} ${tries === 1 ? "try" : "tries"} ${again.body.slice(0, 160)}; pin ${c.text}`);
+      again.status === 200 && played.counts.high > 0 && played.counts.low > 0,
+      `HTTP ${again.status} (after ${tries} ${tries === 1 ? "try" : "tries"}) ${again.body.slice(0, 160)}; ${describeTone(played)}`);
   });
 }

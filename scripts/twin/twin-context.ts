@@ -16,6 +16,9 @@ export type TwinBackend = "chardev" | "bcm";
 export const REGISTER_WAIT_MS = 20_000;
 /** Register reads per sampling check. */
 export const SAMPLES = 40;
+/** Emulator time between two reads of a sampling: random in this range. */
+const MIN_GAP_MS = 1;
+const MAX_GAP_MS = 10;
 
 const RC_CAR = loadProfile("rc-car");
 if (RC_CAR.motors === null) throw new Error("the rc-car profile has no motors");
@@ -71,15 +74,31 @@ export class TwinContext {
     }
   }
 
-  /** `n` reads a few random milliseconds apart (so a periodic signal is not sampled at one phase). */
-  async sample(n = SAMPLES): Promise<GpioSnapshot[]> {
-    const out: GpioSnapshot[] = [];
-    for (let i = 0; i < n; i++) {
-      out.push(await this.machine.readGpio());
-      await Bun.sleep(1 + Math.random() * 9);
+  /**
+   * `n` reads, each after QEMU ran a few random milliseconds more (random: a periodic signal is not read at one phase;
+   * on the emulator's clock: a starved QEMU shows a frozen latch, not a steady pin). Stops early, `cutShort`, after
+   * `wallLimitMs` of wall time: a tone plays for its time on the guest's clock, which goes on while QEMU waits.
+   */
+  async sample(n = SAMPLES, wallLimitMs = Infinity): Promise<Sampling> {
+    const watch = this.machine.clock.start();
+    const samples: GpioSnapshot[] = [];
+    const result = (cutShort: boolean): Sampling => ({ samples, cutShort, span: watch.describe() });
+    while (samples.length < n) {
+      if (watch.wallMs > wallLimitMs) return result(true);
+      samples.push(await this.machine.readGpio());
+      const next = watch.emulatorMs + MIN_GAP_MS + Math.random() * (MAX_GAP_MS - MIN_GAP_MS);
+      while (watch.emulatorMs < next && watch.wallMs <= wallLimitMs && !watch.isPast(REGISTER_WAIT_MS)) await Bun.sleep(2);
     }
-    return out;
+    return result(false);
   }
+}
+
+export interface Sampling {
+  readonly samples: readonly GpioSnapshot[];
+  /** Cut short by the wall-time limit: QEMU was starved, the signal may have ended before it was seen. */
+  readonly cutShort: boolean;
+  /** How long the reads took ("1 s", or with the wall time when QEMU was starved). */
+  readonly span: string;
 }
 
 /** "12: 17 high / 23 low" over the samples. */
