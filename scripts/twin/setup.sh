@@ -85,18 +85,20 @@ download busybox-static "busybox-static_*_arm64.deb"
 KDEB=$(ls -1 "$CACHE/debs/${KPKG}"_*_arm64.deb | sort -V | tail -n 1)
 BDEB=$(ls -1 "$CACHE/debs"/busybox-static_*_arm64.deb | sort -V | tail -n 1)
 
-# 4. unpacked once per .deb into a folder named after it; a half-written folder is never used (renamed at the end)
-unpack() { # $1 = .deb, prints the folder
-  local dir="$CACHE/unpacked/$(basename "$1" .deb)"
+# 4. the files the twin needs, unpacked once per .deb into a folder named after it (the kernel package's modules,
+#    300 MB, stay packed); a half-written folder is never used: it is renamed at the end
+unpack() { # $1 = .deb, then the members wanted (tar patterns); prints the folder
+  local deb=$1 dir="$CACHE/unpacked/$(basename "$1" .deb)"
+  shift
   if [[ ! -d "$dir" ]]; then
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-    dpkg-deb -x "$1" "$dir.tmp" || die "dpkg-deb -x $1 failed"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir.tmp" --wildcards "$@" || die "cannot unpack $* from $deb"
     mv "$dir.tmp" "$dir"
   fi
   echo "$dir"
 }
-KDIR=$(unpack "$KDEB")
-BDIR=$(unpack "$BDEB")
+KDIR=$(unpack "$KDEB" "./boot/vmlinuz-$KREL" "./usr/lib/linux-image-$KREL/broadcom/bcm2837-rpi-3-b.dtb")
+BDIR=$(unpack "$BDEB" ./bin/busybox)
 KERNEL="$KDIR/boot/vmlinuz-$KREL"
 DTB="$KDIR/usr/lib/linux-image-$KREL/broadcom/bcm2837-rpi-3-b.dtb"
 BUSYBOX="$BDIR/bin/busybox"
@@ -108,6 +110,9 @@ NEW=$(printf 'KERNEL_RELEASE=%s\nKERNEL=%s\nDTB=%s\nBUSYBOX=%s\n' "$KREL" "$KERN
 if [[ ! -f "$ENV" || $(cat "$ENV") != "$NEW" ]]; then
   printf '%s\n' "$NEW" >"$ENV.tmp" && mv "$ENV.tmp" "$ENV"
   say "kernel $KREL, $(basename "$BDEB" .deb)"
+  # what an earlier choice left: older kernels and busyboxes
+  for d in "$CACHE"/unpacked/*; do [[ $d == "$KDIR" || $d == "$BDIR" ]] || rm -rf "$d"; done
+  for f in "$CACHE"/debs/*.deb; do [[ $f == "$KDEB" || $f == "$BDEB" ]] || rm -f "$f"; done
 else
   touch "$ENV" # checked against these lists
 fi
