@@ -75,13 +75,14 @@ release() {
   HOLD=""
   say "RELEASED last-post=$(cat /tmp/hold-last 2>/dev/null) now=$(up)"
 }
-# SCPI over raw TCP; the connection stays open $2 s (closing it ends the session); returns once answered.
+# SCPI over raw TCP; the connection stays open $2 s (closing it ends the session); returns once answered (the
+# host bounds the wait).
 scpi() { # $1 = program message, $2 = seconds to keep the connection
   rm -f /tmp/scpi
   (printf '%s\n' "$1"; sleep "$2") </dev/null | nc 127.0.0.1 5025 >/tmp/scpi 2>&1 &
   SCPI=$!
   local i=0
-  while [ ! -s /tmp/scpi ] && [ $i -lt 300 ] && kill -0 "$SCPI" 2>/dev/null; do usleep 100000; i=$((i + 1)); done
+  while [ ! -s /tmp/scpi ] && [ $i -lt 3000 ] && kill -0 "$SCPI" 2>/dev/null; do usleep 100000; i=$((i + 1)); done
   usleep 200000
   sed 's/^/TWIN SCPI /' /tmp/scpi | tr -d '\r'
 }

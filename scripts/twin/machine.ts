@@ -150,7 +150,8 @@ export class Machine {
     this.#partial += text;
     let end: number;
     while ((end = this.#partial.indexOf("\n")) >= 0) {
-      const line = this.#partial.slice(0, end).replace(/\r/g, "");
+      // the first bytes out of the mini UART after reset are noise, not text: no line starts with them
+      const line = this.#partial.slice(0, end).replace(/\r/g, "").replace(/^[^\x20-\x7e]+/, "");
       this.#partial = this.#partial.slice(end + 1);
       appendFileSync(this.#files.consoleLog, `[${this.seconds.toFixed(2).padStart(8)}] ${line}\n`);
       for (const w of this.#waiters) {
