@@ -20,7 +20,9 @@ import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { fuzz, loadCorpus } from "./stress/fuzz.ts";
 import { churn, holdIdle, wrk } from "./stress/load-tools.ts";
+import { nonReaderPhase } from "./stress/non-reader.ts";
 import { room } from "./stress/room.ts";
+import { freePort } from "./stress/scpi-client.ts";
 import { slowAttack, type SlowKind } from "./stress/slow-clients.ts";
 import { soak } from "./stress/soak.ts";
 
@@ -178,6 +180,11 @@ async function main(): Promise<number> {
     }
     slowServer.proc.kill("SIGTERM");
 
+    // Clients that send and never read, SCPI *IDN? then HTTP pipelined GET / (STYLE rule 21), probed meanwhile.
+    const nonReaders = await nonReaderPhase(httapSpec, QUICK, 5, MEMORY_BOUND_MIB);
+    for (const r of nonReaders.rows) row(r.metric, r.value, NaN, r.digits, r.target, r.ok);
+    for (const f of nonReaders.failures) must(false, f);
+
     // The fuzzer, against the example appliance so HTTaP writes reach real resources.
     const example = await startServer(EXAMPLE, false);
     try {
@@ -193,11 +200,12 @@ async function main(): Promise<number> {
       example.proc.kill("SIGTERM");
     }
 
-    // The soak, on a fresh example appliance (pages, ping and HTTaP writes in one process), watched through /proc.
-    const soaked = await startServer(EXAMPLE, false);
+    // The soak, on a fresh example appliance (pages, ping, HTTaP writes and SCPI in one process), watched through /proc.
+    const soakScpiPort = freePort();
+    const soaked = await startServer({ ...EXAMPLE, env: { HTTAP_SCPIPORT: String(soakScpiPort) } }, false);
     try {
       console.log(`stress: soak for ${SOAK_S} s (warm-up ${SOAK_WARM_UP_S} s)`);
-      const s = await soak(soaked.port, soaked.proc.pid, SOAK_S, SOAK_WARM_UP_S);
+      const s = await soak(soaked.port, soaked.proc.pid, SOAK_S, SOAK_WARM_UP_S, soakScpiPort);
       const drift = s.rssEndMiB - s.rssAfterWarmUpMiB;
       console.log(`stress: soak: ${s.requests} requests, ${s.errors.length} errors, RSS ${s.rssAfterWarmUpMiB.toFixed(1)} → ${s.rssEndMiB.toFixed(1)} MiB, fds ${s.fdsBefore} → ${s.fdsAfter}, alive ${soaked.proc.exitCode === null}`);
       for (const e of s.errors) console.log(`stress: SOAK ERROR ${e}`);

@@ -9,6 +9,7 @@
 import { readdirSync } from "node:fs";
 import { rssMiB } from "../bench/proc-stats.ts";
 import { ClientConnection } from "./http-client.ts";
+import { scpiSoakClients } from "./scpi-client.ts";
 
 const KEEP_ALIVE_CLIENTS = 8;
 const CHURNERS = 4;
@@ -32,8 +33,11 @@ export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** Runs the mixed load for `seconds` (the first `warmUpS` not counted for drift) against `pid` listening on `port`. */
-export async function soak(port: number, pid: number, seconds: number, warmUpS: number): Promise<SoakResult> {
+/**
+ * Runs the mixed load for `seconds` (the first `warmUpS` not counted for drift) against `pid` listening on `port`,
+ * and on `scpiPort` too when given (SCPI clients in lock-step and churning, scripts/stress/scpi-client.ts).
+ */
+export async function soak(port: number, pid: number, seconds: number, warmUpS: number, scpiPort = 0): Promise<SoakResult> {
   const errors: string[] = [];
   const note = (e: string) => { if (errors.length < 20) errors.push(e); };
   let requests = 0;
@@ -97,7 +101,8 @@ export async function soak(port: number, pid: number, seconds: number, warmUpS: 
   const rss: { atS: number; mib: number }[] = [];
   const t0 = performance.now();
   const sampler = setInterval(() => rss.push({ atS: (performance.now() - t0) / 1000, mib: rssMiB(pid) }), SAMPLE_MS);
-  await Promise.all([...Array.from({ length: KEEP_ALIVE_CLIENTS }, (_, k) => keepAlive(k)), ...Array.from({ length: CHURNERS }, (_, k) => churner(k))]);
+  await Promise.all([...Array.from({ length: KEEP_ALIVE_CLIENTS }, (_, k) => keepAlive(k)), ...Array.from({ length: CHURNERS }, (_, k) => churner(k)),
+    ...(scpiPort === 0 ? [] : scpiSoakClients(scpiPort, running, note, () => requests++))]);
   clearInterval(sampler);
 
   // Every client has closed: wait for the server to see the FINs (up to 30 s on a busy machine), then count again.
