@@ -49,6 +49,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
 const NO_RESPONSES: readonly string[] = [];
+const TOO_LONG = `a message over ${MAX_MESSAGE_BYTES} bytes`;
 /** Shared empty receive buffer: a connection allocates its own only when bytes arrive. */
 const NO_BUFFER = Buffer.alloc(0);
 
@@ -173,10 +174,10 @@ export class ScpiConnection {
     while (this.state === "reading") {
       const lf = this.#findLf();
       if (lf < 0) {
-        if (this.#end - this.#start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, `a message over ${MAX_MESSAGE_BYTES} bytes`));
+        if (this.#end - this.#start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, TOO_LONG));
         break;
       }
-      if (lf - this.#start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, `a message over ${MAX_MESSAGE_BYTES} bytes`));
+      if (lf - this.#start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, TOO_LONG));
       if (runs === MAX_MESSAGES_PER_TURN) {
         this.#yieldTurn();
         break;
@@ -280,7 +281,9 @@ export class ScpiConnection {
     if (this.state === "closed") throw new Error(`scpi ${this.host}: transition from closed to ${next}`);
     if (next === "reading" && !this.#queue.isEmpty) throw new Error(`scpi ${this.host}: reading with replies queued`);
     if (next === "sending" && this.#queue.isEmpty) throw new Error(`scpi ${this.host}: sending with an empty queue`);
-    if ((next === "waiting" || next === "yielding") && this.state !== "reading") throw new Error(`scpi ${this.host}: ${next} from ${this.state}`);
+    if ((next === "waiting" || next === "yielding") && this.state !== "reading") {
+      throw new Error(`scpi ${this.host}: ${next} from ${this.state}`);
+    }
     this.state = next;
   }
 

@@ -25,7 +25,8 @@ export interface ScpiServerOptions {
 }
 
 /** What a newcomer over the limit reads before the FIN: a lab program's next query shows it as the answer. */
-const REFUSAL_LINE = Buffer.from(`${new ScpiError(101, `all ${MAX_SCPI_CONNECTIONS} SCPI connections are in use; try again later`).entry}\n`);
+const REFUSAL = new ScpiError(101, `all ${MAX_SCPI_CONNECTIONS} SCPI connections are in use; try again later`);
+const REFUSAL_LINE = Buffer.from(`${REFUSAL.entry}\n`);
 
 const plain = (address: string) => (address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address);
 
@@ -127,7 +128,8 @@ export class ScpiServer {
     for (const c of this.#connections) if (now >= c.deadlineAt) c.onTick(now);
     for (const c of this.#refused) if (now >= c.deadlineAt) c.onTick(now);
     if (this.#refusedUnlogged > 0 && now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
-      this.#o.log(`scpi: ${this.#refusedUnlogged} connection${this.#refusedUnlogged === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use (said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`);
+      const n = this.#refusedUnlogged;
+      this.#o.log(`scpi: ${n} connection${n === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use (said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`);
       this.#refusedUnlogged = 0;
       this.#refusalLoggedAt = now;
     }
