@@ -30,9 +30,14 @@ root() {
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -o DPkg::Lock::Timeout=300 -qq)
 updated=0
+# apt 2.6's update ignores DPkg::Lock::Timeout for the lists lock: retried while its error is a lock (up to 300 s)
 apt_update() {
   ((updated)) && return 0
-  root "${APT[@]}" update >/dev/null || die "apt-get update failed"
+  local deadline=$((SECONDS + 300)) out
+  while ! out=$(root "${APT[@]}" update 2>&1); do
+    grep -qE "Could not get lock|Unable to lock" <<<"$out" && ((SECONDS < deadline)) || { printf '%s\n' "$out" >&2; die "apt-get update failed"; }
+    sleep 5
+  done
   updated=1
 }
 
@@ -41,9 +46,7 @@ PACKAGES=(qemu-system-arm libc6-arm64-cross cpio)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]} > 0)); then
-  say "installing Debian packages: ${missing[*]}"
-  apt_update
-  root "${APT[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+  bash "$(dirname "${BASH_SOURCE[0]}")/../apt-install.sh" twin-setup "${missing[@]}" || die "apt-get install ${missing[*]} failed"
 fi
 command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 is missing although qemu-system-arm is installed"
 LD=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1

@@ -3,7 +3,7 @@
  * its path printed), the engine Worker and outside tools attach to the same bytes. A default file (no
  * HTTAP_SIM_FILE) lives under $XDG_RUNTIME_DIR or /tmp and is removed at exit; a named one stays for inspection.
  */
-import { closeSync, existsSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { BcmGpio } from "./bcm-gpio.ts";
 import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "../os/libc.ts";
@@ -20,10 +20,14 @@ export function defaultSimPath(env: Readonly<Record<string, string | undefined>>
 
 /** Writes a zeroed file of the simulator's size (replacing one left by an earlier run) and maps it. */
 export function createSimFile(path: string): Mapping {
-  const fd = openSync(path, "w", 0o644); // readable by tools of other users: it holds no secret
+  // Zeroed in place, never truncated: a tool (or a test) that still maps the file from a previous run, say across a
+  // --supervise restart, would take SIGBUS on the pages a truncation removed. Readable by tools of other users: it
+  // holds no secret.
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
     const zeros = new Uint8Array(64 * 1024);
-    for (let written = 0; written < SIM_FILE_BYTES; written += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written));
+    for (let written = 0; written < SIM_FILE_BYTES; written += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written), written);
+    if (fstatSync(fd).size > SIM_FILE_BYTES) ftruncateSync(fd, SIM_FILE_BYTES);
   } finally {
     closeSync(fd);
   }
