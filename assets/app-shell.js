@@ -36,8 +36,14 @@ export function mountShell(device) {
   document.body.prepend(lost, busy);
   const field = (name) => /** @type {HTMLElement} */ (busy.querySelector(`[data-${name}]`));
   let countdown = null;
-  device.addEventListener("open", () => { busy.hidden = true; lost.hidden = true; clearInterval(countdown); });
-  device.addEventListener("lost", () => { lost.hidden = false; });
+  device.addEventListener("open", () => {
+    busy.hidden = true;
+    lost.hidden = true;
+    clearInterval(countdown);
+  });
+  device.addEventListener("lost", () => {
+    lost.hidden = false;
+  });
   device.addEventListener("busy", (e) => {
     const d = /** @type {CustomEvent} */ (e).detail;
     field("owner").textContent = d.owner;
@@ -45,7 +51,10 @@ export function mountShell(device) {
     let left = d.seconds;
     field("wait").textContent = String(left);
     clearInterval(countdown);
-    countdown = setInterval(() => { left = Math.max(0, left - 1); field("wait").textContent = String(left); }, 1000);
+    countdown = setInterval(() => {
+      left = Math.max(0, left - 1);
+      field("wait").textContent = String(left);
+    }, 1000);
     lost.hidden = true;
     busy.hidden = false;
   });

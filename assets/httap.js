@@ -35,7 +35,10 @@ export class Httap extends EventTarget {
     this._released = false;
     const release = () => this.release();
     addEventListener("pagehide", release);
-    document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") release(); else if (this._released) this.connect(); });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") release();
+      else if (this._released) this.connect();
+    });
   }
 
   /** Opens the session (or waits its turn); safe to call again. */
@@ -89,7 +92,9 @@ export class Httap extends EventTarget {
         try {
           const names = await this.changes();
           if (names.length > 0) this.dispatchEvent(new CustomEvent("changed", { detail: { names } }));
-        } catch { /* lost or busy: those have their own events */ }
+        } catch {
+          /* lost or busy: those have their own events */
+        }
       }
       setTimeout(tick, ms);
     };
@@ -110,7 +115,12 @@ export class Httap extends EventTarget {
   async _request(method, name, body) {
     let response;
     try {
-      response = await fetch(`${this.base}/?${name}`, { method, body, cache: "no-store", headers: body === undefined ? undefined : { "Content-Type": "application/json" } });
+      response = await fetch(`${this.base}/?${name}`, {
+        method,
+        body,
+        cache: "no-store",
+        headers: body === undefined ? undefined : { "Content-Type": "application/json" },
+      });
     } catch (error) {
       this._lost();
       throw error;
@@ -150,13 +160,18 @@ export class Httap extends EventTarget {
   /** Pings when a third of the session's time is left, from what the device says is left. */
   _keepAlive(remainS) {
     this._clearTimer();
-    this._timer = setTimeout(async () => {
-      if (!this.isOpen) return;
-      try {
-        const r = await this._request("GET", `ping${Date.now()}`);
-        this._keepAlive(r.Remain);
-      } catch { /* busy or lost: handled there */ }
-    }, Math.max(500, remainS * 1000 * (1 - PING_AT_SHARE)));
+    this._timer = setTimeout(
+      async () => {
+        if (!this.isOpen) return;
+        try {
+          const r = await this._request("GET", `ping${Date.now()}`);
+          this._keepAlive(r.Remain);
+        } catch {
+          /* busy or lost: handled there */
+        }
+      },
+      Math.max(500, remainS * 1000 * (1 - PING_AT_SHARE)),
+    );
   }
 
   /** @param {Response} response */
@@ -165,7 +180,11 @@ export class Httap extends EventTarget {
     this.isOpen = false;
     this.session = null;
     let body = {};
-    try { body = await response.json(); } catch { /* keep the defaults */ }
+    try {
+      body = await response.json();
+    } catch {
+      /* keep the defaults */
+    }
     const seconds = Number(response.headers.get("Retry-After") ?? body.Remain ?? 1);
     this.dispatchEvent(new CustomEvent("busy", { detail: { owner: body.owner ?? "someone", seconds, place: body.place ?? 1, wasOpen } }));
     this._retry(Math.min(seconds, MAX_RETRY_S));

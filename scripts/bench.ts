@@ -13,7 +13,17 @@ import { answersOk } from "./bench/load-generator.ts";
 import { describeEvictions } from "./bench/page-cache.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
 import { DEVICE_TRAFFIC_MS, IDLE_SETTLE_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
-import { defaultSpecs, isPinning, OTHER_CPU, pinLoadGenerator, SERVER_CPU, startServer, stop, stopAll, type ServerSpec } from "./bench/servers.ts";
+import {
+  defaultSpecs,
+  isPinning,
+  OTHER_CPU,
+  pinLoadGenerator,
+  SERVER_CPU,
+  startServer,
+  stop,
+  stopAll,
+  type ServerSpec,
+} from "./bench/servers.ts";
 import { medianStartUpMs, STARTUP_RUNS } from "./bench/start-up.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
@@ -69,8 +79,15 @@ async function main(): Promise<void> {
     for (const s of servers) {
       const g = await wrk(s.port, "/", ROOM_CONNECTIONS, ROOM_LOAD_S);
       const c = await churn(s.port, "/", CHURN_REQUESTS, CHURN_CONCURRENCY);
-      console.log(`bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ${g.non2xx + g.socketErrors} errors; churn ${c.complete} complete, ${c.failed} failed`);
-      room.push({ goodput: g.goodput, goodputErrors: g.non2xx + g.socketErrors, churnRps: c.rps, churnFailed: c.failed + CHURN_REQUESTS - c.complete });
+      console.log(
+        `bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ${g.non2xx + g.socketErrors} errors; churn ${c.complete} complete, ${c.failed} failed`,
+      );
+      room.push({
+        goodput: g.goodput,
+        goodputErrors: g.non2xx + g.socketErrors,
+        churnRps: c.rps,
+        churnFailed: c.failed + CHURN_REQUESTS - c.complete,
+      });
     }
 
     // ---- EXTENSION POINT: HTTaP rows. GET /?ping on httap vs the baseline's dynamic JSON GET /ping. --------
@@ -105,10 +122,31 @@ async function main(): Promise<void> {
     t.add("1 KB lock-step p50 (µs)", ls[0].p50, ls[1].p50, 0);
     t.add("1 KB lock-step p99 (µs)", ls[0].p99, ls[1].p99, 0, "≤ 120 µs", ls[0].p99 <= 120);
     t.add(`1 KB, ${PARALLEL_CONNECTIONS} conns (req/s)`, par[0].rps, par[1].rps, 0);
-    t.add(`1 KB, ${PARALLEL_CONNECTIONS} conns: server CPU per request (µs)`, par[0].cpuPerReq, par[1].cpuPerReq, 2, "≤ 1.10×", par[0].cpuPerReq <= 1.1 * par[1].cpuPerReq);
+    t.add(
+      `1 KB, ${PARALLEL_CONNECTIONS} conns: server CPU per request (µs)`,
+      par[0].cpuPerReq,
+      par[1].cpuPerReq,
+      2,
+      "≤ 1.10×",
+      par[0].cpuPerReq <= 1.1 * par[1].cpuPerReq,
+    );
     t.add("1 MiB file, 1 conn (MB/s)", mb.mibPerS[0], mb.mibPerS[1], 0);
-    t.add(`goodput, ${ROOM_CONNECTIONS} conns, GET / (2xx/s)`, room[0].goodput, room[1].goodput, 0, "0 errors", room[0].goodputErrors === 0);
-    t.add(`churn, a connection per request, ${CHURN_CONCURRENCY} at a time (req/s)`, room[0].churnRps, room[1].churnRps, 0, `0 of ${CHURN_REQUESTS} failed`, room[0].churnFailed === 0);
+    t.add(
+      `goodput, ${ROOM_CONNECTIONS} conns, GET / (2xx/s)`,
+      room[0].goodput,
+      room[1].goodput,
+      0,
+      "0 errors",
+      room[0].goodputErrors === 0,
+    );
+    t.add(
+      `churn, a connection per request, ${CHURN_CONCURRENCY} at a time (req/s)`,
+      room[0].churnRps,
+      room[1].churnRps,
+      0,
+      `0 of ${CHURN_REQUESTS} failed`,
+      room[0].churnFailed === 0,
+    );
     t.add("RSS idle, default config (MiB)", rss[0].idleMiB, rss[1].idleMiB, 1, "≤ 30 MiB", rss[0].idleMiB <= 30);
     t.add("RSS after load, default config (MiB)", rss[0].loadedMiB, rss[1].loadedMiB, 1, "≤ 45 MiB", rss[0].loadedMiB <= 45);
     t.add("RSS idle, directory mode (info) (MiB)", idle[0], idle[1], 1);
@@ -118,7 +156,14 @@ async function main(): Promise<void> {
       t.add("HTTaP /?ping lock-step (req/s)", pingLs[0].rps, pingLs[1].rps, 0, "≥ 1.00×", pingLs[0].rps >= pingLs[1].rps);
       t.add("HTTaP /?ping lock-step p99 (µs)", pingLs[0].p99, pingLs[1].p99, 0, "≤ 120 µs", pingLs[0].p99 <= 120);
       t.add(`HTTaP /?ping, ${PARALLEL_CONNECTIONS} conns (req/s)`, pingPar[0].rps, pingPar[1].rps, 0);
-      t.add(`HTTaP /?ping, ${PARALLEL_CONNECTIONS} conns: CPU per request (µs)`, pingPar[0].cpuPerReq, pingPar[1].cpuPerReq, 2, "≤ 1.10×", pingPar[0].cpuPerReq <= 1.1 * pingPar[1].cpuPerReq);
+      t.add(
+        `HTTaP /?ping, ${PARALLEL_CONNECTIONS} conns: CPU per request (µs)`,
+        pingPar[0].cpuPerReq,
+        pingPar[1].cpuPerReq,
+        2,
+        "≤ 1.10×",
+        pingPar[0].cpuPerReq <= 1.1 * pingPar[1].cpuPerReq,
+      );
       const pingErrors = pingLs[0].errors + pingPar[0].errors;
       if (pingErrors > 0) console.log(`bench: warning: ${pingErrors} httap /?ping answers were not 2xx (session owner rules?)`);
     } else {
@@ -130,26 +175,58 @@ async function main(): Promise<void> {
       const rtName = h.realtime ? "SCHED_FIFO" : "no RT priority";
       const toneTarget = h.realtime ? "p99 ≤ 20 µs, max ≤ 500 µs" : "";
       const toneOk = (e: { p99Us: number; maxUs: number }) => (h.realtime ? e.p99Us <= 20 && e.maxUs <= 500 : null);
-      t.add(`1 kHz tone edge error, idle, ${rtName}: p99 (p50 ${h.toneIdle.p50Us}, max ${h.toneIdle.maxUs}) (µs)`, h.toneIdle.p99Us, NaN, 0, toneTarget, toneOk(h.toneIdle));
-      t.add(`1 kHz tone edge error, 8-conn load, ${rtName}: p99 (p50 ${h.toneLoaded.p50Us}, max ${h.toneLoaded.maxUs}) (µs)`, h.toneLoaded.p99Us, NaN, 0, toneTarget, toneOk(h.toneLoaded));
-      for (const [when, cmd, ping] of [["idle", h.commandIdle, h.pingIdle], ["8-conn load", h.commandLoaded, h.pingLoaded]] as const) {
+      t.add(
+        `1 kHz tone edge error, idle, ${rtName}: p99 (p50 ${h.toneIdle.p50Us}, max ${h.toneIdle.maxUs}) (µs)`,
+        h.toneIdle.p99Us,
+        NaN,
+        0,
+        toneTarget,
+        toneOk(h.toneIdle),
+      );
+      t.add(
+        `1 kHz tone edge error, 8-conn load, ${rtName}: p99 (p50 ${h.toneLoaded.p50Us}, max ${h.toneLoaded.maxUs}) (µs)`,
+        h.toneLoaded.p99Us,
+        NaN,
+        0,
+        toneTarget,
+        toneOk(h.toneLoaded),
+      );
+      for (const [when, cmd, ping] of [
+        ["idle", h.commandIdle, h.pingIdle],
+        ["8-conn load", h.commandLoaded, h.pingLoaded],
+      ] as const) {
         const limit = 1e6 / 250 + 2 * ping.p99Us; // one PWM period at the default 250 Hz + 2× the ping round trip
-        t.add(`command to pin, ${when}, ${rtName}: p99 (p50 ${cmd.p50Us.toFixed(0)}; ping p99 ${ping.p99Us.toFixed(0)}) (µs)`, cmd.p99Us, NaN, 0, `≤ ${limit.toFixed(0)} µs`, cmd.p99Us <= limit);
+        t.add(
+          `command to pin, ${when}, ${rtName}: p99 (p50 ${cmd.p50Us.toFixed(0)}; ping p99 ${ping.p99Us.toFixed(0)}) (µs)`,
+          cmd.p99Us,
+          NaN,
+          0,
+          `≤ ${limit.toFixed(0)} µs`,
+          cmd.p99Us <= limit,
+        );
       }
       t.add(`engine CPU, 1 kHz tone + both motors at half speed, ${rtName} (% of a core)`, h.cpuPercent, NaN, 1);
     }
     const errors = ls[0].errors + ls[1].errors + par[0].errors + par[1].errors + mb.errors + rss[0].errors + rss[1].errors;
     console.log("");
     t.print();
-    const pinning = isPinning ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${SERVER_CPU} for lock-step rows, CPU ${OTHER_CPU} for the others` : "no CPU pinning";
-    console.log(`\nbench: ${process.arch}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${LOAD_MS} ms per load row and server; ${errors} load errors (non-2xx or lost connections)`);
-    console.log(`bench: default config = embedded pages, started in an empty folder; its RSS after load follows ${DEVICE_TRAFFIC_MS} ms of GET / (Accept-Encoding: gzip, deflate, br) and ping, lock-step and parallel`);
-    console.log(`bench: ${describeEvictions([
-      { name: "httap", eviction: rss[0].eviction },
-      { name: "Bun.serve", eviction: rss[1].eviction },
-      { name: "httap directory mode", eviction: cold[0].eviction },
-      { name: "Bun.serve load rows", eviction: cold[1].eviction },
-    ])}`);
+    const pinning = isPinning
+      ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${SERVER_CPU} for lock-step rows, CPU ${OTHER_CPU} for the others`
+      : "no CPU pinning";
+    console.log(
+      `\nbench: ${process.arch}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${LOAD_MS} ms per load row and server; ${errors} load errors (non-2xx or lost connections)`,
+    );
+    console.log(
+      `bench: default config = embedded pages, started in an empty folder; its RSS after load follows ${DEVICE_TRAFFIC_MS} ms of GET / (Accept-Encoding: gzip, deflate, br) and ping, lock-step and parallel`,
+    );
+    console.log(
+      `bench: ${describeEvictions([
+        { name: "httap", eviction: rss[0].eviction },
+        { name: "Bun.serve", eviction: rss[1].eviction },
+        { name: "httap directory mode", eviction: cold[0].eviction },
+        { name: "Bun.serve load rows", eviction: cold[1].eviction },
+      ])}`,
+    );
   } finally {
     await stopAll();
     ws.remove();

@@ -136,18 +136,31 @@ function compile(target: Target, version: string, runtime: string, precompressed
   // Bun names embedded files after the base name of the asset folder: "assets/index.html" and so on, and
   // "assets-precompressed/<tag>" for the staged variants.
   const cmd = [
-    process.execPath, "build", "--compile", ENTRY, WORKER_ENTRY,
+    process.execPath,
+    "build",
+    "--compile",
+    ENTRY,
+    WORKER_ENTRY,
     `--target=${TARGETS[target].bunTarget}`,
     `--compile-executable-path=${runtime}`,
-    "--asset", ASSETS,
-    "--asset", precompressed,
-    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "--asset",
+    ASSETS,
+    "--asset",
+    precompressed,
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
     // --bytecode: the JS is compiled ahead of time, so start-up parses nothing (measured: ~1 MiB less idle RSS,
     // faster exec to first response). --smol: the runtime's small-memory mode; its heap after load is ~3.5 MiB
     // smaller (measured by npm run bench), which a 512 MiB Zero 2 W wants more than the last percent of speed.
-    "--minify", "--keep-names", "--sourcemap=linked", "--bytecode", "--compile-exec-argv=--smol",
-    "--define", `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
-    "--define", "HTTAP_COMPILED=true", // drops every source-tree path from the bundle (src/engine/rt-engine.ts)
+    "--minify",
+    "--keep-names",
+    "--sourcemap=linked",
+    "--bytecode",
+    "--compile-exec-argv=--smol",
+    "--define",
+    `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
+    "--define",
+    "HTTAP_COMPILED=true", // drops every source-tree path from the bundle (src/engine/rt-engine.ts)
     `--outfile=${tmp}`,
   ];
   const started = performance.now();
@@ -182,7 +195,9 @@ export function buildPathIn(executable: string, root = ROOT): string | null {
   const bytes = readFileSync(executable);
   const at = bytes.indexOf(needle, 0, "latin1");
   if (at < 0) return null;
-  const context = bytes.toString("latin1", Math.max(0, at - 30), Math.min(bytes.length, at + needle.length + 50)).replace(/[^\x20-\x7e]/g, ".");
+  const context = bytes
+    .toString("latin1", Math.max(0, at - 30), Math.min(bytes.length, at + needle.length + 50))
+    .replace(/[^\x20-\x7e]/g, ".");
   return `offset ${at}: ${context}`;
 }
 

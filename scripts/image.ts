@@ -15,7 +15,13 @@ try {
   const options = parseImageOptions(argv, { binary: resolve(import.meta.dir, "../dist/httap-linux-arm64") });
   await installIntoImage(options, (line) => console.log(line));
 } catch (error) {
-  if (error instanceof UsageError) { console.error(`image: ${error.message}`); process.exit(2); }
-  if (error instanceof InstallError) { console.error(`image: ${error.message}; nothing was written`); process.exit(1); }
+  if (error instanceof UsageError) {
+    console.error(`image: ${error.message}`);
+    process.exit(2);
+  }
+  if (error instanceof InstallError) {
+    console.error(`image: ${error.message}; nothing was written`);
+    process.exit(1);
+  }
   throw error;
 }

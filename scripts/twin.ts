@@ -34,7 +34,15 @@ const APPEND = "console=ttyS1,115200 rdinit=/init iomem=relaxed loglevel=3";
 const BACKENDS: readonly TwinBackend[] = ["chardev", "bcm"];
 /** The checks of one backend after its server start, by name: each is a FAIL when its server does not start. */
 const CHECKS_AFTER_START = [
-  "outputs at start", "UART pins", "motors full", "motors half", "dead-man stop", "/?rt", "tone over HTTaP", "tone over SCPI", "SIGTERM",
+  "outputs at start",
+  "UART pins",
+  "motors full",
+  "motors half",
+  "dead-man stop",
+  "/?rt",
+  "tone over HTTaP",
+  "tone over SCPI",
+  "SIGTERM",
 ];
 
 interface Options {
@@ -102,7 +110,9 @@ async function main(): Promise<number> {
   const timings: string[] = [];
 
   let tStep = performance.now();
-  const setupOut = step(["bash", join(ROOT, "scripts/twin/setup.sh"), "--print-env"], "scripts/twin/setup.sh", false).trim().split("\n");
+  const setupOut = step(["bash", join(ROOT, "scripts/twin/setup.sh"), "--print-env"], "scripts/twin/setup.sh", false)
+    .trim()
+    .split("\n");
   for (const line of setupOut.slice(0, -1)) console.log(line);
   const env = readEnvFile(setupOut.at(-1) ?? "");
   for (const key of ["KERNEL", "DTB", "BUSYBOX"]) if (!existsSync(env[key] ?? "")) throw new Error(`setup gave no ${key} (${env[key]})`);
@@ -123,7 +133,11 @@ async function main(): Promise<number> {
   note(`kernel ${env.KERNEL_RELEASE}, initramfs ${(bytes / 1048576).toFixed(0)} MiB with ${binary}`);
 
   const files = { kernel: env.KERNEL, dtb: env.DTB, initrd, monitorSocket: join(work, "qmp.sock"), consoleLog: join(work, "console.log") };
-  note(`nice -n 19 ${Machine.commandLine(files, APPEND).map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
+  note(
+    `nice -n 19 ${Machine.commandLine(files, APPEND)
+      .map((a) => (a.includes(" ") ? `"${a}"` : a))
+      .join(" ")}`,
+  );
   tStep = performance.now();
   let machine: Machine | null = null;
   const onSignal = () => void machine?.stop().then(() => process.exit(130));
@@ -161,8 +175,10 @@ async function main(): Promise<number> {
   return report.failed === 0 && report.passed > 0 ? 0 : 1;
 }
 
-process.exit(await main().catch((error) => {
-  console.error(`twin: ${error instanceof Error ? error.message : error}`);
-  console.log("twin: 0 passed, 1 failed");
-  return 1;
-}));
+process.exit(
+  await main().catch((error) => {
+    console.error(`twin: ${error instanceof Error ? error.message : error}`);
+    console.log("twin: 0 passed, 1 failed");
+    return 1;
+  }),
+);

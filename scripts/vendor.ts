@@ -12,7 +12,12 @@ import { join, resolve } from "node:path";
 const ROOT = resolve(import.meta.dir, "..");
 const OUT = join(ROOT, "assets/vendor/uqr.js");
 const version = (await Bun.file(join(ROOT, "node_modules/uqr/package.json")).json()).version as string;
-const result = await Bun.build({ entrypoints: [join(ROOT, "node_modules/uqr/dist/index.mjs")], target: "browser", format: "esm", minify: true });
+const result = await Bun.build({
+  entrypoints: [join(ROOT, "node_modules/uqr/dist/index.mjs")],
+  target: "browser",
+  format: "esm",
+  minify: true,
+});
 if (!result.success) throw new Error(`bundling uqr failed: ${result.logs.join("\n")}`);
 const code = await result.outputs[0].text();
 writeFileSync(OUT, `/* uqr ${version} (MIT; the npm package uqr, by unjs), bundled by scripts/vendor.ts */\n${code}`);

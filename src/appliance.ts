@@ -33,7 +33,11 @@ export interface ApplianceOptions {
   readonly hardware?: boolean;
 }
 
-const FILES_DISABLED: Reply = dynamicReply(404, "Content-Type: text/plain; charset=utf-8\r\n", "404 Not Found: the file server is disabled on this device (HTTAP_FILES=0)\n");
+const FILES_DISABLED: Reply = dynamicReply(
+  404,
+  "Content-Type: text/plain; charset=utf-8\r\n",
+  "404 Not Found: the file server is disabled on this device (HTTAP_FILES=0)\n",
+);
 
 export class Appliance {
   readonly config: Config;
@@ -58,7 +62,12 @@ export class Appliance {
     this.config = config;
     this.#options = options;
     // A monotonic clock: a Pi has no real-time clock, and its wall time jumps when NTP first syncs.
-    this.sessions = new SessionManager({ timeoutS: config.keepAliveS, turnS: config.turnS, now: () => performance.now(), log: options.log ?? ((line) => console.log(line)) });
+    this.sessions = new SessionManager({
+      timeoutS: config.keepAliveS,
+      turnS: config.turnS,
+      now: () => performance.now(),
+      log: options.log ?? ((line) => console.log(line)),
+    });
   }
 
   /** Prepares every response that can be prepared, then listens. Throws ConfigError or ListenError. */
@@ -80,7 +89,10 @@ export class Appliance {
       // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
       sessions.on("start", () => board.showOwned(true));
       // every end (lapsed, invalid, a turn over, the SCPI owner gone, server stop) quiets the board the same way
-      sessions.on("end", () => { board.quiet("session-end"); board.showOwned(false); });
+      sessions.on("end", () => {
+        board.quiet("session-end");
+        board.showOwned(false);
+      });
     }
     sessions.startSweeping();
 
@@ -89,11 +101,18 @@ export class Appliance {
     const words: VocabularyWord[] = [];
     if (config.scpiPort !== 0) {
       const commands: ScpiCommands = scpiCommands({
-        board, unavailable: this.#unavailable, sessions, resources, log,
+        board,
+        unavailable: this.#unavailable,
+        sessions,
+        resources,
+        log,
         identity: { id, board: config.gpio === "none" ? "none" : config.board.name, version: VERSION },
       });
       const scpi = new ScpiServer({
-        host: config.host, port: config.scpiPort, keepAliveS: config.keepAliveS, log,
+        host: config.host,
+        port: config.scpiPort,
+        keepAliveS: config.keepAliveS,
+        log,
         commands: () => commands,
         onOwnerGone: (host) => sessions.endIfOwner(host, "closed"),
       });
@@ -109,7 +128,17 @@ export class Appliance {
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)
     const stats = () => ({ ...this.#server?.stats(), ...(board !== null ? { engine: board.engineStatus() } : {}) });
-    this.httap = createHttapDomain({ sessions, id, keepAliveS: config.keepAliveS, files: config.files, loopback: config.loopback, cors: config.cors, resources, stats, words });
+    this.httap = createHttapDomain({
+      sessions,
+      id,
+      keepAliveS: config.keepAliveS,
+      files: config.files,
+      loopback: config.loopback,
+      cors: config.cors,
+      resources,
+      stats,
+      words,
+    });
     const httap: RequestHandler = this.httap.handle;
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));
@@ -137,7 +166,9 @@ export class Appliance {
     await hardware.startEngineNow();
     if (hardware.simPath !== null && this.config.simFile === null) {
       rmSync(hardware.simPath, { force: true });
-      log(`gpio: the simulator file ${hardware.simPath} is removed already (the sandbox could not remove it at exit); set HTTAP_SIM_FILE to watch the pins`);
+      log(
+        `gpio: the simulator file ${hardware.simPath} is removed already (the sandbox could not remove it at exit); set HTTAP_SIM_FILE to watch the pins`,
+      );
     }
   }
 
@@ -167,7 +198,15 @@ export class Appliance {
     for (const line of gpio.notices) log(line);
     this.#unavailable = gpio.unavailable ?? this.#unavailable;
     if (gpio.backend !== null) {
-      this.hardware = new Hardware(gpio.backend, { profile: c.board, gpio, pwmSysfs: c.pwmSysfs, motorPwmHz: c.motorPwmHz, deadmanMs: c.deadmanMs, realtime: c.realtime, log });
+      this.hardware = new Hardware(gpio.backend, {
+        profile: c.board,
+        gpio,
+        pwmSysfs: c.pwmSysfs,
+        motorPwmHz: c.motorPwmHz,
+        deadmanMs: c.deadmanMs,
+        realtime: c.realtime,
+        log,
+      });
       this.board = new Board(this.hardware);
     }
     this.#loopLag.start();

@@ -6,7 +6,12 @@
 import { ProfileError, loadProfile, type BoardProfile } from "./devices/board-profile.ts";
 import { GPIO_CHOICES, type GpioChoice } from "./gpio/open-backend.ts";
 import {
-  KEEPALIVE_DEFAULT_S, KEEPALIVE_MAX_S, KEEPALIVE_MIN_S, MAX_BODY_BYTES_DEFAULT, MAX_CONNECTIONS_CEILING, MAX_CONNECTIONS_DEFAULT,
+  KEEPALIVE_DEFAULT_S,
+  KEEPALIVE_MAX_S,
+  KEEPALIVE_MIN_S,
+  MAX_BODY_BYTES_DEFAULT,
+  MAX_CONNECTIONS_CEILING,
+  MAX_CONNECTIONS_DEFAULT,
 } from "./http/limits.ts";
 
 export interface Config {
@@ -71,28 +76,108 @@ interface Option {
 export const OPTIONS = {
   port: { env: "HTTAP_TCPPORT", flag: "--port", arg: "N", help: "TCP port to listen on, 1..65535 (0: any free port). Default 60000." },
   host: { env: "HTTAP_HOST", flag: "--host", arg: "ADDR", help: 'Address to listen on. Default "::" (every IPv6 and IPv4 address).' },
-  keepAlive: { env: "HTTAP_KEEPALIVE", flag: "--keepalive", arg: "S", help: `Idle keep-alive and HTTaP session timeout in seconds, ${KEEPALIVE_MIN_S}..${KEEPALIVE_MAX_S}. Default ${KEEPALIVE_DEFAULT_S}.` },
-  maxConnections: { env: "HTTAP_MAXCONN", flag: "--max-conn", arg: "N", help: `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, else the newcomer waits up to 1 s for a slot, then gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.` },
-  maxBody: { env: "HTTAP_MAXBODY", flag: "--max-body", arg: "BYTES", help: `Largest request body, 1..16777216 bytes. Default ${MAX_BODY_BYTES_DEFAULT}.` },
-  staticPath: { env: "HTTAP_STATICPATH", flag: "--static-path", arg: "DIR", help: "Serve this directory instead of the embedded pages (read into memory at start)." },
+  keepAlive: {
+    env: "HTTAP_KEEPALIVE",
+    flag: "--keepalive",
+    arg: "S",
+    help: `Idle keep-alive and HTTaP session timeout in seconds, ${KEEPALIVE_MIN_S}..${KEEPALIVE_MAX_S}. Default ${KEEPALIVE_DEFAULT_S}.`,
+  },
+  maxConnections: {
+    env: "HTTAP_MAXCONN",
+    flag: "--max-conn",
+    arg: "N",
+    help: `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, else the newcomer waits up to 1 s for a slot, then gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.`,
+  },
+  maxBody: {
+    env: "HTTAP_MAXBODY",
+    flag: "--max-body",
+    arg: "BYTES",
+    help: `Largest request body, 1..16777216 bytes. Default ${MAX_BODY_BYTES_DEFAULT}.`,
+  },
+  staticPath: {
+    env: "HTTAP_STATICPATH",
+    flag: "--static-path",
+    arg: "DIR",
+    help: "Serve this directory instead of the embedded pages (read into memory at start).",
+  },
   rootPage: { env: "HTTAP_ROOTPAGE", flag: "--root-page", arg: "FILE", help: 'File answered for "/". Default index.html.' },
   files: { env: "HTTAP_FILES", flag: "--files", arg: "0|1", help: "0 disables the file server (only HTTaP answers). Default 1." },
   loopback: { env: "HTTAP_LOOPBACK", flag: "--loopback", arg: "0|1", help: "0 disables POST /?loopback. Default 1." },
-  cors: { env: "HTTAP_CORS", flag: "--cors", arg: "ORIGINS", help: '"*" or a comma list of origins allowed to call HTTaP from other pages. Default: none while files are served, "*" without the file server.' },
+  cors: {
+    env: "HTTAP_CORS",
+    flag: "--cors",
+    arg: "ORIGINS",
+    help: '"*" or a comma list of origins allowed to call HTTaP from other pages. Default: none while files are served, "*" without the file server.',
+  },
   verbose: { env: "HTTAP_VERBOSE", flag: "--verbose", arg: "0|1", help: "1 prints one access-log line per request. Default 0." },
-  user: { env: "HTTAP_USER", flag: "--user", arg: "NAME", help: "Sandbox (started as root): once the port, GPIO, PWM and engine are open, chroot into an empty directory and drop to this user (no supplementary groups)." },
+  user: {
+    env: "HTTAP_USER",
+    flag: "--user",
+    arg: "NAME",
+    help: "Sandbox (started as root): once the port, GPIO, PWM and engine are open, chroot into an empty directory and drop to this user (no supplementary groups).",
+  },
   group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "With --user: the group to drop to. Default the user's own." },
-  chroot: { env: "HTTAP_CHROOT", flag: "--chroot", arg: "DIR", help: "With --user: the empty directory the sandbox chroots into. Default a fresh one, removed as it is entered." },
-  stateDir: { env: "HTTAP_STATE_DIR", flag: "--state-dir", arg: "DIR", help: "Directory for state kept across restarts (saved programs), made if missing; with --user it is the sandbox's root. Default none: state features are off." },
-  gpio: { env: "HTTAP_GPIO", flag: "--gpio", arg: "KIND", help: "GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim or none. Default auto." },
-  simFile: { env: "HTTAP_SIM_FILE", flag: "--sim-file", arg: "PATH", help: "The simulator's file, for other programs to watch. Default: a new file under $XDG_RUNTIME_DIR or /tmp, removed at exit." },
-  board: { env: "HTTAP_BOARD", flag: "--board", arg: "NAME|FILE", help: "Board profile: rc-car, simon, or a JSON file of pins. Default rc-car." },
-  deadman: { env: "HTTAP_DEADMAN_MS", flag: "--deadman-ms", arg: "MS", help: "Motors coast when no drive command came for this long, 100..5000 ms. Default 500." },
+  chroot: {
+    env: "HTTAP_CHROOT",
+    flag: "--chroot",
+    arg: "DIR",
+    help: "With --user: the empty directory the sandbox chroots into. Default a fresh one, removed as it is entered.",
+  },
+  stateDir: {
+    env: "HTTAP_STATE_DIR",
+    flag: "--state-dir",
+    arg: "DIR",
+    help: "Directory for state kept across restarts (saved programs), made if missing; with --user it is the sandbox's root. Default none: state features are off.",
+  },
+  gpio: {
+    env: "HTTAP_GPIO",
+    flag: "--gpio",
+    arg: "KIND",
+    help: "GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim or none. Default auto.",
+  },
+  simFile: {
+    env: "HTTAP_SIM_FILE",
+    flag: "--sim-file",
+    arg: "PATH",
+    help: "The simulator's file, for other programs to watch. Default: a new file under $XDG_RUNTIME_DIR or /tmp, removed at exit.",
+  },
+  board: {
+    env: "HTTAP_BOARD",
+    flag: "--board",
+    arg: "NAME|FILE",
+    help: "Board profile: rc-car, simon, or a JSON file of pins. Default rc-car.",
+  },
+  deadman: {
+    env: "HTTAP_DEADMAN_MS",
+    flag: "--deadman-ms",
+    arg: "MS",
+    help: "Motors coast when no drive command came for this long, 100..5000 ms. Default 500.",
+  },
   motorPwm: { env: "HTTAP_MOTOR_PWM_HZ", flag: "--motor-pwm-hz", arg: "HZ", help: "Motor PWM frequency, 50..2000 Hz. Default 250." },
-  turn: { env: "HTTAP_TURN_S", flag: "--turn-s", arg: "S", help: "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; 0: no limit. Default 0." },
-  scpiPort: { env: "HTTAP_SCPIPORT", flag: "--scpi-port", arg: "N", help: "SCPI port for lab software (PyVISA, lxi) on the same address as HTTP, 1..65535; 0 turns SCPI off (with /?scpi). Default 5025." },
-  realtime: { env: "HTTAP_REALTIME", flag: "--realtime", arg: "0|1", help: "1: the real-time engine takes SCHED_FIFO priority and locks its code in memory when permitted (root, CAP_SYS_NICE, CAP_IPC_LOCK); 0: never. Default 1." },
-  pwmSysfs: { env: "HTTAP_PWM_SYSFS", flag: "--pwm-sysfs", arg: "DIR", help: "Root of the hardware PWM tree in sysfs. Default /sys/class/pwm." },
+  turn: {
+    env: "HTTAP_TURN_S",
+    flag: "--turn-s",
+    arg: "S",
+    help: "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; 0: no limit. Default 0.",
+  },
+  scpiPort: {
+    env: "HTTAP_SCPIPORT",
+    flag: "--scpi-port",
+    arg: "N",
+    help: "SCPI port for lab software (PyVISA, lxi) on the same address as HTTP, 1..65535; 0 turns SCPI off (with /?scpi). Default 5025.",
+  },
+  realtime: {
+    env: "HTTAP_REALTIME",
+    flag: "--realtime",
+    arg: "0|1",
+    help: "1: the real-time engine takes SCHED_FIFO priority and locks its code in memory when permitted (root, CAP_SYS_NICE, CAP_IPC_LOCK); 0: never. Default 1.",
+  },
+  pwmSysfs: {
+    env: "HTTAP_PWM_SYSFS",
+    flag: "--pwm-sysfs",
+    arg: "DIR",
+    help: "Root of the hardware PWM tree in sysfs. Default /sys/class/pwm.",
+  },
 } as const satisfies Record<string, Option>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -121,7 +206,8 @@ function collect(env: Record<string, string | undefined>, argv: readonly string[
 function integer(name: OptionName, raw: { text: string; source: string } | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = /^\d{1,9}$/.test(raw.text) ? Number(raw.text) : NaN;
-  if (!(n >= min && n <= max)) throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be a whole number from ${min} to ${max}`);
+  if (!(n >= min && n <= max))
+    throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -135,9 +221,13 @@ function flag(raw: { text: string; source: string } | undefined, fallback: boole
 function corsList(raw: { text: string; source: string } | undefined): Config["cors"] {
   if (raw === undefined) return null;
   if (raw.text.trim() === "*") return "*";
-  const origins = raw.text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const origins = raw.text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const o of origins) {
-    if (!/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/.test(o)) throw new ConfigError(`${raw.source}: "${o}" is not an origin like http://host:port (or use "*")`);
+    if (!/^https?:\/\/[A-Za-z0-9.\-\[\]:]+$/.test(o))
+      throw new ConfigError(`${raw.source}: "${o}" is not an origin like http://host:port (or use "*")`);
   }
   if (origins.length === 0) throw new ConfigError(`${raw.source} must be "*" or a comma list of origins`);
   return Object.freeze(origins);
@@ -190,23 +280,32 @@ function sandboxRoot(g: Map<OptionName, { text: string; source: string }>): stri
 function stateDirectory(g: Map<OptionName, { text: string; source: string }>): string | null {
   const raw = g.get("stateDir");
   if (raw === undefined) return null;
-  if (!raw.text.startsWith("/") || raw.text.split("/").includes("..")) throw new ConfigError(`${raw.source}="${raw.text}" must be an absolute path without ".."`);
+  if (!raw.text.startsWith("/") || raw.text.split("/").includes(".."))
+    throw new ConfigError(`${raw.source}="${raw.text}" must be an absolute path without ".."`);
   const dir = raw.text.replace(/\/+$/, "");
-  if (dir === "") throw new ConfigError(`${raw.source}="${raw.text}" is the file system's root: state needs a directory of its own, such as /var/lib/httap`);
+  if (dir === "")
+    throw new ConfigError(
+      `${raw.source}="${raw.text}" is the file system's root: state needs a directory of its own, such as /var/lib/httap`,
+    );
   const chroot = g.get("chroot");
-  if (chroot !== undefined) throw new ConfigError(`${raw.source} and ${chroot.source} both name the sandbox's root (with a state directory the sandbox chroots into it): set only one`);
+  if (chroot !== undefined)
+    throw new ConfigError(
+      `${raw.source} and ${chroot.source} both name the sandbox's root (with a state directory the sandbox chroots into it): set only one`,
+    );
   return dir;
 }
 
 function turnSeconds(raw: { text: string; source: string } | undefined): number {
   const s = integer("turn", raw, 0, 0, 3600);
-  if (s !== 0 && s < 10) throw new ConfigError(`${raw!.source}="${raw!.text}" is not allowed: it must be 0 (no limit) or 10 to 3600 seconds`);
+  if (s !== 0 && s < 10)
+    throw new ConfigError(`${raw!.source}="${raw!.text}" is not allowed: it must be 0 (no limit) or 10 to 3600 seconds`);
   return s;
 }
 
 function gpioChoice(raw: { text: string; source: string } | undefined): GpioChoice {
   if (raw === undefined) return "auto";
-  if (!(GPIO_CHOICES as readonly string[]).includes(raw.text)) throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be one of ${GPIO_CHOICES.join(", ")}`);
+  if (!(GPIO_CHOICES as readonly string[]).includes(raw.text))
+    throw new ConfigError(`${raw.source}="${raw.text}" is not allowed: it must be one of ${GPIO_CHOICES.join(", ")}`);
   return raw.text as GpioChoice;
 }
 
@@ -232,8 +331,12 @@ export function helpText(version: string): string {
   for (const o of Object.values(OPTIONS) as Option[]) {
     lines.push(`  ${`${o.flag}${o.arg ? ` ${o.arg}` : ""}`.padEnd(22)} ${o.env.padEnd(17)} ${o.help}`);
   }
-  lines.push("  --safe-state                             Drive the board's outputs to their safe level (motors coast, speaker and LEDs off) and exit.");
-  lines.push("  --supervise                              Run the server as a child and restart it after a crash (back-off 1 to 30 s), the safe state between runs.");
+  lines.push(
+    "  --safe-state                             Drive the board's outputs to their safe level (motors coast, speaker and LEDs off) and exit.",
+  );
+  lines.push(
+    "  --supervise                              Run the server as a child and restart it after a crash (back-off 1 to 30 s), the safe state between runs.",
+  );
   lines.push("  --help                                   Print this text and exit.");
   lines.push("  --version                                Print the version and exit.");
   lines.push("", "Open http://<this-device>:<port>/ in a browser. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.");

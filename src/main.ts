@@ -29,15 +29,24 @@ function browserUrls(config: Config, port: number): string[] {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) { console.log(helpText(VERSION)); return 0; }
-  if (argv.includes("--version")) { console.log(`httap ${VERSION}`); return 0; }
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(helpText(VERSION));
+    return 0;
+  }
+  if (argv.includes("--version")) {
+    console.log(`httap ${VERSION}`);
+    return 0;
+  }
   if (argv.includes("--safe-state")) return safeState(argv.filter((a) => a !== "--safe-state"));
   if (argv.includes("--supervise")) {
     const args = argv.filter((a) => a !== "--supervise");
     try {
       return await supervise({ config: readConfig(process.env, args), args }); // a bad setting stops here, not in a loop
     } catch (error) {
-      if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
+      if (error instanceof ConfigError) {
+        console.error(`httap: ${error.message}`);
+        return 2;
+      }
       throw error;
     }
   }
@@ -71,8 +80,14 @@ async function main(argv: string[]): Promise<number> {
     for (const url of browserUrls(config, port)) console.log(`  open ${url}`);
     if (scpiPort !== 0) console.log(`  scpi on port ${scpiPort} (raw TCP, and POST /?scpi)`);
   } catch (error) {
-    if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
-    if (error instanceof ListenError) { console.error(`httap: ${error.message}`); return 1; }
+    if (error instanceof ConfigError) {
+      console.error(`httap: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ListenError) {
+      console.error(`httap: ${error.message}`);
+      return 1;
+    }
     throw error;
   }
   await new Promise<void>((resolve) => {
@@ -93,7 +108,10 @@ function safeState(argv: string[]): number {
     console.log(`httap: safe state: GPIO ${pins.join(", ")} low (board ${c.board.name})`);
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
+    if (error instanceof ConfigError) {
+      console.error(`httap: ${error.message}`);
+      return 2;
+    }
     console.error(`httap: --safe-state: ${(error as Error).message}`);
     return 1;
   }

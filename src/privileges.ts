@@ -35,7 +35,8 @@ const NUMERIC_ID = /^\d{1,10}$/;
 /** The user and group by name (through NSS, as `id` does) or number; throws ConfigError for unknown ones. */
 export function resolveIdentity(config: Pick<Config, "user" | "group">): Identity {
   // staying root inside a chroot is no sandbox (root can leave it): a user is required, and not root
-  if (config.user === null) throw new ConfigError(`HTTAP_GROUP="${config.group}" needs HTTAP_USER too: the sandbox drops to a user, not to a group alone`);
+  if (config.user === null)
+    throw new ConfigError(`HTTAP_GROUP="${config.group}" needs HTTAP_USER too: the sandbox drops to a user, not to a group alone`);
   const user = config.user;
   let uid: number;
   let primaryGid: number | null = null;
@@ -96,7 +97,11 @@ export function enterEmptyRoot(dir: string | null): string {
   let described: string;
   if (dir === null) {
     const fresh = mkdtempSync(join(tmpdir(), "httap-root-"));
-    step(() => changeDirectory(fresh), `chdir ${fresh}`, () => rmdirSync(fresh));
+    step(
+      () => changeDirectory(fresh),
+      `chdir ${fresh}`,
+      () => rmdirSync(fresh),
+    );
     rmdirSync(fresh); // our working directory now: removable, and from now on empty for good
     described = `a fresh empty directory (${fresh}, already removed)`;
   } else {
@@ -108,7 +113,8 @@ export function enterEmptyRoot(dir: string | null): string {
       if (error instanceof ConfigError) throw error;
       throw new ConfigError(`HTTAP_CHROOT="${dir}": ${(error as Error).message}`);
     }
-    if (entries.length > 0) throw new ConfigError(`HTTAP_CHROOT="${dir}" is not empty (${entries.length} entries): the sandbox's root must hold nothing`);
+    if (entries.length > 0)
+      throw new ConfigError(`HTTAP_CHROOT="${dir}" is not empty (${entries.length} entries): the sandbox's root must hold nothing`);
     step(() => changeDirectory(dir), `chdir ${dir}`);
     described = dir;
   }
@@ -138,7 +144,9 @@ export function dropTo(identity: Identity): void {
   step(() => dropIds(identity.uid, identity.gid));
   const now = currentIds();
   if (now.uid !== identity.uid || now.euid !== identity.uid || now.gid !== identity.gid || now.egid !== identity.gid || now.groups !== 0) {
-    throw new ConfigError(`cannot sandbox: after dropping, the ids are uid ${now.uid}/${now.euid} gid ${now.gid}/${now.egid} with ${now.groups} groups, not uid ${identity.uid} gid ${identity.gid}; not serving`);
+    throw new ConfigError(
+      `cannot sandbox: after dropping, the ids are uid ${now.uid}/${now.euid} gid ${now.gid}/${now.egid} with ${now.groups} groups, not uid ${identity.uid} gid ${identity.gid}; not serving`,
+    );
   }
   if (canRegainRoot()) throw new ConfigError("cannot sandbox: root could be regained after dropping privileges; not serving");
 }

@@ -78,7 +78,13 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
 function safeState(c: Config, env: Record<string, string | undefined>, log: (line: string) => void): void {
   if (c.gpio === "none") return;
   try {
-    driveSafeStateFromOutside({ gpio: c.gpio, simFile: c.simFile ?? env.HTTAP_SIM_FILE ?? null, board: c.board, pwmSysfs: c.pwmSysfs, env });
+    driveSafeStateFromOutside({
+      gpio: c.gpio,
+      simFile: c.simFile ?? env.HTTAP_SIM_FILE ?? null,
+      board: c.board,
+      pwmSysfs: c.pwmSysfs,
+      env,
+    });
   } catch (error) {
     log(`httap: supervise: safe state failed: ${(error as Error).message}`);
   }

@@ -62,7 +62,10 @@ async function start(target: "x64" | "arm64", timeoutMs: number, env: Record<str
 
 /** One GET over raw TCP to 127.0.0.1; fails when no complete answer comes in time. */
 async function rawGet(port: number, target: string, timeoutMs: number, extraHeaders = ""): Promise<ParsedResponse> {
-  const res = await request(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extraHeaders}Connection: close\r\n\r\n`, { maxMs: timeoutMs, idleMs: timeoutMs });
+  const res = await request(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extraHeaders}Connection: close\r\n\r\n`, {
+    maxMs: timeoutMs,
+    idleMs: timeoutMs,
+  });
   if (res === undefined) throw new Error(`GET ${target}: no complete response within ${timeoutMs} ms`);
   return res;
 }
@@ -90,112 +93,160 @@ afterAll(async () => {
 });
 
 describe("dist/httap-linux-x64", () => {
-  test("serves the embedded assets/index.html at / byte for byte, ignoring .env and bunfig.toml in its cwd", async () => {
-    const { port, stop } = await start("x64", NATIVE_START_TIMEOUT_MS);
-    const res = await rawGet(port, "/", REQUEST_TIMEOUT_MS);
-    expect(res.status).toBe(200);
-    expect(Buffer.compare(res.body, indexHtml())).toBe(0);
-    await stop();
-  }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
+  test(
+    "serves the embedded assets/index.html at / byte for byte, ignoring .env and bunfig.toml in its cwd",
+    async () => {
+      const { port, stop } = await start("x64", NATIVE_START_TIMEOUT_MS);
+      const res = await rawGet(port, "/", REQUEST_TIMEOUT_MS);
+      expect(res.status).toBe(200);
+      expect(Buffer.compare(res.body, indexHtml())).toBe(0);
+      await stop();
+    },
+    NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000,
+  );
 
-  test("answers br and gzip from the variants compressed at build time, the same bytes and tags as compressing at start", async () => {
-    const { port, stop } = await start("x64", NATIVE_START_TIMEOUT_MS);
-    const cases = [
-      { target: "/", path: "index.html", bytes: indexHtml() },
-      { target: "/favicon.ico", path: "favicon.ico", bytes: Buffer.from(builtInFavicon()) }, // assets/ has none
-    ];
-    for (const { target, path, bytes } of cases) {
-      const atStart = encodeVariants(bytes, mimeTypeFor(path), null);
-      for (const coding of ["br", "gzip"] as const) {
-        const res = await rawGet(port, target, REQUEST_TIMEOUT_MS, `Accept-Encoding: ${coding}\r\n`);
-        expect([target, res.status, res.headers.get("content-encoding")]).toEqual([target, 200, coding]);
-        const decoded = coding === "br" ? brotliDecompressSync(res.body) : gunzipSync(res.body);
-        expect(Buffer.compare(decoded, bytes)).toBe(0);
-        const expected = atStart.find((v) => v.coding === coding)!;
-        expect(res.headers.get("etag")).toBe(expected.etag);
-        expect(Buffer.compare(res.body, expected.body)).toBe(0);
+  test(
+    "answers br and gzip from the variants compressed at build time, the same bytes and tags as compressing at start",
+    async () => {
+      const { port, stop } = await start("x64", NATIVE_START_TIMEOUT_MS);
+      const cases = [
+        { target: "/", path: "index.html", bytes: indexHtml() },
+        { target: "/favicon.ico", path: "favicon.ico", bytes: Buffer.from(builtInFavicon()) }, // assets/ has none
+      ];
+      for (const { target, path, bytes } of cases) {
+        const atStart = encodeVariants(bytes, mimeTypeFor(path), null);
+        for (const coding of ["br", "gzip"] as const) {
+          const res = await rawGet(port, target, REQUEST_TIMEOUT_MS, `Accept-Encoding: ${coding}\r\n`);
+          expect([target, res.status, res.headers.get("content-encoding")]).toEqual([target, 200, coding]);
+          const decoded = coding === "br" ? brotliDecompressSync(res.body) : gunzipSync(res.body);
+          expect(Buffer.compare(decoded, bytes)).toBe(0);
+          const expected = atStart.find((v) => v.coding === coding)!;
+          expect(res.headers.get("etag")).toBe(expected.etag);
+          expect(Buffer.compare(res.body, expected.body)).toBe(0);
+        }
       }
-    }
-    await stop();
-  }, NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS * 4 + STOP_TIMEOUT_MS * 2 + 5_000);
+      await stop();
+    },
+    NATIVE_START_TIMEOUT_MS + REQUEST_TIMEOUT_MS * 4 + STOP_TIMEOUT_MS * 2 + 5_000,
+  );
 
-  test("regression (issue 16, a4975a5): with the checkout hidden, the engine Worker runs from inside the executable", async () => {
-    // Before a4975a5 the compiled engine Worker was looked up in the build tree: it ran on the build machine only.
-    const simFile = join(binary("x64").dir, "sim.bin");
-    const { port } = await start("x64", NATIVE_START_TIMEOUT_MS, { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_DEADMAN_MS: "5000" });
-    const post = (resource: string, body: string) => fetch(`http://127.0.0.1:${port}/?${resource}`, { method: "POST", body });
-    const map = attachSimFile(simFile);
-    try {
-      const edgesOn = (pin: number, from: number) => readEdges(map.buffer, from).edges.filter((e) => e.pin === pin);
-      let from = readEdges(map.buffer).count;
-      expect((await post("motors", '{"left":1,"right":1}')).status).toBe(200);
-      let rt: Record<string, unknown> = {};
-      await waitFor(async () => (rt = (await (await fetch(`http://127.0.0.1:${port}/?rt`)).json()) as Record<string, unknown>).engine === "running", WAIT_MS, 100);
-      expect(rt).toMatchObject({ engine: "running" });
-      // rc-car: left IN1 is GPIO 5, right IN1 is GPIO 23; forward drives them high, their IN2 (6, 24) stay low
-      expect(await waitFor(() => edgesOn(5, from).some((e) => e.level === 1) && edgesOn(23, from).some((e) => e.level === 1))).toBe(true);
-      expect([...edgesOn(6, from), ...edgesOn(24, from)].filter((e) => e.level === 1)).toEqual([]);
-      from = readEdges(map.buffer).count;
-      expect((await post("speaker", '{"freq":1000,"ms":100}')).status).toBe(200);
-      expect(await waitFor(() => edgesOn(12, from).length >= 150)).toBe(true); // 200 edges: 1 kHz for 100 ms
-      expect((await post("motors", '{"stop":true}')).status).toBe(200);
-    } finally {
-      map.close();
-    }
-  }, NATIVE_START_TIMEOUT_MS + WAIT_MS * 3 + 5_000);
+  test(
+    "regression (issue 16, a4975a5): with the checkout hidden, the engine Worker runs from inside the executable",
+    async () => {
+      // Before a4975a5 the compiled engine Worker was looked up in the build tree: it ran on the build machine only.
+      const simFile = join(binary("x64").dir, "sim.bin");
+      const { port } = await start("x64", NATIVE_START_TIMEOUT_MS, {
+        HTTAP_GPIO: "sim",
+        HTTAP_SIM_FILE: simFile,
+        HTTAP_DEADMAN_MS: "5000",
+      });
+      const post = (resource: string, body: string) => fetch(`http://127.0.0.1:${port}/?${resource}`, { method: "POST", body });
+      const map = attachSimFile(simFile);
+      try {
+        const edgesOn = (pin: number, from: number) => readEdges(map.buffer, from).edges.filter((e) => e.pin === pin);
+        let from = readEdges(map.buffer).count;
+        expect((await post("motors", '{"left":1,"right":1}')).status).toBe(200);
+        let rt: Record<string, unknown> = {};
+        await waitFor(
+          async () => (rt = (await (await fetch(`http://127.0.0.1:${port}/?rt`)).json()) as Record<string, unknown>).engine === "running",
+          WAIT_MS,
+          100,
+        );
+        expect(rt).toMatchObject({ engine: "running" });
+        // rc-car: left IN1 is GPIO 5, right IN1 is GPIO 23; forward drives them high, their IN2 (6, 24) stay low
+        expect(await waitFor(() => edgesOn(5, from).some((e) => e.level === 1) && edgesOn(23, from).some((e) => e.level === 1))).toBe(true);
+        expect([...edgesOn(6, from), ...edgesOn(24, from)].filter((e) => e.level === 1)).toEqual([]);
+        from = readEdges(map.buffer).count;
+        expect((await post("speaker", '{"freq":1000,"ms":100}')).status).toBe(200);
+        expect(await waitFor(() => edgesOn(12, from).length >= 150)).toBe(true); // 200 edges: 1 kHz for 100 ms
+        expect((await post("motors", '{"stop":true}')).status).toBe(200);
+      } finally {
+        map.close();
+      }
+    },
+    NATIVE_START_TIMEOUT_MS + WAIT_MS * 3 + 5_000,
+  );
 
-  test("--version prints the package version with a build suffix and exits 0", async () => {
-    const r = await runOnce("x64", ["--version"], {}, NATIVE_START_TIMEOUT_MS);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain(`${packageVersion}+`);
-  }, NATIVE_START_TIMEOUT_MS + 5_000);
+  test(
+    "--version prints the package version with a build suffix and exits 0",
+    async () => {
+      const r = await runOnce("x64", ["--version"], {}, NATIVE_START_TIMEOUT_MS);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain(`${packageVersion}+`);
+    },
+    NATIVE_START_TIMEOUT_MS + 5_000,
+  );
 
-  test("--help exits 0 and documents HTTAP_TCPPORT", async () => {
-    const r = await runOnce("x64", ["--help"], {}, NATIVE_START_TIMEOUT_MS);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout + r.stderr).toContain("HTTAP_TCPPORT");
-  }, NATIVE_START_TIMEOUT_MS + 5_000);
+  test(
+    "--help exits 0 and documents HTTAP_TCPPORT",
+    async () => {
+      const r = await runOnce("x64", ["--help"], {}, NATIVE_START_TIMEOUT_MS);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout + r.stderr).toContain("HTTAP_TCPPORT");
+    },
+    NATIVE_START_TIMEOUT_MS + 5_000,
+  );
 
-  test("bad configuration HTTAP_KEEPALIVE=2 exits 2 with a message naming the variable", async () => {
-    const r = await runOnce("x64", [], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: "2" }, NATIVE_START_TIMEOUT_MS);
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout + r.stderr).toContain("HTTAP_KEEPALIVE");
-  }, NATIVE_START_TIMEOUT_MS + 5_000);
+  test(
+    "bad configuration HTTAP_KEEPALIVE=2 exits 2 with a message naming the variable",
+    async () => {
+      const r = await runOnce("x64", [], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: "2" }, NATIVE_START_TIMEOUT_MS);
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout + r.stderr).toContain("HTTAP_KEEPALIVE");
+    },
+    NATIVE_START_TIMEOUT_MS + 5_000,
+  );
 });
 
 // Fails (never skips) without qemu (shipBinary throws): CI installs it, and a skipped arm64 test would hide a broken
 // Pi build.
 describe("dist/httap-linux-arm64 under qemu-user", () => {
-  test("serves the embedded assets/index.html at / byte for byte", async () => {
-    const started = performance.now();
-    const { port, stop } = await start("arm64", QEMU_START_TIMEOUT_MS);
-    console.log(`arm64 under qemu: listening after ${Math.round(performance.now() - started)} ms`);
-    const res = await rawGet(port, "/", QEMU_REQUEST_TIMEOUT_MS);
-    expect(res.status).toBe(200);
-    expect(Buffer.compare(res.body, indexHtml())).toBe(0);
-    await stop();
-  }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000);
+  test(
+    "serves the embedded assets/index.html at / byte for byte",
+    async () => {
+      const started = performance.now();
+      const { port, stop } = await start("arm64", QEMU_START_TIMEOUT_MS);
+      console.log(`arm64 under qemu: listening after ${Math.round(performance.now() - started)} ms`);
+      const res = await rawGet(port, "/", QEMU_REQUEST_TIMEOUT_MS);
+      expect(res.status).toBe(200);
+      expect(Buffer.compare(res.body, indexHtml())).toBe(0);
+      await stop();
+    },
+    QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000,
+  );
 
-  test("the real-time engine Worker is in the arm64 binary: a tone shows as edges in the simulator file", async () => {
-    const simFile = join(binary("arm64").dir, "sim.bin");
-    const server = await start("arm64", QEMU_START_TIMEOUT_MS, { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile });
-    const r = await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":100,"ms":1000}', signal: AbortSignal.timeout(QEMU_REQUEST_TIMEOUT_MS) });
-    expect(r.status).toBe(200);
-    const map = attachSimFile(simFile);
-    try {
-      // 100 Hz for 1 s is 200 edges on GPIO 12; emulation is slow to start the Worker, so wait (bounded) for most
-      const edges = () => readEdges(map.buffer).edges.filter((e) => e.pin === 12).length;
-      await waitFor(() => edges() >= 150, QEMU_REQUEST_TIMEOUT_MS, 100);
-      expect(edges()).toBeGreaterThanOrEqual(150);
-    } finally {
-      map.close();
-      await server.stop();
-    }
-  }, QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS * 2 + STOP_TIMEOUT_MS * 2 + 5_000);
+  test(
+    "the real-time engine Worker is in the arm64 binary: a tone shows as edges in the simulator file",
+    async () => {
+      const simFile = join(binary("arm64").dir, "sim.bin");
+      const server = await start("arm64", QEMU_START_TIMEOUT_MS, { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile });
+      const r = await fetch(`http://127.0.0.1:${server.port}/?speaker`, {
+        method: "POST",
+        body: '{"freq":100,"ms":1000}',
+        signal: AbortSignal.timeout(QEMU_REQUEST_TIMEOUT_MS),
+      });
+      expect(r.status).toBe(200);
+      const map = attachSimFile(simFile);
+      try {
+        // 100 Hz for 1 s is 200 edges on GPIO 12; emulation is slow to start the Worker, so wait (bounded) for most
+        const edges = () => readEdges(map.buffer).edges.filter((e) => e.pin === 12).length;
+        await waitFor(() => edges() >= 150, QEMU_REQUEST_TIMEOUT_MS, 100);
+        expect(edges()).toBeGreaterThanOrEqual(150);
+      } finally {
+        map.close();
+        await server.stop();
+      }
+    },
+    QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS * 2 + STOP_TIMEOUT_MS * 2 + 5_000,
+  );
 
-  test("--version works", async () => {
-    const r = await runOnce("arm64", ["--version"], {}, QEMU_START_TIMEOUT_MS);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain(`${packageVersion}+`);
-  }, QEMU_START_TIMEOUT_MS + 5_000);
+  test(
+    "--version works",
+    async () => {
+      const r = await runOnce("arm64", ["--version"], {}, QEMU_START_TIMEOUT_MS);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toContain(`${packageVersion}+`);
+    },
+    QEMU_START_TIMEOUT_MS + 5_000,
+  );
 });

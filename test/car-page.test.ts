@@ -78,106 +78,129 @@ async function lastStop(): Promise<unknown> {
 }
 
 describe("piano.html", () => {
-  test("phone and laptop: a key press logs speaker edges, letting go silences it; a melody plays", async () => {
-    for (const [name, options] of [["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }], ["laptop", { viewport: { width: 1280, height: 800 } }]] as const) {
-      const context = await chrome.browser.newContext(options);
-      try {
-        const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/piano.html`);
-        const speakerPosts: string[] = []; // what the page asked of the speaker, in order
-        page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith("/?speaker")) speakerPosts.push(r.postData() ?? ""); });
-        await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: WAIT_MS });
-        await page.screenshot({ path: join(SHOTS, `piano-${name}.png`) });
-        let from = readEdges(map.buffer).count;
-        const key = page.getByRole("button", { name: "A4", exact: true });
-        await key.dispatchEvent("pointerdown", { pointerId: 1, bubbles: true });
-        expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 40)).toBe(true);
-        expect(JSON.parse(speakerPosts[0])).toMatchObject({ freq: 440 }); // A4 (the engine's accuracy: bench and unit tests)
-        await key.dispatchEvent("pointerup", { pointerId: 1, bubbles: true });
-        // silenced by letting go: the page says stop, and the pin falls quiet (the held tone alone would last 3 s)
-        expect(await waitFor(() => speakerPosts.some((p) => JSON.parse(p).stop === true))).toBe(true);
-        expect(await quiet([12])).toBe(true);
-        expect(await page.evaluate(async () => ((await (await fetch("/?speaker")).json()) as { playing: boolean }).playing)).toBe(false);
-        from = readEdges(map.buffer).count;
-        await page.getByRole("button", { name: "Twinkle twinkle" }).click();
-        expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100)).toBe(true);
-        await page.getByRole("button", { name: "Stop" }).click();
-        expect(errors).toEqual([]);
-        expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
-        const load = await firstLoad(page);
-        expect(load.requests).toBeLessThanOrEqual(6);
-        expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
-        await page.evaluate(() => fetch("/?invalid"));
-      } finally {
-        await context.close();
+  test(
+    "phone and laptop: a key press logs speaker edges, letting go silences it; a melody plays",
+    async () => {
+      for (const [name, options] of [
+        ["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }],
+        ["laptop", { viewport: { width: 1280, height: 800 } }],
+      ] as const) {
+        const context = await chrome.browser.newContext(options);
+        try {
+          const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/piano.html`);
+          const speakerPosts: string[] = []; // what the page asked of the speaker, in order
+          page.on("request", (r) => {
+            if (r.method() === "POST" && r.url().endsWith("/?speaker")) speakerPosts.push(r.postData() ?? "");
+          });
+          await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: WAIT_MS });
+          await page.screenshot({ path: join(SHOTS, `piano-${name}.png`) });
+          let from = readEdges(map.buffer).count;
+          const key = page.getByRole("button", { name: "A4", exact: true });
+          await key.dispatchEvent("pointerdown", { pointerId: 1, bubbles: true });
+          expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 40)).toBe(true);
+          expect(JSON.parse(speakerPosts[0])).toMatchObject({ freq: 440 }); // A4 (the engine's accuracy: bench and unit tests)
+          await key.dispatchEvent("pointerup", { pointerId: 1, bubbles: true });
+          // silenced by letting go: the page says stop, and the pin falls quiet (the held tone alone would last 3 s)
+          expect(await waitFor(() => speakerPosts.some((p) => JSON.parse(p).stop === true))).toBe(true);
+          expect(await quiet([12])).toBe(true);
+          expect(await page.evaluate(async () => ((await (await fetch("/?speaker")).json()) as { playing: boolean }).playing)).toBe(false);
+          from = readEdges(map.buffer).count;
+          await page.getByRole("button", { name: "Twinkle twinkle" }).click();
+          expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100)).toBe(true);
+          await page.getByRole("button", { name: "Stop" }).click();
+          expect(errors).toEqual([]);
+          expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
+          const load = await firstLoad(page);
+          expect(load.requests).toBeLessThanOrEqual(6);
+          expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
+          await page.evaluate(() => fetch("/?invalid"));
+        } finally {
+          await context.close();
+        }
       }
-    }
-  }, 60_000 + 4 * WAIT_MS);
+    },
+    60_000 + 4 * WAIT_MS,
+  );
 });
 
 describe("car.html", () => {
-  test("phone: loads within budget, drives with touch on the joystick, stops on release (not by the dead-man)", async () => {
-    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
-    try {
-      const { page, errors, statuses } = await open(context);
-      const load = await firstLoad(page);
-      expect(load.requests).toBeLessThanOrEqual(6);
-      expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
-      await page.screenshot({ path: join(SHOTS, "car-phone.png") });
+  test(
+    "phone: loads within budget, drives with touch on the joystick, stops on release (not by the dead-man)",
+    async () => {
+      const context = await chrome.browser.newContext({
+        viewport: { width: 390, height: 844 },
+        hasTouch: true,
+        isMobile: true,
+        deviceScaleFactor: 2,
+      });
+      try {
+        const { page, errors, statuses } = await open(context);
+        const load = await firstLoad(page);
+        expect(load.requests).toBeLessThanOrEqual(6);
+        expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
+        await page.screenshot({ path: join(SHOTS, "car-phone.png") });
 
-      const box = (await page.locator("#pad").boundingBox())!;
-      const cdp = await context.newCDPSession(page);
-      const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-      const from = readEdges(map.buffer).count;
-      await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: cx, y: cy, id: 1 }] });
-      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: cx, y: box.y + 5, id: 1 }] }); // full forward
-      expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
-      expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 23 && e.level === 1))).toBe(true);
-      await Bun.sleep(DEADMAN_MS + 200); // held past the dead-man time: the page re-sends, so the car keeps going
-      expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
-      await page.locator("#top").scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(SHOTS, "car-phone-driving.png") });
-      const mark = readEdges(map.buffer).count;
-      const released = monotonicNs();
-      await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-      expect(await stopped()).toBe(true);
-      expect(coastAfter(mark, released)).toBeGreaterThan(0); // the coast came after the release
-      expect(await lastStop()).toBe("command"); // the page's stop, not the dead-man's
-      expect(errors).toEqual([]);
-      expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
-    } finally {
-      await context.close();
-    }
-  }, 60_000 + 4 * WAIT_MS);
+        const box = (await page.locator("#pad").boundingBox())!;
+        const cdp = await context.newCDPSession(page);
+        const cx = box.x + box.width / 2,
+          cy = box.y + box.height / 2;
+        const from = readEdges(map.buffer).count;
+        await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: cx, y: cy, id: 1 }] });
+        await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: cx, y: box.y + 5, id: 1 }] }); // full forward
+        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
+        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 23 && e.level === 1))).toBe(true);
+        await Bun.sleep(DEADMAN_MS + 200); // held past the dead-man time: the page re-sends, so the car keeps going
+        expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
+        await page.locator("#top").scrollIntoViewIfNeeded();
+        await page.screenshot({ path: join(SHOTS, "car-phone-driving.png") });
+        const mark = readEdges(map.buffer).count;
+        const released = monotonicNs();
+        await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+        expect(await stopped()).toBe(true);
+        expect(coastAfter(mark, released)).toBeGreaterThan(0); // the coast came after the release
+        expect(await lastStop()).toBe("command"); // the page's stop, not the dead-man's
+        expect(errors).toEqual([]);
+        expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
+      } finally {
+        await context.close();
+      }
+    },
+    60_000 + 4 * WAIT_MS,
+  );
 
-  test("laptop: drives with the arrow keys, stops on key release; a dead tab is stopped by the dead-man time", async () => {
-    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const { page, errors } = await open(context);
-      await page.locator("#top").waitFor({ state: "visible", timeout: WAIT_MS }); // the simulated car is drawn
-      await page.screenshot({ path: join(SHOTS, "car-laptop.png") });
-      await page.locator("#pad").focus();
-      let from = readEdges(map.buffer).count;
-      await page.keyboard.down("ArrowUp");
-      expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
-      const mark = readEdges(map.buffer).count;
-      const released = monotonicNs();
-      await page.keyboard.up("ArrowUp");
-      expect(await stopped()).toBe(true);
-      expect(coastAfter(mark, released)).toBeGreaterThan(0);
-      expect(await lastStop()).toBe("command"); // the page's stop on key release, not the dead-man's
+  test(
+    "laptop: drives with the arrow keys, stops on key release; a dead tab is stopped by the dead-man time",
+    async () => {
+      const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const { page, errors } = await open(context);
+        await page.locator("#top").waitFor({ state: "visible", timeout: WAIT_MS }); // the simulated car is drawn
+        await page.screenshot({ path: join(SHOTS, "car-laptop.png") });
+        await page.locator("#pad").focus();
+        let from = readEdges(map.buffer).count;
+        await page.keyboard.down("ArrowUp");
+        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
+        const mark = readEdges(map.buffer).count;
+        const released = monotonicNs();
+        await page.keyboard.up("ArrowUp");
+        expect(await stopped()).toBe(true);
+        expect(coastAfter(mark, released)).toBeGreaterThan(0);
+        expect(await lastStop()).toBe("command"); // the page's stop on key release, not the dead-man's
 
-      // A tab that dies mid-drive sends nothing more: the device stops the car after HTTAP_DEADMAN_MS.
-      from = readEdges(map.buffer).count;
-      await page.keyboard.down("KeyW");
-      expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
-      const cut = monotonicNs();
-      await context.setOffline(true);
-      expect(await stopped()).toBe(true);
-      expect(coastAfter(from, cut)).toBeGreaterThan(0); // after the tab died
-      expect(await lastStop()).toBe("deadman"); // not the page: it could not reach the device
-      expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e))).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  }, 60_000 + 6 * WAIT_MS);
+        // A tab that dies mid-drive sends nothing more: the device stops the car after HTTAP_DEADMAN_MS.
+        from = readEdges(map.buffer).count;
+        await page.keyboard.down("KeyW");
+        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
+        const cut = monotonicNs();
+        await context.setOffline(true);
+        expect(await stopped()).toBe(true);
+        expect(coastAfter(from, cut)).toBeGreaterThan(0); // after the tab died
+        expect(await lastStop()).toBe("deadman"); // not the page: it could not reach the device
+        expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e))).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    },
+    60_000 + 6 * WAIT_MS,
+  );
 });

@@ -30,7 +30,10 @@ afterAll(async () => {
 });
 
 describe("index.html", () => {
-  for (const [name, options] of [["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }], ["laptop", { viewport: { width: 1280, height: 800 } }]] as const) {
+  for (const [name, options] of [
+    ["phone", { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true }],
+    ["laptop", { viewport: { width: 1280, height: 800 } }],
+  ] as const) {
     test(`${name}: budget, QR code, open figures without taking the device, the explorer on request`, async () => {
       const context = await chrome.browser.newContext(options);
       try {
@@ -45,7 +48,9 @@ describe("index.html", () => {
         await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
         await page.getByRole("button", { name: "Open the device" }).click();
         await page.locator('tr[data-name="motors"]').waitFor({ timeout: WAIT_MS });
-        await page.waitForFunction('(document.getElementById("line")?.getAttribute("points") ?? "").split(" ").length >= 2', null, { timeout: WAIT_MS });
+        await page.waitForFunction('(document.getElementById("line")?.getAttribute("points") ?? "").split(" ").length >= 2', null, {
+          timeout: WAIT_MS,
+        });
         expect(await page.locator('tr[data-name="motors"] td:last-child').textContent()).toContain('"left":0');
         await page.screenshot({ path: join(SHOTS, `dashboard-${name}-explorer.png`), fullPage: true });
         expect(errors).toEqual([]);
@@ -56,26 +61,42 @@ describe("index.html", () => {
     }, 60_000);
   }
 
-  test("20 reloads in a row with the browser's parallel connections: all complete, none refused or left to time out", async () => {
-    const context = await chrome.browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: WAIT_MS });
-      const stats = async () => (await (await fetch(`http://127.0.0.1:${server.port}/?stats`)).json()) as { timedOut: Record<string, number>; responses: Record<string, number> };
-      const before = await stats();
-      const times: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        const response = await page.reload({ waitUntil: "load", timeout: WAIT_MS });
-        expect([i, response?.status() === 200 || response?.status() === 304]).toEqual([i, true]);
-        times.push(await page.evaluate(() => (performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming & { loadEventEnd: number }).loadEventEnd));
+  test(
+    "20 reloads in a row with the browser's parallel connections: all complete, none refused or left to time out",
+    async () => {
+      const context = await chrome.browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: WAIT_MS });
+        const stats = async () =>
+          (await (await fetch(`http://127.0.0.1:${server.port}/?stats`)).json()) as {
+            timedOut: Record<string, number>;
+            responses: Record<string, number>;
+          };
+        const before = await stats();
+        const times: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          const response = await page.reload({ waitUntil: "load", timeout: WAIT_MS });
+          expect([i, response?.status() === 200 || response?.status() === 304]).toEqual([i, true]);
+          times.push(
+            await page.evaluate(
+              () =>
+                (performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming & { loadEventEnd: number })
+                  .loadEventEnd,
+            ),
+          );
+        }
+        const after = await stats();
+        // a reload stalled on the server would show as a connection cut by a deadline, or refused as busy (503)
+        expect(after.timedOut).toEqual(before.timedOut);
+        expect(after.responses["5xx"]).toBe(before.responses["5xx"]);
+        console.log(
+          `dashboard: 20 reloads, load event after ${Math.round(Math.min(...times))}-${Math.round(Math.max(...times))} ms (a figure, not a test)`,
+        );
+      } finally {
+        await context.close();
       }
-      const after = await stats();
-      // a reload stalled on the server would show as a connection cut by a deadline, or refused as busy (503)
-      expect(after.timedOut).toEqual(before.timedOut);
-      expect(after.responses["5xx"]).toBe(before.responses["5xx"]);
-      console.log(`dashboard: 20 reloads, load event after ${Math.round(Math.min(...times))}-${Math.round(Math.max(...times))} ms (a figure, not a test)`);
-    } finally {
-      await context.close();
-    }
-  }, 60_000 + 20 * WAIT_MS);
+    },
+    60_000 + 20 * WAIT_MS,
+  );
 });

@@ -33,10 +33,16 @@ async function scpi(port: number, lines: string, answers: number): Promise<strin
   let text = "";
   const done = Promise.withResolvers<void>();
   const socket = await Bun.connect({
-    hostname: "127.0.0.1", port,
+    hostname: "127.0.0.1",
+    port,
     socket: {
-      data(_s, chunk) { text += chunk.toString(); if (text.split("\n").length > answers) done.resolve(); },
-      close() { done.resolve(); },
+      data(_s, chunk) {
+        text += chunk.toString();
+        if (text.split("\n").length > answers) done.resolve();
+      },
+      close() {
+        done.resolve();
+      },
     },
   });
   socket.write(lines);
@@ -49,7 +55,12 @@ describe("an engine that cannot start", () => {
   test("is refused with the reason (HTTP 503, SCPI -240), reported by /?rt and /?stats, logged once; the next command retries", async () => {
     const simFile = join(dir, "sim.bin");
     const scpiPort = freePort();
-    const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_SCPIPORT: String(scpiPort), HTTAP_KEEPALIVE: "60" });
+    const server = await startServer({
+      HTTAP_GPIO: "sim",
+      HTTAP_SIM_FILE: simFile,
+      HTTAP_SCPIPORT: String(scpiPort),
+      HTTAP_KEEPALIVE: "60",
+    });
     servers.push(server);
     const url = (t: string) => `http://127.0.0.1:${server.port}/?${t}`;
     const post = async (t: string, body: unknown) => {
@@ -84,7 +95,10 @@ describe("an engine that cannot start", () => {
     const answers = await scpi(scpiPort, "SOUR:TONE 440,200\nSYST:ERR?\n", 1);
     expect(answers[0]).toMatch(/^-240,"Hardware error;.*engine/);
 
-    const failures = server.output().split("\n").filter((l) => l.includes("real-time engine failed"));
+    const failures = server
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("real-time engine failed"));
     expect(failures.length).toBe(1); // once, however many commands were refused
 
     // the file back: after the retry pause, a command starts a new engine

@@ -14,7 +14,8 @@ let server: RunningServer;
 let work: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(EXTSUITE, "run-vectors.ts"))) throw new Error(`the third-party suite is missing: ${EXTSUITE} (shared/ must sit beside the checkout)`);
+  if (!existsSync(join(EXTSUITE, "run-vectors.ts")))
+    throw new Error(`the third-party suite is missing: ${EXTSUITE} (shared/ must sit beside the checkout)`);
   work = mkdtempSync(join(tmpdir(), "httap-extsuite-"));
   const root = join(work, "www");
   mkdirSync(join(root, "static"), { recursive: true });

@@ -45,8 +45,14 @@ async function car(env: Record<string, string> = {}) {
   maps.push(map);
   const words = new Uint32Array(map.buffer);
   const url = (t: string) => `http://127.0.0.1:${server.port}/?${t}`;
-  const post = async (t: string, body: unknown) => { const r = await fetch(url(t), { method: "POST", body: JSON.stringify(body) }); return { status: r.status, json: await r.json() as Record<string, unknown> }; };
-  const get = async (t: string) => { const r = await fetch(url(t)); return { status: r.status, json: await r.json() as Record<string, unknown> }; };
+  const post = async (t: string, body: unknown) => {
+    const r = await fetch(url(t), { method: "POST", body: JSON.stringify(body) });
+    return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+  };
+  const get = async (t: string) => {
+    const r = await fetch(url(t));
+    return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+  };
   const level = (pin: number) => (Atomics.load(words, GPLEV0) >>> pin) & 1;
   const edges = (pin: number, from: number): SimEdge[] => readEdges(map.buffer, from).edges.filter((e) => e.pin === pin);
   const count = () => readEdges(map.buffer).count;
@@ -63,112 +69,156 @@ describe("the compiled binary on the simulator", () => {
     }
   });
 
-  test("POST /?speaker 1 kHz 200 ms: 400 ± 2 alternating edges on GPIO 12, ending low, none early; a motor command then moves its pins", async () => {
-    const c = await car();
-    let from = c.count();
-    let sent = monotonicNs();
-    const r = await c.post("speaker", { freq: 1000, ms: 200 });
-    expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ playing: true, frequency: 1000, method: "engine" });
-    // The engine starts with the first timed command (a device nobody drives pays no Worker): wait for the tone to end.
-    expect(await waitFor(async () => c.edges(12, from).length >= 398 && (await c.get("speaker")).json.playing === false, WAIT_MS, 20)).toBe(true);
-    const tone = c.edges(12, from);
-    expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
-    expect(tone.every((e, i) => e.level === (i % 2 === 0 ? 1 : 0))).toBe(true); // each edge flips the pin: 1, 0, 1, …
-    expect(c.level(12)).toBe(0);
-    // Not early: the tone starts after the command was sent and no edge is written before its time, so the last one
-    // (399 half periods of 0.5 ms in) comes 199.5 ms after the send or later; a wrong (higher) frequency or a short
-    // tone fails this. How late edges come is `npm run bench`'s edge error (p99 3-7 µs there), not a test's.
-    expect(Number(tone.at(-1)!.ns - sent) / 1e6).toBeGreaterThanOrEqual(199);
+  test(
+    "POST /?speaker 1 kHz 200 ms: 400 ± 2 alternating edges on GPIO 12, ending low, none early; a motor command then moves its pins",
+    async () => {
+      const c = await car();
+      let from = c.count();
+      let sent = monotonicNs();
+      const r = await c.post("speaker", { freq: 1000, ms: 200 });
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ playing: true, frequency: 1000, method: "engine" });
+      // The engine starts with the first timed command (a device nobody drives pays no Worker): wait for the tone to end.
+      expect(
+        await waitFor(async () => c.edges(12, from).length >= 398 && (await c.get("speaker")).json.playing === false, WAIT_MS, 20),
+      ).toBe(true);
+      const tone = c.edges(12, from);
+      expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
+      expect(tone.every((e, i) => e.level === (i % 2 === 0 ? 1 : 0))).toBe(true); // each edge flips the pin: 1, 0, 1, …
+      expect(c.level(12)).toBe(0);
+      // Not early: the tone starts after the command was sent and no edge is written before its time, so the last one
+      // (399 half periods of 0.5 ms in) comes 199.5 ms after the send or later; a wrong (higher) frequency or a short
+      // tone fails this. How late edges come is `npm run bench`'s edge error (p99 3-7 µs there), not a test's.
+      expect(Number(tone.at(-1)!.ns - sent) / 1e6).toBeGreaterThanOrEqual(199);
 
-    from = c.count();
-    sent = monotonicNs();
-    expect((await c.post("motors", { left: 0.5, right: 0.5 })).status).toBe(200);
-    expect(await waitFor(() => c.edges(5, from).length > 0)).toBe(true);
-    expect(c.edges(5, from)[0].ns).toBeGreaterThan(sent); // caused by the command (its latency: the bench's command-to-pin row)
-    expect((await c.get("motors")).json).toMatchObject({ left: 0.5, right: 0.5, pwmHz: 250 });
-    expect((await c.post("motors", { stop: true })).status).toBe(200);
-  }, WAITING_TEST_MS);
+      from = c.count();
+      sent = monotonicNs();
+      expect((await c.post("motors", { left: 0.5, right: 0.5 })).status).toBe(200);
+      expect(await waitFor(() => c.edges(5, from).length > 0)).toBe(true);
+      expect(c.edges(5, from)[0].ns).toBeGreaterThan(sent); // caused by the command (its latency: the bench's command-to-pin row)
+      expect((await c.get("motors")).json).toMatchObject({ left: 0.5, right: 0.5, pwmHz: 250 });
+      expect((await c.post("motors", { stop: true })).status).toBe(200);
+    },
+    WAITING_TEST_MS,
+  );
 
-  test("the dead-man stop: both motors coast HTTAP_DEADMAN_MS after the last drive command, not after an earlier one", async () => {
-    const c = await car({ HTTAP_DEADMAN_MS: "1000" });
-    const from = c.count();
-    await c.post("motors", { left: 1, right: -1 }); // full speed: IN1 left high, IN2 right high
-    await Bun.sleep(400);
-    const last = monotonicNs();
-    await c.post("motors", { left: 1, right: -1 }); // the last command re-arms the dead-man time
-    expect(await waitFor(() => c.edges(5, from).some((e) => e.level === 1) && c.edges(24, from).some((e) => e.level === 1))).toBe(true);
-    expect(await waitFor(() => c.level(5) === 0 && c.level(24) === 0)).toBe(true);
-    expect((await c.get("motors")).json).toMatchObject({ left: 0, right: 0, lastStop: "deadman" });
-    // Not early: 1000 ms after the last command (a stop timed from the first would come 600 ms after it). Timers
-    // round to the millisecond, hence the 5 ms. How late the stop may come is the bench's figure, not a test's.
-    for (const pin of [5, 24]) {
-      const coast = c.edges(pin, from).filter((e) => e.level === 0).at(-1)!;
-      expect({ pin, afterLastMs: Number(coast.ns - last) / 1e6 >= 1000 - 5 }).toEqual({ pin, afterLastMs: true });
-    }
-  }, WAITING_TEST_MS);
+  test(
+    "the dead-man stop: both motors coast HTTAP_DEADMAN_MS after the last drive command, not after an earlier one",
+    async () => {
+      const c = await car({ HTTAP_DEADMAN_MS: "1000" });
+      const from = c.count();
+      await c.post("motors", { left: 1, right: -1 }); // full speed: IN1 left high, IN2 right high
+      await Bun.sleep(400);
+      const last = monotonicNs();
+      await c.post("motors", { left: 1, right: -1 }); // the last command re-arms the dead-man time
+      expect(await waitFor(() => c.edges(5, from).some((e) => e.level === 1) && c.edges(24, from).some((e) => e.level === 1))).toBe(true);
+      expect(await waitFor(() => c.level(5) === 0 && c.level(24) === 0)).toBe(true);
+      expect((await c.get("motors")).json).toMatchObject({ left: 0, right: 0, lastStop: "deadman" });
+      // Not early: 1000 ms after the last command (a stop timed from the first would come 600 ms after it). Timers
+      // round to the millisecond, hence the 5 ms. How late the stop may come is the bench's figure, not a test's.
+      for (const pin of [5, 24]) {
+        const coast = c
+          .edges(pin, from)
+          .filter((e) => e.level === 0)
+          .at(-1)!;
+        expect({ pin, afterLastMs: Number(coast.ns - last) / 1e6 >= 1000 - 5 }).toEqual({ pin, afterLastMs: true });
+      }
+    },
+    WAITING_TEST_MS,
+  );
 
-  test("/?invalid from the owner ends the session: the motors stop (session-end, not the dead-man), the status LED goes off", async () => {
-    const c = await car({ HTTAP_DEADMAN_MS: "5000" });
-    await c.post("motors", { left: 1, right: 1 });
-    expect(await waitFor(() => c.level(5) === 1 && c.level(23) === 1)).toBe(true);
-    expect(c.level(26)).toBe(1); // status LED: someone owns the device
-    await fetch(`http://127.0.0.1:${c.server.port}/?invalid`);
-    expect(await waitFor(() => c.level(5) === 0 && c.level(23) === 0 && c.level(26) === 0)).toBe(true);
-    expect((await c.get("motors")).json).toMatchObject({ left: 0, right: 0, lastStop: "session-end" });
-  }, WAITING_TEST_MS);
+  test(
+    "/?invalid from the owner ends the session: the motors stop (session-end, not the dead-man), the status LED goes off",
+    async () => {
+      const c = await car({ HTTAP_DEADMAN_MS: "5000" });
+      await c.post("motors", { left: 1, right: 1 });
+      expect(await waitFor(() => c.level(5) === 1 && c.level(23) === 1)).toBe(true);
+      expect(c.level(26)).toBe(1); // status LED: someone owns the device
+      await fetch(`http://127.0.0.1:${c.server.port}/?invalid`);
+      expect(await waitFor(() => c.level(5) === 0 && c.level(23) === 0 && c.level(26) === 0)).toBe(true);
+      expect((await c.get("motors")).json).toMatchObject({ left: 0, right: 0, lastStop: "session-end" });
+    },
+    WAITING_TEST_MS,
+  );
 
-  test("SIGTERM leaves every output low; after kill -9 the pins stay, and httap --safe-state brings them low", async () => {
-    const a = await car({ HTTAP_DEADMAN_MS: "5000" });
-    await a.post("motors", { left: 1, right: 1 });
-    await a.post("leds", { status: 1 });
-    expect(await waitFor(() => a.level(5) === 1)).toBe(true);
-    expect(await a.server.stop()).toBe(0);
-    for (const pin of CAR_OUTPUTS) expect(a.level(pin)).toBe(0);
+  test(
+    "SIGTERM leaves every output low; after kill -9 the pins stay, and httap --safe-state brings them low",
+    async () => {
+      const a = await car({ HTTAP_DEADMAN_MS: "5000" });
+      await a.post("motors", { left: 1, right: 1 });
+      await a.post("leds", { status: 1 });
+      expect(await waitFor(() => a.level(5) === 1)).toBe(true);
+      expect(await a.server.stop()).toBe(0);
+      for (const pin of CAR_OUTPUTS) expect(a.level(pin)).toBe(0);
 
-    const b = await car({ HTTAP_DEADMAN_MS: "5000" });
-    await b.post("motors", { left: 1, right: 1 });
-    expect(await waitFor(() => b.level(5) === 1 && b.level(23) === 1)).toBe(true);
-    b.server.proc.kill("SIGKILL");
-    await b.server.proc.exited;
-    expect([b.level(5), b.level(23), b.level(26)]).toEqual([1, 1, 1]); // nobody could run any code
-    const r = await runToExit(x64.command("--safe-state"), { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: b.simFile }, 30_000, x64.dir);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain("safe state");
-    for (const pin of CAR_OUTPUTS) expect(b.level(pin)).toBe(0);
-  }, WAITING_TEST_MS);
+      const b = await car({ HTTAP_DEADMAN_MS: "5000" });
+      await b.post("motors", { left: 1, right: 1 });
+      expect(await waitFor(() => b.level(5) === 1 && b.level(23) === 1)).toBe(true);
+      b.server.proc.kill("SIGKILL");
+      await b.server.proc.exited;
+      expect([b.level(5), b.level(23), b.level(26)]).toEqual([1, 1, 1]); // nobody could run any code
+      const r = await runToExit(x64.command("--safe-state"), { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: b.simFile }, 30_000, x64.dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("safe state");
+      for (const pin of CAR_OUTPUTS) expect(b.level(pin)).toBe(0);
+    },
+    WAITING_TEST_MS,
+  );
 
-  test("simon: a button pressed through the drive words shows in /?buttons (debounced) and in /?changes", async () => {
-    const c = await car({ HTTAP_BOARD: "simon" });
-    expect((await c.get("buttons")).json).toEqual({ red: false, green: false, blue: false, yellow: false });
-    await c.get("changes"); // the session has seen everything
-    Atomics.or(c.words, SIM_WORD.driveMask0, 1 << 5); // a wire pulls GPIO 5 (green) to ground
-    expect(await waitFor(() => c.level(5) === 0)).toBe(true);
-    const pressed = async (name: string) => ((await c.get("buttons")).json as Record<string, boolean>)[name];
-    expect(await waitFor(() => pressed("green"), WAIT_MS, 10)).toBe(true); // after the 20 ms debounce, 5 ms sampling
-    expect((await c.get("buttons")).json).toEqual({ red: false, green: true, blue: false, yellow: false });
-    expect((await c.get("changes")).json).toEqual({ changes: ["buttons"] });
-    Atomics.and(c.words, SIM_WORD.driveMask0, ~(1 << 5));
-    expect(await waitFor(async () => !(await pressed("green")), WAIT_MS, 10)).toBe(true);
-    // the same through /?sim, as a page's virtual board does it
-    expect((await c.post("sim", { pin: 6, level: 0 })).json).toMatchObject({ drive: [{ pin: 6, level: 0 }] });
-    expect(await waitFor(() => pressed("blue"), WAIT_MS, 10)).toBe(true);
-    expect((await c.post("sim", { pin: 6, level: null })).json).toMatchObject({ drive: [] });
-  }, WAITING_TEST_MS);
+  test(
+    "simon: a button pressed through the drive words shows in /?buttons (debounced) and in /?changes",
+    async () => {
+      const c = await car({ HTTAP_BOARD: "simon" });
+      expect((await c.get("buttons")).json).toEqual({ red: false, green: false, blue: false, yellow: false });
+      await c.get("changes"); // the session has seen everything
+      Atomics.or(c.words, SIM_WORD.driveMask0, 1 << 5); // a wire pulls GPIO 5 (green) to ground
+      expect(await waitFor(() => c.level(5) === 0)).toBe(true);
+      const pressed = async (name: string) => ((await c.get("buttons")).json as Record<string, boolean>)[name];
+      expect(await waitFor(() => pressed("green"), WAIT_MS, 10)).toBe(true); // after the 20 ms debounce, 5 ms sampling
+      expect((await c.get("buttons")).json).toEqual({ red: false, green: true, blue: false, yellow: false });
+      expect((await c.get("changes")).json).toEqual({ changes: ["buttons"] });
+      Atomics.and(c.words, SIM_WORD.driveMask0, ~(1 << 5));
+      expect(await waitFor(async () => !(await pressed("green")), WAIT_MS, 10)).toBe(true);
+      // the same through /?sim, as a page's virtual board does it
+      expect((await c.post("sim", { pin: 6, level: 0 })).json).toMatchObject({ drive: [{ pin: 6, level: 0 }] });
+      expect(await waitFor(() => pressed("blue"), WAIT_MS, 10)).toBe(true);
+      expect((await c.post("sim", { pin: 6, level: null })).json).toMatchObject({ drive: [] });
+    },
+    WAITING_TEST_MS,
+  );
 
   test("leds and gpio: set by name; a free pin may be driven, an owned one is 409, bad bodies are 400 naming the field", async () => {
     const c = await car({ HTTAP_BOARD: "simon" });
     expect((await c.post("leds", { red: 1, blue: true })).json).toMatchObject({ red: 1, blue: 1, green: 0 });
     expect(c.level(22) + c.level(27)).toBe(2);
-    expect(await c.post("leds", { purple: 1 })).toMatchObject({ status: 400, json: { error: "bad-value", message: expect.stringContaining('no LED "purple"') } });
-    expect(await c.post("gpio/16", { mode: "out", level: 1 })).toMatchObject({ status: 200, json: { pin: 16, mode: "out", level: 1, role: null } });
+    expect(await c.post("leds", { purple: 1 })).toMatchObject({
+      status: 400,
+      json: { error: "bad-value", message: expect.stringContaining('no LED "purple"') },
+    });
+    expect(await c.post("gpio/16", { mode: "out", level: 1 })).toMatchObject({
+      status: 200,
+      json: { pin: 16, mode: "out", level: 1, role: null },
+    });
     expect(c.level(16)).toBe(1);
     expect(await c.post("gpio/22", { mode: "out", level: 0 })).toMatchObject({ status: 409, json: { error: "pin-owned" } });
     expect(await c.post("gpio/16", { mode: "sideways" })).toMatchObject({ status: 400 });
     const all = (await c.get("gpio")).json as { pins: { pin: number; role: string | null }[] };
     expect(all.pins.length).toBe(28);
     expect(all.pins.find((p) => p.pin === 4)?.role).toBe("buttons.red");
-    for (const [body, field] of [[{ freq: 5, ms: 100 }, "freq"], [{ freq: 440, ms: 0 }, "ms"], [{ notes: [[440, 100], [30000, 1]] }, "notes[1]"], [{ freq: 440, ms: 100, x: 1 }, '"x"']] as const) {
+    for (const [body, field] of [
+      [{ freq: 5, ms: 100 }, "freq"],
+      [{ freq: 440, ms: 0 }, "ms"],
+      [
+        {
+          notes: [
+            [440, 100],
+            [30000, 1],
+          ],
+        },
+        "notes[1]",
+      ],
+      [{ freq: 440, ms: 100, x: 1 }, '"x"'],
+    ] as const) {
       const r = await c.post("speaker", body);
       expect(r.status).toBe(400);
       expect(String(r.json.message)).toContain(field);
@@ -176,47 +226,69 @@ describe("the compiled binary on the simulator", () => {
     expect(await c.post("motors", { left: 2, right: 0 })).toMatchObject({ status: 404 }); // simon has no motors
   });
 
-  test("/?rt reports the engine's edge error and the main loop's lag", async () => {
-    const c = await car();
-    await c.post("speaker", { freq: 2000, ms: 100 });
-    type Rt = { engine: string; edgeErrorUs: { sinceStart: { count: number; p99Us: number } }; mainLoopLag: { samples: number }; toneMethod: string };
-    let rt = {} as Rt;
-    // the figures come once a second: wait until the tone's 400 edges and some lag samples are in
-    await waitFor(async () => {
-      rt = (await c.get("rt")).json as Rt;
-      return rt.engine === "running" && rt.edgeErrorUs.sinceStart.count >= 400 && rt.mainLoopLag.samples > 10;
-    }, WAIT_MS, 100);
-    expect(rt.engine).toBe("running");
-    expect(rt.edgeErrorUs.sinceStart.count).toBeGreaterThanOrEqual(400);
-    expect(rt.mainLoopLag.samples).toBeGreaterThan(10);
-    expect(rt.toneMethod).toBe("engine");
-  }, WAITING_TEST_MS);
+  test(
+    "/?rt reports the engine's edge error and the main loop's lag",
+    async () => {
+      const c = await car();
+      await c.post("speaker", { freq: 2000, ms: 100 });
+      type Rt = {
+        engine: string;
+        edgeErrorUs: { sinceStart: { count: number; p99Us: number } };
+        mainLoopLag: { samples: number };
+        toneMethod: string;
+      };
+      let rt = {} as Rt;
+      // the figures come once a second: wait until the tone's 400 edges and some lag samples are in
+      await waitFor(
+        async () => {
+          rt = (await c.get("rt")).json as Rt;
+          return rt.engine === "running" && rt.edgeErrorUs.sinceStart.count >= 400 && rt.mainLoopLag.samples > 10;
+        },
+        WAIT_MS,
+        100,
+      );
+      expect(rt.engine).toBe("running");
+      expect(rt.edgeErrorUs.sinceStart.count).toBeGreaterThanOrEqual(400);
+      expect(rt.mainLoopLag.samples).toBeGreaterThan(10);
+      expect(rt.toneMethod).toBe("engine");
+    },
+    WAITING_TEST_MS,
+  );
 });
 
 describe("hardware PWM, bad profiles, missing devices", () => {
-  test("the speaker uses sysfs PWM when the chip is there: period and duty in ns, enable, then off", async () => {
-    const sysfs = join(dir, "pwm");
-    const channel = join(sysfs, "pwmchip0", "pwm0");
-    mkdirSync(channel, { recursive: true });
-    for (const f of ["export", "pwm0/period", "pwm0/duty_cycle", "pwm0/enable"]) writeFileSync(join(sysfs, "pwmchip0", f), "0");
-    const c = await car({ HTTAP_PWM_SYSFS: sysfs });
-    const read = (f: string) => readFileSync(join(channel, f), "utf8");
-    expect(read("enable")).toBe("0");
-    // Every state the files pass through, in order, recorded from the POST until the channel is off again: the
-    // notes are long enough (1 s) that neither is missed however late this process looks.
-    const states: string[] = [];
-    const record = () => {
-      const state = [read("period"), read("duty_cycle"), read("enable")].join(" ");
-      if (states.at(-1) !== state) states.push(state);
-      return state;
-    };
-    const r = await c.post("speaker", { notes: [[440, 1000], [880, 1000]] });
-    expect(r.json).toMatchObject({ method: "pwm", frequency: 440 });
-    expect(await waitFor(() => record().endsWith(" 0"), WAIT_MS, 2)).toBe(true);
-    const notes = ["2272727 1136364 1", "1136364 568182 1"]; // 440 Hz, then 880 Hz, each at half duty
-    expect(states.filter((st) => notes.includes(st))).toEqual(notes); // (a state between two writes is no note)
-    expect(c.edges(12, 0).length).toBe(0); // the GPIO pin was never toggled: it belongs to the PWM
-  }, WAITING_TEST_MS);
+  test(
+    "the speaker uses sysfs PWM when the chip is there: period and duty in ns, enable, then off",
+    async () => {
+      const sysfs = join(dir, "pwm");
+      const channel = join(sysfs, "pwmchip0", "pwm0");
+      mkdirSync(channel, { recursive: true });
+      for (const f of ["export", "pwm0/period", "pwm0/duty_cycle", "pwm0/enable"]) writeFileSync(join(sysfs, "pwmchip0", f), "0");
+      const c = await car({ HTTAP_PWM_SYSFS: sysfs });
+      const read = (f: string) => readFileSync(join(channel, f), "utf8");
+      expect(read("enable")).toBe("0");
+      // Every state the files pass through, in order, recorded from the POST until the channel is off again: the
+      // notes are long enough (1 s) that neither is missed however late this process looks.
+      const states: string[] = [];
+      const record = () => {
+        const state = [read("period"), read("duty_cycle"), read("enable")].join(" ");
+        if (states.at(-1) !== state) states.push(state);
+        return state;
+      };
+      const r = await c.post("speaker", {
+        notes: [
+          [440, 1000],
+          [880, 1000],
+        ],
+      });
+      expect(r.json).toMatchObject({ method: "pwm", frequency: 440 });
+      expect(await waitFor(() => record().endsWith(" 0"), WAIT_MS, 2)).toBe(true);
+      const notes = ["2272727 1136364 1", "1136364 568182 1"]; // 440 Hz, then 880 Hz, each at half duty
+      expect(states.filter((st) => notes.includes(st))).toEqual(notes); // (a state between two writes is no note)
+      expect(c.edges(12, 0).length).toBe(0); // the GPIO pin was never toggled: it belongs to the PWM
+    },
+    WAITING_TEST_MS,
+  );
 
   test("a bad board file stops the start with exit 2 and a sentence naming the problem", async () => {
     const cases: [string, RegExp][] = [

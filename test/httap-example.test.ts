@@ -21,7 +21,11 @@ const ask = async (method: string, target: string, body?: string, headers = "") 
   if (r === undefined) throw new Error(`no answer to ${method} ${target}`);
   const text = r.body.toString();
   let json: unknown;
-  try { json = JSON.parse(text); } catch { json = undefined; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
   return { status: r.status, headers: r.headers, text, json };
 };
 
@@ -30,8 +34,24 @@ describe("example: register file and memory", () => {
     expect((await ask("GET", "/?")).json).toMatchObject({ Services: "Files HYX Loopback Stats", Signals: ["MEM", "REG"] });
     expect((await ask("GET", "/?list")).json).toEqual({
       resources: [
-        { name: "MEM", kind: "memory", readable: true, writable: true, units: "byte", range: [0, 255], hyx: true, description: "256 bytes of RAM" },
-        { name: "REG", kind: "registers", readable: true, writable: true, members: ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7"], description: "eight 32-bit registers" },
+        {
+          name: "MEM",
+          kind: "memory",
+          readable: true,
+          writable: true,
+          units: "byte",
+          range: [0, 255],
+          hyx: true,
+          description: "256 bytes of RAM",
+        },
+        {
+          name: "REG",
+          kind: "registers",
+          readable: true,
+          writable: true,
+          members: ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7"],
+          description: "eight 32-bit registers",
+        },
       ],
     });
     expect((await ask("GET", "/?changes")).json).toEqual({ changes: ["MEM", "REG"] });

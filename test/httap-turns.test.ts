@@ -9,15 +9,27 @@ import { startServer, type RunningServer } from "./support/server.ts";
 import { WAIT_MS } from "./support/wait.ts";
 
 const servers: RunningServer[] = [];
-afterAll(async () => { await Promise.all(servers.map((s) => s.stop())); });
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
 
 /** One GET from `from` (a loopback address) to the server; status, Retry-After and the JSON body. */
-function get(port: number, from: string, target: string): Promise<{ status: number; retryAfter: string | null; json: Record<string, unknown> }> {
+function get(
+  port: number,
+  from: string,
+  target: string,
+): Promise<{ status: number; retryAfter: string | null; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, path: target, localAddress: from, agent: false, timeout: 5000 }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: (res.headers["retry-after"] as string | undefined) ?? null, json: JSON.parse(body) }));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: (res.headers["retry-after"] as string | undefined) ?? null,
+          json: JSON.parse(body),
+        }),
+      );
     });
     req.on("error", reject);
     req.end();
@@ -52,7 +64,8 @@ describe("fair turns over TCP", () => {
     expect((await ask("127.0.0.1")).status).toBe(200);
     expect((await ask("127.0.0.2")).json).toMatchObject({ place: 1 }); // told ~3 s: gone after ~6 s of silence
     expect((await ask("127.0.0.3")).json).toMatchObject({ place: 2 });
-    for (let i = 0; i < 8; i++) { // the owner and C keep asking for 8 s, B is silent
+    for (let i = 0; i < 8; i++) {
+      // the owner and C keep asking for 8 s, B is silent
       await Bun.sleep(1000);
       await ask("127.0.0.1");
       await ask("127.0.0.3");
@@ -61,25 +74,35 @@ describe("fair turns over TCP", () => {
     expect((await ask("127.0.0.3", "/?queue")).json).toMatchObject({ waiting: 1, place: 1 });
   }, 20_000);
 
-  test("HTTAP_TURN_S: while someone waits the turn ends after that long, and the next in line gets the device", async () => {
-    const ask = await serve({ HTTAP_TURN_S: "10" });
-    expect((await ask("127.0.0.1")).status).toBe(200);
-    const t0 = performance.now();
-    const b = await ask("127.0.0.2");
-    expect(b.json).toMatchObject({ place: 1 });
-    expect(Number(b.json.Remain)).toBeLessThanOrEqual(10);
-    let owner = "";
-    while (performance.now() - t0 < 10_000 + WAIT_MS) { // both keep asking; the owner's turn runs out at 10 s
-      if ((await ask("127.0.0.1")).status === 200) owner = "127.0.0.1";
-      else if ((await ask("127.0.0.2")).status === 200) { owner = "127.0.0.2"; break; }
-      await Bun.sleep(250);
-    }
-    expect(owner).toBe("127.0.0.2");
-    expect(performance.now() - t0).toBeGreaterThan(8_000); // not before the turn ran out (never an upper bound)
-    expect((await ask("127.0.0.1")).json).toMatchObject({ error: "busy", owner: "127.0.0.2", place: 1 });
-  }, 20_000 + WAIT_MS);
+  test(
+    "HTTAP_TURN_S: while someone waits the turn ends after that long, and the next in line gets the device",
+    async () => {
+      const ask = await serve({ HTTAP_TURN_S: "10" });
+      expect((await ask("127.0.0.1")).status).toBe(200);
+      const t0 = performance.now();
+      const b = await ask("127.0.0.2");
+      expect(b.json).toMatchObject({ place: 1 });
+      expect(Number(b.json.Remain)).toBeLessThanOrEqual(10);
+      let owner = "";
+      while (performance.now() - t0 < 10_000 + WAIT_MS) {
+        // both keep asking; the owner's turn runs out at 10 s
+        if ((await ask("127.0.0.1")).status === 200) owner = "127.0.0.1";
+        else if ((await ask("127.0.0.2")).status === 200) {
+          owner = "127.0.0.2";
+          break;
+        }
+        await Bun.sleep(250);
+      }
+      expect(owner).toBe("127.0.0.2");
+      expect(performance.now() - t0).toBeGreaterThan(8_000); // not before the turn ran out (never an upper bound)
+      expect((await ask("127.0.0.1")).json).toMatchObject({ error: "busy", owner: "127.0.0.2", place: 1 });
+    },
+    20_000 + WAIT_MS,
+  );
 
   test("a bad HTTAP_TURN_S stops the start", async () => {
-    await expect(startServer({ HTTAP_TURN_S: "5" })).rejects.toThrow(/HTTAP_TURN_S="5" is not allowed: it must be 0 \(no limit\) or 10 to 3600/);
+    await expect(startServer({ HTTAP_TURN_S: "5" })).rejects.toThrow(
+      /HTTAP_TURN_S="5" is not allowed: it must be 0 \(no limit\) or 10 to 3600/,
+    );
   });
 });

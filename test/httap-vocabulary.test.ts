@@ -25,7 +25,13 @@ describe("vocabulary", () => {
   test("root, ping with a suffix, list, changes, HEAD, 404, 405", async () => {
     const s = await serve();
     const root = json(await request(s.port, get("/?")));
-    expect(root).toMatchObject({ HTTaP_version: expect.stringMatching(/^20\d{6}$/), HTTaP_open: 0, Type: "httap", Services: "Files Loopback Stats", Signals: [] });
+    expect(root).toMatchObject({
+      HTTaP_version: expect.stringMatching(/^20\d{6}$/),
+      HTTaP_open: 0,
+      Type: "httap",
+      Services: "Files Loopback Stats",
+      Signals: [],
+    });
     expect(typeof root.ID).toBe("string");
     expect(json(await request(s.port, get("/?ping1700000000")))).toEqual({ Remain: 15, Timeout: 15 });
     expect(json(await request(s.port, get("/?list")))).toEqual({ resources: [] });
@@ -72,7 +78,9 @@ describe("vocabulary", () => {
       process.once("SIGTERM", async () => { await server.stop(); process.exit(0); });
     `;
     const s = await serve({}, [BUN, "--eval", program]);
-    const x = await exchange(s.port, get("/?FAULT") + get("/?N") + post("/?N", "{ 5") + post("/?N", "7") + get("/?FAULT") + get("/?N"), { responses: 6 });
+    const x = await exchange(s.port, get("/?FAULT") + get("/?N") + post("/?N", "{ 5") + post("/?N", "7") + get("/?FAULT") + get("/?N"), {
+      responses: 6,
+    });
     expect(x.responses.map((r) => r.status)).toEqual([500, 200, 400, 200, 500, 200]);
     expect(json(x.responses[0])).toMatchObject({ error: "routine-failed", resource: "FAULT" });
     expect(json(x.responses[2])).toMatchObject({ error: "bad-json", line: 1, column: 3, offset: 2 });
@@ -103,7 +111,10 @@ describe("CORS", () => {
     expect(r!.headers.get("access-control-allow-origin")).toBe("http://ui.example:8080");
     expect(r!.headers.get("vary")).toBe("Origin");
     expect(r!.headers.get("access-control-expose-headers")).toBe("HTTaP-Session");
-    const pre = await request(s.port, `OPTIONS /?REG HTTP/1.1\r\nHost: t\r\n${origin}Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type, httap-session\r\n\r\n`);
+    const pre = await request(
+      s.port,
+      `OPTIONS /?REG HTTP/1.1\r\nHost: t\r\n${origin}Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type, httap-session\r\n\r\n`,
+    );
     expect(pre?.status).toBe(204);
     expect(pre!.headers.get("access-control-allow-methods")).toBe("GET, HEAD, POST, OPTIONS");
     expect(pre!.headers.get("access-control-allow-headers")).toContain("HTTaP-Session");

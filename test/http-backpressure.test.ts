@@ -38,7 +38,14 @@ afterAll(async () => {
  * Writes `data`, pauses reading at once until `release` settles, then reads until `count` responses arrived or the
  * server closed (bounded by `maxMs` from the release). Returns the responses and the bytes seen while paused.
  */
-function stalledReader(port: number, data: string, release: Promise<unknown>, count: number, headMethods: boolean[] = [], maxMs = WAIT_MS): Promise<{ responses: ParsedResponse[]; bytesWhilePaused: number; closed: boolean }> {
+function stalledReader(
+  port: number,
+  data: string,
+  release: Promise<unknown>,
+  count: number,
+  headMethods: boolean[] = [],
+  maxMs = WAIT_MS,
+): Promise<{ responses: ParsedResponse[]; bytesWhilePaused: number; closed: boolean }> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
     const chunks: Buffer[] = [];
@@ -70,9 +77,18 @@ function stalledReader(port: number, data: string, release: Promise<unknown>, co
         }, 50);
       });
     });
-    socket.on("data", (d: Buffer) => { chunks.push(d); received += d.length; });
-    socket.on("close", () => { closed = true; finish(); });
-    socket.on("error", () => { closed = true; finish(); });
+    socket.on("data", (d: Buffer) => {
+      chunks.push(d);
+      received += d.length;
+    });
+    socket.on("close", () => {
+      closed = true;
+      finish();
+    });
+    socket.on("error", () => {
+      closed = true;
+      finish();
+    });
   });
 }
 
@@ -101,7 +117,11 @@ describe("backpressure", () => {
   test("requests pipelined behind a stalled response are answered after it, in order and intact", async () => {
     // 8 MiB is more than the loopback socket buffers hold, so the server's own send queue must hold the rest.
     const bigCount = 8;
-    const pipeline = [...Array.from({ length: bigCount }, () => get("/big.bin")), "HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n", get("/small.txt")];
+    const pipeline = [
+      ...Array.from({ length: bigCount }, () => get("/big.bin")),
+      "HEAD /big.bin HTTP/1.1\r\nHost: a\r\n\r\n",
+      get("/small.txt"),
+    ];
     const headMethods = [...Array.from({ length: bigCount }, () => false), true, false];
     const other = promptSmall(1000);
     const slow = await stalledReader(server.port, pipeline.join(""), other, pipeline.length, headMethods);

@@ -41,16 +41,32 @@ let clockOffsetMs = 0; // added to the real clock: moving it fires deadlines wit
 
 function handler(request: HttpRequest): Reply {
   seen.push({
-    method: request.method, isHead: request.isHead, target: request.target, path: request.path, query: request.query,
-    version: request.version, body: Buffer.from(request.body).toString("latin1"), accept: request.header("accept"),
-    remoteAddress: request.remoteAddress, connectionId: request.connectionId,
+    method: request.method,
+    isHead: request.isHead,
+    target: request.target,
+    path: request.path,
+    query: request.query,
+    version: request.version,
+    body: Buffer.from(request.body).toString("latin1"),
+    accept: request.header("accept"),
+    remoteAddress: request.remoteAddress,
+    connectionId: request.connectionId,
   });
   switch (request.path) {
-    case "/throw": throw new Error("boom from the test handler");
-    case "/big": return prebuiltReply(200, BIG, BIG_HEAD.length);
-    case "/huge": return prebuiltReply(200, HUGE, HUGE_HEAD.length);
-    case "/no-content": return dynamicReply(204, "X-Empty: yes\r\n", "ignored");
-    default: return dynamicReply(200, "Content-Type: text/plain\r\n", `${request.method} ${request.target} [${Buffer.from(request.body).toString("latin1")}]`);
+    case "/throw":
+      throw new Error("boom from the test handler");
+    case "/big":
+      return prebuiltReply(200, BIG, BIG_HEAD.length);
+    case "/huge":
+      return prebuiltReply(200, HUGE, HUGE_HEAD.length);
+    case "/no-content":
+      return dynamicReply(204, "X-Empty: yes\r\n", "ignored");
+    default:
+      return dynamicReply(
+        200,
+        "Content-Type: text/plain\r\n",
+        `${request.method} ${request.target} [${Buffer.from(request.body).toString("latin1")}]`,
+      );
   }
 }
 
@@ -59,7 +75,12 @@ let port = 0;
 
 beforeAll(() => {
   server = new HttpServer({
-    host: "127.0.0.1", port: 0, keepAliveS: 5, maxConnections: 16, maxBodyBytes: 4096, handler,
+    host: "127.0.0.1",
+    port: 0,
+    keepAliveS: 5,
+    maxConnections: 16,
+    maxBodyBytes: 4096,
+    handler,
     accessLog: (line) => accessLines.push(line),
     errorLog: (line) => errorLines.push(line),
     onConnectionClose: (id, remoteAddress, reason) => closes.push({ id, remoteAddress, reason }),
@@ -97,7 +118,16 @@ describe("what the handler sees", () => {
     const before = seen.length;
     await exchange(port, "GET http://pi.local:60000/a/b?x=1&y HTTP/1.0\r\nAccept: text/html\r\nAccept: */*\r\n\r\n", { responses: 1 });
     const s = seen[before];
-    expect(s).toMatchObject({ method: "GET", isHead: false, target: "/a/b?x=1&y", path: "/a/b", query: "x=1&y", version: 10, accept: "text/html, */*", remoteAddress: "127.0.0.1" });
+    expect(s).toMatchObject({
+      method: "GET",
+      isHead: false,
+      target: "/a/b?x=1&y",
+      path: "/a/b",
+      query: "x=1&y",
+      version: 10,
+      accept: "text/html, */*",
+      remoteAddress: "127.0.0.1",
+    });
     await exchange(port, get("/?") + get("/plain"), { responses: 2 });
     expect(seen[before + 1]).toMatchObject({ path: "/", query: "" });
     expect(seen[before + 2]).toMatchObject({ path: "/plain", query: null, version: 11 });
@@ -106,12 +136,20 @@ describe("what the handler sees", () => {
   });
 
   test("a Content-Length body arriving in pieces is delivered whole", async () => {
-    const ex = await exchange(port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhel", { pieces: [{ data: "lo ", delayMs: 30 }, { data: "world", delayMs: 30 }], responses: 1 });
+    const ex = await exchange(port, "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhel", {
+      pieces: [
+        { data: "lo ", delayMs: 30 },
+        { data: "world", delayMs: 30 },
+      ],
+      responses: 1,
+    });
     expect(ex.responses[0]?.body.toString()).toBe("POST /echo [hello world]");
   });
 
   test("a chunked body with extensions and trailers is decoded, and the next pipelined request follows", async () => {
-    const data = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;x=\"y\"\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n" + get("/next");
+    const data =
+      'POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;x="y"\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n' +
+      get("/next");
     const ex = await exchange(port, data, { responses: 2 });
     expect(ex.responses.map((r) => r.body.toString())).toEqual(["POST /echo [hello world]", "GET /next []"]);
   });
@@ -233,8 +271,12 @@ describe("deadlines on the injected clock", () => {
   test("a reader that takes nothing for the send-stall time is cut off", async () => {
     const socket = connect({ host: "127.0.0.1", port });
     let isClosed = false;
-    socket.on("close", () => { isClosed = true; });
-    socket.on("error", () => { isClosed = true; });
+    socket.on("close", () => {
+      isClosed = true;
+    });
+    socket.on("error", () => {
+      isClosed = true;
+    });
     try {
       await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
       const before = seen.length;
@@ -257,8 +299,12 @@ describe("deadlines on the injected clock", () => {
     const chunks: Buffer[] = [];
     let isClosed = false;
     socket.on("data", (d: Buffer) => chunks.push(d));
-    socket.on("close", () => { isClosed = true; });
-    socket.on("error", () => { isClosed = true; });
+    socket.on("close", () => {
+      isClosed = true;
+    });
+    socket.on("error", () => {
+      isClosed = true;
+    });
     try {
       await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
       accessLines.length = 0;
@@ -295,7 +341,10 @@ describe("close reasons and stop", () => {
     const socket = await openSocket(port);
     const chunks: Buffer[] = [];
     socket.on("data", (d: Buffer) => chunks.push(d));
-    const closed = new Promise<void>((resolve) => { socket.on("close", () => resolve()); setTimeout(resolve, WAIT_MS); });
+    const closed = new Promise<void>((resolve) => {
+      socket.on("close", () => resolve());
+      setTimeout(resolve, WAIT_MS);
+    });
     socket.end(get("/half-close"));
     await closed;
     socket.destroy();
@@ -306,7 +355,12 @@ describe("close reasons and stop", () => {
     const reasons: CloseReason[] = [];
     let skewMs = 0; // the injected clock lets the idle connection age past the 1 s eviction rule without waiting
     const small = new HttpServer({
-      host: "127.0.0.1", port: 0, keepAliveS: 5, maxConnections: 1, maxBodyBytes: 16, handler,
+      host: "127.0.0.1",
+      port: 0,
+      keepAliveS: 5,
+      maxConnections: 1,
+      maxBodyBytes: 16,
+      handler,
       onConnectionClose: (_id, _address, reason) => reasons.push(reason),
       now: () => performance.now() + skewMs,
     });

@@ -12,7 +12,12 @@ import { exchange, Peer, request } from "./support/raw-client.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { WAIT_MS } from "./support/wait.ts";
 
-const FILES: Record<string, string> = { "a.txt": "alpha\n", "b.txt": "bravo bravo\n", "c.html": "<p>charlie</p>\n", "index.html": "<p>home</p>\n" };
+const FILES: Record<string, string> = {
+  "a.txt": "alpha\n",
+  "b.txt": "bravo bravo\n",
+  "c.html": "<p>charlie</p>\n",
+  "index.html": "<p>home</p>\n",
+};
 let dir = "";
 let server: RunningServer;
 
@@ -194,7 +199,10 @@ describe("HEAD and methods", () => {
   });
 
   test("HEAD with Connection: close: the head says close, still no body", async () => {
-    const ex = await exchange(server.port, "HEAD /a.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", { headMethods: [true], idleMs: WAIT_MS });
+    const ex = await exchange(server.port, "HEAD /a.txt HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", {
+      headMethods: [true],
+      idleMs: WAIT_MS,
+    });
     expect(ex.responses.length).toBe(1);
     expect(ex.responses[0].headers.get("connection")).toBe("close");
     expect(ex.responses[0].headers.get("content-length")).toBe(String(FILES["a.txt"].length));

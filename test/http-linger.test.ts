@@ -19,7 +19,11 @@ let frozenAt: number | null = null; // while set, the server's clock stands stil
 
 beforeAll(() => {
   server = new HttpServer({
-    host: "127.0.0.1", port: 0, keepAliveS: 5, maxConnections: 1, maxBodyBytes: 1024,
+    host: "127.0.0.1",
+    port: 0,
+    keepAliveS: 5,
+    maxConnections: 1,
+    maxBodyBytes: 1024,
     handler: () => dynamicReply(200, "", "ok"),
     onConnectionClose: (_id, _address, reason) => closes.push(reason),
     now: () => frozenAt ?? performance.now(),

@@ -138,9 +138,14 @@ describe("connection limit", () => {
       const errors: string[] = [];
       let ended = false;
       const s = connect({ host: "127.0.0.1", port: two.port });
-      s.on("connect", () => s.write(Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`), body])));
+      s.on("connect", () =>
+        s.write(Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n`), body])),
+      );
       s.on("data", (d: Buffer) => chunks.push(d));
-      s.on("end", () => { ended = true; s.end(); });
+      s.on("end", () => {
+        ended = true;
+        s.end();
+      });
       s.on("error", (e) => errors.push(e.message));
       s.on("close", () => resolve({ bytes: Buffer.concat(chunks), errors, ended }));
       setTimeout(() => s.destroy(), WAIT_MS);
@@ -200,7 +205,16 @@ describe("slow readers and /?stats", () => {
     expect(r.headers.get("httap-session")).toBe("00000000");
     expect(r.headers.get("cache-control")).toContain("no-store");
     const stats = JSON.parse(r.body.toString());
-    expect(Object.keys(stats).sort()).toEqual(["bytes", "connections", "engine", "evicted", "requests", "responses", "timedOut", "uptimeS"]);
+    expect(Object.keys(stats).sort()).toEqual([
+      "bytes",
+      "connections",
+      "engine",
+      "evicted",
+      "requests",
+      "responses",
+      "timedOut",
+      "uptimeS",
+    ]);
     expect(stats.engine.state).toBe("not started"); // the engine's state too (issue 16): it starts with the first tone or drive
     expect(stats.connections.limit).toBe(256); // the default for a workshop room
     expect(stats.connections.open).toBeGreaterThanOrEqual(1);
@@ -208,7 +222,10 @@ describe("slow readers and /?stats", () => {
     expect(stats.responses["2xx"]).toBeGreaterThanOrEqual(3);
     expect(stats.requests).toBeGreaterThanOrEqual(stats.responses["2xx"]);
     expect(stats.bytes.out).toBeGreaterThan(stats.bytes.in);
-    expect((await exchange(slow.port, "POST /?stats HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", { responses: 1, ...other })).responses[0].status).toBe(405);
+    expect(
+      (await exchange(slow.port, "POST /?stats HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", { responses: 1, ...other })).responses[0]
+        .status,
+    ).toBe(405);
     // the owner's session is intact: the reader from 127.0.0.2 did not take it
     expect((await exchange(slow.port, "GET /?ping HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, ...owner })).responses[0].status).toBe(200);
     expect((await exchange(slow.port, "GET /?ping HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, ...other })).responses[0].status).toBe(503);

@@ -46,9 +46,16 @@ describe("server process", () => {
   });
 
   test("HTTAP_VERBOSE=1 prints one access-log line per request with the plain IPv4 address", async () => {
-    const ex = await exchange(verbose.port, "GET /verbose-one HTTP/1.1\r\nHost: a\r\n\r\nHEAD /verbose-two HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 2, headMethods: [false, true] });
+    const ex = await exchange(verbose.port, "GET /verbose-one HTTP/1.1\r\nHost: a\r\n\r\nHEAD /verbose-two HTTP/1.1\r\nHost: a\r\n\r\n", {
+      responses: 2,
+      headMethods: [false, true],
+    });
     expect(ex.responses.length).toBe(2);
-    const lines = () => verbose.output().split("\n").filter((l) => l.includes("/verbose-"));
+    const lines = () =>
+      verbose
+        .output()
+        .split("\n")
+        .filter((l) => l.includes("/verbose-"));
     await waitFor(() => lines().length >= 2);
     expect(lines().length).toBe(2);
     expect(lines()[0]).toStartWith('127.0.0.1 "GET /verbose-one HTTP/1.1" ');

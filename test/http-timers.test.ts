@@ -33,12 +33,17 @@ function idleAfterRequests(port: number, requests: string[], gapMs: number, capM
       resolve({ closedAfterMs, responses: parseResponses(bytes).length, bytes });
     };
     const cap = setTimeout(() => finish(-1), capMs);
-    socket.on("connect", () => { socket.write(requests[sent++]); });
+    socket.on("connect", () => {
+      socket.write(requests[sent++]);
+    });
     socket.on("data", (d: Buffer) => {
       bytes = Buffer.concat([bytes, d]);
       if (parseResponses(bytes).length < sent) return;
       lastAnswerAt = performance.now();
-      if (sent < requests.length) setTimeout(() => { if (!done) socket.write(requests[sent++]); }, gapMs);
+      if (sent < requests.length)
+        setTimeout(() => {
+          if (!done) socket.write(requests[sent++]);
+        }, gapMs);
     });
     const onClose = () => finish(lastAnswerAt === 0 ? -1 : Math.round(performance.now() - lastAnswerAt));
     socket.on("end", onClose);
@@ -72,11 +77,18 @@ beforeAll(async () => {
   idle = idleAfterRequests(server.port, [GET], 0);
   // a request every second keeps a 5-second keep-alive connection open past 5 s (7 requests: 6 s); each gap is 4 s
   // shorter than the deadline, so only a stall of this process longer than that could let the server close first
-  busy = idleAfterRequests(longerServer.port, Array.from({ length: 7 }, () => GET), 1000, 2 * WAIT_MS);
-  badKeepAlive = Promise.all(["2", "201", "abc", "-5"].map(async (value) => {
-    const r = await runToExit([BUN, "src/main.ts"], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: value }, WAIT_MS);
-    return { value, code: r.code, stderr: r.stderr };
-  }));
+  busy = idleAfterRequests(
+    longerServer.port,
+    Array.from({ length: 7 }, () => GET),
+    1000,
+    2 * WAIT_MS,
+  );
+  badKeepAlive = Promise.all(
+    ["2", "201", "abc", "-5"].map(async (value) => {
+      const r = await runToExit([BUN, "src/main.ts"], { HTTAP_TCPPORT: "0", HTTAP_KEEPALIVE: value }, WAIT_MS);
+      return { value, code: r.code, stderr: r.stderr };
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -129,12 +141,16 @@ describe("keep-alive deadline", () => {
     expect(run.closedAfterMs).toBeGreaterThanOrEqual(2500);
   });
 
-  test(`HTTAP_KEEPALIVE=${LONGER_KEEPALIVE_S}: requests every second keep the connection open past the timeout, then it closes`, async () => {
-    const run = await busy;
-    expect(run.responses).toBe(7); // 6 s on one connection: every request moved the deadline
-    expect(run.closedAfterMs).not.toBe(-1);
-    expect(run.closedAfterMs).toBeGreaterThanOrEqual((LONGER_KEEPALIVE_S - 0.5) * 1000); // counted from the last request
-  }, 3 * WAIT_MS);
+  test(
+    `HTTAP_KEEPALIVE=${LONGER_KEEPALIVE_S}: requests every second keep the connection open past the timeout, then it closes`,
+    async () => {
+      const run = await busy;
+      expect(run.responses).toBe(7); // 6 s on one connection: every request moved the deadline
+      expect(run.closedAfterMs).not.toBe(-1);
+      expect(run.closedAfterMs).toBeGreaterThanOrEqual((LONGER_KEEPALIVE_S - 0.5) * 1000); // counted from the last request
+    },
+    3 * WAIT_MS,
+  );
 });
 
 describe("HTTAP_KEEPALIVE validation", () => {

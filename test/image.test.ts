@@ -6,7 +6,19 @@
  * codes decode (rsvg-convert + zbarimg). Every refusal is one sentence, a non-zero exit, and the image unchanged.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ARM64, BUILD_TIMEOUT_MS, buildBinaries, X64 } from "./support/build.ts";
@@ -43,15 +55,30 @@ const fatCat = (fat: string, name: string) => sh(["mtype", "-i", fat, `::${name}
 function stat(ext4: string, p: string): { type: string; mode: string; uid: string; gid: string; link: string | null } | null {
   const out = sh(["debugfs", "-R", `stat ${p}`, ext4]).stdout;
   if (!out.includes("Inode:")) return null;
-  return { type: /Type:\s+(\w+)/.exec(out)![1], mode: /Mode:\s+(\d+)/.exec(out)![1], uid: /User:\s+(\d+)/.exec(out)![1], gid: /Group:\s+(\d+)/.exec(out)![1], link: /Fast link dest: "(.*)"/.exec(out)?.[1] ?? null };
+  return {
+    type: /Type:\s+(\w+)/.exec(out)![1],
+    mode: /Mode:\s+(\d+)/.exec(out)![1],
+    uid: /User:\s+(\d+)/.exec(out)![1],
+    gid: /Group:\s+(\d+)/.exec(out)![1],
+    link: /Fast link dest: "(.*)"/.exec(out)?.[1] ?? null,
+  };
 }
 const hash = (path: string) => new Bun.CryptoHasher("sha256").update(readFileSync(path)).digest("hex");
 
 /** Every file the installer writes, as one comparable object. */
 function readBack(img: { ext4: string; fat: string }): Record<string, unknown> {
-  const files = ["/etc/systemd/system/httap.service", "/etc/default/httap", "/etc/avahi/services/httap.service", "/etc/hostname", "/etc/hosts",
-    "/etc/NetworkManager/system-connections/httap-wifi.nmconnection", "/etc/NetworkManager/system-connections/httap-hotspot.nmconnection",
-    "/var/lib/NetworkManager/NetworkManager.state", "/var/lib/systemd/rfkill/platform-fe300000.mmcnr:wlan", "/var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan"];
+  const files = [
+    "/etc/systemd/system/httap.service",
+    "/etc/default/httap",
+    "/etc/avahi/services/httap.service",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/NetworkManager/system-connections/httap-wifi.nmconnection",
+    "/etc/NetworkManager/system-connections/httap-hotspot.nmconnection",
+    "/var/lib/NetworkManager/NetworkManager.state",
+    "/var/lib/systemd/rfkill/platform-fe300000.mmcnr:wlan",
+    "/var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan",
+  ];
   const out: Record<string, unknown> = {};
   for (const f of files) out[f] = { text: cat(img.ext4, f), ...stat(img.ext4, f) };
   out["/usr/local/bin/httap"] = stat(img.ext4, "/usr/local/bin/httap");
@@ -64,7 +91,23 @@ function readBack(img: { ext4: string; fat: string }): Record<string, unknown> {
 describe("npm run image on a synthetic Bookworm image", () => {
   const img = image();
   const label = join(dir, "car-07.svg");
-  const args = [img.path, "--hostname", "car-07", "--hotspot", "car-07:drive2026", "--wifi", "Venue Net:venue;pass\\1", "--country", "de", "--board", "rc-car", "--label", label, "--set", "HTTAP_TURN_S=120"];
+  const args = [
+    img.path,
+    "--hostname",
+    "car-07",
+    "--hotspot",
+    "car-07:drive2026",
+    "--wifi",
+    "Venue Net:venue;pass\\1",
+    "--country",
+    "de",
+    "--board",
+    "rc-car",
+    "--label",
+    label,
+    "--set",
+    "HTTAP_TURN_S=120",
+  ];
   let first: Record<string, unknown>;
 
   test("writes every file with its mode and owner, enables the unit; a second run changes nothing", () => {
@@ -86,7 +129,9 @@ describe("npm run image on a synthetic Bookworm image", () => {
     expect(unit.mode).toBe("0644");
     expect(first.enable).toMatchObject({ type: "symlink", link: "/etc/systemd/system/httap.service" });
     expect((first["/etc/default/httap"] as { text: string }).text).toMatch(/^HTTAP_TURN_S=120\nHTTAP_BOARD=rc-car\n$/m);
-    expect((first["/etc/avahi/services/httap.service"] as { text: string }).text).toContain("<type>_http._tcp</type>\n    <port>60000</port>");
+    expect((first["/etc/avahi/services/httap.service"] as { text: string }).text).toContain(
+      "<type>_http._tcp</type>\n    <port>60000</port>",
+    );
     expect((first["/etc/hostname"] as { text: string }).text).toBe("car-07\n");
     expect((first["/etc/hosts"] as { text: string }).text.match(/^127\.0\.1\.1.*$/gm)).toEqual(["127.0.1.1\tcar-07"]);
     expect((first["/etc/hosts"] as { text: string }).text).toContain("127.0.0.1\tlocalhost");
@@ -105,7 +150,9 @@ describe("npm run image on a synthetic Bookworm image", () => {
     expect((first["/var/lib/systemd/rfkill/platform-fe300000.mmcnr:wlan"] as { text: string }).text).toBe("0\n");
     expect((first["/var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan"] as { text: string }).text).toBe("0\n");
     expect((first["/var/lib/NetworkManager/NetworkManager.state"] as { text: string }).text).toBe("[main]\nWirelessEnabled=true\n");
-    expect(first["cmdline.txt"]).toBe("console=serial0,115200 console=tty1 root=PARTUUID=12345678-02 rootfstype=ext4 fsck.repair=yes rootwait cfg80211.ieee80211_regdom=DE\n");
+    expect(first["cmdline.txt"]).toBe(
+      "console=serial0,115200 console=tty1 root=PARTUUID=12345678-02 rootfstype=ext4 fsck.repair=yes rootwait cfg80211.ieee80211_regdom=DE\n",
+    );
     const config = first["config.txt"] as string;
     expect(config.startsWith("# For more options and information see\n")).toBe(true); // the original lines are kept
     expect(config.match(/^dtoverlay=pwm,pin=12,func=4$/gm)).toHaveLength(1);
@@ -139,7 +186,10 @@ describe("npm run image on a synthetic Bookworm image", () => {
     expect(`${r.stdout}${r.stderr}`).toBe("");
     expect(r.code).toBe(0);
     // and it can fail: a bad value is caught
-    writeFileSync(join(root, "etc/systemd/system/httap.service"), cat(img.ext4, "/etc/systemd/system/httap.service").replace("DynamicUser=yes", "DynamicUser=perhaps"));
+    writeFileSync(
+      join(root, "etc/systemd/system/httap.service"),
+      cat(img.ext4, "/etc/systemd/system/httap.service").replace("DynamicUser=yes", "DynamicUser=perhaps"),
+    );
     expect(sh(["systemd-analyze", "verify", "--man=no", `--root=${root}`, "/etc/systemd/system/httap.service"]).code).not.toBe(0);
   }, 60_000);
 
@@ -199,7 +249,12 @@ describe("refusals: one sentence, a non-zero exit, the image as it was, no worki
     const r = install(args);
     expect({ args, code: r.code }).toEqual({ args, code });
     expect(r.stderr).toMatch(message);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("image: "))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("image: ")),
+    ).toHaveLength(1);
     if (file !== null) expect(hash(file)).toBe(before!);
     expect(readdirSync(dir).filter((f) => f.includes("httap-partial"))).toEqual([]);
   }
@@ -211,7 +266,11 @@ describe("refusals: one sentence, a non-zero exit, the image as it was, no worki
     const noRoot = image({ noRoot: true });
     refused([noRoot.path], noRoot.path, /has no Linux partition/);
     const bullseye = image({ codename: "bullseye", rootMiB: 64 });
-    refused([bullseye.path], bullseye.path, /"bullseye" is not supported: use Bookworm \(12\) or Trixie \(13\); bullseye has no NetworkManager/);
+    refused(
+      [bullseye.path],
+      bullseye.path,
+      /"bullseye" is not supported: use Bookworm \(12\) or Trixie \(13\); bullseye has no NetworkManager/,
+    );
     const raspbian = image({ id: "raspbian", rootMiB: 64 });
     refused([raspbian.path], raspbian.path, /32-bit Raspberry Pi OS .*Bun runs only on the 64-bit one/);
     const armhf = image({ arm64: false, rootMiB: 64 });
@@ -239,7 +298,12 @@ describe("refusals: one sentence, a non-zero exit, the image as it was, no worki
     refused([img.path, "--wifi", "Venue:short"], img.path, /WPA2 password must be 8 to 63/, 2);
     refused([img.path, "--hotspot", "nopassword"], img.path, /give SSID:PASSWORD/, 2);
     refused([img.path, "--country", "XQ"], img.path, /"XQ" is not an ISO 3166 country code/, 2);
-    refused([img.path, "--set", "HTTAP_KEEPALIVE=1"], img.path, /the settings would stop httap at boot: HTTAP_KEEPALIVE="1" is not allowed/, 2);
+    refused(
+      [img.path, "--set", "HTTAP_KEEPALIVE=1"],
+      img.path,
+      /the settings would stop httap at boot: HTTAP_KEEPALIVE="1" is not allowed/,
+      2,
+    );
     refused([img.path, "--set", "HTTAP_NOPE=1"], img.path, /give HTTAP_NAME=VALUE with a setting of httap --help/, 2);
     refused([img.path, "--board", "tank"], img.path, /--board: .*neither a built-in profile/, 2);
     refused([img.path, "--label", "x.png"], img.path, /the label is an SVG file/, 2);
@@ -249,7 +313,11 @@ describe("refusals: one sentence, a non-zero exit, the image as it was, no worki
 
   test("Wi-Fi without a country, where the image has none either", () => {
     const img = image();
-    refused([img.path, "--wifi", "Venue:venuepass1"], img.path, /Wi-Fi needs --country XX .*keeps Wi-Fi switched off until the country is set/);
+    refused(
+      [img.path, "--wifi", "Venue:venuepass1"],
+      img.path,
+      /Wi-Fi needs --country XX .*keeps Wi-Fi switched off until the country is set/,
+    );
     expect(existsSync(`${img.path}.httap-partial`)).toBe(false);
   }, 60_000);
 });

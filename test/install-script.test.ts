@@ -15,7 +15,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function fakes(o: { arch?: string; page?: string }): string {
   const bin = mkdtempSync(join(dir, "bin-"));
-  const put = (name: string, body: string) => { writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`); chmodSync(join(bin, name), 0o755); };
+  const put = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
   put("uname", `echo ${o.arch ?? "aarch64"}`);
   put("getconf", `echo ${o.page ?? "4096"}`);
   put("systemctl", `echo "$@" >> "${bin}/systemctl.log"`);
@@ -37,7 +40,12 @@ function binary(works = true): string {
 }
 
 function run(args: string[], bin: string): { code: number; stdout: string; stderr: string } {
-  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/install.sh"), ...args], { stdout: "pipe", stderr: "pipe", env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir }, timeout: 30_000 });
+  const r = Bun.spawnSync(["bash", join(ROOT, "scripts/install.sh"), ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir },
+    timeout: 30_000,
+  });
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -49,7 +57,9 @@ test("installs the binary, the unit, the settings and the Avahi service, enables
   expect(r.code).toBe(0);
   expect(r.stdout).toContain("install: httap 9.9.9 into");
   expect(statSync(join(root, "usr/local/bin/httap")).mode & 0o777).toBe(0o755);
-  expect(readFileSync(join(root, "etc/systemd/system/httap.service"), "utf8")).toBe(readFileSync(join(ROOT, "deploy/httap.service"), "utf8"));
+  expect(readFileSync(join(root, "etc/systemd/system/httap.service"), "utf8")).toBe(
+    readFileSync(join(ROOT, "deploy/httap.service"), "utf8"),
+  );
   expect(readFileSync(join(root, "etc/default/httap"), "utf8")).toContain("HTTAP_BOARD=rc-car");
   expect(readFileSync(join(root, "etc/avahi/services/httap.service"), "utf8")).toContain("<port>60000</port>");
   expect(readFileSync(join(bin, "systemctl.log"), "utf8")).toBe(`--root=${root} enable httap.service\n`);
@@ -65,7 +75,12 @@ test("installs the binary, the unit, the settings and the Avahi service, enables
 test("refusals before anything is written: 32-bit, 16 KiB pages, no binary, a binary that cannot run, no gpio group", () => {
   const cases: [ReturnType<typeof fakes>, string, string[], RegExp][] = [
     [fakes({ arch: "armv7l" }), tree(), ["--binary", binary()], /this system is armv7l: httap needs the 64-bit Raspberry Pi OS/],
-    [fakes({ page: "16384" }), tree(), ["--binary", binary()], /16384-byte memory pages .* add kernel=kernel8\.img to \/boot\/firmware\/config\.txt, reboot/],
+    [
+      fakes({ page: "16384" }),
+      tree(),
+      ["--binary", binary()],
+      /16384-byte memory pages .* add kernel=kernel8\.img to \/boot\/firmware\/config\.txt, reboot/,
+    ],
     [fakes({}), tree(), ["--binary", join(dir, "absent")], /no binary at .*absent: build it with npm run build/],
     [fakes({}), tree(), ["--binary", binary(false)], /does not run on this system: Illegal instruction/],
     [fakes({}), tree(false), ["--binary", binary()], /no gpio group in/],

@@ -7,7 +7,18 @@
  * root); elsewhere the file says why it skips. Network: 127.0.0.1 only; every wait bounded.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Mapping } from "../src/os/libc.ts";
@@ -48,52 +59,72 @@ function ids(statusFile: string): { uid: string; gid: string; groups: string; ca
 }
 
 describe.skipIf(!IS_ROOT)("started as root with HTTAP_USER=nobody", () => {
-  test("every thread: uid and gid 65534, no groups, no capabilities; the root is a removed empty directory; pages, a tone and the motors work", async () => {
-    const simFile = join(dir, "sim.bin");
-    const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_USER: "nobody" }, x64.command(), { cwd: x64.dir });
-    servers.push(server);
-    const pid = server.proc.pid;
-    expect(server.output()).toMatch(/sandbox: root is a fresh empty directory \(.*httap-root-\w+, already removed\); user nobody \(65534\)/);
+  test(
+    "every thread: uid and gid 65534, no groups, no capabilities; the root is a removed empty directory; pages, a tone and the motors work",
+    async () => {
+      const simFile = join(dir, "sim.bin");
+      const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_USER: "nobody" }, x64.command(), {
+        cwd: x64.dir,
+      });
+      servers.push(server);
+      const pid = server.proc.pid;
+      expect(server.output()).toMatch(
+        /sandbox: root is a fresh empty directory \(.*httap-root-\w+, already removed\); user nobody \(65534\)/,
+      );
 
-    const tasks = readdirSync(`/proc/${pid}/task`);
-    expect(tasks.length).toBeGreaterThan(2); // the main thread, the engine Worker, Bun's own threads
-    for (const task of tasks) {
-      expect({ task, ...ids(`/proc/${pid}/task/${task}/status`) }).toEqual({ task, uid: `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`, gid: `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`, groups: "", capEff: "0000000000000000" });
-    }
-    const root = readlinkSync(`/proc/${pid}/root`);
-    expect(root).toMatch(/httap-root-\w+ \(deleted\)$/);
-    // a removed directory: Linux lists it as ENOENT, and its link count is 0 (only an empty directory can be removed)
-    const rootStat = statSync(`/proc/${pid}/root/`);
-    expect([rootStat.isDirectory(), rootStat.nlink]).toEqual([true, 0]);
-    expect(existsSync(root.replace(/ \(deleted\)$/, ""))).toBe(false); // nothing left behind in /tmp
+      const tasks = readdirSync(`/proc/${pid}/task`);
+      expect(tasks.length).toBeGreaterThan(2); // the main thread, the engine Worker, Bun's own threads
+      for (const task of tasks) {
+        expect({ task, ...ids(`/proc/${pid}/task/${task}/status`) }).toEqual({
+          task,
+          uid: `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`,
+          gid: `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`,
+          groups: "",
+          capEff: "0000000000000000",
+        });
+      }
+      const root = readlinkSync(`/proc/${pid}/root`);
+      expect(root).toMatch(/httap-root-\w+ \(deleted\)$/);
+      // a removed directory: Linux lists it as ENOENT, and its link count is 0 (only an empty directory can be removed)
+      const rootStat = statSync(`/proc/${pid}/root/`);
+      expect([rootStat.isDirectory(), rootStat.nlink]).toEqual([true, 0]);
+      expect(existsSync(root.replace(/ \(deleted\)$/, ""))).toBe(false); // nothing left behind in /tmp
 
-    const page = await fetch(`http://127.0.0.1:${server.port}/`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain("<html");
+      const page = await fetch(`http://127.0.0.1:${server.port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<html");
 
-    const map = attachSimFile(simFile);
-    maps.push(map);
-    const from = readEdges(map.buffer).count;
-    const tone = await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":100}' });
-    expect(tone.status).toBe(200);
-    expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length >= 150)).toBe(true);
-    const drive = await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":1,"right":1}' });
-    expect(drive.status).toBe(200);
-    const GPLEV0 = 0x34 / 4;
-    expect(await waitFor(() => ((Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> 5) & 1) === 1)).toBe(true);
-    expect(await server.stop()).toBe(0);
-    expect((Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> 5) & 1).toBe(0); // stopped: the motors coast
-  }, 30_000 + WAIT_MS * 2);
+      const map = attachSimFile(simFile);
+      maps.push(map);
+      const from = readEdges(map.buffer).count;
+      const tone = await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":100}' });
+      expect(tone.status).toBe(200);
+      expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length >= 150)).toBe(true);
+      const drive = await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":1,"right":1}' });
+      expect(drive.status).toBe(200);
+      const GPLEV0 = 0x34 / 4;
+      expect(await waitFor(() => ((Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> 5) & 1) === 1)).toBe(true);
+      expect(await server.stop()).toBe(0);
+      expect((Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> 5) & 1).toBe(0); // stopped: the motors coast
+    },
+    30_000 + WAIT_MS * 2,
+  );
 
   test("HTTAP_CHROOT names the empty directory; a default simulator file is removed before the chroot, not leaked", async () => {
     const jail = join(dir, "jail");
     mkdirSync(jail);
     const tmp = join(dir, "tmp");
     mkdirSync(tmp);
-    const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_USER: "nobody", HTTAP_GROUP: "nogroup", HTTAP_CHROOT: jail, TMPDIR: tmp, XDG_RUNTIME_DIR: tmp }, x64.command(), { cwd: x64.dir });
+    const server = await startServer(
+      { HTTAP_GPIO: "sim", HTTAP_USER: "nobody", HTTAP_GROUP: "nogroup", HTTAP_CHROOT: jail, TMPDIR: tmp, XDG_RUNTIME_DIR: tmp },
+      x64.command(),
+      { cwd: x64.dir },
+    );
     servers.push(server);
     expect(readlinkSync(`/proc/${server.proc.pid}/root`)).toBe(jail);
-    expect(ids(`/proc/${server.proc.pid}/status`).gid.split("\t")[0]).toBe(String(Number(/^nogroup:[^:]*:(\d+):/m.exec(readFileSync("/etc/group", "utf8"))![1])));
+    expect(ids(`/proc/${server.proc.pid}/status`).gid.split("\t")[0]).toBe(
+      String(Number(/^nogroup:[^:]*:(\d+):/m.exec(readFileSync("/etc/group", "utf8"))![1])),
+    );
     expect(server.output()).toContain("is removed already");
     expect(readdirSync(tmp)).toEqual([]);
     expect((await fetch(`http://127.0.0.1:${server.port}/?ping`)).status).toBe(200);

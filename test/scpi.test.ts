@@ -21,7 +21,6 @@ afterAll(async () => {
 });
 const GPLEV0 = 0x34 / 4;
 
-
 let n = 0;
 async function instrument(env: Record<string, string> = {}) {
   const scpiPort = freePort();
@@ -100,7 +99,9 @@ describe("SCPI over raw TCP", () => {
     expect(await c.ask("*IDN?")).toMatch(/^httap,rc-car,[^,]+,\d+\.\d+\.\d+/);
     expect(await c.ask("*idn?;:SYSTem:VERSion?\r")).toMatch(/;1999\.0$/);
     c.send("FOO:BAR;:MOT:LEFT 7;LEFT 0.25;RIGHT -0.25\n"); // after :MOT:LEFT the path is MOT: LEFT and RIGHT follow it
-    expect(await c.ask("MOT?;:SYST:ERR?;ERR?;ERR?")).toBe('0.25,-0.25;-113,"Undefined header; FOO:BAR";-222,"Data out of range; speed must be -1 to 1, got 7";0,"No error"');
+    expect(await c.ask("MOT?;:SYST:ERR?;ERR?;ERR?")).toBe(
+      '0.25,-0.25;-113,"Undefined header; FOO:BAR";-222,"Data out of range; speed must be -1 to 1, got 7";0,"No error"',
+    );
     expect(await c.ask("SOUR:TONE 2 KHZ,0.1 S;:SOUR:TONE?")).toMatch(/^1,2000,\d+$/);
     c.socket.destroy();
     expect(server.output()).toContain(`scpi on port ${scpiPort}`);
@@ -172,7 +173,8 @@ describe("SCPI limits (STYLE rule 21: the same backpressure and limits as HTTP)"
     await Bun.sleep(500);
     const rssStart = rssMiB(pid);
     // sends for up to 30 s, never reads; reports when the server reset it
-    const flood = python(`
+    const flood = python(
+      `
 import socket, time
 s = socket.create_connection(("127.0.0.1", ${scpiPort}))
 s.setblocking(False)
@@ -187,7 +189,9 @@ while time.time() - t0 < 30:
         break
 else:
     print("never closed", sent)
-`, 40_000);
+`,
+      40_000,
+    );
     let rssMax = rssStart;
     let answered = 0;
     let done = false;
@@ -215,7 +219,8 @@ else:
 
   test("SOUR:TONE then *OPC? then a half-close (shutdown SHUT_WR): the 1 still comes, after the tone, then EOF", async () => {
     const { scpiPort } = await instrument();
-    const { out, err } = await python(`
+    const { out, err } = await python(
+      `
 import socket, time
 s = socket.create_connection(("127.0.0.1", ${scpiPort}))
 t0 = time.time()
@@ -228,7 +233,9 @@ while True:
         break
     data += chunk
 print(repr(data), round((time.time() - t0) * 1000))
-`, 20_000);
+`,
+      20_000,
+    );
     expect(err).toBe("");
     const [reply, ms] = out.trim().split(" ");
     expect(reply).toMatch(/^b'1\\nhttap,rc-car,[^\\]+\\n'$/);
@@ -277,7 +284,9 @@ print(repr(data), round((time.time() - t0) * 1000))
   test("error entries quote client text as printable ASCII only, and briefly", async () => {
     const { scpiPort } = await instrument();
     const c = await Client.open(scpiPort);
-    c.socket.write(Buffer.concat([Buffer.from("MOT:\x1bc\x07\x9b\xff", "latin1"), Buffer.alloc(10_000, "A"), Buffer.from("\nSYST:ERR?\n")]));
+    c.socket.write(
+      Buffer.concat([Buffer.from("MOT:\x1bc\x07\x9b\xff", "latin1"), Buffer.alloc(10_000, "A"), Buffer.from("\nSYST:ERR?\n")]),
+    );
     const entry = await c.line(10_000);
     expect(entry).toStartWith('-101,"Invalid character; ""MOT:\\x1bc\\x07\\x9b\\xffAAAA');
     expect(entry).toMatch(/^[\x20-\x7e]+$/);
@@ -290,7 +299,11 @@ describe("POST /?scpi", () => {
   test("program messages in a text/plain body, one response line per query; the same session rule", async () => {
     const { server, map } = await instrument();
     const from = readEdges(map.buffer).count;
-    const r = await fetch(`http://127.0.0.1:${server.port}/?scpi`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "*IDN?\nMOT:LEFT 0.5;RIGHT 0.5\nMOT?;:SYST:ERR?\n" });
+    const r = await fetch(`http://127.0.0.1:${server.port}/?scpi`, {
+      method: "POST",
+      headers: { "Content-Type": "text/plain" },
+      body: "*IDN?\nMOT:LEFT 0.5;RIGHT 0.5\nMOT?;:SYST:ERR?\n",
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     const lines = (await r.text()).trimEnd().split("\n");
@@ -306,10 +319,12 @@ describe("POST /?scpi", () => {
 });
 
 describe("lab clients no one here wrote", () => {
-  test("PyVISA (pyvisa-py) over TCPIP::127.0.0.1::<port>::SOCKET: *IDN?, a tone, the motors, SYSTem:ERRor?", async () => {
-    const { scpiPort, map } = await instrument({ HTTAP_DEADMAN_MS: "5000" });
-    const from = readEdges(map.buffer).count;
-    const script = `
+  test(
+    "PyVISA (pyvisa-py) over TCPIP::127.0.0.1::<port>::SOCKET: *IDN?, a tone, the motors, SYSTem:ERRor?",
+    async () => {
+      const { scpiPort, map } = await instrument({ HTTAP_DEADMAN_MS: "5000" });
+      const from = readEdges(map.buffer).count;
+      const script = `
 import pyvisa
 rm = pyvisa.ResourceManager("@py")
 inst = rm.open_resource("TCPIP::127.0.0.1::${scpiPort}::SOCKET", read_termination="\\n", write_termination="\\n", timeout=${WAIT_MS})
@@ -324,20 +339,26 @@ print(inst.query("SYSTem:ERRor?"))
 print(inst.query("SYSTem:ERRor?"))
 inst.close()
 `;
-    const p = Bun.spawn(["/usr/bin/python3", "-c", script], { stdout: "pipe", stderr: "pipe", timeout: 30_000 + WAIT_MS });
-    const [out, err, exitCode] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-    expect(err).toBe("");
-    expect(exitCode).toBe(0);
-    const lines = out.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^httap,rc-car,/);
-    expect(lines.slice(1)).toEqual(["1", "0.5,-0.5", '-222,"Data out of range; speed must be -1 to 1, got 3"', '0,"No error"']);
-    const tone = readEdges(map.buffer, from).edges.filter((e) => e.pin === 12);
-    expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
-  }, 40_000 + WAIT_MS);
+      const p = Bun.spawn(["/usr/bin/python3", "-c", script], { stdout: "pipe", stderr: "pipe", timeout: 30_000 + WAIT_MS });
+      const [out, err, exitCode] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      expect(err).toBe("");
+      expect(exitCode).toBe(0);
+      const lines = out.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^httap,rc-car,/);
+      expect(lines.slice(1)).toEqual(["1", "0.5,-0.5", '-222,"Data out of range; speed must be -1 to 1, got 3"', '0,"No error"']);
+      const tone = readEdges(map.buffer, from).edges.filter((e) => e.pin === 12);
+      expect(Math.abs(tone.length - 400)).toBeLessThanOrEqual(2);
+    },
+    40_000 + WAIT_MS,
+  );
 
   test("lxi-tools: lxi scpi --raw", async () => {
     const { scpiPort } = await instrument();
-    const p = Bun.spawn(["lxi", "scpi", "--address", "127.0.0.1", "--port", String(scpiPort), "--raw", "*IDN?"], { stdout: "pipe", stderr: "pipe", timeout: 15_000 });
+    const p = Bun.spawn(["lxi", "scpi", "--address", "127.0.0.1", "--port", String(scpiPort), "--raw", "*IDN?"], {
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 15_000,
+    });
     const [out, exitCode] = await Promise.all([new Response(p.stdout).text(), p.exited]);
     expect(exitCode).toBe(0);
     expect(out.trim()).toMatch(/^httap,rc-car,/);

@@ -23,8 +23,11 @@ let server: RunningServer;
 let chrome: RunningBrowser;
 let map: Mapping;
 /** The LEDs the board lit since edge `from`, in order, from the simulator's edge log. */
-const litSince = (from: number) => readEdges(map.buffer, from).edges.filter((e) => e.level === 1)
-  .map((e) => (Object.keys(LEDS) as (keyof typeof LEDS)[]).find((c) => LEDS[c] === e.pin)).filter((c) => c !== undefined);
+const litSince = (from: number) =>
+  readEdges(map.buffer, from)
+    .edges.filter((e) => e.level === 1)
+    .map((e) => (Object.keys(LEDS) as (keyof typeof LEDS)[]).find((c) => LEDS[c] === e.pin))
+    .filter((c) => c !== undefined);
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -40,34 +43,38 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a full round played through the virtual board scores 1, and the next round is longer", async () => {
-  const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-  try {
-    const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/simon.html`);
-    await page.getByText("Ready: press Start.").waitFor({ timeout: WAIT_MS });
-    await page.locator("#board .pad").first().waitFor({ timeout: WAIT_MS });
-    const from = readEdges(map.buffer).count;
-    await page.getByRole("button", { name: "Start" }).click();
-    expect(await waitFor(() => litSince(from).length >= 1)).toBe(true);
-    const seen = litSince(from);
-    await page.screenshot({ path: join(SHOTS, "simon-phone.png") });
-    await page.getByText("Your turn: 1 to repeat.").waitFor({ timeout: WAIT_MS });
-    const pad = page.getByRole("button", { name: `${seen[0]} button` });
-    await pad.dispatchEvent("pointerdown", { pointerId: 2, bubbles: true });
-    // held until the page has seen the press (debounced 20 ms on the device, polled every 40 ms by the page)
-    await page.getByText("Round 1 done!").waitFor({ timeout: WAIT_MS });
-    await pad.dispatchEvent("pointerup", { pointerId: 2, bubbles: true });
-    expect(await page.locator("#score").textContent()).toBe("1");
-    await page.getByText("Round 2: watch…").waitFor({ timeout: WAIT_MS });
-    expect(errors).toEqual([]);
-    expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
-    const load = await firstLoad(page);
-    expect(load.requests).toBeLessThanOrEqual(6);
-    expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
-  } finally {
-    await context.close();
-  }
-}, 60_000 + 6 * WAIT_MS);
+test(
+  "a full round played through the virtual board scores 1, and the next round is longer",
+  async () => {
+    const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    try {
+      const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/simon.html`);
+      await page.getByText("Ready: press Start.").waitFor({ timeout: WAIT_MS });
+      await page.locator("#board .pad").first().waitFor({ timeout: WAIT_MS });
+      const from = readEdges(map.buffer).count;
+      await page.getByRole("button", { name: "Start" }).click();
+      expect(await waitFor(() => litSince(from).length >= 1)).toBe(true);
+      const seen = litSince(from);
+      await page.screenshot({ path: join(SHOTS, "simon-phone.png") });
+      await page.getByText("Your turn: 1 to repeat.").waitFor({ timeout: WAIT_MS });
+      const pad = page.getByRole("button", { name: `${seen[0]} button` });
+      await pad.dispatchEvent("pointerdown", { pointerId: 2, bubbles: true });
+      // held until the page has seen the press (debounced 20 ms on the device, polled every 40 ms by the page)
+      await page.getByText("Round 1 done!").waitFor({ timeout: WAIT_MS });
+      await pad.dispatchEvent("pointerup", { pointerId: 2, bubbles: true });
+      expect(await page.locator("#score").textContent()).toBe("1");
+      await page.getByText("Round 2: watch…").waitFor({ timeout: WAIT_MS });
+      expect(errors).toEqual([]);
+      expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
+      const load = await firstLoad(page);
+      expect(load.requests).toBeLessThanOrEqual(6);
+      expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
+    } finally {
+      await context.close();
+    }
+  },
+  60_000 + 6 * WAIT_MS,
+);
 
 test("laptop layout (screenshot)", async () => {
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });

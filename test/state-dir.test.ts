@@ -8,8 +8,23 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
-  chmodSync, chownSync, closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync,
-  statSync, symlinkSync, writeFileSync, writeSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,9 +134,21 @@ describe("atomic writes", () => {
     test(`a write whose ${step} fails leaves the old content, rejects io-failed, and the next write works`, async () => {
       const d = newDir();
       await new StateStore(d).write("prog", bytesOf("old"));
-      const failing: StateFiles = step === "writeSynced"
-        ? { ...DISK_FILES, async writeSynced(path) { writeFileSync(path, "new, half wri"); throw new Error("simulated: the card failed mid-write"); } }
-        : { ...DISK_FILES, async rename() { throw new Error("simulated: failed after the temporary file was synced"); } };
+      const failing: StateFiles =
+        step === "writeSynced"
+          ? {
+              ...DISK_FILES,
+              async writeSynced(path) {
+                writeFileSync(path, "new, half wri");
+                throw new Error("simulated: the card failed mid-write");
+              },
+            }
+          : {
+              ...DISK_FILES,
+              async rename() {
+                throw new Error("simulated: failed after the temporary file was synced");
+              },
+            };
       const store = new StateStore(d, failing);
       const p = store.write("prog", bytesOf("new content"));
       expect(text(store.read("prog"))).toBe("new content"); // accepted: what readers see while it is under way
@@ -147,15 +174,33 @@ describe("atomic writes", () => {
     const d = newDir();
     const calls: string[] = [];
     const recording: StateFiles = {
-      writeSynced: async (p, b) => { calls.push(`writeSynced ${p.slice(d.length)}`); await DISK_FILES.writeSynced(p, b); },
-      rename: async (a, b) => { calls.push(`rename ${a.slice(d.length)} ${b.slice(d.length)}`); await DISK_FILES.rename(a, b); },
-      remove: async (p) => { calls.push(`remove ${p.slice(d.length)}`); await DISK_FILES.remove(p); },
-      syncDirectory: async (p) => { calls.push(`syncDirectory ${p}`); await DISK_FILES.syncDirectory(p); },
+      writeSynced: async (p, b) => {
+        calls.push(`writeSynced ${p.slice(d.length)}`);
+        await DISK_FILES.writeSynced(p, b);
+      },
+      rename: async (a, b) => {
+        calls.push(`rename ${a.slice(d.length)} ${b.slice(d.length)}`);
+        await DISK_FILES.rename(a, b);
+      },
+      remove: async (p) => {
+        calls.push(`remove ${p.slice(d.length)}`);
+        await DISK_FILES.remove(p);
+      },
+      syncDirectory: async (p) => {
+        calls.push(`syncDirectory ${p}`);
+        await DISK_FILES.syncDirectory(p);
+      },
     };
     const store = new StateStore(d, recording);
     await store.write("prog", bytesOf("x"));
     await store.remove("prog");
-    expect(calls).toEqual(["writeSynced /.prog.tmp", "rename /.prog.tmp /prog", `syncDirectory ${d}`, "remove /prog", `syncDirectory ${d}`]);
+    expect(calls).toEqual([
+      "writeSynced /.prog.tmp",
+      "rename /.prog.tmp /prog",
+      `syncDirectory ${d}`,
+      "remove /prog",
+      `syncDirectory ${d}`,
+    ]);
     expect(readdirSync(d)).toEqual([]);
   });
 });
@@ -165,7 +210,9 @@ describe("one queue per name", () => {
     const d = newDir();
     const written: string[] = [];
     let open = () => {};
-    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const slow: StateFiles = {
       ...DISK_FILES,
       async writeSynced(p, b) {
@@ -177,7 +224,12 @@ describe("one queue per name", () => {
     const store = new StateStore(d, slow);
     const order: string[] = [];
     const track = (p: Promise<void>, label: string) => p.then(() => order.push(label));
-    const all = [["a", "v1"], ["a", "v2"], ["b", "b1"], ["a", "v3"]].map(([name, content]) => track(store.write(name, bytesOf(content)), content));
+    const all = [
+      ["a", "v1"],
+      ["a", "v2"],
+      ["b", "b1"],
+      ["a", "v3"],
+    ].map(([name, content]) => track(store.write(name, bytesOf(content)), content));
     expect(text(store.read("a"))).toBe("v3"); // readers see the newest accepted content at once
     await Bun.sleep(20);
     expect(order).toEqual(["b1"]); // another name does not wait behind a slow one
@@ -235,7 +287,11 @@ describe("the directory at start", () => {
       [{ HTTAP_STATE_DIR: "state" }, [], /HTTAP_STATE_DIR="state" must be an absolute path/],
       [{}, ["--state-dir=/a/../etc"], /--state-dir="\/a\/..\/etc" must be an absolute path without "\.\."/],
       [{ HTTAP_STATE_DIR: "//" }, [], /is the file system's root/],
-      [{ HTTAP_STATE_DIR: "/s", HTTAP_USER: "nobody", HTTAP_CHROOT: "/j" }, [], /HTTAP_STATE_DIR and HTTAP_CHROOT both name the sandbox's root/],
+      [
+        { HTTAP_STATE_DIR: "/s", HTTAP_USER: "nobody", HTTAP_CHROOT: "/j" },
+        [],
+        /HTTAP_STATE_DIR and HTTAP_CHROOT both name the sandbox's root/,
+      ],
     ];
     for (const [env, argv, message] of bad) expect(() => readConfig(env, argv)).toThrow(message);
     expect(() => readConfig({ HTTAP_STATE_DIR: "x" })).toThrow(ConfigError);
@@ -282,7 +338,8 @@ test("measurement (no threshold): the main loop's lag while 100 files of 4 KiB a
   const onLoop = new LoopLag();
   onLoop.start();
   const started2 = performance.now();
-  for (let i = 0; i < 100; i++) { // the same steps, synchronously: what a handler calling fsync would do
+  for (let i = 0; i < 100; i++) {
+    // the same steps, synchronously: what a handler calling fsync would do
     const temp = join(d2, `.p${i}.tmp`);
     const fd = openSync(temp, "w", 0o600);
     writeSync(fd, bytes);
@@ -296,8 +353,10 @@ test("measurement (no threshold): the main loop's lag while 100 files of 4 KiB a
   const syncMs = performance.now() - started2;
   await Bun.sleep(150);
   onLoop.stop();
-  console.log(`state: 100 × 4 KiB through the store in ${storeMs.toFixed(0)} ms, loop lag ${JSON.stringify(viaStore)}; `
-    + `the same on the loop in ${syncMs.toFixed(0)} ms, loop lag ${JSON.stringify(onLoop.figures())}`);
+  console.log(
+    `state: 100 × 4 KiB through the store in ${storeMs.toFixed(0)} ms, loop lag ${JSON.stringify(viaStore)}; ` +
+      `the same on the loop in ${syncMs.toFixed(0)} ms, loop lag ${JSON.stringify(onLoop.figures())}`,
+  );
   expect(readdirSync(d1).length).toBe(100);
   expect(readdirSync(d2).length).toBe(100);
 }, 60_000);
@@ -343,7 +402,9 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
   test("the store after the chroot and the drop (a child process through the real calls): writes, reads, lists, removes; nothing else reachable", async () => {
     const state = join(newDir(), "made-by-start"); // missing: made and given to nobody, as systemd would
     const script = join(dir, "child.ts");
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { existsSync, readdirSync } from "node:fs";
       import { readConfig } from "${REPO}src/config.ts";
       import { enterSandbox, resolveIdentity } from "${REPO}src/privileges.ts";
@@ -362,7 +423,8 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
         read: new TextDecoder().decode(store.read("prog.json")),
         list: store.list(), root: readdirSync("/"), hostReachable: existsSync("/etc/passwd") || existsSync("/proc/self"),
       }));
-    `);
+    `,
+    );
     const r = await runToExit([BUN, script], { HTTAP_USER: "nobody", HTTAP_STATE_DIR: state }, 20_000, dir);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -389,7 +451,10 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
     const readOnly = nobodysDir();
     chmodSync(readOnly, 0o500);
     const cases: [Record<string, string>, RegExp][] = [
-      [{ HTTAP_STATE_DIR: rootOwned }, /HTTAP_STATE_DIR=".*" belongs to uid 0, not to nobody \(65534\), the user the sandbox runs as .*: chown -R 65534:65534 /],
+      [
+        { HTTAP_STATE_DIR: rootOwned },
+        /HTTAP_STATE_DIR=".*" belongs to uid 0, not to nobody \(65534\), the user the sandbox runs as .*: chown -R 65534:65534 /,
+      ],
       [{ HTTAP_STATE_DIR: notMine }, /holds "prog", which does not belong to nobody \(65534\)/],
       [{ HTTAP_STATE_DIR: readOnly }, /is not readable, writable and searchable by its owner \(mode 500\)/],
       [{ HTTAP_STATE_DIR: "/s", HTTAP_CHROOT: rootOwned }, /HTTAP_STATE_DIR and HTTAP_CHROOT both name the sandbox's root/],

@@ -40,14 +40,22 @@ function relayFrom2(port: number): number {
     socket: {
       open(s) {
         s.data = { up: null, early: [] };
-        const up = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => { for (const b of s.data.early) up.write(b); s.data.early = []; });
+        const up = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => {
+          for (const b of s.data.early) up.write(b);
+          s.data.early = [];
+        });
         up.on("data", (b) => s.write(b));
         up.on("close", () => s.end());
         up.on("error", () => s.end());
         s.data.up = up;
       },
-      data(s, b) { if (s.data.up?.writable && s.data.early.length === 0 && !s.data.up.connecting) s.data.up.write(Buffer.from(b)); else s.data.early.push(Buffer.from(b)); },
-      close(s) { s.data.up?.destroy(); },
+      data(s, b) {
+        if (s.data.up?.writable && s.data.early.length === 0 && !s.data.up.connecting) s.data.up.write(Buffer.from(b));
+        else s.data.early.push(Buffer.from(b));
+      },
+      close(s) {
+        s.data.up?.destroy();
+      },
     },
   });
   relays.push(listener as never);
@@ -69,40 +77,48 @@ async function carPages(env: Record<string, string>) {
 }
 
 describe("two people, one car", () => {
-  test("the second sees the busy screen with its place and a countdown, and drives once the first leaves", async () => {
-    // A's session would last 200 s after its last request: B getting the car within WAIT_MS means A gave it back.
-    const { a, b, pa, pb } = await carPages({ HTTAP_KEEPALIVE: "200" });
-    try {
-      const busy = pb.locator(".shell-busy");
-      await busy.waitFor({ state: "visible", timeout: WAIT_MS });
-      expect(await busy.textContent()).toMatch(/In use by 127\.0\.0\.1.*You are number 1 in line.*About \d+ s/s);
-      const wait = async () => Number(await pb.locator("[data-wait]").textContent());
-      const first = await wait();
-      expect(await waitFor(async () => (await wait()) < first, WAIT_MS, 100)).toBe(true); // counting down
-      await pb.screenshot({ path: join(SHOTS, "car-phone-busy.png") });
-      // The tab closes (its browser stays): pagehide, and the page gives the car back at once. Closing the whole
-      // context instead may tear its network down before that keepalive request is out (seen on a loaded machine).
-      await pa.close();
-      await pb.getByText("Ready: the car is yours.").waitFor({ timeout: WAIT_MS });
-      expect(await busy.isVisible()).toBe(false);
-    } finally {
-      await b.close();
-      await a.close().catch(() => {});
-    }
-  }, 60_000 + 4 * WAIT_MS);
+  test(
+    "the second sees the busy screen with its place and a countdown, and drives once the first leaves",
+    async () => {
+      // A's session would last 200 s after its last request: B getting the car within WAIT_MS means A gave it back.
+      const { a, b, pa, pb } = await carPages({ HTTAP_KEEPALIVE: "200" });
+      try {
+        const busy = pb.locator(".shell-busy");
+        await busy.waitFor({ state: "visible", timeout: WAIT_MS });
+        expect(await busy.textContent()).toMatch(/In use by 127\.0\.0\.1.*You are number 1 in line.*About \d+ s/s);
+        const wait = async () => Number(await pb.locator("[data-wait]").textContent());
+        const first = await wait();
+        expect(await waitFor(async () => (await wait()) < first, WAIT_MS, 100)).toBe(true); // counting down
+        await pb.screenshot({ path: join(SHOTS, "car-phone-busy.png") });
+        // The tab closes (its browser stays): pagehide, and the page gives the car back at once. Closing the whole
+        // context instead may tear its network down before that keepalive request is out (seen on a loaded machine).
+        await pa.close();
+        await pb.getByText("Ready: the car is yours.").waitFor({ timeout: WAIT_MS });
+        expect(await busy.isVisible()).toBe(false);
+      } finally {
+        await b.close();
+        await a.close().catch(() => {});
+      }
+    },
+    60_000 + 4 * WAIT_MS,
+  );
 
-  test("HTTAP_TURN_S=10: the second gets the car when the first one's turn is over", async () => {
-    const { a, b, pa, pb } = await carPages({ HTTAP_TURN_S: "10" });
-    try {
-      await pb.locator(".shell-busy").waitFor({ state: "visible", timeout: WAIT_MS });
-      const t0 = performance.now();
-      await pb.getByText("Ready: the car is yours.").waitFor({ timeout: 10_000 + WAIT_MS });
-      expect(performance.now() - t0).toBeGreaterThan(5_000); // not before the turn ran out (10 s from A's start)
-      await pa.locator(".shell-busy").waitFor({ state: "visible", timeout: WAIT_MS }); // and now A waits its turn
-      expect(await pa.locator(".shell-busy").textContent()).toMatch(/In use by 127\.0\.0\.2/);
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  }, 60_000 + 4 * WAIT_MS);
+  test(
+    "HTTAP_TURN_S=10: the second gets the car when the first one's turn is over",
+    async () => {
+      const { a, b, pa, pb } = await carPages({ HTTAP_TURN_S: "10" });
+      try {
+        await pb.locator(".shell-busy").waitFor({ state: "visible", timeout: WAIT_MS });
+        const t0 = performance.now();
+        await pb.getByText("Ready: the car is yours.").waitFor({ timeout: 10_000 + WAIT_MS });
+        expect(performance.now() - t0).toBeGreaterThan(5_000); // not before the turn ran out (10 s from A's start)
+        await pa.locator(".shell-busy").waitFor({ state: "visible", timeout: WAIT_MS }); // and now A waits its turn
+        expect(await pa.locator(".shell-busy").textContent()).toMatch(/In use by 127\.0\.0\.2/);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    },
+    60_000 + 4 * WAIT_MS,
+  );
 });

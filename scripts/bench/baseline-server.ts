@@ -11,7 +11,8 @@ import { mimeTypeFor } from "../../src/static/mime-types.ts";
 const dir = process.env.BENCH_DIR;
 if (dir === undefined || dir === "") throw new Error("baseline-server: BENCH_DIR must name the web root");
 
-const file = (path: string) => new Response(new Uint8Array(readFileSync(join(dir, path))), { headers: { "Content-Type": mimeTypeFor(path) } });
+const file = (path: string) =>
+  new Response(new Uint8Array(readFileSync(join(dir, path))), { headers: { "Content-Type": mimeTypeFor(path) } });
 
 const routes: Record<string, Response | (() => Response)> = {};
 for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {

@@ -16,8 +16,16 @@ const COMMAND_GAP_MS = 15;
 const LEFT_IN1 = 5; // rc-car
 const JSON_TYPE = "Content-Type: application/json\r\n";
 
-export interface EdgeError { p50Us: number; p99Us: number; maxUs: number; count: number }
-export interface Latency { p50Us: number; p99Us: number }
+export interface EdgeError {
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+  count: number;
+}
+export interface Latency {
+  p50Us: number;
+  p99Us: number;
+}
 export interface HardwareFigures {
   readonly realtime: boolean;
   readonly toneIdle: EdgeError;
@@ -29,7 +37,10 @@ export interface HardwareFigures {
   readonly cpuPercent: number;
 }
 
-const quantile = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const quantile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 
 async function rt(port: number): Promise<{ edgeErrorUs: { lastSecond: EdgeError }; engineCpuPercent: number; realtimePriority: boolean }> {
   return (await fetch(`http://127.0.0.1:${port}/?rt`)).json() as never;
@@ -74,12 +85,18 @@ async function commandLatency(server: Server, simFile: string): Promise<{ comman
     c.close();
     map.close();
   }
-  return { command: { p50Us: quantile(command, 50), p99Us: quantile(command, 99) }, ping: { p50Us: quantile(ping, 50), p99Us: quantile(ping, 99) } };
+  return {
+    command: { p50Us: quantile(command, 50), p99Us: quantile(command, 99) },
+    ping: { p50Us: quantile(ping, 50), p99Us: quantile(ping, 99) },
+  };
 }
 
 async function tone(server: Server, loaded: boolean): Promise<EdgeError> {
   await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":3500}' });
-  const measure = async () => { await Bun.sleep(2200); return (await rt(server.port)).edgeErrorUs.lastSecond; };
+  const measure = async () => {
+    await Bun.sleep(2200);
+    return (await rt(server.port)).edgeErrorUs.lastSecond;
+  };
   const e = loaded ? await underLoad(server, 2500, measure) : await measure();
   await Bun.sleep(1400); // the tone ends
   return e;
@@ -102,5 +119,14 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
   const r = await rt(server.port);
   await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"stop":true}' });
   await Bun.sleep(800);
-  return { realtime: r.realtimePriority, toneIdle, toneLoaded, commandIdle: idle.command, commandLoaded: loaded.command, pingIdle: idle.ping, pingLoaded: loaded.ping, cpuPercent: r.engineCpuPercent };
+  return {
+    realtime: r.realtimePriority,
+    toneIdle,
+    toneLoaded,
+    commandIdle: idle.command,
+    commandLoaded: loaded.command,
+    pingIdle: idle.ping,
+    pingLoaded: loaded.ping,
+    cpuPercent: r.engineCpuPercent,
+  };
 }

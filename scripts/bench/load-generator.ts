@@ -25,61 +25,109 @@ const CRLFCRLF = Buffer.from("\r\n\r\n");
  * as the previous answer is complete. `headers` is extra header lines, each ending in CRLF. A non-2xx status, a
  * response without Content-Length or a lost connection counts as an error.
  */
-export async function load(port: number, target: string, connections: number, durationMs: number, recordLatency: boolean, headers = ""): Promise<LoadResult> {
+export async function load(
+  port: number,
+  target: string,
+  connections: number,
+  durationMs: number,
+  recordLatency: boolean,
+  headers = "",
+): Promise<LoadResult> {
   const request = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`);
-  const result: LoadResult = { requests: 0, bytes: 0, elapsedMs: 0, errors: 0, latencies: recordLatency ? new Float64Array(MAX_REQUESTS) : null };
+  const result: LoadResult = {
+    requests: 0,
+    bytes: 0,
+    elapsedMs: 0,
+    errors: 0,
+    latencies: recordLatency ? new Float64Array(MAX_REQUESTS) : null,
+  };
   const started = performance.now();
   const endAt = started + durationMs;
   let open = connections;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
-  const closeOne = () => { if (--open === 0) finish(); };
+  const closeOne = () => {
+    if (--open === 0) finish();
+  };
 
-  const sockets = await Promise.all(Array.from({ length: connections }, () => {
-    let head: Buffer | null = null; // response head bytes so far (only while reading a head)
-    let need = -1; // body bytes still expected; -1 while reading the head
-    let sentAt = 0;
-    let done = false;
-    const send = (s: { write(b: Buffer): number }) => { sentAt = performance.now(); s.write(request); };
-    const complete = (s: { write(b: Buffer): number; end(): void }) => {
-      const now = performance.now();
-      if (result.latencies !== null && result.requests < MAX_REQUESTS) result.latencies[result.requests] = (now - sentAt) * 1000;
-      result.requests++;
-      if (now < endAt && result.requests < MAX_REQUESTS) send(s);
-      else if (!done) { done = true; s.end(); closeOne(); }
-    };
-    return Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        open(s) { s.setNoDelay(true); send(s); },
-        data(s, chunk: Buffer) {
-          result.bytes += chunk.length;
-          let data = chunk;
-          while (data.length > 0 && !done) {
-            if (need < 0) {
-              head = head === null ? data : Buffer.concat([head, data]);
-              const end = head.indexOf(CRLFCRLF);
-              if (end < 0) return;
-              const text = head.subarray(0, end).toString("latin1");
-              if (text.charCodeAt(9) !== 50 /* "2" */) result.errors++;
-              const m = /\r\ncontent-length: *(\d+)/i.exec(text);
-              if (m === null) { result.errors++; done = true; s.end(); closeOne(); return; }
-              data = head.subarray(end + 4);
-              head = null;
-              need = Number(m[1]);
+  const sockets = await Promise.all(
+    Array.from({ length: connections }, () => {
+      let head: Buffer | null = null; // response head bytes so far (only while reading a head)
+      let need = -1; // body bytes still expected; -1 while reading the head
+      let sentAt = 0;
+      let done = false;
+      const send = (s: { write(b: Buffer): number }) => {
+        sentAt = performance.now();
+        s.write(request);
+      };
+      const complete = (s: { write(b: Buffer): number; end(): void }) => {
+        const now = performance.now();
+        if (result.latencies !== null && result.requests < MAX_REQUESTS) result.latencies[result.requests] = (now - sentAt) * 1000;
+        result.requests++;
+        if (now < endAt && result.requests < MAX_REQUESTS) send(s);
+        else if (!done) {
+          done = true;
+          s.end();
+          closeOne();
+        }
+      };
+      return Bun.connect({
+        hostname: "127.0.0.1",
+        port,
+        socket: {
+          open(s) {
+            s.setNoDelay(true);
+            send(s);
+          },
+          data(s, chunk: Buffer) {
+            result.bytes += chunk.length;
+            let data = chunk;
+            while (data.length > 0 && !done) {
+              if (need < 0) {
+                head = head === null ? data : Buffer.concat([head, data]);
+                const end = head.indexOf(CRLFCRLF);
+                if (end < 0) return;
+                const text = head.subarray(0, end).toString("latin1");
+                if (text.charCodeAt(9) !== 50 /* "2" */) result.errors++;
+                const m = /\r\ncontent-length: *(\d+)/i.exec(text);
+                if (m === null) {
+                  result.errors++;
+                  done = true;
+                  s.end();
+                  closeOne();
+                  return;
+                }
+                data = head.subarray(end + 4);
+                head = null;
+                need = Number(m[1]);
+              }
+              const take = Math.min(need, data.length);
+              need -= take;
+              data = data.subarray(take);
+              if (need === 0) {
+                need = -1;
+                complete(s);
+              }
             }
-            const take = Math.min(need, data.length);
-            need -= take;
-            data = data.subarray(take);
-            if (need === 0) { need = -1; complete(s); }
-          }
+          },
+          close() {
+            if (!done) {
+              done = true;
+              result.errors++;
+              closeOne();
+            }
+          },
+          connectError() {
+            if (!done) {
+              done = true;
+              result.errors++;
+              closeOne();
+            }
+          },
         },
-        close() { if (!done) { done = true; result.errors++; closeOne(); } },
-        connectError() { if (!done) { done = true; result.errors++; closeOne(); } },
-      },
-    });
-  }));
+      });
+    }),
+  );
   const timedOut = await Promise.race([finished.then(() => false), Bun.sleep(durationMs + PHASE_GRACE_MS).then(() => true)]);
   result.elapsedMs = performance.now() - started;
   for (const s of sockets) s.terminate();

@@ -14,24 +14,48 @@ const THROUGHPUT_MS = 2_000;
 export const PARALLEL_CONNECTIONS = 8;
 const ONE_MIB = 1024 * 1024;
 
-export interface LockStepResult { rps: number; p50: number; p99: number; errors: number }
-export interface ParallelResult { rps: number; cpuPerReq: number; errors: number }
+export interface LockStepResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+export interface ParallelResult {
+  rps: number;
+  cpuPerReq: number;
+  errors: number;
+}
 
 /** One connection, one request in flight: requests per second and latency percentiles (µs). */
-export async function lockStep(name: string, servers: readonly Server[], targets: readonly string[], headers: readonly string[] = ["", ""]): Promise<LockStepResult[]> {
+export async function lockStep(
+  name: string,
+  servers: readonly Server[],
+  targets: readonly string[],
+  headers: readonly string[] = ["", ""],
+): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
   const out: LockStepResult[] = [];
   for (const [i, s] of servers.entries()) {
     await load(s.port, targets[i], 1, WARMUP_MS, false, headers[i]);
     const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i]);
-    out.push({ rps: (r.requests * 1000) / r.elapsedMs, p50: percentile(r.latencies!, r.requests, 50), p99: percentile(r.latencies!, r.requests, 99), errors: r.errors });
+    out.push({
+      rps: (r.requests * 1000) / r.elapsedMs,
+      p50: percentile(r.latencies!, r.requests, 50),
+      p99: percentile(r.latencies!, r.requests, 99),
+      errors: r.errors,
+    });
     console.log(`bench: ${name} lock-step on ${s.name}: ${r.requests} requests, ${r.errors} errors`);
   }
   return out;
 }
 
 /** Several connections at once: requests per second and the server's CPU time per request (µs). */
-export async function parallel(name: string, servers: readonly Server[], targets: readonly string[], headers: readonly string[] = ["", ""]): Promise<ParallelResult[]> {
+export async function parallel(
+  name: string,
+  servers: readonly Server[],
+  targets: readonly string[],
+  headers: readonly string[] = ["", ""],
+): Promise<ParallelResult[]> {
   pinLoadGenerator(OTHER_CPU);
   const out: ParallelResult[] = [];
   for (const [i, s] of servers.entries()) {
@@ -61,7 +85,12 @@ export async function throughput(servers: readonly Server[], target: string): Pr
 }
 
 /** One step of unmeasured traffic, run to bring a server to its loaded state. */
-export interface TrafficStep { readonly target: string; readonly headers: string; readonly connections: number; readonly ms: number }
+export interface TrafficStep {
+  readonly target: string;
+  readonly headers: string;
+  readonly connections: number;
+  readonly ms: number;
+}
 
 /** Runs the steps in order against one server (generator placed as for the measured rows); returns the errors. */
 export async function exercise(server: Server, steps: readonly TrafficStep[]): Promise<number> {

@@ -43,6 +43,8 @@ function residentMiB(file: string): number {
 /** One line for the output: how the binaries' page-cache state was set before the RSS starts. */
 export function describeEvictions(evictions: readonly { name: string; eviction: Eviction }[]): string {
   if (PYTHON === null) return "page cache: python3 not found, binaries NOT evicted before the RSS starts (RSS may read ~5 MiB high)";
-  const left = evictions.map(({ name, eviction }) => `${name} ${Number.isFinite(eviction.residentMiB) ? `${eviction.residentMiB.toFixed(1)} MiB` : "unknown"}`);
+  const left = evictions.map(
+    ({ name, eviction }) => `${name} ${Number.isFinite(eviction.residentMiB) ? `${eviction.residentMiB.toFixed(1)} MiB` : "unknown"}`,
+  );
   return `page cache: binaries evicted before each RSS start (still cached after eviction: ${left.join(", ")})`;
 }

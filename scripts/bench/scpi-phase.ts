@@ -21,7 +21,10 @@ async function idnLockStep(port: number, ms: number): Promise<{ rps: number; err
     hostname: "127.0.0.1",
     port,
     socket: {
-      open(s) { s.setNoDelay(true); s.write("*IDN?\n"); },
+      open(s) {
+        s.setNoDelay(true);
+        s.write("*IDN?\n");
+      },
       data(s, chunk) {
         pending += chunk.toString("latin1");
         while (pending.includes("\n")) {
@@ -30,11 +33,19 @@ async function idnLockStep(port: number, ms: number): Promise<{ rps: number; err
           if (!line.startsWith("httap,")) errors++;
           count++;
           if (performance.now() < endAt) s.write("*IDN?\n");
-          else { s.end(); finish(); }
+          else {
+            s.end();
+            finish();
+          }
         }
       },
-      close() { finish(); },
-      error() { errors++; finish(); },
+      close() {
+        finish();
+      },
+      error() {
+        errors++;
+        finish();
+      },
     },
   });
   await Promise.race([done, Bun.sleep(ms + 5000)]);
@@ -48,6 +59,8 @@ export async function scpiPhase(server: Server, scpiPort: number): Promise<{ idn
   const idn = await idnLockStep(scpiPort, LOAD_MS);
   await load(server.port, "/?ping", 1, WARMUP_MS, false);
   const ping = await load(server.port, "/?ping", 1, LOAD_MS, false);
-  console.log(`bench: SCPI *IDN? lock-step: ${idn.rps.toFixed(0)}/s, ${idn.errors} errors; /?ping on the same server ${((ping.requests * 1000) / ping.elapsedMs).toFixed(0)}/s`);
+  console.log(
+    `bench: SCPI *IDN? lock-step: ${idn.rps.toFixed(0)}/s, ${idn.errors} errors; /?ping on the same server ${((ping.requests * 1000) / ping.elapsedMs).toFixed(0)}/s`,
+  );
   return { idnRps: idn.rps, pingRps: (ping.requests * 1000) / ping.elapsedMs, errors: idn.errors + ping.errors };
 }

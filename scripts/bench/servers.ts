@@ -25,7 +25,12 @@ export interface ServerSpec {
 
 /** The two servers every comparison starts from: httap's default configuration (pages embedded, only the port
  * set) and the compiled `Bun.serve` baseline serving `webRoot`, both run in an empty folder. */
-export function defaultSpecs(httapBinary: string, baselineBinary: string, webRoot: string, emptyDir: string): { httap: ServerSpec; base: ServerSpec } {
+export function defaultSpecs(
+  httapBinary: string,
+  baselineBinary: string,
+  webRoot: string,
+  emptyDir: string,
+): { httap: ServerSpec; base: ServerSpec } {
   return {
     httap: { name: "httap", file: httapBinary, env: {}, portVariable: "HTTAP_TCPPORT", cwd: emptyDir },
     base: { name: "Bun.serve", file: baselineBinary, env: { BENCH_DIR: webRoot }, portVariable: "PORT", cwd: emptyDir },
@@ -66,7 +71,12 @@ export function pinLoadGenerator(cpu: string): void {
  * Only PATH from our environment, so a developer's HTTAP_* variables never change what is measured. SCPI is off
  * unless a spec turns it on: its fixed default port would collide between servers running at once.
  */
-const envFor = (spec: ServerSpec, port: number) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", HTTAP_SCPIPORT: "0", ...spec.env, [spec.portVariable]: String(port) });
+const envFor = (spec: ServerSpec, port: number) => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HTTAP_SCPIPORT: "0",
+  ...spec.env,
+  [spec.portVariable]: String(port),
+});
 
 /**
  * Starts a server on any free port, pinned to the server CPU unless `isPinned` is false, and waits until it prints
@@ -74,14 +84,26 @@ const envFor = (spec: ServerSpec, port: number) => ({ PATH: process.env.PATH ?? 
  */
 export async function startServer(spec: ServerSpec, isPinned = true): Promise<Server> {
   const cmd = [spec.file, ...(spec.args ?? [])];
-  const proc = Bun.spawn(isPinned ? pinned(cmd) : cmd, { cwd: spec.cwd, env: envFor(spec, 0), stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn(isPinned ? pinned(cmd) : cmd, {
+    cwd: spec.cwd,
+    env: envFor(spec, 0),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   spawned.push(proc);
   return { name: spec.name, proc, port: await portOf(proc, spec.name) };
 }
 
 /** Starts a server on a given port, unpinned and silent, for timing exec to first response. */
 export function launchQuiet(spec: ServerSpec, port: number): Subprocess {
-  const proc = Bun.spawn([spec.file, ...(spec.args ?? [])], { cwd: spec.cwd, env: envFor(spec, port), stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn([spec.file, ...(spec.args ?? [])], {
+    cwd: spec.cwd,
+    env: envFor(spec, port),
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   spawned.push(proc);
   return proc;
 }
@@ -99,7 +121,9 @@ async function portOf(proc: PipedProcess, name: string): Promise<number> {
     text += decoder.decode(chunk.value, { stream: true });
     const m = /listening on port (\d+)/.exec(text);
     if (m) {
-      void (async () => { while (!(await reader.read()).done); })().catch(() => {});
+      void (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
       return Number(m[1]);
     }
   }

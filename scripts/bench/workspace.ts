@@ -17,7 +17,12 @@ const COMPILE_TIMEOUT_MS = 120_000;
 export function ensureHttapBinary(root: string, binary: string): void {
   if (!existsSync(binary)) {
     console.log("bench: dist/httap-linux-x64 missing, building it");
-    const b = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "x64"], { cwd: root, stdout: "inherit", stderr: "inherit", timeout: BUILD_TIMEOUT_MS });
+    const b = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "x64"], {
+      cwd: root,
+      stdout: "inherit",
+      stderr: "inherit",
+      timeout: BUILD_TIMEOUT_MS,
+    });
     if (b.exitCode !== 0) throw new Error("build failed");
     return;
   }
@@ -68,7 +73,19 @@ export function createWorkspace(root: string): Workspace {
     // Compiled too, so start-up time and RSS compare a compiled binary with a compiled binary.
     const baselineBinary = join(dir, "baseline-server");
     const source = join(import.meta.dir, "baseline-server.ts");
-    const c = Bun.spawnSync([process.execPath, "build", "--compile", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--outfile", baselineBinary, source], { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: COMPILE_TIMEOUT_MS });
+    const c = Bun.spawnSync(
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        "--no-compile-autoload-dotenv",
+        "--no-compile-autoload-bunfig",
+        "--outfile",
+        baselineBinary,
+        source,
+      ],
+      { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: COMPILE_TIMEOUT_MS },
+    );
     if (c.exitCode !== 0) throw new Error(`compiling the baseline failed:\n${c.stderr}`);
     return { webRoot, emptyDir, baselineBinary, remove };
   } catch (err) {

@@ -103,7 +103,8 @@ export function editHosts(text: string, hostname: string): string {
   const lines = text.replace(/\n+$/, "").split("\n");
   const at = lines.findIndex((l) => /^127\.0\.1\.1\s/.test(l));
   const kept = lines.filter((l) => !/^127\.0\.1\.1\s/.test(l));
-  if (at >= 0) kept.splice(at, 0, line); else kept.push(line);
+  if (at >= 0) kept.splice(at, 0, line);
+  else kept.push(line);
   return `${kept.join("\n")}\n`;
 }
 
@@ -144,15 +145,22 @@ export function configBlock(profile: BoardProfile): string[] {
 
 /** cmdline.txt (one line) with `cfg80211.ieee80211_regdom=XX`, as raspi-config's do_wifi_country writes it. */
 export function editCmdline(text: string, country: string): string {
-  const words = text.trim().split(/\s+/).filter((w) => w !== "" && !w.startsWith("cfg80211.ieee80211_regdom="));
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "" && !w.startsWith("cfg80211.ieee80211_regdom="));
   return `${[...words, `cfg80211.ieee80211_regdom=${country}`].join(" ")}\n`;
 }
 
 /** NetworkManager.state with Wi-Fi enabled (pi-gen writes WirelessEnabled=false when no country was set). */
 export function enableWirelessState(text: string | null): string {
-  const lines = (text ?? "[main]\n").replace(/\n+$/, "").split("\n").filter((l) => !/^WirelessEnabled=/.test(l));
+  const lines = (text ?? "[main]\n")
+    .replace(/\n+$/, "")
+    .split("\n")
+    .filter((l) => !/^WirelessEnabled=/.test(l));
   const main = lines.findIndex((l) => l.trim() === "[main]");
-  if (main < 0) lines.unshift("[main]", "WirelessEnabled=true"); else lines.splice(main + 1, 0, "WirelessEnabled=true");
+  if (main < 0) lines.unshift("[main]", "WirelessEnabled=true");
+  else lines.splice(main + 1, 0, "WirelessEnabled=true");
   return `${lines.join("\n")}\n`;
 }
 

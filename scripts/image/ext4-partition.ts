@@ -45,7 +45,9 @@ export class Ext4Partition {
   check(): void {
     const r = run(["debugfs", "-R", "stats", this.#device], { allowFailure: true });
     if (r.code !== 0 || !/Filesystem magic number:\s+0xEF53/.test(r.stdout)) {
-      throw new Error(`the Linux partition is not a readable ext4 file system (${r.stderr.replace(BANNER, "").trim().split("\n")[0] || "debugfs found no superblock"})`);
+      throw new Error(
+        `the Linux partition is not a readable ext4 file system (${r.stderr.replace(BANNER, "").trim().split("\n")[0] || "debugfs found no superblock"})`,
+      );
     }
   }
 
@@ -126,7 +128,12 @@ export class Ext4Partition {
     }
     if (/[\s"\\]/.test(source)) throw new Error(`internal: unsafe host path ${source}`);
     this.#removeIfPresent(path);
-    this.#commands.push(`write ${source} ${path}`, `sif ${path} mode 0${(0o100000 | mode).toString(8)}`, `sif ${path} uid 0`, `sif ${path} gid 0`);
+    this.#commands.push(
+      `write ${source} ${path}`,
+      `sif ${path} mode 0${(0o100000 | mode).toString(8)}`,
+      `sif ${path} uid 0`,
+      `sif ${path} gid 0`,
+    );
   }
 
   /** A symbolic link at `path` to `target`, replacing what is there. */
@@ -156,7 +163,8 @@ export class Ext4Partition {
       this.#commands.length = 0;
     }
     const fsck = run(["e2fsck", "-fn", this.#device], { allowFailure: true });
-    if (fsck.code !== 0) throw new ToolError(`e2fsck found the root partition damaged after writing: ${fsck.stdout.trim().split("\n").slice(-2).join(" / ")}`);
+    if (fsck.code !== 0)
+      throw new ToolError(`e2fsck found the root partition damaged after writing: ${fsck.stdout.trim().split("\n").slice(-2).join(" / ")}`);
   }
 
   close(): void {
@@ -169,7 +177,8 @@ function normalise(path: string): string {
   const out: string[] = [];
   for (const part of path.split("/")) {
     if (part === "" || part === ".") continue;
-    if (part === "..") out.pop(); else out.push(part);
+    if (part === "..") out.pop();
+    else out.push(part);
   }
   return `/${out.join("/")}`;
 }

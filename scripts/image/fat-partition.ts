@@ -19,7 +19,10 @@ export class FatPartition {
   /** Throws one sentence when the partition is not a FAT file system mtools can read. */
   check(): void {
     const r = run(["minfo", "-i", this.#target, "::"], { allowFailure: true });
-    if (r.code !== 0) throw new Error(`the boot partition is not a readable FAT file system (${r.stderr.trim().split("\n")[0] || "mtools found no boot sector"})`);
+    if (r.code !== 0)
+      throw new Error(
+        `the boot partition is not a readable FAT file system (${r.stderr.trim().split("\n")[0] || "mtools found no boot sector"})`,
+      );
   }
 
   freeBytes(): number {

@@ -41,10 +41,12 @@ function asRefusal<T>(work: () => T): T {
 
 /** The binary must be an arm64 ELF executable: a missing or x64 one is said before anything else happens. */
 function checkBinary(path: string): number {
-  if (!existsSync(path)) throw new InstallError(`the arm64 binary ${path} does not exist: run npm run build first (or name one with --binary)`);
+  if (!existsSync(path))
+    throw new InstallError(`the arm64 binary ${path} does not exist: run npm run build first (or name one with --binary)`);
   const machine = elfMachine(path);
   if (machine === null) throw new InstallError(`${path} is not an executable (no ELF header): run npm run build`);
-  if (machine !== EM_AARCH64) throw new InstallError(`${path} is not an arm64 executable: the Pi needs dist/httap-linux-arm64 (npm run build)`);
+  if (machine !== EM_AARCH64)
+    throw new InstallError(`${path} is not an arm64 executable: the Pi needs dist/httap-linux-arm64 (npm run build)`);
   return statSync(path).size;
 }
 
@@ -76,30 +78,52 @@ function inspect(image: string, o: ImageOptions, binaryBytes: number): Inspected
   const root = new Ext4Partition(image, layout.root.offset);
   const boot = new FatPartition(image, layout.boot.offset);
   try {
-    asRefusal(() => { root.check(); boot.check(); });
+    asRefusal(() => {
+      root.check();
+      boot.check();
+    });
     const osRelease = root.read("/etc/os-release");
     if (osRelease === null) throw new InstallError("the image has no /etc/os-release: not a Raspberry Pi OS image");
     const os = parseOsRelease(osRelease);
     const codename = os.VERSION_CODENAME ?? "?";
-    if (os.ID === "raspbian") throw new InstallError(`this is the 32-bit Raspberry Pi OS (${os.PRETTY_NAME ?? codename}): Bun runs only on the 64-bit one; download "Raspberry Pi OS (64-bit)"`);
-    if (os.ID !== "debian" || root.stat("/etc/rpi-issue") === null) throw new InstallError(`this image is ${os.PRETTY_NAME ?? "an unknown system"}, not Raspberry Pi OS (no /etc/rpi-issue)`);
+    if (os.ID === "raspbian")
+      throw new InstallError(
+        `this is the 32-bit Raspberry Pi OS (${os.PRETTY_NAME ?? codename}): Bun runs only on the 64-bit one; download "Raspberry Pi OS (64-bit)"`,
+      );
+    if (os.ID !== "debian" || root.stat("/etc/rpi-issue") === null)
+      throw new InstallError(`this image is ${os.PRETTY_NAME ?? "an unknown system"}, not Raspberry Pi OS (no /etc/rpi-issue)`);
     if (!SUPPORTED.has(codename)) {
-      throw new InstallError(`Raspberry Pi OS "${codename}" is not supported: use Bookworm (12) or Trixie (13)${codename === "bullseye" || codename === "buster" ? `; ${codename} has no NetworkManager and keeps its boot files in /boot` : ""}`);
+      throw new InstallError(
+        `Raspberry Pi OS "${codename}" is not supported: use Bookworm (12) or Trixie (13)${codename === "bullseye" || codename === "buster" ? `; ${codename} has no NetworkManager and keeps its boot files in /boot` : ""}`,
+      );
     }
-    if (root.stat("/usr/lib/aarch64-linux-gnu")?.type !== "directory") throw new InstallError("the image is not 64-bit (no /usr/lib/aarch64-linux-gnu): Bun runs only on the 64-bit Raspberry Pi OS");
+    if (root.stat("/usr/lib/aarch64-linux-gnu")?.type !== "directory")
+      throw new InstallError("the image is not 64-bit (no /usr/lib/aarch64-linux-gnu): Bun runs only on the 64-bit Raspberry Pi OS");
     if (boot.read("config.txt") === null) throw new InstallError("the boot partition has no config.txt: not a Raspberry Pi OS image");
     const cmdline = boot.read("cmdline.txt");
     if (cmdline === null) throw new InstallError("the boot partition has no cmdline.txt: not a Raspberry Pi OS image");
     const cmdlineCountry = /cfg80211\.ieee80211_regdom=(\S+)/.exec(cmdline)?.[1] ?? null;
     if ((o.wifi !== null || o.hotspot !== null) && o.country === null && cmdlineCountry === null) {
-      throw new InstallError("Wi-Fi needs --country XX (the two-letter code of where the device is used): Raspberry Pi OS keeps Wi-Fi switched off until the country is set");
+      throw new InstallError(
+        "Wi-Fi needs --country XX (the two-letter code of where the device is used): Raspberry Pi OS keeps Wi-Fi switched off until the country is set",
+      );
     }
     const existing = root.stat("/usr/local/bin/httap")?.size ?? 0;
     const needed = binaryBytes - existing + ROOT_MARGIN_BYTES;
     const free = root.freeBytes();
-    if (free < needed) throw new InstallError(`the root partition has ${(free / MIB).toFixed(0)} MiB free; httap needs ${(needed / MIB).toFixed(0)} MiB: grow the partition (or use a larger image)`);
-    if (boot.freeBytes() < 64 * 1024) throw new InstallError("the boot partition is full (less than 64 KiB free): config.txt could not grow");
-    return { layout, release: `${os.PRETTY_NAME ?? codename}`, hasAvahi: root.stat("/usr/sbin/avahi-daemon") !== null, hasCloudInit: root.stat("/etc/cloud") !== null, cmdlineCountry };
+    if (free < needed)
+      throw new InstallError(
+        `the root partition has ${(free / MIB).toFixed(0)} MiB free; httap needs ${(needed / MIB).toFixed(0)} MiB: grow the partition (or use a larger image)`,
+      );
+    if (boot.freeBytes() < 64 * 1024)
+      throw new InstallError("the boot partition is full (less than 64 KiB free): config.txt could not grow");
+    return {
+      layout,
+      release: `${os.PRETTY_NAME ?? codename}`,
+      hasAvahi: root.stat("/usr/sbin/avahi-daemon") !== null,
+      hasCloudInit: root.stat("/etc/cloud") !== null,
+      cmdlineCountry,
+    };
   } finally {
     root.close();
     boot.close();
@@ -118,20 +142,39 @@ function write(image: string, o: ImageOptions, found: Inspected): string[] {
     root.writeFile("/etc/default/httap", files.settingsFile(o.settings), 0o644);
     if (o.boardFile !== null) root.writeFile("/etc/httap/board.json", { hostFile: resolve(o.boardFile) }, 0o644);
     root.writeFile("/etc/avahi/services/httap.service", files.avahiService(o.port), 0o644);
-    done.push(`/usr/local/bin/httap, the service (enabled), /etc/default/httap (${Object.entries(o.settings).map(([k, v]) => `${k}=${v}`).join(" ")}), the mDNS service on port ${o.port}`);
+    done.push(
+      `/usr/local/bin/httap, the service (enabled), /etc/default/httap (${Object.entries(o.settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}), the mDNS service on port ${o.port}`,
+    );
     if (o.hostname !== null) {
       root.writeFile("/etc/hostname", `${o.hostname}\n`, 0o644);
       root.writeFile("/etc/hosts", files.editHosts(root.read("/etc/hosts") ?? "127.0.0.1\tlocalhost\n", o.hostname), 0o644);
       // Trixie's cloud-init would set the hostname again from the boot partition's seed at first boot
-      if (found.hasCloudInit) root.writeFile("/etc/cloud/cloud.cfg.d/99-httap-hostname.cfg", "# httap: keep the hostname written into the image\npreserve_hostname: true\n", 0o644);
+      if (found.hasCloudInit)
+        root.writeFile(
+          "/etc/cloud/cloud.cfg.d/99-httap-hostname.cfg",
+          "# httap: keep the hostname written into the image\npreserve_hostname: true\n",
+          0o644,
+        );
       done.push(`hostname ${o.hostname} (/etc/hostname, 127.0.1.1 in /etc/hosts)`);
     }
     const connections = "/etc/NetworkManager/system-connections";
-    if (o.wifi !== null) { root.writeFile(`${connections}/httap-wifi.nmconnection`, files.clientKeyfile(o.wifi), 0o600); done.push(`Wi-Fi client for "${o.wifi.ssid}"`); }
-    if (o.hotspot !== null) { root.writeFile(`${connections}/httap-hotspot.nmconnection`, files.hotspotKeyfile(o.hotspot), 0o600); done.push(`hotspot "${o.hotspot.ssid}" (the Pi at ${files.HOTSPOT_ADDRESS})`); }
+    if (o.wifi !== null) {
+      root.writeFile(`${connections}/httap-wifi.nmconnection`, files.clientKeyfile(o.wifi), 0o600);
+      done.push(`Wi-Fi client for "${o.wifi.ssid}"`);
+    }
+    if (o.hotspot !== null) {
+      root.writeFile(`${connections}/httap-hotspot.nmconnection`, files.hotspotKeyfile(o.hotspot), 0o600);
+      done.push(`hotspot "${o.hotspot.ssid}" (the Pi at ${files.HOTSPOT_ADDRESS})`);
+    }
     if (o.country !== null) {
       for (const name of files.WLAN_RFKILL_FILES) root.writeFile(`/var/lib/systemd/rfkill/${name}`, "0\n", 0o644);
-      root.writeFile("/var/lib/NetworkManager/NetworkManager.state", files.enableWirelessState(root.read("/var/lib/NetworkManager/NetworkManager.state")), 0o644);
+      root.writeFile(
+        "/var/lib/NetworkManager/NetworkManager.state",
+        files.enableWirelessState(root.read("/var/lib/NetworkManager/NetworkManager.state")),
+        0o644,
+      );
       boot.write("cmdline.txt", files.editCmdline(boot.read("cmdline.txt")!, o.country));
       done.push(`Wi-Fi country ${o.country} (kernel command line; Wi-Fi unblocked)`);
     }
@@ -157,17 +200,31 @@ export async function installIntoImage(o: ImageOptions, log: Log): Promise<void>
   if (!existsSync(image)) throw new InstallError(`${o.image} does not exist`);
   if (!statSync(image).isFile()) throw new InstallError(`${o.image} is not a file`);
   const dir = dirname(image);
-  try { accessSync(dir, constants.W_OK); } catch { throw new InstallError(`cannot write next to ${o.image}: the folder ${dir} is read-only`); }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new InstallError(`cannot write next to ${o.image}: the folder ${dir} is read-only`);
+  }
   const isXz = image.endsWith(".xz");
   // root passes access(W_OK) on any file: the mode's write bits say what the owner meant
-  const isReadOnly = (path: string) => { try { accessSync(path, constants.W_OK); return (statSync(path).mode & 0o222) === 0; } catch { return true; } };
+  const isReadOnly = (path: string) => {
+    try {
+      accessSync(path, constants.W_OK);
+      return (statSync(path).mode & 0o222) === 0;
+    } catch {
+      return true;
+    }
+  };
   if (!isXz && isReadOnly(image)) throw new InstallError(`${o.image} is read-only: make it writable (chmod u+w) or copy it`);
 
   const finalPath = isXz ? image.replace(/\.xz$/, "") : image;
   if (isXz && existsSync(finalPath)) throw new InstallError(`${finalPath} already exists: remove it, or install into it directly`);
   const partial = `${finalPath}.httap-partial`;
   const working = asRefusal(() => (isXz ? xzUncompressedBytes(image) : statSync(image).size));
-  if (hostFreeBytes(dir) < working + 64 * MIB) throw new InstallError(`${dir} has ${(hostFreeBytes(dir) / MIB).toFixed(0)} MiB free; the working copy needs ${(working / MIB).toFixed(0)} MiB`);
+  if (hostFreeBytes(dir) < working + 64 * MIB)
+    throw new InstallError(
+      `${dir} has ${(hostFreeBytes(dir) / MIB).toFixed(0)} MiB free; the working copy needs ${(working / MIB).toFixed(0)} MiB`,
+    );
 
   let found: Inspected;
   rmSync(partial, { force: true });
@@ -178,13 +235,19 @@ export async function installIntoImage(o: ImageOptions, log: Log): Promise<void>
     } else {
       found = inspect(image, o, binaryBytes); // read only: a refusal leaves no copy behind
       const copy = Bun.spawn(["cp", "--reflink=auto", "--sparse=always", image, partial], { stdout: "ignore", stderr: "pipe" });
-      await watchFileGrow("copying", partial, working, copy.exited.then(async (code) => {
-        if (code !== 0) throw new InstallError(`cannot copy ${o.image}: ${(await new Response(copy.stderr).text()).trim()}`);
-      }));
+      await watchFileGrow(
+        "copying",
+        partial,
+        working,
+        copy.exited.then(async (code) => {
+          if (code !== 0) throw new InstallError(`cannot copy ${o.image}: ${(await new Response(copy.stderr).text()).trim()}`);
+        }),
+      );
     }
     log(`image: ${found.release}, boot partition ${found.layout.boot.number}, root partition ${found.layout.root.number}`);
     if (!found.hasAvahi) log("note: the image has no avahi-daemon: NAME.local will not resolve; use the address");
-    if (o.country === null && found.cmdlineCountry !== null && (o.wifi !== null || o.hotspot !== null)) log(`Wi-Fi country ${found.cmdlineCountry} (already set in the image)`);
+    if (o.country === null && found.cmdlineCountry !== null && (o.wifi !== null || o.hotspot !== null))
+      log(`Wi-Fi country ${found.cmdlineCountry} (already set in the image)`);
     const done = write(partial, o, found);
     renameSync(partial, finalPath);
     for (const line of done) log(`wrote ${line}`);
@@ -197,9 +260,21 @@ export async function installIntoImage(o: ImageOptions, log: Log): Promise<void>
   const name = o.hostname ?? "raspberrypi";
   const url = `http://${name}.local:${o.port}/`;
   if (o.label !== null) {
-    writeFileSync(o.label, labelSvg({ name, url, wifi: o.hotspot === null ? null : { ssid: o.hotspot.ssid, qrText: files.wifiQrText(o.hotspot), hotspotUrl: `http://${files.HOTSPOT_ADDRESS}:${o.port}/` } }));
+    writeFileSync(
+      o.label,
+      labelSvg({
+        name,
+        url,
+        wifi:
+          o.hotspot === null
+            ? null
+            : { ssid: o.hotspot.ssid, qrText: files.wifiQrText(o.hotspot), hotspotUrl: `http://${files.HOTSPOT_ADDRESS}:${o.port}/` },
+      }),
+    );
     log(`label: ${o.label}`);
   }
   log(`done: ${finalPath}`);
-  log(`flash it (Raspberry Pi Imager: "Use custom", or dd), power the Pi, ${o.hotspot !== null ? `join the Wi-Fi "${o.hotspot.ssid}"${o.wifi !== null ? ` (or be on "${o.wifi.ssid}")` : ""}, ` : o.wifi !== null ? `be on "${o.wifi.ssid}", ` : ""}open ${url}`);
+  log(
+    `flash it (Raspberry Pi Imager: "Use custom", or dd), power the Pi, ${o.hotspot !== null ? `join the Wi-Fi "${o.hotspot.ssid}"${o.wifi !== null ? ` (or be on "${o.wifi.ssid}")` : ""}, ` : o.wifi !== null ? `be on "${o.wifi.ssid}", ` : ""}open ${url}`,
+  );
 }

@@ -18,7 +18,11 @@ function qrGroup(text: string, x: number, y: number, sizeMm: number): string {
   const modules = qr.size + 2 * QUIET_MODULES;
   const scale = sizeMm / modules;
   let d = "";
-  qr.data.forEach((row, r) => row.forEach((dark, c) => { if (dark) d += `M${c + QUIET_MODULES} ${r + QUIET_MODULES}h1v1h-1z`; }));
+  qr.data.forEach((row, r) =>
+    row.forEach((dark, c) => {
+      if (dark) d += `M${c + QUIET_MODULES} ${r + QUIET_MODULES}h1v1h-1z`;
+    }),
+  );
   return `<g transform="translate(${x} ${y}) scale(${scale.toFixed(5)})"><rect width="${modules}" height="${modules}" fill="#fff"/><path d="${d}" fill="#000" shape-rendering="crispEdges"/></g>`;
 }
 
@@ -43,9 +47,13 @@ export function labelSvg(o: LabelOptions): string {
   } else {
     parts.push(qrGroup(o.wifi.qrText, 4, 13, qr));
     parts.push(qrGroup(o.url, 56, 13, qr));
-    parts.push(`<text x="19" y="47" text-anchor="middle" font-family="sans-serif" font-size="3">1. join Wi-Fi ${escapeXml(o.wifi.ssid)}</text>`);
+    parts.push(
+      `<text x="19" y="47" text-anchor="middle" font-family="sans-serif" font-size="3">1. join Wi-Fi ${escapeXml(o.wifi.ssid)}</text>`,
+    );
     parts.push(`<text x="71" y="47" text-anchor="middle" font-family="sans-serif" font-size="3">2. open the page</text>`);
-    parts.push(`<text x="4" y="52" font-family="monospace" font-size="2.4">${escapeXml(o.url)}  or  ${escapeXml(o.wifi.hotspotUrl)}</text>`);
+    parts.push(
+      `<text x="4" y="52" font-family="monospace" font-size="2.4">${escapeXml(o.url)}  or  ${escapeXml(o.wifi.hotspotUrl)}</text>`,
+    );
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}mm" height="${height}mm" viewBox="0 0 ${width} ${height}">

@@ -49,8 +49,10 @@ function network(flag: string, value: string): WifiNetwork {
   const ssid = value.slice(0, colon);
   const password = value.slice(colon + 1);
   if (Buffer.byteLength(ssid) > 32) throw new UsageError(`${flag}: the SSID "${ssid}" is longer than Wi-Fi allows (32 bytes)`);
-  if (!/^[\x20-\x7e]+$/.test(ssid) || ssid !== ssid.trim()) throw new UsageError(`${flag}: the SSID "${ssid}" must be printable ASCII without spaces at either end`);
-  if (!/^([\x20-\x7e]{8,63}|[0-9a-fA-F]{64})$/.test(password)) throw new UsageError(`${flag}: the WPA2 password must be 8 to 63 printable ASCII characters (it has ${password.length})`);
+  if (!/^[\x20-\x7e]+$/.test(ssid) || ssid !== ssid.trim())
+    throw new UsageError(`${flag}: the SSID "${ssid}" must be printable ASCII without spaces at either end`);
+  if (!/^([\x20-\x7e]{8,63}|[0-9a-fA-F]{64})$/.test(password))
+    throw new UsageError(`${flag}: the WPA2 password must be 8 to 63 printable ASCII characters (it has ${password.length})`);
   return { ssid, password };
 }
 
@@ -59,7 +61,12 @@ function country(value: string): string {
   const code = value.toUpperCase();
   if (!/^[A-Z]{2}$/.test(code)) throw new UsageError(`--country "${value}": give the two-letter ISO 3166 code (DE, FR, GB, US …)`);
   const table = "/usr/share/zoneinfo/iso3166.tab";
-  if (existsSync(table) && !readFileSync(table, "utf8").split("\n").some((l) => l.startsWith(`${code}\t`))) {
+  if (
+    existsSync(table) &&
+    !readFileSync(table, "utf8")
+      .split("\n")
+      .some((l) => l.startsWith(`${code}\t`))
+  ) {
     throw new UsageError(`--country "${value}" is not an ISO 3166 country code (see ${table})`);
   }
   return code;
@@ -83,12 +90,15 @@ export function parseImageOptions(argv: readonly string[], defaults: { binary: s
     if (!flags.has(flag)) throw new UsageError(`unknown option "${a}"\n${USAGE}`);
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined || value === "") throw new UsageError(`${flag} needs a value`);
-    if (flag === "--set") sets.push(value); else if (given.has(flag)) throw new UsageError(`${flag} is given twice`); else given.set(flag, value);
+    if (flag === "--set") sets.push(value);
+    else if (given.has(flag)) throw new UsageError(`${flag} is given twice`);
+    else given.set(flag, value);
   }
   if (image === null) throw new UsageError(`no image named\n${USAGE}`);
 
   const hostname = given.get("--hostname") ?? null;
-  if (hostname !== null && !HOSTNAME.test(hostname)) throw new UsageError(`--hostname "${hostname}": 1 to 63 letters, digits and "-", not starting or ending with "-"`);
+  if (hostname !== null && !HOSTNAME.test(hostname))
+    throw new UsageError(`--hostname "${hostname}": 1 to 63 letters, digits and "-", not starting or ending with "-"`);
   const wifi = given.has("--wifi") ? network("--wifi", given.get("--wifi")!) : null;
   const hotspot = given.has("--hotspot") ? network("--hotspot", given.get("--hotspot")!) : null;
   const countryCode = given.has("--country") ? country(given.get("--country")!) : null;
@@ -123,5 +133,17 @@ export function parseImageOptions(argv: readonly string[], defaults: { binary: s
   if (port === 0) throw new UsageError("HTTAP_TCPPORT=0 picks a random port at each boot: nobody could find the device; give a port");
   const label = given.get("--label") ?? null;
   if (label !== null && !label.endsWith(".svg")) throw new UsageError(`--label "${label}": the label is an SVG file (name it .svg)`);
-  return { image, hostname, wifi, hotspot, country: countryCode, board, boardFile, settings, port, label, binary: given.get("--binary") ?? defaults.binary };
+  return {
+    image,
+    hostname,
+    wifi,
+    hotspot,
+    country: countryCode,
+    board,
+    boardFile,
+    settings,
+    port,
+    label,
+    binary: given.get("--binary") ?? defaults.binary,
+  };
 }

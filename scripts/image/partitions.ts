@@ -26,13 +26,25 @@ const LINUX_TYPES = new Set(["83", "0fc63daf-8483-4772-8e79-3d69d8477de4"]);
 /** The boot and root partitions, or an Error with one sentence saying what is wrong with the file. */
 export function readLayout(image: string): ImageLayout {
   const r = run(["sfdisk", "--json", image], { allowFailure: true });
-  if (r.code !== 0) throw new Error(`${image} is not a disk image: it has no partition table (sfdisk: ${r.stderr.trim().split("\n")[0] || "no answer"})`);
+  if (r.code !== 0)
+    throw new Error(`${image} is not a disk image: it has no partition table (sfdisk: ${r.stderr.trim().split("\n")[0] || "no answer"})`);
   const table = (JSON.parse(r.stdout) as SfdiskJson).partitiontable;
   const sector = table?.sectorsize ?? 512;
-  const parts = (table?.partitions ?? []).map((p, i) => ({ number: Number(/(\d+)$/.exec(p.node)?.[1] ?? i + 1), offset: p.start * sector, bytes: p.size * sector, type: p.type.toLowerCase() }));
+  const parts = (table?.partitions ?? []).map((p, i) => ({
+    number: Number(/(\d+)$/.exec(p.node)?.[1] ?? i + 1),
+    offset: p.start * sector,
+    bytes: p.size * sector,
+    type: p.type.toLowerCase(),
+  }));
   const boot = parts.find((p) => FAT_TYPES.has(p.type));
   const root = parts.find((p) => LINUX_TYPES.has(p.type));
-  if (root === undefined) throw new Error(`${image} has no Linux partition (found ${parts.length === 0 ? "no partitions" : parts.map((p) => `type ${p.type}`).join(", ")}): not a Raspberry Pi OS image`);
+  if (root === undefined)
+    throw new Error(
+      `${image} has no Linux partition (found ${parts.length === 0 ? "no partitions" : parts.map((p) => `type ${p.type}`).join(", ")}): not a Raspberry Pi OS image`,
+    );
   if (boot === undefined) throw new Error(`${image} has no FAT boot partition: not a Raspberry Pi OS image`);
-  return { boot: { number: boot.number, offset: boot.offset, bytes: boot.bytes }, root: { number: root.number, offset: root.offset, bytes: root.bytes } };
+  return {
+    boot: { number: boot.number, offset: boot.offset, bytes: boot.bytes },
+    root: { number: root.number, offset: root.offset, bytes: root.bytes },
+  };
 }

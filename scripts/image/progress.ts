@@ -24,7 +24,9 @@ export class Progress {
     const fraction = Math.min(1, doneBytes / this.#total);
     if (this.#tty) {
       const filled = Math.round(fraction * WIDTH);
-      process.stderr.write(`\r${this.#label} [${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${size(doneBytes)} of ${size(this.#total)}`);
+      process.stderr.write(
+        `\r${this.#label} [${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${size(doneBytes)} of ${size(this.#total)}`,
+      );
       return;
     }
     const tenth = Math.floor(fraction * 10);

@@ -18,7 +18,13 @@ export function run(cmd: readonly string[], o: { input?: string; allowFailure?: 
   let r: ReturnType<typeof Bun.spawnSync>;
   const program = Bun.which(cmd[0], { PATH: SEARCH_PATH }) ?? cmd[0];
   try {
-    r = Bun.spawnSync([program, ...cmd.slice(1)], { stdin: o.input === undefined ? "ignore" : Buffer.from(o.input), stdout: "pipe", stderr: "pipe", timeout: TIMEOUT_MS, env: { ...process.env, LC_ALL: "C" } });
+    r = Bun.spawnSync([program, ...cmd.slice(1)], {
+      stdin: o.input === undefined ? "ignore" : Buffer.from(o.input),
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: TIMEOUT_MS,
+      env: { ...process.env, LC_ALL: "C" },
+    });
   } catch (error) {
     throw new ToolError(`cannot run ${cmd[0]}: ${(error as Error).message}`);
   }
@@ -32,7 +38,15 @@ export function run(cmd: readonly string[], o: { input?: string; allowFailure?: 
 }
 
 /** The tools the installer needs, with the Debian package that has each. */
-const TOOLS: Readonly<Record<string, string>> = { sfdisk: "fdisk", debugfs: "e2fsprogs", e2fsck: "e2fsprogs", mtype: "mtools", mcopy: "mtools", minfo: "mtools", xz: "xz-utils" };
+const TOOLS: Readonly<Record<string, string>> = {
+  sfdisk: "fdisk",
+  debugfs: "e2fsprogs",
+  e2fsck: "e2fsprogs",
+  mtype: "mtools",
+  mcopy: "mtools",
+  minfo: "mtools",
+  xz: "xz-utils",
+};
 
 /** The missing tools as one sentence, or null when all are there. */
 export function missingTools(): string | null {

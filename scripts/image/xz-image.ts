@@ -9,7 +9,8 @@ import { run } from "./run.ts";
 export function xzUncompressedBytes(path: string): number {
   const r = run(["xz", "--robot", "--list", path], { allowFailure: true });
   const totals = r.stdout.split("\n").find((l) => l.startsWith("totals\t"));
-  if (r.code !== 0 || totals === undefined) throw new Error(`${path} is not a readable .xz file (${r.stderr.trim().split("\n")[0] || "xz could not list it"})`);
+  if (r.code !== 0 || totals === undefined)
+    throw new Error(`${path} is not a readable .xz file (${r.stderr.trim().split("\n")[0] || "xz could not list it"})`);
   return Number(totals.split("\t")[4]);
 }
 

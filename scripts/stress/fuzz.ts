@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 
-const CASE_TIMEOUT_MS = 10_000;  // a case whose connection is not closed by then counts as a hang (not 2 s: a busy machine)
+const CASE_TIMEOUT_MS = 10_000; // a case whose connection is not closed by then counts as a hang (not 2 s: a busy machine)
 const CONCURRENCY = 32;
 const BATCH = 1_000;
 
@@ -41,7 +41,8 @@ export function loadCorpus(sharedDir: string): Buffer[] {
   for (const f of ["llhttp-requests-host.jsonl", "desync-guardian.jsonl"]) {
     const p = join(sharedDir, "extsuite/data", f);
     if (!existsSync(p)) throw new Error(`fuzz: ${p} is missing (the shared/ folder beside the checkout)`);
-    for (const line of readFileSync(p, "utf8").split("\n")) if (line.trim() !== "") out.push(Buffer.from(JSON.parse(line).raw_b64, "base64"));
+    for (const line of readFileSync(p, "utf8").split("\n"))
+      if (line.trim() !== "") out.push(Buffer.from(JSON.parse(line).raw_b64, "base64"));
   }
   return out;
 }
@@ -53,16 +54,42 @@ function mutate(input: Buffer, corpus: Buffer[], rnd: () => number): Buffer {
   const at = (n: number) => Math.floor(rnd() * Math.max(1, n));
   for (let k = 1 + at(3); k > 0; k--) {
     switch (at(7)) {
-      case 0: if (b.length > 0) b[at(b.length)] = at(256); break;                        // byte flip
-      case 1: if (b.length > 0) b[at(b.length)] ^= 1 << at(8); break;                    // bit flip
-      case 2: { const o = corpus[at(corpus.length)]; const s = at(o.length); const p = at(b.length);  // splice
-        b = Buffer.concat([b.subarray(0, p), o.subarray(s, s + at(64) + 1), b.subarray(p)]); break; }
-      case 3: b = b.subarray(0, at(b.length + 1)); break;                                // truncation
-      case 4: { const s = at(b.length); const slice = b.subarray(s, s + at(32) + 1);    // repeat
-        b = Buffer.concat([b.subarray(0, s), ...Array(2 + at(20)).fill(slice), b.subarray(s)]); break; }
-      case 5: { const text = b.toString("latin1"); const digits = [...text.matchAll(/\d+/g)];  // huge number
-        if (digits.length > 0) { const d = digits[at(digits.length)]; b = Buffer.from(text.slice(0, d.index) + HUGE[at(HUGE.length)] + text.slice(d.index! + d[0].length), "latin1"); } break; }
-      case 6: { const s = at(b.length); b = Buffer.concat([b.subarray(0, s), b.subarray(s + at(16) + 1)]); break; }  // deletion
+      case 0:
+        if (b.length > 0) b[at(b.length)] = at(256);
+        break; // byte flip
+      case 1:
+        if (b.length > 0) b[at(b.length)] ^= 1 << at(8);
+        break; // bit flip
+      case 2: {
+        const o = corpus[at(corpus.length)];
+        const s = at(o.length);
+        const p = at(b.length); // splice
+        b = Buffer.concat([b.subarray(0, p), o.subarray(s, s + at(64) + 1), b.subarray(p)]);
+        break;
+      }
+      case 3:
+        b = b.subarray(0, at(b.length + 1));
+        break; // truncation
+      case 4: {
+        const s = at(b.length);
+        const slice = b.subarray(s, s + at(32) + 1); // repeat
+        b = Buffer.concat([b.subarray(0, s), ...Array(2 + at(20)).fill(slice), b.subarray(s)]);
+        break;
+      }
+      case 5: {
+        const text = b.toString("latin1");
+        const digits = [...text.matchAll(/\d+/g)]; // huge number
+        if (digits.length > 0) {
+          const d = digits[at(digits.length)];
+          b = Buffer.from(text.slice(0, d.index) + HUGE[at(HUGE.length)] + text.slice(d.index! + d[0].length), "latin1");
+        }
+        break;
+      }
+      case 6: {
+        const s = at(b.length);
+        b = Buffer.concat([b.subarray(0, s), b.subarray(s + at(16) + 1)]);
+        break;
+      } // deletion
     }
   }
   return b.length > 64 * 1024 ? b.subarray(0, 64 * 1024) : b;
@@ -98,36 +125,60 @@ function sendCase(port: number, bytes: Buffer): Promise<{ got: Buffer; hung: boo
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const s = connect({ host: "127.0.0.1", port, allowHalfOpen: true });
-    const timer = setTimeout(() => { s.destroy(); resolve({ got: Buffer.concat(chunks), hung: true }); }, CASE_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ got: Buffer.concat(chunks), hung: true });
+    }, CASE_TIMEOUT_MS);
     s.on("connect", () => s.end(bytes)); // half-close: the server answers what is complete, then closes
     s.on("data", (d: Buffer) => chunks.push(d));
     s.on("error", () => {});
-    s.on("close", () => { clearTimeout(timer); resolve({ got: Buffer.concat(chunks), hung: false }); });
+    s.on("close", () => {
+      clearTimeout(timer);
+      resolve({ got: Buffer.concat(chunks), hung: false });
+    });
     s.on("end", () => s.destroy());
   });
 }
 
-export interface FuzzResult { cases: number; failures: string[]; hung: number }
+export interface FuzzResult {
+  cases: number;
+  failures: string[];
+  hung: number;
+}
 
 /** Runs `count` cases from `seed` against `port`; `isAlive` is asked after each batch. Stops at the first failure. */
-export async function fuzz(port: number, corpus: Buffer[], count: number, seed: number, isAlive: () => Promise<boolean>): Promise<FuzzResult> {
+export async function fuzz(
+  port: number,
+  corpus: Buffer[],
+  count: number,
+  seed: number,
+  isAlive: () => Promise<boolean>,
+): Promise<FuzzResult> {
   const rnd = random(seed);
   const cases = Array.from({ length: count }, () => mutate(corpus[Math.floor(rnd() * corpus.length)], corpus, rnd));
   const result: FuzzResult = { cases: 0, failures: [], hung: 0 };
   for (let start = 0; start < count && result.failures.length === 0; start += BATCH) {
     let next = start;
     const end = Math.min(count, start + BATCH);
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < end && result.failures.length === 0) {
-        const i = next++;
-        const { got, hung } = await sendCase(port, cases[i]);
-        result.cases++;
-        if (hung) result.hung++;
-        const why = hung ? `no close within ${CASE_TIMEOUT_MS / 1000} s after the case was sent and half-closed` : checkAnswer(cases[i], got);
-        if (why !== null) result.failures.push(`seed ${seed}, case ${i}: ${why}\n  case (base64): ${cases[i].toString("base64")}\n  answer: ${JSON.stringify(got.toString("latin1").slice(0, 300))}`);
-      }
-    }));
-    if (result.failures.length === 0 && !(await isAlive())) result.failures.push(`seed ${seed}: the server died or stopped answering /?ping after case ${end - 1}`);
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < end && result.failures.length === 0) {
+          const i = next++;
+          const { got, hung } = await sendCase(port, cases[i]);
+          result.cases++;
+          if (hung) result.hung++;
+          const why = hung
+            ? `no close within ${CASE_TIMEOUT_MS / 1000} s after the case was sent and half-closed`
+            : checkAnswer(cases[i], got);
+          if (why !== null)
+            result.failures.push(
+              `seed ${seed}, case ${i}: ${why}\n  case (base64): ${cases[i].toString("base64")}\n  answer: ${JSON.stringify(got.toString("latin1").slice(0, 300))}`,
+            );
+        }
+      }),
+    );
+    if (result.failures.length === 0 && !(await isAlive()))
+      result.failures.push(`seed ${seed}: the server died or stopped answering /?ping after case ${end - 1}`);
   }
   return result;
 }

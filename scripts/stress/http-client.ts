@@ -54,7 +54,10 @@ export class ClientConnection {
     const length = body === "" && method === "GET" ? "" : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
     this.#socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}${length}\r\n${body}`);
     return new Promise<Answer>((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new Error(`no answer to ${method} ${target} in ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => this.#fail(new Error(`no answer to ${method} ${target} in ${ANSWER_TIMEOUT_MS} ms`)),
+        ANSWER_TIMEOUT_MS,
+      );
       this.#pending = { resolve, reject, timer };
     });
   }
@@ -71,7 +74,8 @@ export class ClientConnection {
     const head = this.#received.subarray(0, end).toString("latin1");
     const status = Number(head.slice(9, 12));
     const m = /\r\ncontent-length: *(\d+)/i.exec(head);
-    if (m === null && status !== 204 && status !== 304) return this.#fail(new Error(`answer without Content-Length: ${head.split("\r\n")[0]}`));
+    if (m === null && status !== 204 && status !== 304)
+      return this.#fail(new Error(`answer without Content-Length: ${head.split("\r\n")[0]}`));
     const total = end + 4 + (m === null ? 0 : Number(m[1]));
     if (this.#received.length < total) return;
     if (this.#received.length > total) return this.#fail(new Error("bytes after the answer: a second answer to one request"));

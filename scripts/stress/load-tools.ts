@@ -10,8 +10,17 @@ const WRK_TIMEOUT_S = 10;
 /** How long holdIdle waits for every connection's answer: a busy machine is slow, not wrong. */
 const HOLD_IDLE_WAIT_MS = 30_000;
 
-export interface WrkResult { goodput: number; requests: number; non2xx: number; socketErrors: number }
-export interface ChurnResult { rps: number; complete: number; failed: number }
+export interface WrkResult {
+  goodput: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+}
+export interface ChurnResult {
+  rps: number;
+  complete: number;
+  failed: number;
+}
 
 /** Runs a tool to its end (killed after `timeoutS`) without blocking this process: the servers' stdout keeps draining. */
 async function run(cmd: string[], timeoutS: number): Promise<{ code: number | null; out: string }> {
@@ -24,7 +33,10 @@ const num = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
 
 /** `wrk -t2 -cN -dS`: 2xx answers per second (wrk counts non-2xx separately), socket errors summed. */
 export async function wrk(port: number, target: string, connections: number, seconds: number): Promise<WrkResult> {
-  const { out } = await run(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `--timeout`, `${WRK_TIMEOUT_S}s`, `http://127.0.0.1:${port}${target}`], seconds + GRACE_S);
+  const { out } = await run(
+    ["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, `--timeout`, `${WRK_TIMEOUT_S}s`, `http://127.0.0.1:${port}${target}`],
+    seconds + GRACE_S,
+  );
   const requests = num(out, /(\d+) requests in/);
   const non2xx = num(out, /Non-2xx or 3xx responses: (\d+)/);
   const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -36,24 +48,41 @@ export async function wrk(port: number, target: string, connections: number, sec
 
 /** `ab -n N -c C`: HTTP/1.0 without keep-alive, so every request is a new connection. A reset aborts ab: failed. */
 export async function churn(port: number, target: string, requests: number, concurrency: number): Promise<ChurnResult> {
-  const { code, out } = await run(["ab", "-q", "-r", "-n", String(requests), "-c", String(concurrency), `http://127.0.0.1:${port}${target}`], 60);
+  const { code, out } = await run(
+    ["ab", "-q", "-r", "-n", String(requests), "-c", String(concurrency), `http://127.0.0.1:${port}${target}`],
+    60,
+  );
   const complete = num(out, /Complete requests:\s+(\d+)/);
-  const failed = code === 0 ? num(out, /Failed requests:\s+(\d+)/) + num(out, /Non-2xx responses:\s+(\d+)/) : requests - complete || requests;
+  const failed =
+    code === 0 ? num(out, /Failed requests:\s+(\d+)/) + num(out, /Non-2xx responses:\s+(\d+)/) : requests - complete || requests;
   return { rps: num(out, /Requests per second:\s+([\d.]+)/), complete, failed };
 }
 
 /** Opens `n` connections, asks one request on each, and keeps them open (idle keep-alive) until `close()`. */
 export async function holdIdle(port: number, n: number): Promise<{ opened: number; close(): void }> {
   let answered = 0;
-  const sockets = await Promise.all(Array.from({ length: n }, () => Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      open(s) { s.write("GET / HTTP/1.1\r\nHost: stress\r\n\r\n"); },
-      data(_s, chunk) { if (chunk.subarray(0, 12).toString() === "HTTP/1.1 200") answered++; },
-    },
-  }).catch(() => null)));
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () =>
+      Bun.connect({
+        hostname: "127.0.0.1",
+        port,
+        socket: {
+          open(s) {
+            s.write("GET / HTTP/1.1\r\nHost: stress\r\n\r\n");
+          },
+          data(_s, chunk) {
+            if (chunk.subarray(0, 12).toString() === "HTTP/1.1 200") answered++;
+          },
+        },
+      }).catch(() => null),
+    ),
+  );
   const deadline = performance.now() + HOLD_IDLE_WAIT_MS;
   while (answered < n && performance.now() < deadline) await Bun.sleep(20);
-  return { opened: answered, close: () => { for (const s of sockets) s?.terminate(); } };
+  return {
+    opened: answered,
+    close: () => {
+      for (const s of sockets) s?.terminate();
+    },
+  };
 }

@@ -42,20 +42,31 @@ const FLOOD: Record<NonReaderProtocol, Buffer> = {
 
 export interface NonReaderResult {
   readonly protocol: NonReaderProtocol;
-  readonly sentBytes: number;                 // what the kernel took from the non-readers
-  readonly cuts: number;                      // times the server closed a non-reader
+  readonly sentBytes: number; // what the kernel took from the non-readers
+  readonly cuts: number; // times the server closed a non-reader
   readonly probes: number;
   readonly probeFailures: number;
   readonly probeMaxMs: number;
-  readonly rssStartMiB: number;               // after the warm-up, before the first non-reader
+  readonly rssStartMiB: number; // after the warm-up, before the first non-reader
   readonly rssPeakMiB: number;
-  readonly rssEndMiB: number;                 // median of the last samples, the non-reader still sending
+  readonly rssEndMiB: number; // median of the last samples, the non-reader still sending
 }
 
-export interface PhaseRow { metric: string; value: number; digits: number; target: string; ok: boolean }
+export interface PhaseRow {
+  metric: string;
+  value: number;
+  digits: number;
+  target: string;
+  ok: boolean;
+}
 
 /** One non-reader connection: writes until `endAt` (when the kernel takes it), never reads, holds until `holdUntil`. */
-async function nonReaderConnection(port: number, flood: Buffer, endAt: number, holdUntil: number): Promise<{ sent: number; wasCut: boolean }> {
+async function nonReaderConnection(
+  port: number,
+  flood: Buffer,
+  endAt: number,
+  holdUntil: number,
+): Promise<{ sent: number; wasCut: boolean }> {
   let sent = 0;
   let offset = 0;
   let isClosed = false;
@@ -72,7 +83,10 @@ async function nonReaderConnection(port: number, flood: Buffer, endAt: number, h
     hostname: "127.0.0.1",
     port,
     socket: {
-      open: (s) => { s.pause(); pump(s); }, // never read: replies pile up in the kernel, then at the server
+      open: (s) => {
+        s.pause();
+        pump(s);
+      }, // never read: replies pile up in the kernel, then at the server
       data: () => {},
       drain: (s) => pump(s),
       close: () => void (isClosed = true),
@@ -86,7 +100,12 @@ async function nonReaderConnection(port: number, flood: Buffer, endAt: number, h
 }
 
 /** Runs non-readers of `protocol` for `seconds` against the server `pid`, probing both ports throughout. */
-export async function nonReader(protocol: NonReaderProtocol, ports: { http: number; scpi: number }, pid: number, seconds: number): Promise<NonReaderResult> {
+export async function nonReader(
+  protocol: NonReaderProtocol,
+  ports: { http: number; scpi: number },
+  pid: number,
+  seconds: number,
+): Promise<NonReaderResult> {
   const scpi = await ScpiLines.open(ports.scpi);
   for (let i = 0; i < WARM_UP_SCPI_BATCHES; i++) await scpi.askMany("*IDN?", WARM_UP_SCPI_BATCH);
   const http = await ClientConnection.open(ports.http);
@@ -135,8 +154,15 @@ export async function nonReader(protocol: NonReaderProtocol, ports: { http: numb
   scpi.close();
   const last = samples.slice(-MEDIAN_OF).sort((a, b) => a - b);
   return {
-    protocol, sentBytes, cuts, probes, probeFailures, probeMaxMs,
-    rssStartMiB, rssPeakMiB: Math.max(rssStartMiB, ...samples), rssEndMiB: last[Math.floor(last.length / 2)] ?? NaN,
+    protocol,
+    sentBytes,
+    cuts,
+    probes,
+    probeFailures,
+    probeMaxMs,
+    rssStartMiB,
+    rssPeakMiB: Math.max(rssStartMiB, ...samples),
+    rssEndMiB: last[Math.floor(last.length / 2)] ?? NaN,
   };
 }
 
@@ -146,11 +172,19 @@ export async function nonReader(protocol: NonReaderProtocol, ports: { http: numb
  * the peak shown); the failures are correctness, for every run: the server alive, every probe answered, each
  * non-reader cut, RSS at the end within `boundMiB` of its start (before the fix: +1 GiB in 8 s).
  */
-export async function nonReaderPhase(spec: ServerSpec, isQuick: boolean, targetMiB: number, boundMiB: number): Promise<{ rows: PhaseRow[]; failures: string[] }> {
+export async function nonReaderPhase(
+  spec: ServerSpec,
+  isQuick: boolean,
+  targetMiB: number,
+  boundMiB: number,
+): Promise<{ rows: PhaseRow[]; failures: string[] }> {
   const seconds = isQuick ? PHASE_S.quick : PHASE_S.full;
   const keepAliveS = isQuick ? KEEPALIVE_S.quick : KEEPALIVE_S.full;
   const scpiPort = freePort();
-  const server = await startServer({ ...spec, env: { ...spec.env, HTTAP_SCPIPORT: String(scpiPort), HTTAP_KEEPALIVE: String(keepAliveS) } }, false);
+  const server = await startServer(
+    { ...spec, env: { ...spec.env, HTTAP_SCPIPORT: String(scpiPort), HTTAP_KEEPALIVE: String(keepAliveS) } },
+    false,
+  );
   const rows: PhaseRow[] = [];
   const failures: string[] = [];
   try {
@@ -160,10 +194,24 @@ export async function nonReaderPhase(spec: ServerSpec, isQuick: boolean, targetM
       const added = r.rssEndMiB - r.rssStartMiB;
       const peak = r.rssPeakMiB - r.rssStartMiB;
       const alive = server.proc.exitCode === null;
-      console.log(`stress: non-reader ${name}, ${seconds} s, keep-alive ${keepAliveS} s: ${(r.sentBytes / 1e6).toFixed(1)} MB taken, cut ${r.cuts}×, probes ${r.probes - r.probeFailures}/${r.probes} answered (max ${r.probeMaxMs.toFixed(0)} ms), RSS ${r.rssStartMiB.toFixed(1)} → peak ${r.rssPeakMiB.toFixed(1)}, end ${r.rssEndMiB.toFixed(1)} MiB, alive ${alive}`);
+      console.log(
+        `stress: non-reader ${name}, ${seconds} s, keep-alive ${keepAliveS} s: ${(r.sentBytes / 1e6).toFixed(1)} MB taken, cut ${r.cuts}×, probes ${r.probes - r.probeFailures}/${r.probes} answered (max ${r.probeMaxMs.toFixed(0)} ms), RSS ${r.rssStartMiB.toFixed(1)} → peak ${r.rssPeakMiB.toFixed(1)}, end ${r.rssEndMiB.toFixed(1)} MiB, alive ${alive}`,
+      );
       const correct = alive && r.cuts >= 1 && r.probeFailures === 0;
-      rows.push({ metric: `non-reader ${name} ${seconds} s: cut, probes answered`, value: r.cuts, digits: 0, target: "≥ 1 cut, all answered, alive", ok: correct });
-      rows.push({ metric: `non-reader ${name}: RSS added at the end (peak +${peak.toFixed(1)}) (MiB)`, value: added, digits: 1, target: `≤ ${targetMiB} MiB`, ok: added <= targetMiB });
+      rows.push({
+        metric: `non-reader ${name} ${seconds} s: cut, probes answered`,
+        value: r.cuts,
+        digits: 0,
+        target: "≥ 1 cut, all answered, alive",
+        ok: correct,
+      });
+      rows.push({
+        metric: `non-reader ${name}: RSS added at the end (peak +${peak.toFixed(1)}) (MiB)`,
+        value: added,
+        digits: 1,
+        target: `≤ ${targetMiB} MiB`,
+        ok: added <= targetMiB,
+      });
       if (!alive) failures.push(`non-reader ${name}: the server died`);
       if (r.cuts < 1) failures.push(`non-reader ${name}: never cut in ${seconds} s (keep-alive ${keepAliveS} s)`);
       if (r.probeFailures > 0) failures.push(`non-reader ${name}: ${r.probeFailures} of ${r.probes} probes unanswered`);

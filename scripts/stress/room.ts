@@ -16,7 +16,9 @@ const BROWSER_HEADERS = [
   "Accept: text/html,application/xhtml+xml,*/*;q=0.8",
   "Accept-Encoding: gzip, deflate, br",
   "Accept-Language: en",
-].map((l) => `${l}\r\n`).join("");
+]
+  .map((l) => `${l}\r\n`)
+  .join("");
 
 export interface RoomResult {
   readonly loads: number;
@@ -43,7 +45,15 @@ export async function room(port: number, browsers: number, rounds: number): Prom
   }
   times.sort((a, b) => a - b);
   const at = (p: number) => (times.length === 0 ? NaN : times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)]);
-  return { loads: browsers * rounds, complete: times.length, requestsPerLoad: requests / (browsers * rounds), p50Ms: at(50), p99Ms: at(99), maxMs: at(100), failures };
+  return {
+    loads: browsers * rounds,
+    complete: times.length,
+    requestsPerLoad: requests / (browsers * rounds),
+    p50Ms: at(50),
+    p99Ms: at(99),
+    maxMs: at(100),
+    failures,
+  };
 }
 
 /** One browser loading the page: its time, the requests it made, and why it failed (null when complete). */
@@ -87,8 +97,8 @@ export function referencesIn(base: string, answer: Answer): string[] {
   const text = decoded(answer).toString("utf8");
   const modules = [/\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']/g, /^\s*import\s*["']([^"']+)["']/gm];
   const patterns = type.includes("html")
-    // what a browser fetches (not <a href>), and the modules an inline <script type="module"> imports
-    ? [/<(?:link|script|img|source|audio|video|iframe|embed)\b[^>]*?\s(?:src|href)\s*=\s*["']([^"'#]+)/gi, ...modules]
+    ? // what a browser fetches (not <a href>), and the modules an inline <script type="module"> imports
+      [/<(?:link|script|img|source|audio|video|iframe|embed)\b[^>]*?\s(?:src|href)\s*=\s*["']([^"'#]+)/gi, ...modules]
     : type.includes("css")
       ? [/url\(\s*["']?([^"')#]+)/gi, /@import\s+["']([^"']+)/gi]
       : modules;

@@ -12,7 +12,7 @@ const PROBE_TIMEOUT_MS = 10_000;
 export class ScpiLines {
   #socket: Socket<undefined> | null = null;
   #text = "";
-  #unsent: Buffer = Buffer.alloc(0);             // what the socket has not taken yet (written on drain)
+  #unsent: Buffer = Buffer.alloc(0); // what the socket has not taken yet (written on drain)
   #isClosed = false;
 
   static async open(port: number): Promise<ScpiLines> {
@@ -48,7 +48,8 @@ export class ScpiLines {
         this.#text = this.#text.slice(i + 1);
         continue;
       }
-      if (this.#isClosed || performance.now() >= end) throw new Error(this.#isClosed ? "closed" : `no answer within ${PROBE_TIMEOUT_MS} ms`);
+      if (this.#isClosed || performance.now() >= end)
+        throw new Error(this.#isClosed ? "closed" : `no answer within ${PROBE_TIMEOUT_MS} ms`);
       await Bun.sleep(2);
     }
     return lines;

@@ -8,8 +8,8 @@
 export type SlowKind = "slowloris" | "slow-body" | "slow-read";
 
 const FLAGS: Record<SlowKind, string[]> = {
-  "slowloris": ["-H", "-i", "10"],                                       // a header line every 10 s: head deadline is 3 s
-  "slow-body": ["-B", "-i", "10", "-s", "8192"],                         // a body byte every 10 s: body deadline is keep-alive
+  slowloris: ["-H", "-i", "10"], // a header line every 10 s: head deadline is 3 s
+  "slow-body": ["-B", "-i", "10", "-s", "8192"], // a body byte every 10 s: body deadline is keep-alive
   "slow-read": ["-X", "-k", "3", "-n", "1", "-z", "32", "-w", "512", "-y", "1024"], // reads 32 bytes a second, tiny window
 };
 const PROBE_EVERY_MS = 100;
@@ -20,7 +20,15 @@ const SETTLE_LIMIT_S = 30;
 /** How often the server's counters are read while waiting for it to settle. */
 const SETTLE_POLL_MS = 1_000;
 
-export interface SlowResult { probes: number; probeFailures: number; probeMaxMs: number; probeP95Ms: number; before: any; after: any; toolRan: boolean }
+export interface SlowResult {
+  probes: number;
+  probeFailures: number;
+  probeMaxMs: number;
+  probeP95Ms: number;
+  before: any;
+  after: any;
+  toolRan: boolean;
+}
 
 async function stats(port: number): Promise<any> {
   return (await fetch(`http://127.0.0.1:${port}/?stats`)).json();
@@ -40,12 +48,34 @@ async function probe(port: number): Promise<number> {
  * SETTLE_LIMIT_S more. slowhttptest itself may run that long (it opens its connections once and ends when all are
  * closed), so it never ends the attack before the server's deadlines do.
  */
-export async function slowAttack(kind: SlowKind, port: number, target: string, connections: number, seconds: number, tailS: number,
-  settled: (before: any, after: any) => boolean): Promise<SlowResult> {
+export async function slowAttack(
+  kind: SlowKind,
+  port: number,
+  target: string,
+  connections: number,
+  seconds: number,
+  tailS: number,
+  settled: (before: any, after: any) => boolean,
+): Promise<SlowResult> {
   const before = await stats(port);
   const runS = seconds + tailS + SETTLE_LIMIT_S;
-  const tool = Bun.spawn(["slowhttptest", ...FLAGS[kind], "-c", String(connections), "-r", String(connections), "-l", String(runS), "-p", "2", "-u", `http://127.0.0.1:${port}${target}`],
-    { stdout: "pipe", stderr: "pipe", timeout: (runS + 30) * 1000 });
+  const tool = Bun.spawn(
+    [
+      "slowhttptest",
+      ...FLAGS[kind],
+      "-c",
+      String(connections),
+      "-r",
+      String(connections),
+      "-l",
+      String(runS),
+      "-p",
+      "2",
+      "-u",
+      `http://127.0.0.1:${port}${target}`,
+    ],
+    { stdout: "pipe", stderr: "pipe", timeout: (runS + 30) * 1000 },
+  );
   const result: SlowResult = { probes: 0, probeFailures: 0, probeMaxMs: 0, probeP95Ms: 0, before, after: null, toolRan: false };
   const latencies: number[] = [];
   const end = performance.now() + (seconds + tailS) * 1000;

@@ -39,7 +39,9 @@ export function openFds(pid: number): number {
  */
 export async function soak(port: number, pid: number, seconds: number, warmUpS: number, scpiPort = 0): Promise<SoakResult> {
   const errors: string[] = [];
-  const note = (e: string) => { if (errors.length < 20) errors.push(e); };
+  const note = (e: string) => {
+    if (errors.length < 20) errors.push(e);
+  };
   let requests = 0;
   // The board's engine Worker starts with the first tone and keeps its own event loop's descriptors for good:
   // start it before counting, so the count compares like with like.
@@ -101,8 +103,11 @@ export async function soak(port: number, pid: number, seconds: number, warmUpS: 
   const rss: { atS: number; mib: number }[] = [];
   const t0 = performance.now();
   const sampler = setInterval(() => rss.push({ atS: (performance.now() - t0) / 1000, mib: rssMiB(pid) }), SAMPLE_MS);
-  await Promise.all([...Array.from({ length: KEEP_ALIVE_CLIENTS }, (_, k) => keepAlive(k)), ...Array.from({ length: CHURNERS }, (_, k) => churner(k)),
-    ...(scpiPort === 0 ? [] : scpiSoakClients(scpiPort, running, note, () => requests++))]);
+  await Promise.all([
+    ...Array.from({ length: KEEP_ALIVE_CLIENTS }, (_, k) => keepAlive(k)),
+    ...Array.from({ length: CHURNERS }, (_, k) => churner(k)),
+    ...(scpiPort === 0 ? [] : scpiSoakClients(scpiPort, running, note, () => requests++)),
+  ]);
   clearInterval(sampler);
 
   // Every client has closed: wait for the server to see the FINs (up to 30 s on a busy machine), then count again.
@@ -112,7 +117,10 @@ export async function soak(port: number, pid: number, seconds: number, warmUpS: 
     fdsAfter = openFds(pid);
   }
   const measured = rss.filter((s) => s.atS >= warmUpS).map((s) => s.mib);
-  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]; };
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+  };
   return {
     requests,
     errors,

@@ -17,14 +17,18 @@ export async function driveChecks(t: TwinContext): Promise<void> {
   await t.report.guard(t.name("motors full"), async () => {
     const body = { left: 1, right: -1 };
     const answer = httpOf(await t.guest.run(`hold motors ${shellJson(body)}`));
-    const w = await t.waitFor((s) =>
-      s.isOutputAt(left.in1, 1) && s.isOutputAt(left.in2, 0) && s.isOutputAt(right.in1, 0) && s.isOutputAt(right.in2, 1));
+    const w = await t.waitFor(
+      (s) => s.isOutputAt(left.in1, 1) && s.isOutputAt(left.in2, 0) && s.isOutputAt(right.in1, 0) && s.isOutputAt(right.in2, 1),
+    );
     const inTime = w.met && w.emulatorMs <= DRIVE_WITHIN_MS;
     const late = inTime ? "" : ` (over ${DRIVE_WITHIN_MS} ms: ${w.waited})`;
     const when = w.met ? `seen ${Math.round(w.emulatorMs)} ms after the answer${late}` : `not within ${w.waited}`;
     const pins = `left IN1 ${left.in1} high, IN2 ${left.in2} low; right IN1 ${right.in1} low, IN2 ${right.in2} high`;
-    t.report.check(t.name(`POST /?motors ${JSON.stringify(body)}: within 1 s ${pins}`), answer.status === 200 && inTime,
-      `HTTP ${answer.status}; ${when}; ${w.last.pins(PINS.motors)}; ${w.last}`);
+    t.report.check(
+      t.name(`POST /?motors ${JSON.stringify(body)}: within 1 s ${pins}`),
+      answer.status === 200 && inTime,
+      `HTTP ${answer.status}; ${when}; ${w.last.pins(PINS.motors)}; ${w.last}`,
+    );
   });
 
   await t.report.guard(t.name("motors half"), async () => {
@@ -40,8 +44,11 @@ export async function driveChecks(t: TwinContext): Promise<void> {
     const pwm = l.high > 0 && l.low > 0 && r.high > 0 && r.low > 0;
     const in2 = `IN2 ${left.in2}/${right.in2} ${in2Low ? "low throughout" : "not always low"}`;
     const what = `${samples.length} reads show both levels on IN1 ${left.in1} and ${right.in1}, IN2 low`;
-    t.report.check(t.name(`POST /?motors ${JSON.stringify(body)}: ${what}`), answer.status === 200 && started.met && pwm && in2Low,
-      `HTTP ${answer.status}; pin ${l.text}; pin ${r.text}; ${in2}; last ${samples.at(-1)}`);
+    t.report.check(
+      t.name(`POST /?motors ${JSON.stringify(body)}: ${what}`),
+      answer.status === 200 && started.met && pwm && in2Low,
+      `HTTP ${answer.status}; pin ${l.text}; pin ${r.text}; ${in2}; last ${samples.at(-1)}`,
+    );
   });
 
   await t.report.guard(t.name("dead-man stop"), async () => {
@@ -55,14 +62,18 @@ export async function driveChecks(t: TwinContext): Promise<void> {
     // guest clock: the last answered drive, and a moment after the host saw the pins low (an upper bound of the stop)
     const lastPost = Number(/last-post=([\d.]+)/.exec(released)?.[1]);
     const lowBy = Number(lineOf(await t.guest.run("now"), "UP"));
-    const after = Number.isFinite(lastPost) && Number.isFinite(lowBy)
-      ? `low by ${(lowBy - lastPost).toFixed(2)} s after the last answered drive (guest clock)`
-      : `guest: ${released}`;
+    const after =
+      Number.isFinite(lastPost) && Number.isFinite(lowBy)
+        ? `low by ${(lowBy - lastPost).toFixed(2)} s after the last answered drive (guest clock)`
+        : `guest: ${released}`;
     const stop = w.met
       ? `${after}, ${stays ? "and stayed low" : "but not for long"}`
       : `still ${w.last.pins(PINS.motors)} after ${w.waited}`;
-    t.report.check(t.name("no command after a drive: every motor pin low after the dead-man time (HTTAP_DEADMAN_MS 500)"),
-      driven.met && w.met && stays, `${driven.met ? "driven" : "never driven"} ${driven.last.pins(PINS.motors)}; ${stop}; ${w.last}`);
+    t.report.check(
+      t.name("no command after a drive: every motor pin low after the dead-man time (HTTAP_DEADMAN_MS 500)"),
+      driven.met && w.met && stays,
+      `${driven.met ? "driven" : "never driven"} ${driven.last.pins(PINS.motors)}; ${stop}; ${w.last}`,
+    );
   });
 
   await t.report.guard(t.name("/?rt"), async () => {
@@ -73,7 +84,10 @@ export async function driveChecks(t: TwinContext): Promise<void> {
     } catch {
       engine = "(no JSON)";
     }
-    t.report.check(t.name("GET /?rt reports the engine running"), answer.status === 200 && engine === "running",
-      `HTTP ${answer.status}; engine "${engine}"; ${answer.body.slice(0, 200)}`);
+    t.report.check(
+      t.name("GET /?rt reports the engine running"),
+      answer.status === 200 && engine === "running",
+      `HTTP ${answer.status}; engine "${engine}"; ${answer.body.slice(0, 200)}`,
+    );
   });
 }

@@ -44,8 +44,8 @@ export class EmulatorClock {
 
 export class Stopwatch {
   readonly #clock: EmulatorClock;
-  readonly #wallStart: number;                     // performance.now() at start
-  readonly #delaysAtStart: Map<string, number>;    // run_delay per thread at start
+  readonly #wallStart: number; // performance.now() at start
+  readonly #delaysAtStart: Map<string, number>; // run_delay per thread at start
 
   constructor(clock: EmulatorClock, wallStart: number, delays: Map<string, number>) {
     this.#clock = clock;
@@ -73,7 +73,8 @@ export class Stopwatch {
   describe(): string {
     const emulator = this.emulatorMs;
     const wall = this.wallMs;
-    const say = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+    const say = (ms: number) =>
+      ms < 1000 ? `${Math.round(ms)} ms` : ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
     return emulator >= 0.9 * wall ? say(wall) : `${say(emulator)} of emulator time (${say(wall)} wall)`;
   }
 }

@@ -42,10 +42,17 @@ export async function sigtermCheck(t: TwinContext): Promise<void> {
     const status = lineOf(stopped, "EXIT");
     const after = await t.machine.readGpio();
     const safe = safeFor(t);
-    const log = stopped.lines.filter((l) => l.startsWith("LOG ")).map((l) => l.slice(4)).slice(-3).join(" | ");
-    t.report.check(t.name(`SIGTERM while driving: exit status 0, then ${safe.words}`), status === "0" && safe.holds(after),
+    const log = stopped.lines
+      .filter((l) => l.startsWith("LOG "))
+      .map((l) => l.slice(4))
+      .slice(-3)
+      .join(" | ");
+    t.report.check(
+      t.name(`SIGTERM while driving: exit status 0, then ${safe.words}`),
+      status === "0" && safe.holds(after),
       `exit ${status}; before ${before.pins(PINS.outputs)}; after ${after.pins(PINS.outputs)}; ${after}` +
-        (status === "0" ? "" : `; log: ${log}`));
+        (status === "0" ? "" : `; log: ${log}`),
+    );
   });
 }
 
@@ -67,11 +74,17 @@ export async function killCheck(t: TwinContext): Promise<void> {
     const status = lineOf(ran, "SAFESTATE");
     const after = await t.machine.readGpio();
     const safe = safeFor(t);
-    const log = ran.lines.filter((l) => l.startsWith("LOG ")).map((l) => l.slice(4)).join(" | ");
+    const log = ran.lines
+      .filter((l) => l.startsWith("LOG "))
+      .map((l) => l.slice(4))
+      .join(" | ");
     const said = log === "" ? "" : ` (${log.slice(0, 200)})`;
     const name = t.name(`kill -9 while driving, then httap --safe-state: exit status 0, ${safe.words}`);
-    t.report.check(name, status === "0" && safe.holds(after),
+    t.report.check(
+      name,
+      status === "0" && safe.holds(after),
       `before ${before.pins(PINS.outputs)}; after kill ${killed.pins(PINS.outputs)}; --safe-state exit ${status}${said}; ` +
-        `after ${after.pins(PINS.outputs)}; ${after}`);
+        `after ${after.pins(PINS.outputs)}; ${after}`,
+    );
   });
 }

@@ -31,9 +31,11 @@ export async function failureChecks(t: TwinContext): Promise<void> {
       // not JSON: no code, no reason
     }
     const restored = lineOf(await t.guest.run(`unhide ${device}`), "RESTORED");
-    t.report.check(t.name(`engine cannot start (${device} removed): POST /?speaker answers 503 engine-unavailable with a reason`),
+    t.report.check(
+      t.name(`engine cannot start (${device} removed): POST /?speaker answers 503 engine-unavailable with a reason`),
       refused.status === 503 && code === "engine-unavailable" && typeof reason === "string" && reason !== "",
-      `HTTP ${refused.status} ${refused.body.slice(0, 300)}; ${device} back: ${restored || "NOT restored"}`);
+      `HTTP ${refused.status} ${refused.body.slice(0, 300)}; ${device} back: ${restored || "NOT restored"}`,
+    );
 
     // a new engine is tried at most once a second: ask until the tone is accepted, reading the pin while it plays
     await t.guest.run(`usleep ${RETRY_AFTER_S * 1e6}`);
@@ -45,8 +47,10 @@ export async function failureChecks(t: TwinContext): Promise<void> {
     }
     const again = httpOf(played.started);
     await t.guest.run(`http speaker ${shellJson({ stop: true })}`);
-    t.report.check(t.name(`${device} back: the next POST /?speaker plays (pin ${PINS.speaker} toggles)`),
+    t.report.check(
+      t.name(`${device} back: the next POST /?speaker plays (pin ${PINS.speaker} toggles)`),
       again.status === 200 && played.counts.high > 0 && played.counts.low > 0,
-      `HTTP ${again.status} (after ${tries} ${tries === 1 ? "try" : "tries"}) ${again.body.slice(0, 160)}; ${describeTone(played)}`);
+      `HTTP ${again.status} (after ${tries} ${tries === 1 ? "try" : "tries"}) ${again.body.slice(0, 160)}; ${describeTone(played)}`,
+    );
   });
 }

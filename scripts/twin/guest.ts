@@ -27,10 +27,14 @@ export class Guest {
   /** Waits for the READY line of /init; returns the lines it printed about the board. */
   async booted(): Promise<string[]> {
     const seen: string[] = [];
-    await this.#machine.waitForLine((line) => {
-      if (line.startsWith("TWIN ")) seen.push(line.slice(5));
-      return line === "TWIN READY" || line.includes("Kernel panic");
-    }, BOOT_TIMEOUT_MS, "TWIN READY (the guest's /init)");
+    await this.#machine.waitForLine(
+      (line) => {
+        if (line.startsWith("TWIN ")) seen.push(line.slice(5));
+        return line === "TWIN READY" || line.includes("Kernel panic");
+      },
+      BOOT_TIMEOUT_MS,
+      "TWIN READY (the guest's /init)",
+    );
     if (!seen.includes("READY")) throw new Error("the guest kernel panicked (see the console log)");
     return seen.filter((l) => l !== "READY");
   }
@@ -40,11 +44,15 @@ export class Guest {
     const n = this.#next++;
     const lines: string[] = [];
     const done = `TWIN DONE ${n} `;
-    const finished = this.#machine.waitForLine((line) => {
-      if (line.startsWith(done)) return true;
-      if (line.startsWith("TWIN ")) lines.push(line.slice(5));
-      return false;
-    }, timeoutMs, `end of "${command}"`);
+    const finished = this.#machine.waitForLine(
+      (line) => {
+        if (line.startsWith(done)) return true;
+        if (line.startsWith("TWIN ")) lines.push(line.slice(5));
+        return false;
+      },
+      timeoutMs,
+      `end of "${command}"`,
+    );
     this.#machine.send(`${n} ${command}`);
     const last = await finished;
     return { status: Number(last.slice(done.length)), lines };

@@ -42,9 +42,15 @@ export function buildInitramfs(p: InitramfsParts): number {
 
   // cpio reads the names from find, sorted so the archive is the same for the same inputs
   const list = Bun.spawnSync(["find", ".", "-print0"], { cwd: p.stage, stdout: "pipe" });
-  const names = list.stdout.toString().split("\0").filter((n) => n !== "").sort();
+  const names = list.stdout
+    .toString()
+    .split("\0")
+    .filter((n) => n !== "")
+    .sort();
   const cpio = Bun.spawnSync(["cpio", "--null", "-o", "-H", "newc", "--owner=0:0", "--quiet", "-O", p.output], {
-    cwd: p.stage, stdin: new TextEncoder().encode(`${names.join("\0")}\0`), stderr: "pipe",
+    cwd: p.stage,
+    stdin: new TextEncoder().encode(`${names.join("\0")}\0`),
+    stderr: "pipe",
   });
   rmSync(p.stage, { recursive: true, force: true });
   if (cpio.exitCode !== 0) throw new Error(`cpio failed (exit ${cpio.exitCode}): ${cpio.stderr.toString().trim()}`);

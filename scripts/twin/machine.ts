@@ -42,10 +42,10 @@ export class Machine {
   /** Wall time minus the time QEMU was kept off the CPU: what every bound of the twin is measured on. */
   readonly clock: EmulatorClock;
   #monitor: QemuMonitor | null = null; // connected once the process runs
-  #partial = "";                       // console bytes after the last newline
-  #waiters: LineWaiter[] = [];         // pending waits for a console line
-  #exitCode: number | null = null;     // set when QEMU has exited
-  #stderr = "";                        // what QEMU said on stderr (its refusals)
+  #partial = ""; // console bytes after the last newline
+  #waiters: LineWaiter[] = []; // pending waits for a console line
+  #exitCode: number | null = null; // set when QEMU has exited
+  #stderr = ""; // what QEMU said on stderr (its refusals)
 
   private constructor(proc: Subprocess<"pipe", "pipe", "pipe">, files: MachineFiles) {
     this.#proc = proc;
@@ -56,11 +56,27 @@ export class Machine {
   /** The qemu-system-aarch64 command line (without `nice`). */
   static commandLine(f: MachineFiles, append: string): string[] {
     return [
-      "qemu-system-aarch64", "-M", "raspi3b",
-      "-kernel", f.kernel, "-dtb", f.dtb, "-initrd", f.initrd, "-append", append,
-      "-serial", "null", "-serial", "stdio",
-      "-qmp", `unix:${f.monitorSocket},server=on,wait=off`,
-      "-display", "none", "-nic", "none",
+      "qemu-system-aarch64",
+      "-M",
+      "raspi3b",
+      "-kernel",
+      f.kernel,
+      "-dtb",
+      f.dtb,
+      "-initrd",
+      f.initrd,
+      "-append",
+      append,
+      "-serial",
+      "null",
+      "-serial",
+      "stdio",
+      "-qmp",
+      `unix:${f.monitorSocket},server=on,wait=off`,
+      "-display",
+      "none",
+      "-nic",
+      "none",
     ];
   }
 
@@ -73,7 +89,9 @@ export class Machine {
     const m = new Machine(proc, f);
     void proc.exited.then((code) => m.#onExit(code));
     void m.#pump(proc.stdout, (text) => m.#onConsole(text));
-    void m.#pump(proc.stderr, (text) => { m.#stderr += text; });
+    void m.#pump(proc.stderr, (text) => {
+      m.#stderr += text;
+    });
     try {
       m.#monitor = await QemuMonitor.connect(f.monitorSocket, () => m.#exitCode === null);
     } catch (error) {
@@ -151,7 +169,10 @@ export class Machine {
     let end: number;
     while ((end = this.#partial.indexOf("\n")) >= 0) {
       // the first bytes out of the mini UART after reset are noise, not text: no line starts with them
-      const line = this.#partial.slice(0, end).replace(/\r/g, "").replace(/^[^\x20-\x7e]+/, "");
+      const line = this.#partial
+        .slice(0, end)
+        .replace(/\r/g, "")
+        .replace(/^[^\x20-\x7e]+/, "");
       this.#partial = this.#partial.slice(end + 1);
       appendFileSync(this.#files.consoleLog, `[${this.seconds.toFixed(2).padStart(8)}] ${line}\n`);
       for (const w of this.#waiters) {

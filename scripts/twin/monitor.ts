@@ -18,11 +18,11 @@ interface Waiter {
 
 export class QemuMonitor {
   readonly #socket: Socket;
-  #received = "";                        // bytes after the last complete line
-  #nextId = 1;                           // id of the next command
-  #waiter: Waiter | null = null;         // the one command in flight
+  #received = ""; // bytes after the last complete line
+  #nextId = 1; // id of the next command
+  #waiter: Waiter | null = null; // the one command in flight
   #queue: Promise<unknown> = Promise.resolve(); // commands run in order, one at a time
-  #closed: Error | null = null;          // why the socket is gone
+  #closed: Error | null = null; // why the socket is gone
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -67,14 +67,15 @@ export class QemuMonitor {
   }
 
   #execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
-    const run = () => new Promise<unknown>((resolve, reject) => {
-      if (this.#closed !== null) return reject(this.#closed);
-      const id = this.#nextId++;
-      const late = new Error(`QEMU monitor: no answer to ${command} in ${ANSWER_TIMEOUT_MS / 1000} s`);
-      const timer = setTimeout(() => this.#settle(id, late), ANSWER_TIMEOUT_MS);
-      this.#waiter = { id, resolve, reject, timer };
-      this.#socket.write(`${JSON.stringify({ execute: command, ...(args === undefined ? {} : { arguments: args }), id })}\n`);
-    });
+    const run = () =>
+      new Promise<unknown>((resolve, reject) => {
+        if (this.#closed !== null) return reject(this.#closed);
+        const id = this.#nextId++;
+        const late = new Error(`QEMU monitor: no answer to ${command} in ${ANSWER_TIMEOUT_MS / 1000} s`);
+        const timer = setTimeout(() => this.#settle(id, late), ANSWER_TIMEOUT_MS);
+        this.#waiter = { id, resolve, reject, timer };
+        this.#socket.write(`${JSON.stringify({ execute: command, ...(args === undefined ? {} : { arguments: args }), id })}\n`);
+      });
     const result = this.#queue.then(run, run);
     this.#queue = result.catch(() => undefined);
     return result;

@@ -17,7 +17,11 @@ export async function serve(t: TwinContext, env = ""): Promise<boolean> {
   const started = await t.guest.run(`serve ${t.backend}${env === "" ? "" : ` ${env}`}`, SERVE_TIMEOUT_MS);
   const state = lineOf(started, "SERVE");
   if (state.startsWith("up")) return true;
-  const log = started.lines.filter((l) => l.startsWith("LOG ")).map((l) => l.slice(4)).slice(-6).join(" | ");
+  const log = started.lines
+    .filter((l) => l.startsWith("LOG "))
+    .map((l) => l.slice(4))
+    .slice(-6)
+    .join(" | ");
   t.report.fail(t.name("server start"), `HTTAP_GPIO=${t.backend} httap did not answer /?ping (${state}); log: ${log}`);
   return false;
 }
@@ -25,15 +29,21 @@ export async function serve(t: TwinContext, env = ""): Promise<boolean> {
 export async function startChecks(t: TwinContext, atBoot: GpioSnapshot): Promise<void> {
   await t.report.guard(t.name("outputs at start"), async () => {
     const s = await t.machine.readGpio();
-    t.report.check(t.name(`at start every profile output (${PINS.outputs.join(", ")}) is an output at 0`), outputsLow(s),
-      `${s.pins(PINS.outputs)}; ${s}`);
+    t.report.check(
+      t.name(`at start every profile output (${PINS.outputs.join(", ")}) is an output at 0`),
+      outputsLow(s),
+      `${s.pins(PINS.outputs)}; ${s}`,
+    );
   });
   await t.report.guard(t.name("UART pins"), async () => {
     const answer = httpOf(await t.guest.run("http gpio"));
     const s = await t.machine.readGpio();
     const alt5 = (x: GpioSnapshot) => PINS.uart.every((p) => x.fsel(p) === FSEL_ALT5);
-    t.report.check(t.name(`pins ${PINS.uart.join("/")} still ALT5 (the console) after GET /?gpio`), answer.status === 200 && alt5(s),
-      `HTTP ${answer.status}; at boot ${atBoot.pins(PINS.uart)}, now ${s.pins(PINS.uart)}; ${s}`);
+    t.report.check(
+      t.name(`pins ${PINS.uart.join("/")} still ALT5 (the console) after GET /?gpio`),
+      answer.status === 200 && alt5(s),
+      `HTTP ${answer.status}; at boot ${atBoot.pins(PINS.uart)}, now ${s.pins(PINS.uart)}; ${s}`,
+    );
   });
 }
 
@@ -47,7 +57,10 @@ export async function autoCheck(guest: Guest, machine: Machine, report: Report):
     const stopped = await guest.run("stop TERM");
     const isChardev = /^gpio: [^;]*character device/i.test(choice);
     const name = "auto: HTTAP_GPIO=auto starts, chooses the GPIO character device and says so, outputs at 0";
-    report.check(name, up && isChardev && outputsLow(s),
-      `${up ? "answered" : "did not answer"}; log "${choice}"; ${s.pins(PINS.outputs)}; exit ${lineOf(stopped, "EXIT")}`);
+    report.check(
+      name,
+      up && isChardev && outputsLow(s),
+      `${up ? "answered" : "did not answer"}; log "${choice}"; ${s.pins(PINS.outputs)}; exit ${lineOf(stopped, "EXIT")}`,
+    );
   });
 }

@@ -22,7 +22,11 @@ export interface TonePlayed {
 }
 
 /** Runs `start` (a guest command that starts the tone) and reads the speaker pin while it plays; again when starved. */
-export async function playAndSample(t: TwinContext, start: () => Promise<CommandResult>, after?: () => Promise<unknown>): Promise<TonePlayed> {
+export async function playAndSample(
+  t: TwinContext,
+  start: () => Promise<CommandResult>,
+  after?: () => Promise<unknown>,
+): Promise<TonePlayed> {
   for (let attempts = 1; ; attempts++) {
     const started = await start();
     const sampling = await t.sample(undefined, READS_WITHIN_MS);
@@ -45,19 +49,31 @@ export async function toneChecks(t: TwinContext): Promise<void> {
     const played = await playAndSample(t, () => t.guest.run(`http speaker ${shellJson(TONE)}`));
     const answer = httpOf(played.started);
     const { high, low } = played.counts;
-    t.report.check(t.name(`POST /?speaker ${JSON.stringify(TONE)}: ${played.sampling.samples.length} reads show both levels on pin ${pin}`),
+    t.report.check(
+      t.name(`POST /?speaker ${JSON.stringify(TONE)}: ${played.sampling.samples.length} reads show both levels on pin ${pin}`),
       answer.status === 200 && high > 0 && low > 0,
-      `HTTP ${answer.status} ${answer.body.slice(0, 120)}; ${describeTone(played)}; last ${played.sampling.samples.at(-1)}`);
+      `HTTP ${answer.status} ${answer.body.slice(0, 120)}; ${describeTone(played)}; last ${played.sampling.samples.at(-1)}`,
+    );
     await t.guest.run(`http speaker ${shellJson({ stop: true })}`);
   });
 
   await t.report.guard(t.name("tone over SCPI"), async () => {
     // the command, then the error queue: its answer says the tone command has been carried out
     const command = `scpi 'SOURce:TONE ${TONE.freq},${TONE.ms};:SYSTem:ERRor?' ${SCPI_HOLD_S}`;
-    const played = await playAndSample(t, () => t.guest.run(command), () => t.guest.run("scpi_wait"));
-    const reply = played.started.lines.filter((l) => l.startsWith("SCPI ")).map((l) => l.slice(5)).join(" | ");
+    const played = await playAndSample(
+      t,
+      () => t.guest.run(command),
+      () => t.guest.run("scpi_wait"),
+    );
+    const reply = played.started.lines
+      .filter((l) => l.startsWith("SCPI "))
+      .map((l) => l.slice(5))
+      .join(" | ");
     const { high, low } = played.counts;
-    t.report.check(t.name(`SCPI SOURce:TONE ${TONE.freq},${TONE.ms}: ${played.sampling.samples.length} reads show both levels on pin ${pin}`),
-      /^0,/.test(reply) && high > 0 && low > 0, `SYSTem:ERRor? "${reply}"; ${describeTone(played)}; last ${played.sampling.samples.at(-1)}`);
+    t.report.check(
+      t.name(`SCPI SOURce:TONE ${TONE.freq},${TONE.ms}: ${played.sampling.samples.length} reads show both levels on pin ${pin}`),
+      /^0,/.test(reply) && high > 0 && low > 0,
+      `SYSTem:ERRor? "${reply}"; ${describeTone(played)}; last ${played.sampling.samples.at(-1)}`,
+    );
   });
 }

@@ -7,7 +7,11 @@ import { BUILT_IN_PROFILES, loadProfile, outputPins, parseProfile, pinRoles } fr
 const dir = mkdtempSync(join(tmpdir(), "httap-profile-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const BUSES = [0, 1, 2, 3, 7, 8, 9, 10, 11, 14, 15, 16, 17, 18, 19, 20, 21];
-const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 const car = BUILT_IN_PROFILES["rc-car"] as Record<string, unknown>;
 
 describe("board profiles", () => {
@@ -29,7 +33,11 @@ describe("board profiles", () => {
 
   const refusals: [string, unknown, RegExp][] = [
     ["unknown key", { ...car, wheels: 4 }, /unknown key "wheels"/],
-    ["unknown nested key", { ...car, motors: { left: { in1: 5, in2: 6, pwm: 1 }, right: { in1: 23, in2: 24 } } }, /unknown key "motors\.left\.pwm"/],
+    [
+      "unknown nested key",
+      { ...car, motors: { left: { in1: 5, in2: 6, pwm: 1 }, right: { in1: 23, in2: 24 } } },
+      /unknown key "motors\.left\.pwm"/,
+    ],
     ["pin outside 0-27", { ...car, speaker: 28 }, /speaker must be a header GPIO 0-27, got 28/],
     ["not a number", { ...car, speaker: "12" }, /speaker must be a header GPIO 0-27, got "12"/],
     ["pin used twice", { ...car, leds: { status: 5 } }, /GPIO 5 is used twice \(motors\.left\.in1 and leds\.status\)/],

@@ -43,7 +43,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, unknown>> = {
     leds: { status: 26 },
     buttons: {},
   },
-  "simon": {
+  simon: {
     name: "simon",
     speaker: 12,
     speakerPwm: { chip: 0, channel: 0 },
@@ -62,7 +62,9 @@ const PROFILE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 export function loadProfile(nameOrPath: string): BoardProfile {
   if (Object.hasOwn(BUILT_IN_PROFILES, nameOrPath)) return parseProfile(BUILT_IN_PROFILES[nameOrPath], `built-in profile ${nameOrPath}`);
   if (!nameOrPath.includes("/") && !nameOrPath.endsWith(".json")) {
-    throw new ProfileError(`HTTAP_BOARD: "${nameOrPath}" is neither a built-in profile (${Object.keys(BUILT_IN_PROFILES).join(", ")}) nor a .json file path`);
+    throw new ProfileError(
+      `HTTAP_BOARD: "${nameOrPath}" is neither a built-in profile (${Object.keys(BUILT_IN_PROFILES).join(", ")}) nor a .json file path`,
+    );
   }
   let text: string;
   try {
@@ -81,15 +83,19 @@ export function loadProfile(nameOrPath: string): BoardProfile {
 
 /** Checks everything; the first problem is the error. */
 export function parseProfile(json: unknown, where: string): BoardProfile {
-  const fail = (why: string): never => { throw new ProfileError(`${where}: ${why}`); };
-  const object = (v: unknown, at: string): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : fail(`${at} must be an object`));
+  const fail = (why: string): never => {
+    throw new ProfileError(`${where}: ${why}`);
+  };
+  const object = (v: unknown, at: string): Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${at} must be an object`);
   const onlyKeys = (o: Record<string, unknown>, keys: readonly string[], at: string) => {
     for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`unknown key "${at}${k}" (known: ${keys.join(", ")})`);
   };
   const used = new Map<number, string>();
   const pin = (v: unknown, role: string): number => {
     if (v === undefined) fail(`the role ${role} is missing`);
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= HEADER_PINS) fail(`${role} must be a header GPIO 0-${HEADER_PINS - 1}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= HEADER_PINS)
+      fail(`${role} must be a header GPIO 0-${HEADER_PINS - 1}, got ${JSON.stringify(v)}`);
     const n = v as number;
     const other = used.get(n);
     if (other !== undefined) fail(`GPIO ${n} is used twice (${other} and ${role})`);
@@ -108,13 +114,15 @@ export function parseProfile(json: unknown, where: string): BoardProfile {
 
   const top = object(json, "the profile");
   onlyKeys(top, TOP_KEYS, "");
-  if (typeof top.name !== "string" || !PROFILE_NAME.test(top.name)) fail(`name must be lowercase letters, digits, "-" or "_", got ${JSON.stringify(top.name)}`);
+  if (typeof top.name !== "string" || !PROFILE_NAME.test(top.name))
+    fail(`name must be lowercase letters, digits, "-" or "_", got ${JSON.stringify(top.name)}`);
   const speaker = pin(top.speaker, "speaker");
   let speakerPwm: BoardProfile["speakerPwm"] = null;
   if (top.speakerPwm !== undefined && top.speakerPwm !== null) {
     const p = object(top.speakerPwm, "speakerPwm");
     onlyKeys(p, ["chip", "channel"], "speakerPwm.");
-    const small = (v: unknown, at: string) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 64 ? v : fail(`${at} must be a whole number 0-63`));
+    const small = (v: unknown, at: string) =>
+      typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 64 ? v : fail(`${at} must be a whole number 0-63`);
     speakerPwm = { chip: small(p.chip, "speakerPwm.chip"), channel: small(p.channel, "speakerPwm.channel") };
   }
   let motors: BoardProfile["motors"] = null;
@@ -125,14 +133,25 @@ export function parseProfile(json: unknown, where: string): BoardProfile {
       if (v === undefined) fail(`the role motors.${side} is missing`);
       const o = object(v, `motors.${side}`);
       onlyKeys(o, ["in1", "in2", "enable"], `motors.${side}.`);
-      return { in1: pin(o.in1, `motors.${side}.in1`), in2: pin(o.in2, `motors.${side}.in2`), enable: o.enable === undefined || o.enable === null ? null : pin(o.enable, `motors.${side}.enable`) };
+      return {
+        in1: pin(o.in1, `motors.${side}.in1`),
+        in2: pin(o.in2, `motors.${side}.in2`),
+        enable: o.enable === undefined || o.enable === null ? null : pin(o.enable, `motors.${side}.enable`),
+      };
     };
     motors = { left: motor(m.left, "left"), right: motor(m.right, "right") };
   }
   const leds = named(top.leds, "leds");
   if (leds.status === undefined) fail("the role leds.status is missing");
   const buttons = named(top.buttons, "buttons");
-  return Object.freeze({ name: top.name as string, speaker, speakerPwm, motors, leds: Object.freeze(leds), buttons: Object.freeze(buttons) });
+  return Object.freeze({
+    name: top.name as string,
+    speaker,
+    speakerPwm,
+    motors,
+    leds: Object.freeze(leds),
+    buttons: Object.freeze(buttons),
+  });
 }
 
 /** Every output pin of the profile with its safe level (all low: motors coast, speaker silent, LEDs off). */

@@ -19,7 +19,15 @@ function board(profile: string) {
   const path = join(dir, `${profile}-${boards.length}.bin`);
   const sim = openSimBackend(path, { create: true, removeOnClose: true });
   const gpio = { backend: sim.backend, simPath: path, notices: [], unavailable: null, soc: sim.soc, registers: null };
-  const hw = new Hardware(sim.backend, { profile: loadProfile(profile), gpio, pwmSysfs: join(dir, "no-pwm"), motorPwmHz: 250, deadmanMs: 500, realtime: false, log: () => {} });
+  const hw = new Hardware(sim.backend, {
+    profile: loadProfile(profile),
+    gpio,
+    pwmSysfs: join(dir, "no-pwm"),
+    motorPwmHz: 250,
+    deadmanMs: 500,
+    realtime: false,
+    log: () => {},
+  });
   boards.push(hw);
   return { board: new Board(hw), soc: sim.soc, gpio: sim.backend };
 }
@@ -33,9 +41,18 @@ describe("the board's rules live in the board", () => {
     const spy = gpio as unknown as Record<string, (...a: unknown[]) => unknown>;
     for (const m of ["setPull", "write", "setMode"]) {
       const real = spy[m].bind(gpio);
-      spy[m] = (...a: unknown[]) => { calls.push(m); return real(...a); };
+      spy[m] = (...a: unknown[]) => {
+        calls.push(m);
+        return real(...a);
+      };
     }
-    expect(b.setPin(17, { mode: "out", level: 1, pull: "down" })).toMatchObject({ pin: 17, mode: "out", level: 1, pull: "down", role: null });
+    expect(b.setPin(17, { mode: "out", level: 1, pull: "down" })).toMatchObject({
+      pin: 17,
+      mode: "out",
+      level: 1,
+      pull: "down",
+      role: null,
+    });
     expect(calls).toEqual(["setPull", "write", "setMode"]); // an output starts at its level, never at the old one
   });
 
@@ -58,7 +75,17 @@ describe("the board's rules live in the board", () => {
   test("a board without motors says so as a missing device; a missing button as a missing name", () => {
     const { board: b } = board("simon");
     expect(b.hasMotors).toBe(false);
-    try { b.drive(1, 1); throw new Error("drove"); } catch (e) { expect((e as NotOnThisBoard).missing).toBe("device"); }
-    try { b.button("purple"); throw new Error("read"); } catch (e) { expect((e as NotOnThisBoard).missing).toBe("name"); }
+    try {
+      b.drive(1, 1);
+      throw new Error("drove");
+    } catch (e) {
+      expect((e as NotOnThisBoard).missing).toBe("device");
+    }
+    try {
+      b.button("purple");
+      throw new Error("read");
+    } catch (e) {
+      expect((e as NotOnThisBoard).missing).toBe("name");
+    }
   });
 });

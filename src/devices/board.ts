@@ -129,7 +129,8 @@ export class Board {
 
   button(name: string): boolean {
     const state = this.buttons();
-    if (!Object.hasOwn(state, name)) throw new NotOnThisBoard(`no button "${name}" (${this.buttonNames.join(", ") || "this board has none"})`);
+    if (!Object.hasOwn(state, name))
+      throw new NotOnThisBoard(`no button "${name}" (${this.buttonNames.join(", ") || "this board has none"})`);
     return state[name];
   }
 
@@ -200,7 +201,8 @@ export class Board {
   }
 
   #led(name: string): string {
-    if (!Object.hasOwn(this.#hw.profile.leds, name)) throw new NotOnThisBoard(`no LED "${name}" on this board (${this.ledNames.join(", ")})`);
+    if (!Object.hasOwn(this.#hw.profile.leds, name))
+      throw new NotOnThisBoard(`no LED "${name}" on this board (${this.ledNames.join(", ")})`);
     return name;
   }
 }

@@ -8,7 +8,12 @@ import type { GpioBackend } from "../gpio/gpio-backend.ts";
 export const SAMPLE_MS = 5;
 export const DEBOUNCE_MS = 20;
 
-interface ButtonState { readonly pin: number; pressed: boolean; candidate: boolean; since: number }
+interface ButtonState {
+  readonly pin: number;
+  pressed: boolean;
+  candidate: boolean;
+  since: number;
+}
 
 export class Buttons {
   readonly #gpio: GpioBackend;
@@ -46,8 +51,15 @@ export class Buttons {
     let changed = false;
     for (const b of this.#buttons.values()) {
       const reading = this.#gpio.read(b.pin) === 0;
-      if (reading !== b.candidate) { b.candidate = reading; b.since = now; continue; }
-      if (reading !== b.pressed && now - b.since >= DEBOUNCE_MS) { b.pressed = reading; changed = true; }
+      if (reading !== b.candidate) {
+        b.candidate = reading;
+        b.since = now;
+        continue;
+      }
+      if (reading !== b.pressed && now - b.since >= DEBOUNCE_MS) {
+        b.pressed = reading;
+        changed = true;
+      }
     }
     if (changed) this.#onChange();
   }

@@ -20,7 +20,11 @@ describe("motors", () => {
     await Bun.sleep(80);
     expect(m.speeds).toEqual({ left: 0, right: 0 });
     expect(m.lastStop).toBe("deadman");
-    expect(sent).toEqual([[0.5, -0.5], [0.5, -0.5], [0, 0]]);
+    expect(sent).toEqual([
+      [0.5, -0.5],
+      [0.5, -0.5],
+      [0, 0],
+    ]);
     m.stop("session-end"); // already still: the engine is not bothered (nor started)
     expect(sent.length).toBe(3);
   });
@@ -36,13 +40,23 @@ describe("buttons", () => {
     b.start(() => changes++);
     b.stop(); // sample by hand with our own clock
     expect(b.state()).toEqual({ go: false }); // pulled up: reads 1, not pressed
-    const press = (down: boolean) => { const pad = (0x20000 + 4 + 4 * 4) / 4; bus.words[pad] = down ? bus.words[pad] & ~0b1000 : bus.words[pad] | 0b1000; };
-    press(true); b.sample();           // t=0: new reading
-    now = 5; press(false); b.sample(); // a bounce
-    now = 10; press(true); b.sample();
-    now = 25; b.sample();              // 15 ms stable: not yet
+    const press = (down: boolean) => {
+      const pad = (0x20000 + 4 + 4 * 4) / 4;
+      bus.words[pad] = down ? bus.words[pad] & ~0b1000 : bus.words[pad] | 0b1000;
+    };
+    press(true);
+    b.sample(); // t=0: new reading
+    now = 5;
+    press(false);
+    b.sample(); // a bounce
+    now = 10;
+    press(true);
+    b.sample();
+    now = 25;
+    b.sample(); // 15 ms stable: not yet
     expect(b.state().go).toBe(false);
-    now = 30; b.sample();              // 20 ms stable
+    now = 30;
+    b.sample(); // 20 ms stable
     expect(b.state().go).toBe(true);
     expect(changes).toBe(1);
   });

@@ -76,7 +76,8 @@ export class Hardware {
     this.driveSafeState(); // first thing: every output to its safe level
     if (o.gpio.simPath !== null) o.log(`gpio: board ${o.profile.name} on the simulator; watch ${o.gpio.simPath}`);
     this.speaker = new Speaker({ pwm, engine: () => this.#engineForCommand() });
-    this.motors = p.motors === null ? null : new Motors({ engine: () => this.#engineForCommand(), pwmHz: o.motorPwmHz, deadmanMs: o.deadmanMs });
+    this.motors =
+      p.motors === null ? null : new Motors({ engine: () => this.#engineForCommand(), pwmHz: o.motorPwmHz, deadmanMs: o.deadmanMs });
     this.buttons = new Buttons(backend, p.buttons);
   }
 
@@ -175,7 +176,12 @@ export class Hardware {
 
   #enginePins(): number[] {
     const p = this.profile;
-    return [...(this.#pwm === null ? [p.speaker] : []), ...(p.motors === null ? [] : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])]))];
+    return [
+      ...(this.#pwm === null ? [p.speaker] : []),
+      ...(p.motors === null
+        ? []
+        : [p.motors.left, p.motors.right].flatMap((m) => [m.in1, m.in2, ...(m.enable === null ? [] : [m.enable])])),
+    ];
   }
 
   #startEngine(): RtEngine {
@@ -186,7 +192,12 @@ export class Hardware {
     // From now on the engine drives them (DESIGN principle 1), through the main thread's own line requests on the
     // character device: nothing is released, so no pin is undriven between the two threads.
     const lines = enginePins.flatMap((pin) => this.gpio.handOver(pin) ?? []);
-    const engine = RtEngine.start({ kind, simPath: this.simPath, registers: this.#registers, lines }, { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors }, (line) => this.#engineFailed(engine, line), this.#realtime);
+    const engine = RtEngine.start(
+      { kind, simPath: this.simPath, registers: this.#registers, lines },
+      { speaker: this.#pwm === null ? p.speaker : null, motors: p.motors },
+      (line) => this.#engineFailed(engine, line),
+      this.#realtime,
+    );
     this.#engine = engine;
     return engine;
   }

@@ -38,9 +38,17 @@ export class Motors {
     this.#engine().motors(left, right, this.pwmHz, REVERSAL_COAST_MS); // first: when the engine is not there, nothing changed
     this.#left = left;
     this.#right = right;
-    if (left === 0 && right === 0) { this.#disarm(); this.lastStop = "command"; return; }
+    if (left === 0 && right === 0) {
+      this.#disarm();
+      this.lastStop = "command";
+      return;
+    }
     this.lastStop = null;
-    if (this.#deadman === null) this.#deadman = setTimeout(() => { this.#deadman = null; this.stop("deadman"); }, this.deadmanMs);
+    if (this.#deadman === null)
+      this.#deadman = setTimeout(() => {
+        this.#deadman = null;
+        this.stop("deadman");
+      }, this.deadmanMs);
     else this.#deadman.refresh();
   }
 

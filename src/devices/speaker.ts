@@ -57,8 +57,10 @@ export class Speaker {
     const wasPlaying = this.state().playing;
     this.#notes = [];
     this.#endsAt = 0;
-    if (this.#pwm !== null) { this.#clearTimer(); this.#pwm.off(); }
-    else if (wasPlaying) this.#engine().play([]); // silent already: nothing to tell the engine (nor to start it for)
+    if (this.#pwm !== null) {
+      this.#clearTimer();
+      this.#pwm.off();
+    } else if (wasPlaying) this.#engine().play([]); // silent already: nothing to tell the engine (nor to start it for)
   }
 
   /** The engine that played is gone (its pins were driven low by the board): nothing plays any more. */
@@ -74,7 +76,10 @@ export class Speaker {
     let t = this.#startedAt;
     let frequency = 0;
     for (const [freq, ms] of this.#notes) {
-      if (now < t + ms) { frequency = freq; break; }
+      if (now < t + ms) {
+        frequency = freq;
+        break;
+      }
       t += ms;
     }
     return { playing: true, frequency, msLeft: Math.ceil(this.#endsAt - now), method: this.method };
@@ -83,9 +88,14 @@ export class Speaker {
   /** Hardware PWM: each note set in turn by a main-thread timer (a note's length is only as exact as ~1 ms). */
   #pwmNote(index: number): void {
     const pwm = this.#pwm!;
-    if (index >= this.#notes.length) { pwm.off(); this.#timer = null; return; }
+    if (index >= this.#notes.length) {
+      pwm.off();
+      this.#timer = null;
+      return;
+    }
     const [freq, ms] = this.#notes[index];
-    if (freq > 0) pwm.tone(freq); else pwm.off();
+    if (freq > 0) pwm.tone(freq);
+    else pwm.off();
     this.#timer = setTimeout(() => this.#pwmNote(index + 1), ms);
   }
 

@@ -54,7 +54,10 @@ export class SysfsPwm {
     const period = Math.round(1e9 / hz);
     // duty_cycle may never exceed period: lower it first, then move the period, then set the duty
     this.#write("duty_cycle", 0);
-    if (period !== this.#period) { this.#write("period", period); this.#period = period; }
+    if (period !== this.#period) {
+      this.#write("period", period);
+      this.#period = period;
+    }
     this.#write("duty_cycle", Math.round(period / 2));
     this.#write("enable", 1);
   }

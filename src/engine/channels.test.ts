@@ -26,7 +26,15 @@ describe("speaker channel", () => {
     const s = new SpeakerChannel(12);
     const log: [number, number, number][] = [];
     const w = (p: number, l: 0 | 1) => log.push([-1, p, l]);
-    s.play([[500, 10], [0, 10], [1000, 5]], 0, w);
+    s.play(
+      [
+        [500, 10],
+        [0, 10],
+        [1000, 5],
+      ],
+      0,
+      w,
+    );
     expect(s.endsAt).toBe(25e6);
     run(s, 1e9, log);
     expect(log.filter(([t]) => t >= 10e6 && t < 20e6).length).toBe(0); // 500 Hz × 10 ms ends low: the rest is silent
@@ -46,8 +54,18 @@ describe("motor channel", () => {
     const log: [number, number, number][] = [];
     m.set(0.5, 4e6, 20e6, 0, (p, l) => log.push([0, p, l]));
     run(m, 12e6, log);
-    expect(log.slice(0, 2)).toEqual([[0, 6, 0], [0, 5, 1]]);
-    expect(log.slice(2).map(([t, p, l]) => [t / 1e6, p, l])).toEqual([[2, 5, 0], [4, 5, 1], [6, 5, 0], [8, 5, 1], [10, 5, 0], [12, 5, 1]]);
+    expect(log.slice(0, 2)).toEqual([
+      [0, 6, 0],
+      [0, 5, 1],
+    ]);
+    expect(log.slice(2).map(([t, p, l]) => [t / 1e6, p, l])).toEqual([
+      [2, 5, 0],
+      [4, 5, 1],
+      [6, 5, 0],
+      [8, 5, 1],
+      [10, 5, 0],
+      [12, 5, 1],
+    ]);
     expect(m.speed).toBe(0.5);
   });
 
@@ -57,10 +75,16 @@ describe("motor channel", () => {
     const w = (at: number) => (p: number, l: 0 | 1) => log.push([at, p, l]);
     m.set(1, 4e6, 20e6, 0, w(0));
     m.set(-1, 4e6, 20e6, 1e6, w(1e6));
-    expect(log.slice(-2)).toEqual([[1e6, 5, 0], [1e6, 6, 0]]); // coast
+    expect(log.slice(-2)).toEqual([
+      [1e6, 5, 0],
+      [1e6, 6, 0],
+    ]); // coast
     expect(m.nextAt).toBe(21e6);
     run(m, 30e6, log);
-    expect(log.slice(-2)).toEqual([[21e6, 5, 0], [21e6, 6, 1]]);
+    expect(log.slice(-2)).toEqual([
+      [21e6, 5, 0],
+      [21e6, 6, 1],
+    ]);
     expect(m.speed).toBe(-1);
   });
 
@@ -69,10 +93,20 @@ describe("motor channel", () => {
     const log: [number, number, number][] = [];
     m.set(0.25, 4e6, 20e6, 0, (p, l) => log.push([0, p, l]));
     run(m, 4e6, log);
-    expect(log).toEqual([[0, 6, 0], [0, 5, 1], [0, 13, 1], [1e6, 13, 0], [4e6, 13, 1]]);
+    expect(log).toEqual([
+      [0, 6, 0],
+      [0, 5, 1],
+      [0, 13, 1],
+      [1e6, 13, 0],
+      [4e6, 13, 1],
+    ]);
     log.length = 0;
     m.stop((p, l) => log.push([0, p, l]));
-    expect(log).toEqual([[0, 5, 0], [0, 6, 0], [0, 13, 0]]);
+    expect(log).toEqual([
+      [0, 5, 0],
+      [0, 6, 0],
+      [0, 13, 0],
+    ]);
     expect(m.nextAt).toBe(Infinity);
   });
 });

@@ -26,7 +26,7 @@ export class SpeakerChannel implements Channel {
   #index = 0;
   #noteStart = 0;
   #noteEnd = 0;
-  #half = 0;          // half period in ns (0 for a rest)
+  #half = 0; // half period in ns (0 for a rest)
   #nextToggle = 0;
   #level: 0 | 1 = 0;
   /** When the whole sequence ends (Infinity while idle, for the status the main thread shows). */
@@ -51,7 +51,10 @@ export class SpeakerChannel implements Channel {
 
   fire(write: PinWriter): void {
     if (this.nextAt === this.#noteEnd) {
-      if (this.#level === 1) { this.#level = 0; write(this.pin, 0); }
+      if (this.#level === 1) {
+        this.#level = 0;
+        write(this.pin, 0);
+      }
       if (this.#index + 1 < this.#notes.length) this.#begin(this.#index + 1, this.#noteEnd);
       else this.#idle();
       return;
@@ -99,8 +102,8 @@ export interface MotorPins {
 export class MotorChannel implements Channel {
   readonly pins: MotorPins;
   nextAt = Infinity;
-  #direction: -1 | 0 | 1 = 0;   // what the bridge is driving now
-  #duty = 0;                    // 0..1 now in force
+  #direction: -1 | 0 | 1 = 0; // what the bridge is driving now
+  #duty = 0; // 0..1 now in force
   #periodNs = 4e6;
   #periodStart = 0;
   #isOn = false;
@@ -128,10 +131,13 @@ export class MotorChannel implements Channel {
       this.nextAt = now + deadNs;
       return;
     }
-    if (this.#pending !== null) { this.#pending = { direction, duty }; return; } // still in the dead time
+    if (this.#pending !== null) {
+      this.#pending = { direction, duty };
+      return;
+    } // still in the dead time
     if (this.#direction === direction) {
       const wasFullOn = this.nextAt === Infinity; // duty 1 schedules nothing: a smaller duty needs a new phase
-      this.#duty = duty;                          // otherwise it takes effect at the next "off"
+      this.#duty = duty; // otherwise it takes effect at the next "off"
       if (wasFullOn && duty < 1) this.#start(now, write);
       return;
     }
@@ -185,8 +191,10 @@ export class MotorChannel implements Channel {
   #start(at: number, write: PinWriter): void {
     const { in1, in2, enable } = this.pins;
     const forward = this.#direction > 0;
-    if (enable !== null) { write(forward ? in2 : in1, 0); write(forward ? in1 : in2, 1); }
-    else write(forward ? in2 : in1, 0);
+    if (enable !== null) {
+      write(forward ? in2 : in1, 0);
+      write(forward ? in1 : in2, 1);
+    } else write(forward ? in2 : in1, 0);
     this.#periodStart = at;
     this.#isOn = true;
     write(this.#pwmPin(), 1);

@@ -10,31 +10,31 @@ export const MAX_NOTES = 256;
 export const ERROR_BUCKETS = 1001;
 
 export const W = {
-  doorbell: 0,          // bumped (and notified) after every command
-  heartbeat: 1,         // bumped by the main thread at least every 100 ms
-  flags: 2,             // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 code locked, bit 3 failed, bit 4 ended
-  heartbeatLosses: 3,   // engine: times it stopped everything because the heartbeat stalled
-  cpuMicros: 4,         // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
-  quit: 5,              // main: set to 1 to make the engine drive the safe state and end
-  cpuPermille: 6,       // engine: its CPU use over the last second, in ‰ of one core
-  noRealtime: 7,        // main: 1 asks the engine for neither SCHED_FIFO nor locked code (HTTAP_REALTIME=0)
-  motorVersion: 8,      // seqlock
-  motorLeft: 9,         // speed × 10000, signed
+  doorbell: 0, // bumped (and notified) after every command
+  heartbeat: 1, // bumped by the main thread at least every 100 ms
+  flags: 2, // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 code locked, bit 3 failed, bit 4 ended
+  heartbeatLosses: 3, // engine: times it stopped everything because the heartbeat stalled
+  cpuMicros: 4, // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
+  quit: 5, // main: set to 1 to make the engine drive the safe state and end
+  cpuPermille: 6, // engine: its CPU use over the last second, in ‰ of one core
+  noRealtime: 7, // main: 1 asks the engine for neither SCHED_FIFO nor locked code (HTTAP_REALTIME=0)
+  motorVersion: 8, // seqlock
+  motorLeft: 9, // speed × 10000, signed
   motorRight: 10,
   motorPeriodUs: 11,
   motorDeadUs: 12,
-  speakerVersion: 16,   // seqlock
-  speakerCount: 17,     // notes in the block; 0 = silence
-  stopVersion: 18,      // bumped: everything to the safe state now
-  notes: 32,            // MAX_NOTES × [freq Hz, ms]
-  errorsTotal: 32 + 2 * MAX_NOTES,                   // histogram since start
+  speakerVersion: 16, // seqlock
+  speakerCount: 17, // notes in the block; 0 = silence
+  stopVersion: 18, // bumped: everything to the safe state now
+  notes: 32, // MAX_NOTES × [freq Hz, ms]
+  errorsTotal: 32 + 2 * MAX_NOTES, // histogram since start
   errorsCurrent: 32 + 2 * MAX_NOTES + ERROR_BUCKETS, // this second so far
   errorsLast: 32 + 2 * MAX_NOTES + 2 * ERROR_BUCKETS, // the last complete second
   maxTotalNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS,
   maxLastNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 1,
   maxCurrentNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 2,
   failureLength: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 3, // engine: bytes of the failure text (UTF-8)
-  failureText: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4,   // FAILURE_TEXT_BYTES / 4 words
+  failureText: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4, // FAILURE_TEXT_BYTES / 4 words
 } as const;
 /** Room for why the engine failed: one sentence, cut to fit. */
 const FAILURE_TEXT_BYTES = 256;
@@ -86,7 +86,12 @@ export function readLocked<T>(words: Int32Array, version: number, seen: number, 
   return Atomics.load(words, version) === v1 ? { version: v1, value } : null;
 }
 
-export interface ErrorFigures { count: number; p50Us: number; p99Us: number; maxUs: number }
+export interface ErrorFigures {
+  count: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+}
 
 /** Percentiles of a histogram starting at word `at` (µs buckets). */
 export function figures(words: Int32Array, at: number, maxNs: number): ErrorFigures {
@@ -96,7 +101,10 @@ export function figures(words: Int32Array, at: number, maxNs: number): ErrorFigu
     if (count === 0) return 0;
     const rank = Math.ceil((p / 100) * count);
     let seen = 0;
-    for (let i = 0; i < ERROR_BUCKETS; i++) { seen += words[at + i]; if (seen >= rank) return i; }
+    for (let i = 0; i < ERROR_BUCKETS; i++) {
+      seen += words[at + i];
+      if (seen >= rank) return i;
+    }
     return ERROR_BUCKETS - 1;
   };
   return { count, p50Us: pick(50), p99Us: pick(99), maxUs: Math.round(maxNs / 1000) };

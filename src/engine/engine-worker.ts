@@ -42,8 +42,14 @@ function run(setup: EngineSetup): void {
   const speaker = setup.pins.speaker === null ? null : new SpeakerChannel(setup.pins.speaker);
   const motors = setup.pins.motors === null ? null : [new MotorChannel(setup.pins.motors.left), new MotorChannel(setup.pins.motors.right)];
   const channels: Channel[] = [...(speaker ? [speaker] : []), ...(motors ?? [])];
-  const ownPins = [...(speaker ? [speaker.pin] : []), ...(motors ?? []).flatMap((m) => [m.pins.in1, m.pins.in2, ...(m.pins.enable === null ? [] : [m.pins.enable])])];
-  for (const pin of ownPins) { gpio.write(pin, 0); gpio.setMode(pin, "out"); }
+  const ownPins = [
+    ...(speaker ? [speaker.pin] : []),
+    ...(motors ?? []).flatMap((m) => [m.pins.in1, m.pins.in2, ...(m.pins.enable === null ? [] : [m.pins.enable])]),
+  ];
+  for (const pin of ownPins) {
+    gpio.write(pin, 0);
+    gpio.setMode(pin, "out");
+  }
 
   // Real-time priority and locked memory when permitted (root or CAP_SYS_NICE / CAP_IPC_LOCK); quietly without.
   const wantsRealtime = Atomics.load(words, W.noRealtime) === 0;
@@ -64,14 +70,18 @@ function run(setup: EngineSetup): void {
   const sleeper = new AbsoluteSleep();
 
   warmUp();
-  let seenMotor = 0, seenSpeaker = 0, seenStop = Atomics.load(words, W.stopVersion);
+  let seenMotor = 0,
+    seenSpeaker = 0,
+    seenStop = Atomics.load(words, W.stopVersion);
   let heartbeat = Atomics.load(words, W.heartbeat);
   let heartbeatAt = monotonicNsNumber();
   let isStoppedByHeartbeat = false;
   let secondEndsAt = heartbeatAt + 1e9;
   let lastRollAt = heartbeatAt;
   let lastCpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
-  const stopAll = () => { for (const ch of channels) ch.stop(write); };
+  const stopAll = () => {
+    for (const ch of channels) ch.stop(write);
+  };
   const anyActive = () => {
     for (const ch of channels) if (ch.nextAt !== Infinity || (ch instanceof MotorChannel && ch.speed !== 0)) return true;
     return false;
@@ -81,16 +91,27 @@ function run(setup: EngineSetup): void {
   // compared first, and the locked read (closures, arrays) happens only when a command really changed.
   const takeCommands = (now: number) => {
     const stop = Atomics.load(words, W.stopVersion);
-    if (stop !== seenStop) { seenStop = stop; stopAll(); }
+    if (stop !== seenStop) {
+      seenStop = stop;
+      stopAll();
+    }
     if (Atomics.load(words, W.motorVersion) !== seenMotor) takeMotors(now);
     if (Atomics.load(words, W.speakerVersion) !== seenSpeaker) takeSpeaker(now);
   };
   const takeMotors = (now: number) => {
-    const m = readLocked(words, W.motorVersion, seenMotor, () => [words[W.motorLeft] / 10000, words[W.motorRight] / 10000, words[W.motorPeriodUs] * 1000, words[W.motorDeadUs] * 1000]);
+    const m = readLocked(words, W.motorVersion, seenMotor, () => [
+      words[W.motorLeft] / 10000,
+      words[W.motorRight] / 10000,
+      words[W.motorPeriodUs] * 1000,
+      words[W.motorDeadUs] * 1000,
+    ]);
     if (m !== null) {
       seenMotor = m.version;
       const [left, right, period, dead] = m.value;
-      if (motors !== null) { motors[0].set(left, period, dead, now, write); motors[1].set(right, period, dead, now, write); }
+      if (motors !== null) {
+        motors[0].set(left, period, dead, now, write);
+        motors[1].set(right, period, dead, now, write);
+      }
       isStoppedByHeartbeat = false;
     }
   };
@@ -119,7 +140,10 @@ function run(setup: EngineSetup): void {
   const rollSecond = (now: number) => {
     if (now < secondEndsAt) return;
     secondEndsAt = now + 1e9;
-    for (let i = 0; i < ERROR_BUCKETS; i++) { words[W.errorsLast + i] = words[W.errorsCurrent + i]; words[W.errorsCurrent + i] = 0; }
+    for (let i = 0; i < ERROR_BUCKETS; i++) {
+      words[W.errorsLast + i] = words[W.errorsCurrent + i];
+      words[W.errorsCurrent + i] = 0;
+    }
     words[W.maxLastNs] = words[W.maxCurrentNs];
     words[W.maxCurrentNs] = 0;
     const cpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
@@ -134,8 +158,10 @@ function run(setup: EngineSetup): void {
     takeCommands(now);
     rollSecond(now);
     const beat = Atomics.load(words, W.heartbeat);
-    if (beat !== heartbeat) { heartbeat = beat; heartbeatAt = now; }
-    else if (now - heartbeatAt > HEARTBEAT_LOSS_NS && !isStoppedByHeartbeat && anyActive()) {
+    if (beat !== heartbeat) {
+      heartbeat = beat;
+      heartbeatAt = now;
+    } else if (now - heartbeatAt > HEARTBEAT_LOSS_NS && !isStoppedByHeartbeat && anyActive()) {
       stopAll();
       isStoppedByHeartbeat = true;
       Atomics.add(words, W.heartbeatLosses, 1);
@@ -155,7 +181,9 @@ function run(setup: EngineSetup): void {
       sleeper.untilNs(wake);
       noteOvershoot(monotonicNsNumber() - wake);
     }
-    while ((now = monotonicNsNumber()) < next) { /* spin to the edge */ }
+    while ((now = monotonicNsNumber()) < next) {
+      /* spin to the edge */
+    }
     for (const ch of channels) {
       // every channel due by now, each edge at its own scheduled time; the error is taken after the write
       for (let n = 0; n < 4 && ch.nextAt <= now; n++) {
@@ -205,7 +233,8 @@ function warmUp(): void {
   motor.set(0.5, 4e6, 20e6, 0, noPin);
   for (let i = 0; i < 5000; i++) {
     monotonicNsNumber();
-    if (tone.nextAt <= motor.nextAt) tone.fire(noPin); else motor.fire(noPin);
+    if (tone.nextAt <= motor.nextAt) tone.fire(noPin);
+    else motor.fire(noPin);
     if (tone.nextAt === Infinity) tone.play([[1000, 50]], motor.nextAt, noPin);
   }
   tone.stop(noPin);

@@ -37,7 +37,10 @@ export class LoopLag {
     const pick = (p: number) => {
       const rank = Math.ceil((p / 100) * count);
       let seen = 0;
-      for (let i = 0; i < BUCKETS; i++) { seen += this.#histogram[i]; if (seen >= rank && count > 0) return i; }
+      for (let i = 0; i < BUCKETS; i++) {
+        seen += this.#histogram[i];
+        if (seen >= rank && count > 0) return i;
+      }
       return 0;
     };
     return { samples: count, p50Ms: pick(50), p99Ms: pick(99), maxMs: Math.round(this.#max * 10) / 10 };

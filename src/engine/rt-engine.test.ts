@@ -41,44 +41,59 @@ describe("real-time engine (Worker) on the simulator", () => {
     }
   });
 
-  test("1 kHz for 200 ms: 400 ± 2 alternating edges on the speaker pin, ending low, the last not before 199.5 ms", async () => {
-    const from = readEdges(view.buffer).count;
-    const sent = monotonicNs();
-    engine.play([[1000, 200]]);
-    // the tone is over once most edges are in and none came for 100 ms (at 1 kHz one comes every 0.5 ms)
-    const quiet = () => { const e = edgesOf(12, from); return e.length >= 398 && monotonicNs() - e.at(-1)!.ns > 100_000_000n; };
-    expect(await waitFor(quiet)).toBe(true);
-    const edges = edgesOf(12, from);
-    expect(Math.abs(edges.length - 400)).toBeLessThanOrEqual(2);
-    expect(edges.every((e, i) => e.level === (i % 2 === 0 ? 1 : 0))).toBe(true);
-    // no edge before its time: the last (399 half periods in) comes 199.5 ms after the command or later
-    expect(Number(edges.at(-1)!.ns - sent) / 1e6).toBeGreaterThanOrEqual(199);
-    expect(main.backend.read(12)).toBe(0);
-    expect(engine.figures().edgeError.sinceStart.count).toBeGreaterThanOrEqual(398);
-  }, WAITING_TEST_MS);
+  test(
+    "1 kHz for 200 ms: 400 ± 2 alternating edges on the speaker pin, ending low, the last not before 199.5 ms",
+    async () => {
+      const from = readEdges(view.buffer).count;
+      const sent = monotonicNs();
+      engine.play([[1000, 200]]);
+      // the tone is over once most edges are in and none came for 100 ms (at 1 kHz one comes every 0.5 ms)
+      const quiet = () => {
+        const e = edgesOf(12, from);
+        return e.length >= 398 && monotonicNs() - e.at(-1)!.ns > 100_000_000n;
+      };
+      expect(await waitFor(quiet)).toBe(true);
+      const edges = edgesOf(12, from);
+      expect(Math.abs(edges.length - 400)).toBeLessThanOrEqual(2);
+      expect(edges.every((e, i) => e.level === (i % 2 === 0 ? 1 : 0))).toBe(true);
+      // no edge before its time: the last (399 half periods in) comes 199.5 ms after the command or later
+      expect(Number(edges.at(-1)!.ns - sent) / 1e6).toBeGreaterThanOrEqual(199);
+      expect(main.backend.read(12)).toBe(0);
+      expect(engine.figures().edgeError.sinceStart.count).toBeGreaterThanOrEqual(398);
+    },
+    WAITING_TEST_MS,
+  );
 
-  test("a motor command drives the pins (PWM on the left, full reverse on the right); stopAll coasts", async () => {
-    const from = readEdges(view.buffer).count;
-    const sent = monotonicNs();
-    engine.motors(0.5, -1, 250, 20);
-    expect(await waitFor(() => edgesOf(5, from).length > 4)).toBe(true); // half duty: IN1 toggles
-    expect(edgesOf(5, from)[0].ns).toBeGreaterThan(sent);
-    expect(await waitFor(() => main.backend.read(24) === 1)).toBe(true); // right motor full reverse: IN2 high
-    engine.stopAll();
-    expect(await waitFor(() => [5, 6, 23, 24].every((p) => main.backend.read(p) === 0))).toBe(true);
-  }, WAITING_TEST_MS);
+  test(
+    "a motor command drives the pins (PWM on the left, full reverse on the right); stopAll coasts",
+    async () => {
+      const from = readEdges(view.buffer).count;
+      const sent = monotonicNs();
+      engine.motors(0.5, -1, 250, 20);
+      expect(await waitFor(() => edgesOf(5, from).length > 4)).toBe(true); // half duty: IN1 toggles
+      expect(edgesOf(5, from)[0].ns).toBeGreaterThan(sent);
+      expect(await waitFor(() => main.backend.read(24) === 1)).toBe(true); // right motor full reverse: IN2 high
+      engine.stopAll();
+      expect(await waitFor(() => [5, 6, 23, 24].every((p) => main.backend.read(p) === 0))).toBe(true);
+    },
+    WAITING_TEST_MS,
+  );
 
-  test("a stalled heartbeat stops the motors, not before the 500 ms loss time", async () => {
-    engine.motors(1, 1, 250, 20);
-    expect(await waitFor(() => main.backend.read(5) === 1)).toBe(true);
-    const lossesBefore = engine.figures().heartbeatLosses;
-    const from = readEdges(view.buffer).count;
-    const stalled = monotonicNs();
-    engine.pauseHeartbeat();
-    expect(await waitFor(() => edgesOf(5, from).some((e) => e.level === 0))).toBe(true);
-    const coast = edgesOf(5, from).find((e) => e.level === 0)!;
-    // The last beat may be one 50 ms heartbeat period older than the pause; the 500 ms run from it.
-    expect(Number(coast.ns - stalled) / 1e6).toBeGreaterThanOrEqual(500 - 50 - 5);
-    expect(engine.figures().heartbeatLosses).toBeGreaterThanOrEqual(lossesBefore + 1);
-  }, WAITING_TEST_MS);
+  test(
+    "a stalled heartbeat stops the motors, not before the 500 ms loss time",
+    async () => {
+      engine.motors(1, 1, 250, 20);
+      expect(await waitFor(() => main.backend.read(5) === 1)).toBe(true);
+      const lossesBefore = engine.figures().heartbeatLosses;
+      const from = readEdges(view.buffer).count;
+      const stalled = monotonicNs();
+      engine.pauseHeartbeat();
+      expect(await waitFor(() => edgesOf(5, from).some((e) => e.level === 0))).toBe(true);
+      const coast = edgesOf(5, from).find((e) => e.level === 0)!;
+      // The last beat may be one 50 ms heartbeat period older than the pause; the 500 ms run from it.
+      expect(Number(coast.ns - stalled) / 1e6).toBeGreaterThanOrEqual(500 - 50 - 5);
+      expect(engine.figures().heartbeatLosses).toBeGreaterThanOrEqual(lossesBefore + 1);
+    },
+    WAITING_TEST_MS,
+  );
 });

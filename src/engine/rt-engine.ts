@@ -5,7 +5,18 @@
  */
 import type { MotorPins, Note } from "./channels.ts";
 import {
-  ENGINE_MEMORY_WORDS, figures, FLAG_ENDED, FLAG_FAILED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, MAX_NOTES, readFailure, W, writeLocked, type ErrorFigures,
+  ENGINE_MEMORY_WORDS,
+  figures,
+  FLAG_ENDED,
+  FLAG_FAILED,
+  FLAG_FIFO,
+  FLAG_MLOCK,
+  FLAG_RUNNING,
+  MAX_NOTES,
+  readFailure,
+  W,
+  writeLocked,
+  type ErrorFigures,
 } from "./engine-memory.ts";
 
 export type EngineState = "starting" | "running" | "failed" | "ended";
@@ -65,8 +76,13 @@ export class RtEngine {
     if (!realtime) new Int32Array(memory)[W.noRealtime] = 1;
     const worker = new Worker(engineWorkerUrl());
     const engine = new RtEngine(worker, new Int32Array(memory));
-    worker.onmessage = (e: MessageEvent<{ error?: string }>) => { if (e.data.error !== undefined) onError(`real-time engine stopped: ${e.data.error}`); };
-    worker.onerror = (e) => { engine.noteLoadError(e.message); onError(`real-time engine failed: ${e.message}`); };
+    worker.onmessage = (e: MessageEvent<{ error?: string }>) => {
+      if (e.data.error !== undefined) onError(`real-time engine stopped: ${e.data.error}`);
+    };
+    worker.onerror = (e) => {
+      engine.noteLoadError(e.message);
+      onError(`real-time engine failed: ${e.message}`);
+    };
     worker.postMessage({ memory, gpio, pins } satisfies EngineSetup);
     return engine;
   }
@@ -89,7 +105,11 @@ export class RtEngine {
    */
   waitStarted(timeoutMs: number): EngineState {
     const deadline = performance.now() + timeoutMs;
-    for (let flags = Atomics.load(this.#words, W.flags); flags === 0 && this.#loadError === null; flags = Atomics.load(this.#words, W.flags)) {
+    for (
+      let flags = Atomics.load(this.#words, W.flags);
+      flags === 0 && this.#loadError === null;
+      flags = Atomics.load(this.#words, W.flags)
+    ) {
       const left = deadline - performance.now();
       if (left <= 0) {
         this.#loadError = `the real-time engine did not start within ${timeoutMs / 1000} s`;
@@ -136,7 +156,10 @@ export class RtEngine {
     const w = this.#words;
     writeLocked(w, W.speakerVersion, () => {
       w[W.speakerCount] = notes.length;
-      notes.forEach(([freq, ms], i) => { w[W.notes + 2 * i] = Math.round(freq); w[W.notes + 2 * i + 1] = Math.round(ms); });
+      notes.forEach(([freq, ms], i) => {
+        w[W.notes + 2 * i] = Math.round(freq);
+        w[W.notes + 2 * i + 1] = Math.round(ms);
+      });
     });
   }
 
@@ -177,7 +200,9 @@ export class RtEngine {
     if (this.#isStopped) return;
     this.#askToQuit();
     const until = performance.now() + waitMs;
-    while (this.#isRunning() && performance.now() < until) { /* the engine needs well under a millisecond */ }
+    while (this.#isRunning() && performance.now() < until) {
+      /* the engine needs well under a millisecond */
+    }
     this.#worker.terminate();
   }
 

@@ -66,7 +66,8 @@ function registerWrites(body: unknown, names: readonly string[], isSelected: boo
     if (stray) return `"${stray[0]}" is not one of ${names.join(",")}`;
   } else return `expected a number, an array or an object like {"R1":5}`;
   for (const [n, v] of pairs) {
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) return `${n}: ${JSON.stringify(v)} is not a whole number from 0 to 4294967295`;
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff))
+      return `${n}: ${JSON.stringify(v)} is not a whole number from 0 to 4294967295`;
   }
   return pairs as [string, number][];
 }
@@ -82,7 +83,8 @@ function writeMemory(c: ResourceContext, memory: Uint8Array): ResourceReply {
   if (isExact && c.selector.kind === "range" && body.length !== c.selector.end - c.selector.start + 1) {
     return c.reply.error("bad-value", `range holds ${c.selector.end - c.selector.start + 1} bytes, got ${body.length}`);
   }
-  if (start + body.length > memory.length) return c.reply.error("out-of-range", `${body.length} bytes from ${start.toString(16)} do not fit in ${memory.length}`);
+  if (start + body.length > memory.length)
+    return c.reply.error("out-of-range", `${body.length} bytes from ${start.toString(16)} do not fit in ${memory.length}`);
   memory.set(body as number[], start);
   return c.reply.bytes(memory.subarray(start, start + body.length), start);
 }
@@ -97,7 +99,10 @@ async function main(): Promise<number> {
     const { reg, mem } = registerFileResources();
     server = createServer({ config: readConfig(process.env, process.argv.slice(2)), resources: [reg, mem] });
   } catch (error) {
-    if (error instanceof ConfigError) { console.error(`httap: ${error.message}`); return 2; }
+    if (error instanceof ConfigError) {
+      console.error(`httap: ${error.message}`);
+      return 2;
+    }
     throw error;
   }
   const { port } = await server.start();

@@ -5,7 +5,15 @@ import { RecordingBus } from "./fakes.test-support.ts";
 function make(soc: "bcm2835" | "bcm2711") {
   const bus = new RecordingBus(BCM_GPIO_BLOCK_BYTES + 12);
   const waits: number[] = [];
-  const gpio = new BcmGpio({ soc, bus, description: "test", waitMicros: (us) => { waits.push(us); bus.log.push(["w", -1, us]); } });
+  const gpio = new BcmGpio({
+    soc,
+    bus,
+    description: "test",
+    waitMicros: (us) => {
+      waits.push(us);
+      bus.log.push(["w", -1, us]);
+    },
+  });
   return { bus, gpio, waits };
 }
 
@@ -31,7 +39,11 @@ describe("BCM GPIO registers", () => {
     gpio.write(17, 1);
     gpio.write(17, 0);
     gpio.write(0, 1);
-    expect(bus.writes()).toEqual([["w", 0x1c, 1 << 17], ["w", 0x28, 1 << 17], ["w", 0x1c, 1]]);
+    expect(bus.writes()).toEqual([
+      ["w", 0x1c, 1 << 17],
+      ["w", 0x28, 1 << 17],
+      ["w", 0x1c, 1],
+    ]);
     bus.words[0x34 / 4] = (1 << 27) | 1;
     expect([gpio.read(27), gpio.read(0), gpio.read(1)]).toEqual([1, 1, 0]);
   });
@@ -39,7 +51,14 @@ describe("BCM GPIO registers", () => {
   test("BCM2835 pull: GPPUD (0x94) 10 = up, 01 = down, clocked by GPPUDCLK0 (0x98) with the waits between", () => {
     const { bus, gpio } = make("bcm2835");
     gpio.setPull(4, "up");
-    expect(bus.log).toEqual([["w", 0x94, 0b10], ["w", -1, 10], ["w", 0x98, 1 << 4], ["w", -1, 10], ["w", 0x94, 0], ["w", 0x98, 0]]);
+    expect(bus.log).toEqual([
+      ["w", 0x94, 0b10],
+      ["w", -1, 10],
+      ["w", 0x98, 1 << 4],
+      ["w", -1, 10],
+      ["w", 0x94, 0],
+      ["w", 0x98, 0],
+    ]);
     bus.log.length = 0;
     gpio.setPull(26, "down");
     expect(bus.writes()[0]).toEqual(["w", 0x94, 0b01]);

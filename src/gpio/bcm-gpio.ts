@@ -14,7 +14,17 @@
  *
  * Note the two pull encodings: 01 is down on the 2835 family and up on the 2711.
  */
-import { checkPin, CLOSED_BUS, type BackendKind, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
+import {
+  checkPin,
+  CLOSED_BUS,
+  type BackendKind,
+  type GpioBackend,
+  type Level,
+  type PinFunction,
+  type PinMode,
+  type Pull,
+  type RegisterBus,
+} from "./gpio-backend.ts";
 
 export const GPFSEL0 = 0x00 / 4;
 export const GPSET0 = 0x1c / 4;
@@ -39,7 +49,9 @@ export type BcmSoc = "bcm2835" | "bcm2711";
 /** Busy-waits a few microseconds (the pull sequence runs at start-up only, so spinning costs nothing). */
 function spinMicros(us: number): void {
   const until = performance.now() + us / 1000;
-  while (performance.now() < until) { /* spin */ }
+  while (performance.now() < until) {
+    /* spin */
+  }
 }
 
 export interface BcmGpioOptions {

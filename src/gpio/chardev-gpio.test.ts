@@ -2,8 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { AdoptedChardevGpio } from "./chardev-adopted.ts";
 import { openHeaderChip, type ChardevSystem } from "./chardev-gpio.ts";
 import {
-  GPIO_V2_GET_LINE_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL, GPIO_V2_LINE_GET_VALUES_IOCTL, GPIO_V2_LINE_SET_CONFIG_IOCTL,
-  GPIO_V2_LINE_SET_VALUES_IOCTL, LINE_FLAG,
+  GPIO_V2_GET_LINE_IOCTL,
+  GPIO_V2_GET_LINEINFO_IOCTL,
+  GPIO_V2_LINE_GET_VALUES_IOCTL,
+  GPIO_V2_LINE_SET_CONFIG_IOCTL,
+  GPIO_V2_LINE_SET_VALUES_IOCTL,
+  LINE_FLAG,
 } from "./chardev-uapi.ts";
 import { FakeKernel } from "./fakes.test-support.ts";
 
@@ -12,7 +16,9 @@ describe("chardev backend", () => {
     const kernels = [new FakeKernel("pinctrl-rp1")];
     expect(openHeaderChip(kernels[0]).description).toContain("pinctrl-rp1");
     const other = new FakeKernel("gpio-brcmstb@107d508500");
-    expect(() => openHeaderChip(other)).toThrow(/no GPIO chip labelled pinctrl-bcm2835 or pinctrl-bcm2711 or pinctrl-rp1 \(found: \/dev\/gpiochip0 "gpio-brcmstb@107d508500"\)/);
+    expect(() => openHeaderChip(other)).toThrow(
+      /no GPIO chip labelled pinctrl-bcm2835 or pinctrl-bcm2711 or pinctrl-rp1 \(found: \/dev\/gpiochip0 "gpio-brcmstb@107d508500"\)/,
+    );
     expect(other.openFds).toBe(0);
     const none: ChardevSystem = { chips: () => [], open: () => 0, ioctl: () => {}, close: () => {} };
     expect(() => openHeaderChip(none)).toThrow(/no \/dev\/gpiochip\*/);
@@ -121,7 +127,10 @@ describe("hand-over to the engine Worker", () => {
     const lines = [5, 6].map((pin) => main.handOver(pin));
     const from = k.calls.length;
     const engine = new AdoptedChardevGpio(k, lines);
-    for (const pin of [5, 6]) { engine.write(pin, 0); engine.setMode(pin, "out"); } // what the engine does at start
+    for (const pin of [5, 6]) {
+      engine.write(pin, 0);
+      engine.setMode(pin, "out");
+    } // what the engine does at start
     engine.write(5, 1);
     expect(main.read(5)).toBe(1); // one request, seen from both threads
     expect(() => engine.write(7, 1)).toThrow(/GPIO 7 was not handed to this thread/);

@@ -8,7 +8,13 @@
  */
 import { readdirSync } from "node:fs";
 import {
-  CHIPINFO_BYTES, decodeChipInfo, decodeLineInfo, encodeLineInfoQuery, GPIO_GET_CHIPINFO_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL, LINE_FLAG,
+  CHIPINFO_BYTES,
+  decodeChipInfo,
+  decodeLineInfo,
+  encodeLineInfoQuery,
+  GPIO_GET_CHIPINFO_IOCTL,
+  GPIO_V2_GET_LINEINFO_IOCTL,
+  LINE_FLAG,
 } from "./chardev-uapi.ts";
 import { ChardevLine, type LineSystem } from "./chardev-line.ts";
 import { checkPin, type GpioBackend, type HeldLine, type Level, type PinFunction, type PinMode, type Pull } from "./gpio-backend.ts";
@@ -26,7 +32,10 @@ export interface ChardevSystem extends LineSystem {
 export const realChardevSystem: ChardevSystem = {
   chips: () => {
     try {
-      return readdirSync("/dev").filter((n) => /^gpiochip\d+$/.test(n)).sort((a, b) => Number(a.slice(8)) - Number(b.slice(8))).map((n) => `/dev/${n}`);
+      return readdirSync("/dev")
+        .filter((n) => /^gpiochip\d+$/.test(n))
+        .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
+        .map((n) => `/dev/${n}`);
     } catch {
       return [];
     }

@@ -4,8 +4,16 @@
  * (the engine Worker) only uses it.
  */
 import {
-  encodeLineConfig, encodeLineRequest, encodeLineValues, GPIO_V2_GET_LINE_IOCTL, GPIO_V2_LINE_GET_VALUES_IOCTL,
-  GPIO_V2_LINE_SET_CONFIG_IOCTL, GPIO_V2_LINE_SET_VALUES_IOCTL, LINE_FLAG, lineValuesBits, requestFd,
+  encodeLineConfig,
+  encodeLineRequest,
+  encodeLineValues,
+  GPIO_V2_GET_LINE_IOCTL,
+  GPIO_V2_LINE_GET_VALUES_IOCTL,
+  GPIO_V2_LINE_SET_CONFIG_IOCTL,
+  GPIO_V2_LINE_SET_VALUES_IOCTL,
+  LINE_FLAG,
+  lineValuesBits,
+  requestFd,
 } from "./chardev-uapi.ts";
 import type { HeldLine, Level, PinMode, Pull } from "./gpio-backend.ts";
 

@@ -43,12 +43,12 @@ const IOC_WRITE = 1;
 const IOC_READ = 2;
 const GPIO_IOCTL_TYPE = 0xb4;
 
-export const GPIO_GET_CHIPINFO_IOCTL = 0x8044b401;          // _IOR(0xB4, 0x01, struct gpiochip_info)
-export const GPIO_V2_GET_LINEINFO_IOCTL = 0xc100b405;       // _IOWR(0xB4, 0x05, struct gpio_v2_line_info)
-export const GPIO_V2_GET_LINE_IOCTL = 0xc250b407;           // _IOWR(0xB4, 0x07, struct gpio_v2_line_request)
-export const GPIO_V2_LINE_SET_CONFIG_IOCTL = 0xc110b40d;    // _IOWR(0xB4, 0x0D, struct gpio_v2_line_config)
-export const GPIO_V2_LINE_GET_VALUES_IOCTL = 0xc010b40e;    // _IOWR(0xB4, 0x0E, struct gpio_v2_line_values)
-export const GPIO_V2_LINE_SET_VALUES_IOCTL = 0xc010b40f;    // _IOWR(0xB4, 0x0F, struct gpio_v2_line_values)
+export const GPIO_GET_CHIPINFO_IOCTL = 0x8044b401; // _IOR(0xB4, 0x01, struct gpiochip_info)
+export const GPIO_V2_GET_LINEINFO_IOCTL = 0xc100b405; // _IOWR(0xB4, 0x05, struct gpio_v2_line_info)
+export const GPIO_V2_GET_LINE_IOCTL = 0xc250b407; // _IOWR(0xB4, 0x07, struct gpio_v2_line_request)
+export const GPIO_V2_LINE_SET_CONFIG_IOCTL = 0xc110b40d; // _IOWR(0xB4, 0x0D, struct gpio_v2_line_config)
+export const GPIO_V2_LINE_GET_VALUES_IOCTL = 0xc010b40e; // _IOWR(0xB4, 0x0E, struct gpio_v2_line_values)
+export const GPIO_V2_LINE_SET_VALUES_IOCTL = 0xc010b40f; // _IOWR(0xB4, 0x0F, struct gpio_v2_line_values)
 
 /** The same numbers from the macro, for the test that checks the constants. */
 export const ioctlFromHeader = {
@@ -82,7 +82,7 @@ export function encodeLineConfig(flags: bigint, outputValue: 0 | 1 | null, into 
     const a = CONFIG_ATTRS;
     v.setUint32(a, ATTR_ID_OUTPUT_VALUES, true);
     v.setBigUint64(a + 8, BigInt(outputValue), true); // values: bit i = line i of the request
-    v.setBigUint64(a + 16, 1n, true);                   // mask: the request's line 0
+    v.setBigUint64(a + 16, 1n, true); // mask: the request's line 0
   }
   return into;
 }

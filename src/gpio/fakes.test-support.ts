@@ -5,11 +5,29 @@
  */
 import type { ChardevSystem } from "./chardev-gpio.ts";
 import {
-  CHIPINFO_BYTES, GPIO_GET_CHIPINFO_IOCTL, GPIO_V2_GET_LINE_IOCTL, GPIO_V2_GET_LINEINFO_IOCTL, GPIO_V2_LINE_GET_VALUES_IOCTL,
-  GPIO_V2_LINE_SET_CONFIG_IOCTL, GPIO_V2_LINE_SET_VALUES_IOCTL, LINE_FLAG,
+  CHIPINFO_BYTES,
+  GPIO_GET_CHIPINFO_IOCTL,
+  GPIO_V2_GET_LINE_IOCTL,
+  GPIO_V2_GET_LINEINFO_IOCTL,
+  GPIO_V2_LINE_GET_VALUES_IOCTL,
+  GPIO_V2_LINE_SET_CONFIG_IOCTL,
+  GPIO_V2_LINE_SET_VALUES_IOCTL,
+  LINE_FLAG,
 } from "./chardev-uapi.ts";
 import type { Level, PinMode, Pull, RegisterBus } from "./gpio-backend.ts";
-import { FUNCSEL_MASK, FUNCSEL_SYS_RIO, PAD_PUE, RIO_OE, RIO_OUT, RIO_SYNC_IN, RP1_CLR_ALIAS, RP1_SET_ALIAS, RP1_SYS_RIO0, ctrlWord, padWord } from "./rp1-gpio.ts";
+import {
+  FUNCSEL_MASK,
+  FUNCSEL_SYS_RIO,
+  PAD_PUE,
+  RIO_OE,
+  RIO_OUT,
+  RIO_SYNC_IN,
+  RP1_CLR_ALIAS,
+  RP1_SET_ALIAS,
+  RP1_SYS_RIO0,
+  ctrlWord,
+  padWord,
+} from "./rp1-gpio.ts";
 
 export type Access = readonly ["r" | "w", number, number];
 
@@ -70,7 +88,13 @@ export class FakeRp1 extends RecordingBus {
 export const FAKE_FD_BASE = 1 << 30;
 
 /** One pin as the hardware and gpiolib keep it: direction, the pull in the pad, and whether a request holds it. */
-interface FakePin { isOutput: boolean; pull: Pull; value: Level; heldBy: number | null; requestedFlags: bigint }
+interface FakePin {
+  isOutput: boolean;
+  pull: Pull;
+  value: Level;
+  heldBy: number | null;
+  requestedFlags: bigint;
+}
 
 /**
  * A kernel with one GPIO chip and pinctrl-bcm2835's manners: GET_CHIPINFO, GET_LINEINFO, GET_LINE (EBUSY on a line
@@ -86,7 +110,10 @@ export class FakeKernel implements ChardevSystem {
   readonly #lineFds = new Map<number, number>();
   readonly #open = new Set<number>();
   #nextFd = FAKE_FD_BASE;
-  constructor(readonly label = "pinctrl-bcm2711", readonly busyLines: readonly number[] = []) {}
+  constructor(
+    readonly label = "pinctrl-bcm2711",
+    readonly busyLines: readonly number[] = [],
+  ) {}
 
   get openFds(): number {
     return this.#open.size;

@@ -53,7 +53,8 @@ export interface GpioBackend {
 
 /** A pin number the header has, or an error naming it. */
 export function checkPin(pin: number): void {
-  if (!Number.isInteger(pin) || pin < 0 || pin >= HEADER_PINS) throw new RangeError(`GPIO ${pin} is not a header pin (0-${HEADER_PINS - 1})`);
+  if (!Number.isInteger(pin) || pin < 0 || pin >= HEADER_PINS)
+    throw new RangeError(`GPIO ${pin} is not a header pin (0-${HEADER_PINS - 1})`);
 }
 
 /** 32-bit register access: real memory-mapped I/O, the simulator, or a fake in tests. Word indices, not bytes. */
@@ -67,8 +68,12 @@ export interface RegisterBus {
  * kill the process (a segfault, with no safe state). Every access throws a clear error instead.
  */
 export const CLOSED_BUS: RegisterBus = {
-  read: () => { throw new Error("the GPIO registers are closed (unmapped)"); },
-  write: () => { throw new Error("the GPIO registers are closed (unmapped)"); },
+  read: () => {
+    throw new Error("the GPIO registers are closed (unmapped)");
+  },
+  write: () => {
+    throw new Error("the GPIO registers are closed (unmapped)");
+  },
 };
 
 /**

@@ -32,7 +32,11 @@ describe("the peripheral base from the device tree", () => {
 
 describe("which GPIO access a Pi gets", () => {
   test("auto: Raspberry Pi OS's /dev/gpiomem when the kernel has it, else the character device, saying why", () => {
-    expect(planGpio("auto", machine("bcm2835", [GPIOMEM]))).toMatchObject({ kind: "bcm", soc: "bcm2835", source: { path: GPIOMEM, offset: 0 } });
+    expect(planGpio("auto", machine("bcm2835", [GPIOMEM]))).toMatchObject({
+      kind: "bcm",
+      soc: "bcm2835",
+      source: { path: GPIOMEM, offset: 0 },
+    });
     expect(planGpio("auto", machine("bcm2711", [GPIOMEM]))).toMatchObject({ kind: "bcm", soc: "bcm2711" });
     const mainline = planGpio("auto", machine("bcm2835", [DEV_MEM]));
     expect(mainline.kind).toBe("chardev");

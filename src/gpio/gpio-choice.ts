@@ -47,19 +47,34 @@ export function planGpio(choice: "auto" | "bcm" | "rp1" | "chardev", m: MachineF
       if (m.soc === "bcm2712") {
         return m.exists(GPIOMEM_RP1)
           ? { ...rp1, why: `a Raspberry Pi 5 whose kernel offers ${GPIOMEM_RP1}` }
-          : { kind: "chardev", why: `a Raspberry Pi 5 without ${GPIOMEM_RP1} (not Raspberry Pi OS's kernel), so the GPIO character device` };
+          : {
+              kind: "chardev",
+              why: `a Raspberry Pi 5 without ${GPIOMEM_RP1} (not Raspberry Pi OS's kernel), so the GPIO character device`,
+            };
       }
       return m.exists(GPIOMEM)
         ? { ...gpiomem, why: `a ${bcmSoc.toUpperCase()} whose kernel offers ${GPIOMEM}` }
-        : { kind: "chardev", why: `a ${bcmSoc.toUpperCase()} without ${GPIOMEM} (not Raspberry Pi OS's kernel), so the GPIO character device` };
+        : {
+            kind: "chardev",
+            why: `a ${bcmSoc.toUpperCase()} without ${GPIOMEM} (not Raspberry Pi OS's kernel), so the GPIO character device`,
+          };
     case "bcm": {
       if (m.exists(GPIOMEM)) return { ...gpiomem, why: "HTTAP_GPIO=bcm" };
       const address = m.gpioBlockAddress();
       if (typeof address === "string") {
         const instead = `${DEV_MEM} cannot stand in, the GPIO block's address being unknown (${address})`;
-        return { kind: "unavailable", device: GPIOMEM, why: `${GPIOMEM} does not exist: not Raspberry Pi OS's kernel, and ${instead} (HTTAP_GPIO=bcm); try HTTAP_GPIO=auto or chardev` };
+        return {
+          kind: "unavailable",
+          device: GPIOMEM,
+          why: `${GPIOMEM} does not exist: not Raspberry Pi OS's kernel, and ${instead} (HTTAP_GPIO=bcm); try HTTAP_GPIO=auto or chardev`,
+        };
       }
-      return { kind: "bcm", soc: bcmSoc, source: { path: DEV_MEM, offset: address }, why: `HTTAP_GPIO=bcm without ${GPIOMEM}: ${DEV_MEM} at 0x${address.toString(16)} (from the device tree)` };
+      return {
+        kind: "bcm",
+        soc: bcmSoc,
+        source: { path: DEV_MEM, offset: address },
+        why: `HTTAP_GPIO=bcm without ${GPIOMEM}: ${DEV_MEM} at 0x${address.toString(16)} (from the device tree)`,
+      };
     }
   }
 }

@@ -72,10 +72,12 @@ const REAL_MACHINE: Omit<MachineFacts, "soc"> = { exists: existsSync, gpioBlockA
 export function openGpio(o: OpenGpioOptions): OpenedGpio {
   const soc = socFromCompatible(o.compatible ?? readCompatible());
   const none = { backend: null, simPath: null, soc: null, registers: null } as const;
-  if (o.choice === "none") return { ...none, notices: ["gpio: disabled (HTTAP_GPIO=none)"], unavailable: "GPIO is disabled on this device (HTTAP_GPIO=none)" };
+  if (o.choice === "none")
+    return { ...none, notices: ["gpio: disabled (HTTAP_GPIO=none)"], unavailable: "GPIO is disabled on this device (HTTAP_GPIO=none)" };
   if (o.choice === "sim" || (o.choice === "auto" && soc === null)) {
     if (o.attach === true) {
-      if (o.simFile === null) return { ...none, notices: [], unavailable: "the simulator keeps its pins in a file: name it with HTTAP_SIM_FILE" };
+      if (o.simFile === null)
+        return { ...none, notices: [], unavailable: "the simulator keeps its pins in a file: name it with HTTAP_SIM_FILE" };
       try {
         const sim = openSimBackend(o.simFile, { create: false, removeOnClose: false });
         return { backend: sim.backend, simPath: o.simFile, notices: [], unavailable: null, soc: sim.soc, registers: null };
@@ -86,7 +88,14 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
     const path = o.simFile ?? defaultSimPath(o.env);
     const sim = openSimBackend(path, { create: true, removeOnClose: o.simFile === null });
     const why = o.choice === "auto" ? "not a Raspberry Pi, so the pins are simulated" : "HTTAP_GPIO=sim";
-    return { backend: sim.backend, simPath: path, notices: [`gpio: ${why}; simulator file ${path}`], unavailable: null, soc: sim.soc, registers: null };
+    return {
+      backend: sim.backend,
+      simPath: path,
+      notices: [`gpio: ${why}; simulator file ${path}`],
+      unavailable: null,
+      soc: sim.soc,
+      registers: null,
+    };
   }
   const plan = planGpio(o.choice, { soc, ...(o.machine ?? REAL_MACHINE) });
   if (plan.kind === "unavailable") {
@@ -94,7 +103,12 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
     return { ...none, notices: [`gpio: ${line}`], unavailable: line };
   }
   try {
-    const backend = plan.kind === "chardev" ? openHeaderChip(realChardevSystem) : plan.kind === "rp1" ? openRp1(plan.source) : openBcm(plan.soc, plan.source);
+    const backend =
+      plan.kind === "chardev"
+        ? openHeaderChip(realChardevSystem)
+        : plan.kind === "rp1"
+          ? openRp1(plan.source)
+          : openBcm(plan.soc, plan.source);
     const registers = plan.kind === "chardev" ? null : plan.source;
     return { backend, simPath: null, notices: [`gpio: ${backend.description} (${plan.why})`], unavailable: null, soc: null, registers };
   } catch (error) {
@@ -108,7 +122,12 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
  * registers mapped again, or the main thread's own line requests (`lines`, adopted by fd, never requested again).
  * Throws when it cannot be had.
  */
-export function attachGpio(kind: BackendKind, simPath: string | null, registers: RegisterSource | null, lines: readonly HeldLine[]): GpioBackend {
+export function attachGpio(
+  kind: BackendKind,
+  simPath: string | null,
+  registers: RegisterSource | null,
+  lines: readonly HeldLine[],
+): GpioBackend {
   switch (kind) {
     case "sim":
       if (simPath === null) throw new Error("the simulator has no file");
@@ -131,13 +150,22 @@ function openBcm(soc: BcmSoc, source: RegisterSource): BcmGpio {
   const mapping = mapShared(source.path, length, undefined, source.offset);
   const name = soc === "bcm2711" ? "BCM2711" : "BCM2835/6/7";
   const where = source.offset === 0 ? source.path : `${source.path} at 0x${source.offset.toString(16)}`;
-  return new BcmGpio({ soc, bus: new MappedRegisters(mapping.buffer, 0, BCM_GPIO_BLOCK_BYTES), description: `${name} registers via ${where}`, onClose: () => mapping.close() });
+  return new BcmGpio({
+    soc,
+    bus: new MappedRegisters(mapping.buffer, 0, BCM_GPIO_BLOCK_BYTES),
+    description: `${name} registers via ${where}`,
+    onClose: () => mapping.close(),
+  });
 }
 
 function openRp1(source: RegisterSource): Rp1Gpio {
   const page = pageSize();
   const mapping = mapShared(source.path, Math.ceil(RP1_GPIO_BLOCK_BYTES / page) * page, undefined, source.offset);
-  return new Rp1Gpio({ bus: new MappedRegisters(mapping.buffer, 0, RP1_GPIO_BLOCK_BYTES), description: `RP1 registers via ${source.path}`, onClose: () => mapping.close() });
+  return new Rp1Gpio({
+    bus: new MappedRegisters(mapping.buffer, 0, RP1_GPIO_BLOCK_BYTES),
+    description: `RP1 registers via ${source.path}`,
+    onClose: () => mapping.close(),
+  });
 }
 
 /** One sentence: the device, what went wrong, and the fix. */

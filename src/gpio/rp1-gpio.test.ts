@@ -24,7 +24,10 @@ describe("RP1 GPIO registers (Pi 5)", () => {
     bus.log.length = 0;
     gpio.write(4, 1);
     gpio.write(4, 0);
-    expect(bus.writes()).toEqual([["w", 0x12000, 1 << 4], ["w", 0x13000, 1 << 4]]);
+    expect(bus.writes()).toEqual([
+      ["w", 0x12000, 1 << 4],
+      ["w", 0x13000, 1 << 4],
+    ]);
     expect(bus.writes().some(([, at]) => at === 0x10000)).toBe(false);
   });
 

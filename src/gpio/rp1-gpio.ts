@@ -12,7 +12,16 @@
  * OUT and OE are only ever written through SET and CLR, so the engine Worker and the main thread never lose each
  * other's bits in a read-modify-write.
  */
-import { checkPin, CLOSED_BUS, type GpioBackend, type Level, type PinFunction, type PinMode, type Pull, type RegisterBus } from "./gpio-backend.ts";
+import {
+  checkPin,
+  CLOSED_BUS,
+  type GpioBackend,
+  type Level,
+  type PinFunction,
+  type PinMode,
+  type Pull,
+  type RegisterBus,
+} from "./gpio-backend.ts";
 
 export const RP1_IO_BANK0 = 0x00000;
 export const RP1_SYS_RIO0 = 0x10000;

@@ -14,7 +14,8 @@ import { SimulatedSoc } from "./simulated-soc.ts";
 const REFRESH_MS = 20;
 
 export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid): string {
-  const dir = env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== "" && existsSync(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : "/tmp";
+  const dir =
+    env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== "" && existsSync(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : "/tmp";
   return join(dir, `httap-sim-${pid}.bin`);
 }
 
@@ -26,7 +27,8 @@ export function createSimFile(path: string): Mapping {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
     const zeros = new Uint8Array(64 * 1024);
-    for (let written = 0; written < SIM_FILE_BYTES; written += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written), written);
+    for (let written = 0; written < SIM_FILE_BYTES; written += zeros.length)
+      writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written), written);
     if (fstatSync(fd).size > SIM_FILE_BYTES) ftruncateSync(fd, SIM_FILE_BYTES);
   } finally {
     closeSync(fd);
@@ -40,7 +42,10 @@ export function attachSimFile(path: string): Mapping {
 }
 
 /** The sim backend: the BCM2711 register code over a simulated SoC in `path`. */
-export function openSimBackend(path: string, options: { create: boolean; removeOnClose: boolean }): { backend: BcmGpio; mapping: Mapping; soc: SimulatedSoc } {
+export function openSimBackend(
+  path: string,
+  options: { create: boolean; removeOnClose: boolean },
+): { backend: BcmGpio; mapping: Mapping; soc: SimulatedSoc } {
   const mapping = options.create ? createSimFile(path) : attachSimFile(path);
   const soc = new SimulatedSoc(mapping.buffer, options.create);
   const timer = setInterval(() => soc.refresh(), REFRESH_MS);

@@ -57,17 +57,20 @@ describe("simulator file", () => {
   test("every output change is logged once with CLOCK_MONOTONIC time; inputs are not logged", () => {
     const { path, backend } = fresh();
     const before = monotonicNs();
-    backend.setMode(18, "out");   // latch 0, level was 0: no change, no edge
+    backend.setMode(18, "out"); // latch 0, level was 0: no change, no edge
     backend.write(18, 1);
-    backend.write(18, 1);          // no change: no edge
+    backend.write(18, 1); // no change: no edge
     backend.write(18, 0);
     backend.setMode(22, "in");
-    backend.setPull(22, "up");    // an input rising: not an output edge
+    backend.setPull(22, "up"); // an input rising: not an output edge
     const after = monotonicNs();
     const map = attachSimFile(path);
     const { edges, count } = readEdges(map.buffer);
     expect(count).toBe(2);
-    expect(edges.map((e) => [e.pin, e.level])).toEqual([[18, 1], [18, 0]]);
+    expect(edges.map((e) => [e.pin, e.level])).toEqual([
+      [18, 1],
+      [18, 0],
+    ]);
     expect(before).toBeGreaterThan(0n);
     for (const e of edges) expect(e.ns >= before && e.ns <= after).toBe(true);
     map.close();
@@ -86,7 +89,11 @@ describe("simulator file", () => {
     second.write(0x28 / 4, 1 << 12); // GPCLR0
     expect(backend.read(12)).toBe(0);
     const { edges } = readEdges(map.buffer);
-    expect(edges.map((e) => [e.pin, e.level])).toEqual([[13, 1], [12, 1], [12, 0]]);
+    expect(edges.map((e) => [e.pin, e.level])).toEqual([
+      [13, 1],
+      [12, 1],
+      [12, 0],
+    ]);
     map.close();
     backend.close();
   });

@@ -47,7 +47,8 @@ export class SimulatedSoc implements RegisterBus {
     const v = value >>> 0;
     if (word === GPSET0 || word === GPSET0 + 1) Atomics.or(this.#words, LATCH[word - GPSET0], v);
     else if (word === GPCLR0 || word === GPCLR0 + 1) Atomics.and(this.#words, LATCH[word - GPCLR0], ~v >>> 0);
-    else if (word === GPLEV0 || word === GPLEV0 + 1) return; // read-only
+    else if (word === GPLEV0 || word === GPLEV0 + 1)
+      return; // read-only
     else Atomics.store(this.#words, word, v);
     this.refresh();
   }
@@ -116,7 +117,8 @@ export class SimulatedSoc implements RegisterBus {
     const first = bank * 32;
     for (let i = 0; i < BANK_PINS[bank]; i++) {
       const pin = first + i;
-      if (((Atomics.load(this.#words, GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16)) >>> ((pin % 16) * 2)) & 0b11) === 0b01) mask |= 1 << i;
+      if (((Atomics.load(this.#words, GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16)) >>> ((pin % 16) * 2)) & 0b11) === 0b01)
+        mask |= 1 << i;
     }
     return mask >>> 0;
   }

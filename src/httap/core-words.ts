@@ -33,7 +33,9 @@ export interface CoreWordsContext {
 export function coreWords(c: CoreWordsContext): VocabularyWord[] {
   const words: VocabularyWord[] = [
     {
-      name: "", access: "owner", methods: ["GET"],
+      name: "",
+      access: "owner",
+      methods: ["GET"],
       handle: ({ session, lines }) => {
         const body = c.root.body(session.hasOpenedRoot);
         session.hasOpenedRoot = true;
@@ -42,18 +44,27 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
     },
     {
       // the hot path the benchmark measures
-      name: "ping", access: "owner", methods: ["GET"], isPrefix: true,
-      handle: ({ session, lines, now }) => dynamicReply(200, lines, `{"Remain":${c.sessions.remainS(session.session, now)},"Timeout":${c.timeoutS}}`),
+      name: "ping",
+      access: "owner",
+      methods: ["GET"],
+      isPrefix: true,
+      handle: ({ session, lines, now }) =>
+        dynamicReply(200, lines, `{"Remain":${c.sessions.remainS(session.session, now)},"Timeout":${c.timeoutS}}`),
     },
     { name: "list", access: "owner", methods: ["GET"], handle: ({ lines }) => dynamicReply(200, lines, c.resources.listBody) },
     {
-      name: "changes", access: "owner", methods: ["GET"],
-      handle: ({ session, lines }) => dynamicReply(200, lines, JSON.stringify({ changes: session.takeChanges(c.readable).map((r) => r.name) })),
+      name: "changes",
+      access: "owner",
+      methods: ["GET"],
+      handle: ({ session, lines }) =>
+        dynamicReply(200, lines, JSON.stringify({ changes: session.takeChanges(c.readable).map((r) => r.name) })),
     },
     {
       // `/?invalid`: never decoded, always an error; from the owner it ends the session at once (DESIGN), from a
       // host waiting in line it gives up its place (a page closed while waiting)
-      name: "invalid", access: "public", methods: ["GET", "POST"],
+      name: "invalid",
+      access: "public",
+      methods: ["GET", "POST"],
       handle: ({ request, now, cors }) => {
         const host = request.remoteAddress;
         if (c.sessions.leaveLine(host, now)) return refusal(NO_SESSION_LINES + cors, "invalid", "you left the line");
@@ -65,13 +76,19 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
     },
     {
       // issue 8: anyone may read it without joining the line or opening a session; no addresses but the owner's
-      name: "queue", access: "public", methods: ["GET"],
-      handle: ({ request, now, cors }) => dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(c.sessions.queue(request.remoteAddress, now))),
+      name: "queue",
+      access: "public",
+      methods: ["GET"],
+      handle: ({ request, now, cors }) =>
+        dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(c.sessions.queue(request.remoteAddress, now))),
     },
   ];
   if (c.hasLoopback) {
     words.push({
-      name: "loopback", access: "owner", methods: ["POST"], service: "Loopback",
+      name: "loopback",
+      access: "owner",
+      methods: ["POST"],
+      service: "Loopback",
       handle: ({ request, session, lines, cors, params }) => {
         const name = params === "" ? null : paramValue(params, "name");
         if (params !== "" && name === null) return refusal(lines, "bad-filename", `loopback takes ?name=file.ext, got "?${params}"`);
@@ -84,7 +101,13 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
   const stats = c.stats;
   if (stats !== null) {
     // issue 11: anyone may read it, and reading it neither opens nor renews a session
-    words.push({ name: "stats", access: "public", methods: ["GET"], service: "Stats", handle: ({ cors }) => dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(stats())) });
+    words.push({
+      name: "stats",
+      access: "public",
+      methods: ["GET"],
+      service: "Stats",
+      handle: ({ cors }) => dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(stats())),
+    });
   }
   return words;
 }
@@ -92,5 +115,9 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
 /** 503 with the owner, the expected wait (also Retry-After) and, when the host waits in line, its place. */
 export function busyReply(owner: string, remainS: number, cors: string, place = 0): Reply {
   const inLine = place > 0 ? `,"place":${place}` : "";
-  return dynamicReply(503, `${NO_SESSION_LINES}Retry-After: ${remainS}\r\n${cors}`, `{"error":"busy","owner":${JSON.stringify(owner)},"Remain":${remainS}${inLine}}`);
+  return dynamicReply(
+    503,
+    `${NO_SESSION_LINES}Retry-After: ${remainS}\r\n${cors}`,
+    `{"error":"busy","owner":${JSON.stringify(owner)},"Remain":${remainS}${inLine}}`,
+  );
 }

@@ -62,9 +62,12 @@ export class CorsPolicy {
   preflightLines(origin: string | undefined, requestMethod: string | undefined, methods = ALLOW_METHODS): string | null {
     if (requestMethod === undefined || origin === undefined) return `Allow: ${methods}\r\n`;
     if (!this.#allows(origin)) return null;
-    const allowOrigin = this.#mode === "any" ? "Access-Control-Allow-Origin: *\r\n" : `Access-Control-Allow-Origin: ${origin}\r\n${VARY_LINE}`;
-    return `${allowOrigin}Access-Control-Allow-Methods: ${methods}\r\nAccess-Control-Allow-Headers: ${ALLOW_HEADERS}\r\n` +
-      `Access-Control-Max-Age: ${PREFLIGHT_MAX_AGE_S}\r\nAllow: ${methods}\r\n`;
+    const allowOrigin =
+      this.#mode === "any" ? "Access-Control-Allow-Origin: *\r\n" : `Access-Control-Allow-Origin: ${origin}\r\n${VARY_LINE}`;
+    return (
+      `${allowOrigin}Access-Control-Allow-Methods: ${methods}\r\nAccess-Control-Allow-Headers: ${ALLOW_HEADERS}\r\n` +
+      `Access-Control-Max-Age: ${PREFLIGHT_MAX_AGE_S}\r\nAllow: ${methods}\r\n`
+    );
   }
 
   #allows(origin: string): boolean {

@@ -22,14 +22,25 @@ function fakeRequest(f: Fake): HttpRequest {
   const query = f.query ?? "";
   const headers = new Map(Object.entries(f.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   return {
-    method, isHead: method === "HEAD", target: `/?${query}`, path: "/", query, version: 11,
+    method,
+    isHead: method === "HEAD",
+    target: `/?${query}`,
+    path: "/",
+    query,
+    version: 11,
     body: typeof f.body === "string" ? new TextEncoder().encode(f.body) : (f.body ?? new Uint8Array(0)),
-    remoteAddress: f.from ?? "127.0.0.1", connectionId: 1,
+    remoteAddress: f.from ?? "127.0.0.1",
+    connectionId: 1,
     header: (name) => headers.get(name),
   };
 }
 
-interface Answer { status: number; headers: Map<string, string>; text: string; json: any }
+interface Answer {
+  status: number;
+  headers: Map<string, string>;
+  text: string;
+  json: any;
+}
 
 let managers: SessionManager[] = [];
 afterEach(() => {
@@ -45,8 +56,16 @@ function setup(o: Partial<HttapDomainOptions> & { resources?: ResourceRegistry }
   const sessions = new SessionManager({ timeoutS: o.keepAliveS ?? 15, now: () => t, log: (l) => logs.push(l) });
   managers.push(sessions);
   const domain: HttapDomain = createHttapDomain({
-    keepAliveS: 15, files: true, loopback: true, cors: null, id: "test-device", now: () => t, log: (l) => logs.push(l),
-    sessions, ...o, resources: registry,
+    keepAliveS: 15,
+    files: true,
+    loopback: true,
+    cors: null,
+    id: "test-device",
+    now: () => t,
+    log: (l) => logs.push(l),
+    sessions,
+    ...o,
+    resources: registry,
   });
   const ask = (f: Fake): Answer => {
     const reply = domain.handle(fakeRequest(f)) as DynamicReply;
@@ -58,16 +77,29 @@ function setup(o: Partial<HttapDomainOptions> & { resources?: ResourceRegistry }
     }
     const text = typeof reply.body === "string" ? reply.body : new TextDecoder().decode(reply.body);
     let json: any;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { status: reply.status, headers, text, json };
   };
-  return { domain, sessions, ask, logs, advance: (ms: number) => { t += ms; } };
+  return {
+    domain,
+    sessions,
+    ask,
+    logs,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 const counter = () => {
   let value = 0;
   return defineResource({
-    name: "N", get: (c) => c.reply.json(value),
+    name: "N",
+    get: (c) => c.reply.json(value),
     post: (c) => {
       const v = c.body();
       if (typeof v !== "number") return c.reply.error("bad-value", "a number please");
@@ -94,14 +126,23 @@ describe("vocabulary", () => {
   test("root object: version, HTTaP_open 0 then 1, ID, Type, Services, Signals", () => {
     const { ask } = setup({}, [counter(), defineResource({ name: "IO.LED", get: (c) => c.reply.json(1) })]);
     const first = ask({ query: "" }).json;
-    expect(first).toEqual({ HTTaP_version: expect.stringMatching(/^\d{8}$/), HTTaP_open: 0, ID: "test-device", Type: "httap", Services: "Files Loopback", Signals: ["IO.LED", "N"] });
+    expect(first).toEqual({
+      HTTaP_version: expect.stringMatching(/^\d{8}$/),
+      HTTaP_open: 0,
+      ID: "test-device",
+      Type: "httap",
+      Services: "Files Loopback",
+      Signals: ["IO.LED", "N"],
+    });
     expect(ask({ query: "" }).json.HTTaP_open).toBe(1);
     expect(ask({ query: "ping" }).status).toBe(200);
     expect(ask({ query: "" }).json.HTTaP_open).toBe(1);
   });
 
   test("Services follow the configuration", () => {
-    const { ask } = setup({ files: false, loopback: false }, [defineResource({ name: "M", get: (c) => c.reply.json(0), range: { size: 8 } })]);
+    const { ask } = setup({ files: false, loopback: false }, [
+      defineResource({ name: "M", get: (c) => c.reply.json(0), range: { size: 8 } }),
+    ]);
     expect(ask({ query: "" }).json.Services).toBe("HYX");
   });
 
@@ -121,7 +162,13 @@ describe("vocabulary", () => {
 
   test("methods the vocabulary does not take get 405 with Allow", () => {
     const { ask } = setup();
-    for (const [method, query, allow] of [["POST", "ping", "GET, HEAD"], ["PUT", "", "GET, HEAD"], ["POST", "list", "GET, HEAD"], ["DELETE", "changes", "GET, HEAD"], ["GET", "loopback", "POST"]]) {
+    for (const [method, query, allow] of [
+      ["POST", "ping", "GET, HEAD"],
+      ["PUT", "", "GET, HEAD"],
+      ["POST", "list", "GET, HEAD"],
+      ["DELETE", "changes", "GET, HEAD"],
+      ["GET", "loopback", "POST"],
+    ]) {
       const a = ask({ method, query });
       expect(a.status).toBe(405);
       expect(a.headers.get("allow")).toBe(allow);
@@ -212,13 +259,23 @@ describe("application resources", () => {
   test("the routine sees the session, the selector, the body; dotted names work", () => {
     let seen: unknown;
     const r = defineResource({
-      name: "IO.SPI.1", members: ["a", "b"],
-      post: (c) => { seen = { name: c.name, method: c.method, selector: c.selector, owner: c.session.owner, body: c.body() }; return c.reply.json("ok", 202); },
+      name: "IO.SPI.1",
+      members: ["a", "b"],
+      post: (c) => {
+        seen = { name: c.name, method: c.method, selector: c.selector, owner: c.session.owner, body: c.body() };
+        return c.reply.json("ok", 202);
+      },
     });
     const { ask } = setup({}, [r]);
     const a = ask({ method: "POST", query: "IO.SPI.1/a,b", body: "[1,2]", from: "10.1.1.1" });
     expect(a.status).toBe(202);
-    expect(seen).toEqual({ name: "IO.SPI.1", method: "POST", selector: { kind: "members", members: ["a", "b"] }, owner: "10.1.1.1", body: [1, 2] });
+    expect(seen).toEqual({
+      name: "IO.SPI.1",
+      method: "POST",
+      selector: { kind: "members", members: ["a", "b"] },
+      owner: "10.1.1.1",
+      body: [1, 2],
+    });
   });
 
   test("invalid JSON → 400 saying where it failed, the routine never half-runs", () => {
@@ -229,7 +286,12 @@ describe("application resources", () => {
   });
 
   test("a routine that throws → 500; the next request is served normally", () => {
-    const bad = defineResource({ name: "BAD", get: () => { throw new Error("sensor unplugged"); } });
+    const bad = defineResource({
+      name: "BAD",
+      get: () => {
+        throw new Error("sensor unplugged");
+      },
+    });
     const none = defineResource({ name: "NONE", get: () => undefined as never });
     const { ask, logs } = setup({}, [bad, none, counter()]);
     const a = ask({ query: "BAD" });
@@ -242,10 +304,14 @@ describe("application resources", () => {
   });
 
   test("reply.error codes map to their statuses", () => {
-    const r = defineResource({ name: "E", members: ["a", "b", "c", "d"], get: (c) => {
-      const m = c.selector.kind === "members" ? c.selector.members[0] : "";
-      return c.reply.error(({ a: "bad-value", b: "not-found", c: "out-of-range", d: "device-error" } as const)[m as "a"], `m=${m}`);
-    } });
+    const r = defineResource({
+      name: "E",
+      members: ["a", "b", "c", "d"],
+      get: (c) => {
+        const m = c.selector.kind === "members" ? c.selector.members[0] : "";
+        return c.reply.error(({ a: "bad-value", b: "not-found", c: "out-of-range", d: "device-error" } as const)[m as "a"], `m=${m}`);
+      },
+    });
     const { ask } = setup({}, [r]);
     expect(["a", "b", "c", "d"].map((m) => ask({ query: `E/${m}` }).status)).toEqual([400, 404, 416, 500]);
     expect(ask({ query: "E/a" }).json).toEqual({ error: "bad-value", message: "m=a", resource: "E/a" });
@@ -253,10 +319,14 @@ describe("application resources", () => {
 
   test("byte ranges: JSON by default, HYX with ?hyx or Accept: text/x-hyx", () => {
     const mem = new Uint8Array(32).map((_, i) => i);
-    const r = defineResource({ name: "MEM", range: { size: 32 }, get: (c) => {
-      const [s, e] = c.selector.kind === "range" ? [c.selector.start, c.selector.end] : [0, 31];
-      return c.reply.bytes(mem.subarray(s, e + 1), s);
-    } });
+    const r = defineResource({
+      name: "MEM",
+      range: { size: 32 },
+      get: (c) => {
+        const [s, e] = c.selector.kind === "range" ? [c.selector.start, c.selector.end] : [0, 31];
+        return c.reply.bytes(mem.subarray(s, e + 1), s);
+      },
+    });
     const { ask } = setup({}, [r]);
     expect(ask({ query: "MEM/1E-1F" }).json).toEqual({ start: 30, data: [30, 31] });
     const h = ask({ query: "MEM/10-12?hyx" });
@@ -281,7 +351,9 @@ describe("loopback", () => {
     expect(b.headers.get("content-disposition")).toBe('attachment; filename="data.csv"');
     expect(b.headers.get("content-type")).toBe("application/octet-stream");
     const c = ask({ method: "POST", query: "loopback?name=%C3%A9t%C3%A9.txt", body: "x" });
-    expect(c.headers.get("content-disposition")).toBe(`attachment; filename="__t__.txt"; filename*=UTF-8''%C3%A9t%C3%A9.txt`.replace("__t__", "_t_"));
+    expect(c.headers.get("content-disposition")).toBe(
+      `attachment; filename="__t__.txt"; filename*=UTF-8''%C3%A9t%C3%A9.txt`.replace("__t__", "_t_"),
+    );
   });
 
   test("refuses unusable file names; disabled loopback is not found", () => {
@@ -307,7 +379,10 @@ describe("CORS", () => {
     const { ask } = setup({}, [counter()]);
     const a = ask({ query: "ping", headers: { origin: "http://evil.example" } });
     expect([...a.headers.keys()].some((k) => k.startsWith("access-control"))).toBe(false);
-    expect(ask({ method: "POST", query: "N", body: "1", headers: { origin: "http://evil.example", host: "pi:60000" } })).toMatchObject({ status: 403, json: { error: "forbidden-origin" } });
+    expect(ask({ method: "POST", query: "N", body: "1", headers: { origin: "http://evil.example", host: "pi:60000" } })).toMatchObject({
+      status: 403,
+      json: { error: "forbidden-origin" },
+    });
     expect(ask({ method: "POST", query: "N", body: "1", headers: { origin: "http://pi:60000", host: "pi:60000" } }).status).toBe(200);
   });
 
@@ -324,12 +399,22 @@ describe("CORS", () => {
     expect(a.headers.get("vary")).toBe("Origin");
     expect(a.headers.get("access-control-expose-headers")).toBe("HTTaP-Session");
     expect(ask({ query: "ping", headers: { origin: "http://other.example" } }).headers.get("access-control-allow-origin")).toBeUndefined();
-    const pre = ask({ method: "OPTIONS", query: "N", headers: { origin: "http://ui.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,httap-session" } });
+    const pre = ask({
+      method: "OPTIONS",
+      query: "N",
+      headers: {
+        origin: "http://ui.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,httap-session",
+      },
+    });
     expect(pre.status).toBe(204);
     expect(pre.text).toBe("");
     expect(pre.headers.get("access-control-allow-headers")).toContain("HTTaP-Session");
     expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
-    expect(ask({ method: "OPTIONS", query: "N", headers: { origin: "http://other.example", "access-control-request-method": "POST" } }).status).toBe(403);
+    expect(
+      ask({ method: "OPTIONS", query: "N", headers: { origin: "http://other.example", "access-control-request-method": "POST" } }).status,
+    ).toBe(403);
     expect(sessions.current()).not.toBeNull(); // opened by the pings above
     sessions.end("invalid");
     ask({ method: "OPTIONS", query: "", headers: { origin: "http://ui.example", "access-control-request-method": "GET" } });
@@ -339,7 +424,12 @@ describe("CORS", () => {
   test("preflights are answered even while another host owns the session", () => {
     const { ask } = setup({ cors: "*" });
     ask({ query: "", from: "A" });
-    const pre = ask({ method: "OPTIONS", query: "", from: "B", headers: { origin: "http://b.example", "access-control-request-method": "GET" } });
+    const pre = ask({
+      method: "OPTIONS",
+      query: "",
+      from: "B",
+      headers: { origin: "http://b.example", "access-control-request-method": "GET" },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get("httap-session")).toBe("00000000");
   });
@@ -350,12 +440,16 @@ describe("the vocabulary table (issue 17)", () => {
     const { domain } = setup({ stats: () => ({}) });
     const names = domain.vocabulary.words.map((w) => (w.isPrefix === true ? `${w.name}*` : w.name)).sort();
     expect(names).toEqual([...CORE_WORD_NAMES, ...CORE_PREFIX_WORD_NAMES.map((p) => `${p}*`)].sort());
-    for (const name of ["list", "queue", "stats", "pingX"]) expect(() => defineResource({ name, get: (c) => c.reply.json(0) })).toThrow(/taken by the HTTaP vocabulary/);
+    for (const name of ["list", "queue", "stats", "pingX"])
+      expect(() => defineResource({ name, get: (c) => c.reply.json(0) })).toThrow(/taken by the HTTaP vocabulary/);
   });
 
   test("a public word from a layer above is one table entry: answered to anyone, opening no session", () => {
     const fleet: VocabularyWord = {
-      name: "fleet", access: "public", methods: ["GET"], service: "Fleet",
+      name: "fleet",
+      access: "public",
+      methods: ["GET"],
+      service: "Fleet",
       handle: ({ cors }) => dynamicReply(200, `Content-Type: application/json\r\n${cors}`, '{"peers":[]}'),
     };
     const { ask, sessions } = setup({ words: [fleet] });
@@ -372,7 +466,12 @@ describe("the vocabulary table (issue 17)", () => {
   });
 
   test("an owner word is admitted first: busy for others; its methods give 405 and the preflight's methods", () => {
-    const echo: VocabularyWord = { name: "echo", access: "owner", methods: ["POST"], handle: ({ lines, request }) => dynamicReply(200, lines, new TextDecoder().decode(request.body)) };
+    const echo: VocabularyWord = {
+      name: "echo",
+      access: "owner",
+      methods: ["POST"],
+      handle: ({ lines, request }) => dynamicReply(200, lines, new TextDecoder().decode(request.body)),
+    };
     const { ask } = setup({ words: [echo], cors: "*" });
     expect(ask({ method: "POST", query: "echo", body: "[1]" }).json).toEqual([1]);
     expect(ask({ method: "POST", query: "echo", from: "10.9.9.9" }).status).toBe(503);
@@ -386,7 +485,9 @@ describe("the vocabulary table (issue 17)", () => {
 
   test("a resource a word would shadow is refused when the domain is built", () => {
     const word: VocabularyWord = { name: "fleet", access: "public", methods: ["GET"], handle: () => dynamicReply(200, "", "") };
-    expect(() => setup({ words: [word] }, [defineResource({ name: "fleet", get: (c) => c.reply.json(0) })])).toThrow(/resource "fleet" is taken by the HTTaP word "fleet"/);
+    expect(() => setup({ words: [word] }, [defineResource({ name: "fleet", get: (c) => c.reply.json(0) })])).toThrow(
+      /resource "fleet" is taken by the HTTaP word "fleet"/,
+    );
     expect(() => setup({ words: [word, word] })).toThrow(/defined twice/);
   });
 

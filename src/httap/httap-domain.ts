@@ -87,13 +87,26 @@ class HttapRouter implements HttapDomain {
     // the root object names the services the words offer, so it is built from the table, after it
     let root: RootObject | null = null;
     const core = coreWords({
-      sessions: this.#sessions, resources: this.resources, readable: all.filter((r) => r.get !== null), timeoutS: o.keepAliveS,
-      hasLoopback: o.loopback, stats, get root() { return root!; },
+      sessions: this.#sessions,
+      resources: this.resources,
+      readable: all.filter((r) => r.get !== null),
+      timeoutS: o.keepAliveS,
+      hasLoopback: o.loopback,
+      stats,
+      get root() {
+        return root!;
+      },
     });
     this.vocabulary = new Vocabulary([...core, ...(o.words ?? [])]);
-    for (const r of all) if (this.vocabulary.takes(r.name)) throw new Error(`resource "${r.name}" is taken by the HTTaP word "${this.vocabulary.lookup(r.name)!.name}"`);
+    for (const r of all)
+      if (this.vocabulary.takes(r.name))
+        throw new Error(`resource "${r.name}" is taken by the HTTaP word "${this.vocabulary.lookup(r.name)!.name}"`);
     root = new RootObject({
-      id: this.id, type: o.type ?? HTTAP_TYPE, files: o.files, hyx: all.some((r) => r.rangeSize > 0), signals: all.map((r) => r.name),
+      id: this.id,
+      type: o.type ?? HTTAP_TYPE,
+      files: o.files,
+      hyx: all.some((r) => r.rangeSize > 0),
+      signals: all.map((r) => r.name),
       services: this.vocabulary.services,
     });
     this.handle = (request) => this.#dispatch(request);
@@ -132,7 +145,12 @@ class HttapRouter implements HttapDomain {
     const idLine = `HTTaP-Session: ${s !== null && s.owner === request.remoteAddress ? s.id : NO_SESSION_ID}\r\n`;
     const methods = word === undefined ? undefined : `${allowedMethods(word)}, OPTIONS`;
     const lines = this.#cors.preflightLines(origin, request.header("access-control-request-method"), methods);
-    if (lines === null) return refusal(`${idLine}${JSON_TYPE_LINE}${NO_CACHE_LINE}${cors}`, "forbidden-origin", `origin ${origin} is not allowed (see HTTAP_CORS)`);
+    if (lines === null)
+      return refusal(
+        `${idLine}${JSON_TYPE_LINE}${NO_CACHE_LINE}${cors}`,
+        "forbidden-origin",
+        `origin ${origin} is not allowed (see HTTAP_CORS)`,
+      );
     return dynamicReply(204, `${idLine}${NO_CACHE_LINE}${lines}`, "");
   }
 }

@@ -12,7 +12,7 @@ export class HttapSession {
   /** Prebuilt head lines (Principle 3: prepare once): the id alone, and the id with the JSON reply lines. */
   readonly idLine: string;
   readonly jsonHeadLines: string;
-  hasOpenedRoot = false;                                 // the root object was served once: HTTaP_open turns 1
+  hasOpenedRoot = false; // the root object was served once: HTTaP_open turns 1
   readonly #seenVersions = new Map<Resource, number>(); // per resource, the version `/?changes` last reported
 
   constructor(session: Session) {

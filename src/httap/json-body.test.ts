@@ -10,14 +10,14 @@ describe("decodeJsonBody", () => {
 
   test.each([
     ["", 0, "unexpected end of body"],
-    ["{\"a\":1,}", 7, "member name"],
-    ["[1 2]", 3, "\",\" or \"]\""],
-    ["{\"a\" 1}", 5, "\":\""],
-    ["\"abc", 4, "closing"],
+    ['{"a":1,}', 7, "member name"],
+    ["[1 2]", 3, '"," or "]"'],
+    ['{"a" 1}', 5, '":"'],
+    ['"abc', 4, "closing"],
     ["tru", 0, "JSON value"],
     ["1 x", 2, "end of the body"],
     ["-", 0, "a number"],
-    ["\"\\q\"", 2, "escape"],
+    ['"\\q"', 2, "escape"],
   ])("%j fails at offset %d saying %s", (text, offset, reason) => {
     const r = decodeJsonBody(enc(text));
     expect(r.ok).toBe(false);

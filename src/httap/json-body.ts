@@ -53,7 +53,10 @@ function firstBadUtf8(b: Uint8Array): number {
 
 /** Thrown inside the locator only, carrying the offset of the first bad character. */
 class Stop {
-  constructor(readonly offset: number, readonly reason: string) {}
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {}
 }
 
 function locate(text: string): { offset: number; reason: string } {
@@ -62,7 +65,10 @@ function locate(text: string): { offset: number; reason: string } {
     while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
   };
   const expect = (what: string): never => {
-    throw new Stop(i, i >= text.length ? `unexpected end of body, expected ${what}` : `unexpected ${JSON.stringify(text[i])}, expected ${what}`);
+    throw new Stop(
+      i,
+      i >= text.length ? `unexpected end of body, expected ${what}` : `unexpected ${JSON.stringify(text[i])}, expected ${what}`,
+    );
   };
   const string = () => {
     i++; // opening quote
@@ -76,7 +82,7 @@ function locate(text: string): { offset: number; reason: string } {
           i += 5;
           continue;
         }
-        if (!'"\\/bfnrt'.includes(text[i] ?? "x")) expect("an escape like \\n or \\\"");
+        if (!'"\\/bfnrt'.includes(text[i] ?? "x")) expect('an escape like \\n or \\"');
       }
       i++;
     }
@@ -105,7 +111,10 @@ function locate(text: string): { offset: number; reason: string } {
         i++;
         value(depth + 1);
         ws();
-        if (text[i] === ",") { i++; continue; }
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
         if (text[i] === "}") return void i++;
         expect('"," or "}"');
       }
@@ -117,7 +126,10 @@ function locate(text: string): { offset: number; reason: string } {
       for (;;) {
         value(depth + 1);
         ws();
-        if (text[i] === ",") { i++; continue; }
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
         if (text[i] === "]") return void i++;
         expect('"," or "]"');
       }

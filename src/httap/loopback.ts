@@ -18,8 +18,17 @@ export type LoopbackResult =
 export function loopback(body: Uint8Array, contentType: string | undefined, fileName: string | null): LoopbackResult {
   let lines = `Content-Type: ${contentType ?? "application/octet-stream"}\r\n`;
   if (fileName !== null) {
-    if (fileName === "" || fileName.length > MAX_FILE_NAME_LENGTH || FORBIDDEN_IN_NAME.test(fileName) || fileName === "." || fileName === "..") {
-      return { ok: false, message: `"${fileName}" is not a file name a browser can save (1-${MAX_FILE_NAME_LENGTH} characters, no / \\ " or control characters)` };
+    if (
+      fileName === "" ||
+      fileName.length > MAX_FILE_NAME_LENGTH ||
+      FORBIDDEN_IN_NAME.test(fileName) ||
+      fileName === "." ||
+      fileName === ".."
+    ) {
+      return {
+        ok: false,
+        message: `"${fileName}" is not a file name a browser can save (1-${MAX_FILE_NAME_LENGTH} characters, no / \\ " or control characters)`,
+      };
     }
     lines += `Content-Disposition: ${contentDisposition(fileName)}\r\n`;
   }

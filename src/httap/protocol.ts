@@ -11,4 +11,3 @@ export { NO_SESSION_ID } from "../owner/session-id.ts";
 export const NO_CACHE_LINE = "Cache-Control: no-cache, no-store, must-revalidate\r\n";
 export const JSON_TYPE_LINE = "Content-Type: application/json\r\n";
 export const HYX_MEDIA_TYPE = "text/x-hyx";
-

@@ -28,7 +28,9 @@ export function splitAddress(query: string): Address {
   const path = q < 0 ? query : query.slice(0, q);
   const params = q < 0 ? "" : query.slice(q + 1);
   const slash = path.indexOf("/");
-  return slash < 0 ? { name: path, selectorText: null, params } : { name: path.slice(0, slash), selectorText: path.slice(slash + 1), params };
+  return slash < 0
+    ? { name: path, selectorText: null, params }
+    : { name: path.slice(0, slash), selectorText: path.slice(slash + 1), params };
 }
 
 /** The value of `key` in "a=1&b&c=x", "" for a bare flag, null when absent. Values are percent-decoded. */
@@ -51,7 +53,10 @@ export function paramValue(params: string, key: string): string | null {
 const RANGE_PATTERN = /^([0-9A-Fa-f]{1,8})(?:-([0-9A-Fa-f]{1,8}))?$/;
 
 /** Decodes the selector text against what the resource supports; a refusal names the code and says why. */
-export function parseSelector(resource: Resource, text: string | null):
+export function parseSelector(
+  resource: Resource,
+  text: string | null,
+):
   | { readonly ok: true; readonly selector: Selector }
   | { readonly ok: false; readonly code: "not-found" | "bad-address" | "out-of-range"; readonly message: string } {
   if (text === null) return { ok: true, selector: SELECT_ALL };
@@ -60,7 +65,8 @@ export function parseSelector(resource: Resource, text: string | null):
     const names = text.split(",");
     const unknown = names.find((n) => !members.has(n));
     if (unknown === undefined) return { ok: true, selector: { kind: "members", members: names } };
-    if (resource.rangeSize === 0) return { ok: false, code: "not-found", message: `resource "${resource.name}" has no member "${unknown}"` };
+    if (resource.rangeSize === 0)
+      return { ok: false, code: "not-found", message: `resource "${resource.name}" has no member "${unknown}"` };
   }
   if (resource.rangeSize > 0) {
     const m = RANGE_PATTERN.exec(text);
@@ -69,7 +75,11 @@ export function parseSelector(resource: Resource, text: string | null):
     const end = m[2] === undefined ? start : parseInt(m[2], 16);
     if (start > end) return { ok: false, code: "bad-address", message: `range ${m[0]} ends before it starts` };
     if (end >= resource.rangeSize) {
-      return { ok: false, code: "out-of-range", message: `resource "${resource.name}" has addresses 0-${(resource.rangeSize - 1).toString(16).toUpperCase()}` };
+      return {
+        ok: false,
+        code: "out-of-range",
+        message: `resource "${resource.name}" has addresses 0-${(resource.rangeSize - 1).toString(16).toUpperCase()}`,
+      };
     }
     return { ok: true, selector: { kind: "range", start, end } };
   }

@@ -21,7 +21,13 @@ const HYX_TYPE_LINE = `Content-Type: ${HYX_MEDIA_TYPE}; charset=us-ascii\r\n`;
 /** What calling a routine came to: its reply, or a refusal from the closed set (with the details to show). */
 export type Invocation =
   | { readonly kind: "reply"; readonly reply: ResourceReply; readonly resource: Resource }
-  | { readonly kind: "refused"; readonly code: HttapErrorCode; readonly message: string; readonly details: Record<string, unknown>; readonly extraLines?: string };
+  | {
+      readonly kind: "refused";
+      readonly code: HttapErrorCode;
+      readonly message: string;
+      readonly details: Record<string, unknown>;
+      readonly extraLines?: string;
+    };
 
 /**
  * Calls the routine of `name[/selectorText]` for `method` with `body`, as the owner `session`: lookup, method,
@@ -30,20 +36,40 @@ export type Invocation =
  * same whichever way it is reached.
  */
 export function invokeResource(
-  registry: ResourceRegistry, log: (line: string) => void, name: string, selectorText: string | null, method: string,
-  body: Uint8Array, session: Session, wantsHyx: (resource: Resource) => boolean = () => false,
+  registry: ResourceRegistry,
+  log: (line: string) => void,
+  name: string,
+  selectorText: string | null,
+  method: string,
+  body: Uint8Array,
+  session: Session,
+  wantsHyx: (resource: Resource) => boolean = () => false,
 ): Invocation {
   const resource = registry.lookup(name);
   const shownName = selectorText === null ? name : `${name}/${selectorText}`;
-  if (resource === undefined) return { kind: "refused", code: "not-found", message: `no resource named "${name}" (see /?list)`, details: { resource: name } };
+  if (resource === undefined)
+    return { kind: "refused", code: "not-found", message: `no resource named "${name}" (see /?list)`, details: { resource: name } };
   const isRead = method === "GET" || method === "HEAD";
   const routine = isRead ? resource.get : method === "POST" ? resource.post : null;
   if (routine === null) {
-    return { kind: "refused", code: "method-not-allowed", message: `${method} is not allowed on "${resource.name}"`, details: { resource: resource.name }, extraLines: resource.allowLine };
+    return {
+      kind: "refused",
+      code: "method-not-allowed",
+      message: `${method} is not allowed on "${resource.name}"`,
+      details: { resource: resource.name },
+      extraLines: resource.allowLine,
+    };
   }
   const parsed = parseSelector(resource, selectorText);
   if (!parsed.ok) return { kind: "refused", code: parsed.code, message: parsed.message, details: { resource: shownName } };
-  const context = new RequestResourceContext(resource.name, isRead ? "GET" : "POST", parsed.selector, session.info(), resource.rangeSize > 0 && wantsHyx(resource), body);
+  const context = new RequestResourceContext(
+    resource.name,
+    isRead ? "GET" : "POST",
+    parsed.selector,
+    session.info(),
+    resource.rangeSize > 0 && wantsHyx(resource),
+    body,
+  );
   let reply: ResourceReply;
   try {
     reply = routine(context);
@@ -53,11 +79,21 @@ export function invokeResource(
       return { kind: "refused", code: "bad-json", message: e.message, details: { resource: shownName, offset, line, column, reason } };
     }
     log(`httap: routine ${method} ${shownName} threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return { kind: "refused", code: "routine-failed", message: `the ${method} routine of "${resource.name}" failed: ${e instanceof Error ? e.message : String(e)}`, details: { resource: shownName } };
+    return {
+      kind: "refused",
+      code: "routine-failed",
+      message: `the ${method} routine of "${resource.name}" failed: ${e instanceof Error ? e.message : String(e)}`,
+      details: { resource: shownName },
+    };
   }
   if (reply === null || typeof reply !== "object" || reply.kind !== "resource-reply") {
     log(`httap: routine ${method} ${shownName} returned no reply (use context.reply.json() and friends)`);
-    return { kind: "refused", code: "routine-failed", message: `the ${method} routine of "${resource.name}" returned no reply`, details: { resource: shownName } };
+    return {
+      kind: "refused",
+      code: "routine-failed",
+      message: `the ${method} routine of "${resource.name}" returned no reply`,
+      details: { resource: shownName },
+    };
   }
   if (reply.errorCode !== null) return { kind: "refused", code: reply.errorCode, message: reply.body, details: { resource: shownName } };
   if (!isRead) resource.changed(); // a successful write changed the value, as far as /?changes can know
@@ -65,12 +101,18 @@ export function invokeResource(
 }
 
 export function callResource(
-  registry: ResourceRegistry, log: (line: string) => void, request: HttpRequest, address: Address,
-  session: HttapSession, lines: string, cors: string,
+  registry: ResourceRegistry,
+  log: (line: string) => void,
+  request: HttpRequest,
+  address: Address,
+  session: HttapSession,
+  lines: string,
+  cors: string,
 ): Reply {
   const wantsHyx = () => paramValue(address.params, "hyx") !== null || (request.header("accept")?.includes(HYX_MEDIA_TYPE) ?? false);
   const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session.session, wantsHyx);
   if (r.kind === "refused") return refusal(lines + (r.extraLines ?? ""), r.code, r.message, r.details);
-  if (r.reply.format === "hyx") return dynamicReply(r.reply.status, `${session.idLine}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);
+  if (r.reply.format === "hyx")
+    return dynamicReply(r.reply.status, `${session.idLine}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);
   return dynamicReply(r.reply.status, lines, r.reply.body);
 }

@@ -62,7 +62,7 @@ export class RequestResourceContext implements ResourceContext, ResourceReplies 
   readonly selector: Selector;
   readonly session: SessionInfo;
   readonly wantsHyx: boolean;
-  readonly #body: Uint8Array;     // raw body, only valid during the routine call
+  readonly #body: Uint8Array; // raw body, only valid during the routine call
   #decoded: JsonBodyResult | null = null; // the lazy decode, kept for a second body() call
 
   constructor(name: string, method: "GET" | "POST", selector: Selector, session: SessionInfo, wantsHyx: boolean, body: Uint8Array) {

@@ -6,9 +6,12 @@ import type { ResourceRoutine } from "./resource.ts";
 const get: ResourceRoutine = (c) => c.reply.json(0);
 
 describe("defineResource", () => {
-  test.each(["", "a b", "IO..SPI", ".IO", "IO/x", "ping", "pingpong", "list", "changes", "loopback", "invalid"])("refuses the name %j", (name) => {
-    expect(() => defineResource({ name, get })).toThrow(TypeError);
-  });
+  test.each(["", "a b", "IO..SPI", ".IO", "IO/x", "ping", "pingpong", "list", "changes", "loopback", "invalid"])(
+    "refuses the name %j",
+    (name) => {
+      expect(() => defineResource({ name, get })).toThrow(TypeError);
+    },
+  );
 
   test("refuses a resource with no routine, a bad member or range", () => {
     expect(() => defineResource({ name: "X" })).toThrow(/get or a post/);

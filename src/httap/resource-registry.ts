@@ -7,8 +7,8 @@ import type { Resource } from "./resource.ts";
 
 export class ResourceRegistry {
   readonly #byName = new Map<string, Resource>(); // exact name → resource; never a plain object keyed by request text
-  #sorted: readonly Resource[] = [];             // by name, set by freeze()
-  #listBody = "";                                // `/?list` JSON, set by freeze()
+  #sorted: readonly Resource[] = []; // by name, set by freeze()
+  #listBody = ""; // `/?list` JSON, set by freeze()
   #isFrozen = false;
 
   add(resource: Resource): this {
@@ -54,7 +54,8 @@ export class ResourceRegistry {
       const parts = r.name.split(".");
       for (let i = 1; i < parts.length; i++) {
         const group = parts.slice(0, i).join(".");
-        if (!this.#byName.has(group) && !entries.has(group)) entries.set(group, { name: group, kind: "group", readable: false, writable: false });
+        if (!this.#byName.has(group) && !entries.has(group))
+          entries.set(group, { name: group, kind: "group", readable: false, writable: false });
       }
       entries.set(r.name, r.describe());
     }

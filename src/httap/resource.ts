@@ -41,14 +41,14 @@ export class Resource {
   readonly kind: string;
   readonly units: string | null;
   readonly description: string | null;
-  readonly members: ReadonlySet<string> | null;   // null: no `/a,b` addressing
-  readonly memberList: readonly string[];         // members in definition order, for `/?list`
-  readonly rangeSize: number;                     // 0: no range addressing
+  readonly members: ReadonlySet<string> | null; // null: no `/a,b` addressing
+  readonly memberList: readonly string[]; // members in definition order, for `/?list`
+  readonly rangeSize: number; // 0: no range addressing
   readonly get: ResourceRoutine | null;
   readonly post: ResourceRoutine | null;
   /** `Allow` header line for 405 replies, built once. */
   readonly allowLine: string;
-  #version = 0;                                   // bumped by changed(); sessions compare it for /?changes
+  #version = 0; // bumped by changed(); sessions compare it for /?changes
 
   constructor(d: ResourceDefinition) {
     if (typeof d.name !== "string" || !NAME_PATTERN.test(d.name)) {
@@ -62,7 +62,8 @@ export class Resource {
     for (const m of d.members ?? []) {
       if (!MEMBER_PATTERN.test(m)) throw new TypeError(`resource "${d.name}": member "${m}" must be letters, digits, "_" or "."`);
     }
-    if (d.members !== undefined && new Set(d.members).size !== d.members.length) throw new TypeError(`resource "${d.name}" lists a member twice`);
+    if (d.members !== undefined && new Set(d.members).size !== d.members.length)
+      throw new TypeError(`resource "${d.name}" lists a member twice`);
     const size = d.range?.size ?? 0;
     if (d.range !== undefined && !(Number.isInteger(size) && size >= 1 && size <= MAX_RANGE_SIZE)) {
       throw new TypeError(`resource "${d.name}": range size must be a whole number from 1 to ${MAX_RANGE_SIZE}`);

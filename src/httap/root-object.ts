@@ -24,7 +24,7 @@ export interface RootObjectOptions {
  */
 export class RootObject {
   readonly #opening: string; // HTTaP_open 0
-  readonly #opened: string;  // HTTaP_open 1
+  readonly #opened: string; // HTTaP_open 1
 
   constructor(o: RootObjectOptions) {
     const services = [o.files ? "Files" : "", o.hyx ? "HYX" : "", ...o.services].filter((s) => s).join(" ");

@@ -22,7 +22,10 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 /** Value of a hexadecimal digit, or -1. */
 export const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
-for (let i = 0; i < 6; i++) { HEX_VALUE[0x41 + i] = 10 + i; HEX_VALUE[0x61 + i] = 10 + i; }
+for (let i = 0; i < 6; i++) {
+  HEX_VALUE[0x41 + i] = 10 + i;
+  HEX_VALUE[0x61 + i] = 10 + i;
+}
 
 /** ASCII case-insensitive comparison of `buf[start, start+lower.length)` with an already-lowercase constant. */
 export function equalsLowercase(buf: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {

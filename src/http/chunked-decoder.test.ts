@@ -10,7 +10,11 @@ const bytesOf = (text: string): Buffer => Buffer.from(text, "latin1");
 const LIMIT = 1024;
 
 /** Feeds `buf` in the given pieces, moving the cursor by `consumed` like the connection does. */
-function feedPieces(buf: Uint8Array, cuts: number[], limit = LIMIT): { progress: ChunkProgress; cursor: number; decoder: ChunkedDecoder; steps: ChunkProgress[] } {
+function feedPieces(
+  buf: Uint8Array,
+  cuts: number[],
+  limit = LIMIT,
+): { progress: ChunkProgress; cursor: number; decoder: ChunkedDecoder; steps: ChunkProgress[] } {
   const decoder = new ChunkedDecoder(limit);
   let cursor = 0;
   let progress: ChunkProgress = "more";
@@ -30,7 +34,11 @@ function feedPieces(buf: Uint8Array, cuts: number[], limit = LIMIT): { progress:
 
 const VALID: { name: string; encoded: string; body: string }[] = [
   { name: "one chunk", encoded: "5\r\nhello\r\n0\r\n\r\n", body: "hello" },
-  { name: "several chunks, hex sizes in both cases", encoded: "3\r\nabc\r\na\r\n0123456789\r\nB\r\nABCDEFGHIJK\r\n0\r\n\r\n", body: "abc0123456789ABCDEFGHIJK" },
+  {
+    name: "several chunks, hex sizes in both cases",
+    encoded: "3\r\nabc\r\na\r\n0123456789\r\nB\r\nABCDEFGHIJK\r\n0\r\n\r\n",
+    body: "abc0123456789ABCDEFGHIJK",
+  },
   { name: "empty body", encoded: "0\r\n\r\n", body: "" },
   { name: "leading zeros in sizes", encoded: "0003\r\nabc\r\n000\r\n\r\n", body: "abc" },
   { name: "regression: more than 8 digits of leading zeros is still a small size", encoded: "0000000003\r\nabc\r\n0\r\n\r\n", body: "abc" },
@@ -57,7 +65,10 @@ describe("ChunkedDecoder: valid bodies", () => {
 
     test(`${f.name}: byte by byte`, () => {
       const buf = bytesOf(f.encoded);
-      const { progress, cursor, decoder, steps } = feedPieces(buf, Array.from({ length: buf.length }, (_, i) => i + 1));
+      const { progress, cursor, decoder, steps } = feedPieces(
+        buf,
+        Array.from({ length: buf.length }, (_, i) => i + 1),
+      );
       expect(progress).toBe("done");
       expect(steps.slice(0, -1).every((s) => s === "more")).toBe(true);
       expect(cursor).toBe(buf.length);
@@ -123,8 +134,16 @@ const REJECTED: { name: string; encoded: string; progress: ChunkProgress }[] = [
   { name: "a size beyond the body limit is refused as soon as its digits say so", encoded: "FFFFF", progress: "body-too-large" },
   { name: "a chunk over the body limit", encoded: "401\r\n", progress: "body-too-large" },
   { name: "chunks adding up over the body limit", encoded: `200\r\n${"a".repeat(512)}\r\n201\r\n`, progress: "body-too-large" },
-  { name: "a size line over MAX_CHUNK_LINE_BYTES", encoded: `1;${"e".repeat(MAX_CHUNK_LINE_BYTES)}\r\na\r\n0\r\n\r\n`, progress: "bad-chunk" },
-  { name: "trailers over MAX_TRAILER_BYTES", encoded: `0\r\n${`X: ${"t".repeat(97)}\r\n`.repeat(Math.ceil(MAX_TRAILER_BYTES / 100) + 1)}\r\n`, progress: "bad-chunk" },
+  {
+    name: "a size line over MAX_CHUNK_LINE_BYTES",
+    encoded: `1;${"e".repeat(MAX_CHUNK_LINE_BYTES)}\r\na\r\n0\r\n\r\n`,
+    progress: "bad-chunk",
+  },
+  {
+    name: "trailers over MAX_TRAILER_BYTES",
+    encoded: `0\r\n${`X: ${"t".repeat(97)}\r\n`.repeat(Math.ceil(MAX_TRAILER_BYTES / 100) + 1)}\r\n`,
+    progress: "bad-chunk",
+  },
 ];
 
 describe("ChunkedDecoder: rejections", () => {

@@ -14,12 +14,12 @@ export type ChunkProgress = "more" | "done" | "bad-chunk" | "body-too-large";
 
 export class ChunkedDecoder {
   #state: ChunkState = "size";
-  #remaining = 0;          // data bytes left in the current chunk, or the size being read
-  #sizeDigits = 0;         // hex digits read for the current size
-  #lineBytes = 0;          // bytes of the current size line or trailer line, for the limits
-  #trailerBytes = 0;       // bytes of the whole trailer section
-  #extension = "";         // sub-state inside an extension: name | value | quoted | escape | after-quoted
-  #body: Uint8Array;       // decoded data so far (grows up to #maxBytes)
+  #remaining = 0; // data bytes left in the current chunk, or the size being read
+  #sizeDigits = 0; // hex digits read for the current size
+  #lineBytes = 0; // bytes of the current size line or trailer line, for the limits
+  #trailerBytes = 0; // bytes of the whole trailer section
+  #extension = ""; // sub-state inside an extension: name | value | quoted | escape | after-quoted
+  #body: Uint8Array; // decoded data so far (grows up to #maxBytes)
   #bodyLength = 0;
   readonly #maxBytes: number;
   /** Bytes consumed by the last `feed`. */
@@ -50,7 +50,8 @@ export class ChunkedDecoder {
             p++;
           } else if (this.#sizeDigits === 0) {
             return "bad-chunk";
-          } else if (c === 0x3b) { // ";" starts an extension
+          } else if (c === 0x3b) {
+            // ";" starts an extension
             this.#state = "extension";
             this.#extension = "name-start";
             p++;
@@ -116,7 +117,8 @@ export class ChunkedDecoder {
         case "trailer-lf":
           if (c !== LF) return "bad-chunk";
           p++;
-          if (this.#lineBytes === 1) { // the line held only its CR: the end
+          if (this.#lineBytes === 1) {
+            // the line held only its CR: the end
             this.#state = "done";
             this.consumed = p - start;
             return "done";
@@ -142,10 +144,16 @@ export class ChunkedDecoder {
         return null;
       case "name":
         if (IS_TCHAR[c] === 1) return null;
-        if (c === 0x3d) { this.#extension = "value-start"; return null; }
+        if (c === 0x3d) {
+          this.#extension = "value-start";
+          return null;
+        }
         return this.#extensionEnd(c);
       case "value-start":
-        if (c === 0x22) { this.#extension = "quoted"; return null; }
+        if (c === 0x22) {
+          this.#extension = "quoted";
+          return null;
+        }
         if (IS_TCHAR[c] !== 1) return "bad-chunk";
         this.#extension = "value";
         return null;
@@ -153,8 +161,14 @@ export class ChunkedDecoder {
         if (IS_TCHAR[c] === 1) return null;
         return this.#extensionEnd(c);
       case "quoted":
-        if (c === 0x22) { this.#extension = "after-quoted"; return null; }
-        if (c === 0x5c) { this.#extension = "escape"; return null; }
+        if (c === 0x22) {
+          this.#extension = "after-quoted";
+          return null;
+        }
+        if (c === 0x5c) {
+          this.#extension = "escape";
+          return null;
+        }
         return IS_FIELD_VALUE[c] === 1 ? null : "bad-chunk";
       case "escape":
         if (IS_FIELD_VALUE[c] !== 1) return "bad-chunk";
@@ -167,8 +181,14 @@ export class ChunkedDecoder {
   }
 
   #extensionEnd(c: number): ChunkProgress | null {
-    if (c === 0x3b) { this.#extension = "name-start"; return null; }
-    if (c === CR) { this.#state = "size-lf"; return null; }
+    if (c === 0x3b) {
+      this.#extension = "name-start";
+      return null;
+    }
+    if (c === CR) {
+      this.#state = "size-lf";
+      return null;
+    }
     return "bad-chunk";
   }
 

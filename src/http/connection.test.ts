@@ -16,8 +16,8 @@ const KEEPALIVE_MS = 5_000;
 /** The socket surface Connection uses. `room` is how many more bytes the kernel takes before it is full (write → 0). */
 class FakeSocket implements ConnectionSocket {
   room = Number.POSITIVE_INFINITY;
-  readonly sent: number[] = [];              // every byte written, in order
-  readonly calls: string[] = [];             // end, shutdown, terminate, pause, resume, in order
+  readonly sent: number[] = []; // every byte written, in order
+  readonly calls: string[] = []; // end, shutdown, terminate, pause, resume, in order
   isPaused = false;
 
   write(data: Uint8Array, byteOffset = 0, byteLength = data.length - byteOffset): number {
@@ -28,11 +28,23 @@ class FakeSocket implements ConnectionSocket {
     return n;
   }
 
-  end(): void { this.calls.push("end"); }
-  shutdown(): void { this.calls.push("shutdown"); }
-  terminate(): void { this.calls.push("terminate"); }
-  pause(): void { this.calls.push("pause"); this.isPaused = true; }
-  resume(): void { this.calls.push("resume"); this.isPaused = false; }
+  end(): void {
+    this.calls.push("end");
+  }
+  shutdown(): void {
+    this.calls.push("shutdown");
+  }
+  terminate(): void {
+    this.calls.push("terminate");
+  }
+  pause(): void {
+    this.calls.push("pause");
+    this.isPaused = true;
+  }
+  resume(): void {
+    this.calls.push("resume");
+    this.isPaused = false;
+  }
 
   count(call: string): number {
     return this.calls.filter((c) => c === call).length;
@@ -88,7 +100,10 @@ describe("Connection: split requests", () => {
   const post = "POST /p HTTP/1.1\r\nHost: a\r\nX-Tag: t1\r\nContent-Length: 11\r\n\r\nhello world";
   const chunked = "POST /c HTTP/1.1\r\nHost: a\r\nX-Tag: t2\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
 
-  for (const [name, request, expected] of [["Content-Length", post, "/p|t1|hello world"], ["chunked", chunked, "/c|t2|hello world"]]) {
+  for (const [name, request, expected] of [
+    ["Content-Length", post, "/p|t1|hello world"],
+    ["chunked", chunked, "/c|t2|hello world"],
+  ]) {
     test(`a ${name} request split at every byte boundary is answered once`, () => {
       for (let i = 1; i < request.length; i++) {
         const h = harness();

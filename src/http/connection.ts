@@ -28,8 +28,7 @@ import { dynamicReply } from "./reply.ts";
  * answer is all out and FIN sent; input is still read and dropped until the peer's FIN or LINGER_MS, so it never
  * turns into a reset that destroys the answer (RFC 9112 §9.6).
  */
-export type ConnectionState =
-  | "waiting-for-slot" | "awaiting-request" | "reading-body" | "responding" | "draining" | "lingering" | "closed";
+export type ConnectionState = "waiting-for-slot" | "awaiting-request" | "reading-body" | "responding" | "draining" | "lingering" | "closed";
 export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "linger" | "slot-wait";
 
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
@@ -62,29 +61,33 @@ export interface ConnectionContext {
 const MAX_STRAY_BLANK_BYTES = 2 * MAX_LEADING_BLANK_LINES;
 const CONTINUE_BYTES = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
-const HANDLER_FAILED: Reply = dynamicReply(500, "Content-Type: text/plain; charset=utf-8\r\n", "500 Internal Server Error: the request handler failed; the server keeps running\n");
+const HANDLER_FAILED: Reply = dynamicReply(
+  500,
+  "Content-Type: text/plain; charset=utf-8\r\n",
+  "500 Internal Server Error: the request handler failed; the server keeps running\n",
+);
 
 export class Connection {
-  readonly id: number;                       // server-wide unique, for logs and sessions
-  readonly remoteAddress: string;            // peer address without "::ffff:"
+  readonly id: number; // server-wide unique, for logs and sessions
+  readonly remoteAddress: string; // peer address without "::ffff:"
   state: ConnectionState = "awaiting-request"; // written only by #enter
-  deadlineAt: number;                        // clock ms when `deadlineKind` fires
+  deadlineAt: number; // clock ms when `deadlineKind` fires
   deadlineKind: DeadlineKind = "request-head"; // what happens at deadlineAt
-  lastActiveAt: number;                      // clock ms of the last byte in or out (LRU eviction); read once per
-                                             // socket event and used as "now" while that event is handled
-  requestCount = 0;                          // requests answered on this connection
-  #socket: ConnectionSocket;                 // the TCP socket
-  #context: ConnectionContext;               // shared server settings and callbacks
-  readonly #received: ReceiveBuffer;         // bytes received, not yet consumed; the offsets below index into it
-  #head = new RequestHead();                 // the request being read
-  #headEnd = 0;                              // offset of the body (first byte after the head)
-  #chunked: ChunkedDecoder | null = null;    // decoder while a chunked body is read
-  #bodyCursor = 0;                           // next chunked byte to decode
-  #view: RequestView;                        // what the handler sees
-  #queue: SendQueue;                         // output not yet taken by the socket
-  #isReadPaused = false;                     // socket.pause() in force while responding
-  #isPeerEnded = false;                      // the peer sent FIN: answer what is complete, then close
-  #hasReceived = false;                      // any byte ever arrived (an unused connection is a browser's spare)
+  lastActiveAt: number; // clock ms of the last byte in or out (LRU eviction); read once per
+  // socket event and used as "now" while that event is handled
+  requestCount = 0; // requests answered on this connection
+  #socket: ConnectionSocket; // the TCP socket
+  #context: ConnectionContext; // shared server settings and callbacks
+  readonly #received: ReceiveBuffer; // bytes received, not yet consumed; the offsets below index into it
+  #head = new RequestHead(); // the request being read
+  #headEnd = 0; // offset of the body (first byte after the head)
+  #chunked: ChunkedDecoder | null = null; // decoder while a chunked body is read
+  #bodyCursor = 0; // next chunked byte to decode
+  #view: RequestView; // what the handler sees
+  #queue: SendQueue; // output not yet taken by the socket
+  #isReadPaused = false; // socket.pause() in force while responding
+  #isPeerEnded = false; // the peer sent FIN: answer what is complete, then close
+  #hasReceived = false; // any byte ever arrived (an unused connection is a browser's spare)
 
   constructor(id: number, socket: ConnectionSocket, remoteAddress: string, context: ConnectionContext) {
     this.id = id;
@@ -179,7 +182,10 @@ export class Connection {
     if (this.state === "draining") return this.#finish();
     if (this.state === "responding") {
       this.#enterIdleOrNext();
-      if (this.#isReadPaused) { this.#isReadPaused = false; this.#socket.resume(); }
+      if (this.#isReadPaused) {
+        this.#isReadPaused = false;
+        this.#socket.resume();
+      }
       this.#process();
     }
   }
@@ -318,7 +324,9 @@ export class Connection {
     this.#chunked = null;
     const keepAlive = head.wantsKeepAlive && !this.#context.isStopping();
     const sent = writeReply(this.#queue, this.#socket, reply, view.isHead, connectionLine(keepAlive, head.version === 10));
-    this.#context.accessLog?.(`${this.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.version === 11 ? 1 : 0}" ${reply.status} ${sent}`);
+    this.#context.accessLog?.(
+      `${this.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.version === 11 ? 1 : 0}" ${reply.status} ${sent}`,
+    );
     if (!keepAlive) this.drainThenClose();
   }
 

@@ -37,10 +37,10 @@ export function plainAddress(address: string): string {
 export class HttpServer {
   readonly #options: HttpServerOptions;
   readonly #connections = new Map<number, Connection>(); // connections holding a slot, by id
-  readonly #waiting = new Map<number, Connection>();     // newcomers waiting for a slot, oldest first
-  readonly #refused = new Map<number, Connection>();     // refused newcomers reading their 503 (no slot), oldest first
+  readonly #waiting = new Map<number, Connection>(); // newcomers waiting for a slot, oldest first
+  readonly #refused = new Map<number, Connection>(); // refused newcomers reading their 503 (no slot), oldest first
   readonly #context: ConnectionContext;
-  readonly #stats: ServerStats;                          // counters for GET /?stats
+  readonly #stats: ServerStats; // counters for GET /?stats
   #listener: TCPSocketListener<Connection | undefined> | null = null;
   #tick: ReturnType<typeof setInterval> | null = null;
   #nextId = 1;
@@ -87,8 +87,8 @@ export class HttpServer {
       this.#listener = Bun.listen<Connection | undefined>({
         hostname: this.#options.host,
         port: this.#options.port,
-        exclusive: true,          // a second server on the same port must fail, not share it
-        allowHalfOpen: true,      // a client that sends FIN after its request still gets the answer
+        exclusive: true, // a second server on the same port must fail, not share it
+        allowHalfOpen: true, // a client that sends FIN after its request still gets the answer
         data: undefined,
         socket: {
           binaryType: "uint8array",
@@ -185,8 +185,15 @@ export class HttpServer {
     for (const c of this.#connections.values()) {
       const kind = c.evictableAs(now);
       if (kind === null) continue;
-      if (kind === "lingering") { victim = c; victimKind = kind; break; }
-      if (victim === null || c.lastActiveAt < victim.lastActiveAt) { victim = c; victimKind = kind; }
+      if (kind === "lingering") {
+        victim = c;
+        victimKind = kind;
+        break;
+      }
+      if (victim === null || c.lastActiveAt < victim.lastActiveAt) {
+        victim = c;
+        victimKind = kind;
+      }
     }
     if (victim === null || victimKind === null) return false;
     this.#stats.evicted[victimKind]++;

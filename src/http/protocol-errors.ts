@@ -6,10 +6,24 @@ import { BUSY_RETRY_AFTER_S } from "./limits.ts";
 import { statusText } from "./status-text.ts";
 
 export type ProtocolError =
-  | "bad-request-line" | "bad-target" | "bad-header" | "bare-cr" | "bad-host" | "bad-content-length"
-  | "conflicting-framing" | "bad-transfer-encoding" | "bad-chunk" | "target-too-long" | "head-too-large"
-  | "too-many-headers" | "body-too-large" | "unsupported-version" | "unknown-method"
-  | "unsupported-transfer-coding" | "request-timeout" | "server-busy";
+  | "bad-request-line"
+  | "bad-target"
+  | "bad-header"
+  | "bare-cr"
+  | "bad-host"
+  | "bad-content-length"
+  | "conflicting-framing"
+  | "bad-transfer-encoding"
+  | "bad-chunk"
+  | "target-too-long"
+  | "head-too-large"
+  | "too-many-headers"
+  | "body-too-large"
+  | "unsupported-version"
+  | "unknown-method"
+  | "unsupported-transfer-coding"
+  | "request-timeout"
+  | "server-busy";
 
 const ERRORS: Record<ProtocolError, { status: number; why: string; extraHeaders?: string }> = {
   "bad-request-line": { status: 400, why: "the request line is malformed (expected: METHOD SP target SP HTTP/1.x CRLF)" },
@@ -29,7 +43,11 @@ const ERRORS: Record<ProtocolError, { status: number; why: string; extraHeaders?
   "unknown-method": { status: 501, why: "this method is not implemented by this server" },
   "unsupported-transfer-coding": { status: 501, why: "only the chunked transfer coding is supported" },
   "request-timeout": { status: 408, why: "the request did not arrive in time" },
-  "server-busy": { status: 503, why: "every connection slot is busy; retry shortly", extraHeaders: `Retry-After: ${BUSY_RETRY_AFTER_S}\r\n` },
+  "server-busy": {
+    status: 503,
+    why: "every connection slot is busy; retry shortly",
+    extraHeaders: `Retry-After: ${BUSY_RETRY_AFTER_S}\r\n`,
+  },
 };
 
 function build(code: ProtocolError): Uint8Array {

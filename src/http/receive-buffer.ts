@@ -26,10 +26,10 @@ export function receiveLimitBytes(maxBodyBytes: number): number {
 export type AppendResult = number | "over-limit";
 
 export class ReceiveBuffer {
-  readonly limitBytes: number;      // most unconsumed bytes held at once
-  #bytes: Buffer = NO_STORAGE;      // the storage; offsets below index into it
-  #start = 0;                       // first unconsumed byte
-  #end = 0;                         // one past the last received byte
+  readonly limitBytes: number; // most unconsumed bytes held at once
+  #bytes: Buffer = NO_STORAGE; // the storage; offsets below index into it
+  #start = 0; // first unconsumed byte
+  #end = 0; // one past the last received byte
 
   constructor(maxBodyBytes: number) {
     this.limitBytes = receiveLimitBytes(maxBodyBytes);

@@ -6,15 +6,15 @@ import { MAX_HEADER_COUNT } from "./limits.ts";
 import type { HttpVersion } from "./types.ts";
 
 export class RequestHead {
-  method = "";                       // method token as sent ("GET")
-  target = "";                       // origin-form target ("/a?b"); absolute-form already reduced to it
-  version: HttpVersion = 11;         // 10 or 11
-  contentLength = -1;                // declared body length, -1 when absent
-  isChunked = false;                 // Transfer-Encoding: chunked
-  hasConnectionClose = false;        // "close" among the Connection options
-  hasConnectionKeepAlive = false;    // "keep-alive" among the Connection options
-  expectsContinue = false;           // Expect: 100-continue
-  headerCount = 0;                   // fields recorded in `fields`
+  method = ""; // method token as sent ("GET")
+  target = ""; // origin-form target ("/a?b"); absolute-form already reduced to it
+  version: HttpVersion = 11; // 10 or 11
+  contentLength = -1; // declared body length, -1 when absent
+  isChunked = false; // Transfer-Encoding: chunked
+  hasConnectionClose = false; // "close" among the Connection options
+  hasConnectionKeepAlive = false; // "keep-alive" among the Connection options
+  expectsContinue = false; // Expect: 100-continue
+  headerCount = 0; // fields recorded in `fields`
   /** Per field: name start, name end, value start, value end (value trimmed of OWS); absolute buffer offsets. */
   readonly fields = new Int32Array(MAX_HEADER_COUNT * 4);
 

@@ -4,9 +4,7 @@
  * incomplete path nothing is allocated. Strict where leniency lets requests be smuggled (RFC 9112 §11.2):
  * CRLF only, no obs-fold, no whitespace before the colon, one Content-Length, Transfer-Encoding ending in chunked.
  */
-import {
-  COLON, CR, HTAB, IS_FIELD_VALUE, IS_HOST_CHAR, IS_TCHAR, LF, SP, bytes, equalsLowercase,
-} from "./ascii.ts";
+import { COLON, CR, HTAB, IS_FIELD_VALUE, IS_HOST_CHAR, IS_TCHAR, LF, SP, bytes, equalsLowercase } from "./ascii.ts";
 import { MAX_HEAD_BYTES, MAX_HEADER_COUNT, MAX_LEADING_BLANK_LINES, MAX_METHOD_LENGTH, MAX_TARGET_LENGTH } from "./limits.ts";
 import type { ProtocolError } from "./protocol-errors.ts";
 import { latin1, type RequestHead } from "./request-head.ts";
@@ -58,7 +56,16 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number, he
   for (let i = 0; i < 10; i++, p++) {
     if (p === end) return 0;
     const c = buf[p];
-    const ok = i < 5 ? c === HTTP_VERSION_PREFIX[i] : i === 5 || i === 7 ? c >= 0x30 && c <= 0x39 : i === 6 ? c === 0x2e : i === 8 ? c === CR : c === LF;
+    const ok =
+      i < 5
+        ? c === HTTP_VERSION_PREFIX[i]
+        : i === 5 || i === 7
+          ? c >= 0x30 && c <= 0x39
+          : i === 6
+            ? c === 0x2e
+            : i === 8
+              ? c === CR
+              : c === LF;
     if (!ok) return i === 9 ? "bare-cr" : "bad-request-line";
     if (i === 7 && (buf[versionStart + 5] !== 0x31 || c > 0x31)) return "unsupported-version";
   }
@@ -136,14 +143,20 @@ function interpretFields(buf: Uint8Array, head: RequestHead): ProtocolError | nu
   let hostCount = 0;
   let sawTransferEncoding = false;
   for (let i = 0; i < head.headerCount * 4; i += 4) {
-    const ns = f[i], ne = f[i + 1], vs = f[i + 2], ve = f[i + 3];
-    switch (ne - ns) { // match known names by length first, then bytes (STYLE rule 6)
+    const ns = f[i],
+      ne = f[i + 1],
+      vs = f[i + 2],
+      ve = f[i + 3];
+    switch (
+      ne - ns // match known names by length first, then bytes (STYLE rule 6)
+    ) {
       case 4:
         if (!equalsLowercase(buf, ns, ne, NAME_HOST)) break;
         if (++hostCount > 1 || !validHost(buf, vs, ve)) return "bad-host";
         break;
       case 6: // RFC 9110 §10.1.1: an HTTP/1.0 client cannot read 100 Continue; its expectation is ignored
-        if (head.version === 11 && equalsLowercase(buf, ns, ne, NAME_EXPECT) && equalsLowercase(buf, vs, ve, TOKEN_100_CONTINUE)) head.expectsContinue = true;
+        if (head.version === 11 && equalsLowercase(buf, ns, ne, NAME_EXPECT) && equalsLowercase(buf, vs, ve, TOKEN_100_CONTINUE))
+          head.expectsContinue = true;
         break;
       case 10:
         if (equalsLowercase(buf, ns, ne, NAME_CONNECTION)) readConnectionOptions(buf, vs, ve, head);
@@ -218,7 +231,8 @@ function forEachListElement(buf: Uint8Array, start: number, end: number, visit: 
   while (s <= end) {
     let e = s;
     while (e < end && buf[e] !== 0x2c) e++;
-    let a = s, b = e;
+    let a = s,
+      b = e;
     while (a < b && (buf[a] === SP || buf[a] === HTAB)) a++;
     while (b > a && (buf[b - 1] === SP || buf[b - 1] === HTAB)) b--;
     if (!visit(a, b)) return false;

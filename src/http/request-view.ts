@@ -39,4 +39,3 @@ export class RequestView implements HttpRequest {
     return this.#head.header(this.#buffer, lowercaseName);
   }
 }
-

@@ -10,8 +10,8 @@ export interface WritableSocket {
 
 interface Pending {
   readonly bytes: Uint8Array;
-  offset: number;                   // next byte to send
-  readonly end: number;             // one past the last byte to send
+  offset: number; // next byte to send
+  readonly end: number; // one past the last byte to send
 }
 
 /** Where the bytes the socket accepted are added up (the server's `bytesOut` counter). */
@@ -21,9 +21,9 @@ export interface SentBytesCounter {
 
 export class SendQueue {
   readonly #counter: SentBytesCounter | null; // told of every byte the socket accepted
-  #pending: Pending[] = [];         // oldest first
-  #queuedBytes = 0;                 // bytes waiting in #pending
-  #isBroken = false;                // write() said the socket is closed: drop everything from now on
+  #pending: Pending[] = []; // oldest first
+  #queuedBytes = 0; // bytes waiting in #pending
+  #isBroken = false; // write() said the socket is closed: drop everything from now on
 
   constructor(counter: SentBytesCounter | null = null) {
     this.#counter = counter;
@@ -42,7 +42,10 @@ export class SendQueue {
     if (this.#isBroken || start >= end) return;
     if (this.#pending.length === 0) {
       const n = socket.write(bytes, start, end - start);
-      if (n < 0) { this.#isBroken = true; return; }
+      if (n < 0) {
+        this.#isBroken = true;
+        return;
+      }
       if (this.#counter !== null) this.#counter.bytesOut += n;
       start += n;
       if (start === end) return;
@@ -57,7 +60,11 @@ export class SendQueue {
     while (this.#pending.length > 0) {
       const head = this.#pending[0];
       const n = socket.write(head.bytes, head.offset, head.end - head.offset);
-      if (n < 0) { this.#isBroken = true; this.clear(); break; }
+      if (n < 0) {
+        this.#isBroken = true;
+        this.clear();
+        break;
+      }
       if (this.#counter !== null) this.#counter.bytesOut += n;
       head.offset += n;
       sent += n;

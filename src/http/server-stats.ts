@@ -12,13 +12,13 @@ export type TimeoutKind = "request-head" | "body" | "keep-alive" | "send";
 export interface ServerStatsSnapshot {
   readonly uptimeS: number;
   readonly connections: {
-    readonly open: number;        // connections holding a slot now
-    readonly peak: number;        // most slots held at once since start
-    readonly limit: number;       // HTTAP_MAXCONN
-    readonly accepted: number;    // connections given a slot since start
+    readonly open: number; // connections holding a slot now
+    readonly peak: number; // most slots held at once since start
+    readonly limit: number; // HTTAP_MAXCONN
+    readonly accepted: number; // connections given a slot since start
     readonly refusedBusy: number; // newcomers answered 503 because every slot was working
-    readonly waiting: number;     // newcomers waiting for a slot now (up to 1 s, then 503)
-    readonly refusing: number;    // refused newcomers still reading their 503 now (no slot held)
+    readonly waiting: number; // newcomers waiting for a slot now (up to 1 s, then 503)
+    readonly refusing: number; // refused newcomers still reading their 503 now (no slot held)
   };
   readonly evicted: Readonly<Record<EvictionKind, number>>;
   readonly timedOut: Readonly<Record<TimeoutKind, number>>;
@@ -29,15 +29,15 @@ export interface ServerStatsSnapshot {
 }
 
 export class ServerStats {
-  readonly #startedAt: number;      // clock ms at start, for uptime
-  readonly limit: number;           // the connection limit in force
-  peak = 0;                         // most open connections at once
-  accepted = 0;                     // connections admitted to a slot
-  refusedBusy = 0;                  // newcomers refused with 503 (no slot free, none evictable)
-  bytesIn = 0;                      // bytes received on every connection
-  bytesOut = 0;                     // bytes the sockets accepted from us
-  requests = 0;                     // requests handed to the handler
-  readonly byStatusClass = [0, 0, 0, 0, 0, 0];  // index = status / 100
+  readonly #startedAt: number; // clock ms at start, for uptime
+  readonly limit: number; // the connection limit in force
+  peak = 0; // most open connections at once
+  accepted = 0; // connections admitted to a slot
+  refusedBusy = 0; // newcomers refused with 503 (no slot free, none evictable)
+  bytesIn = 0; // bytes received on every connection
+  bytesOut = 0; // bytes the sockets accepted from us
+  requests = 0; // requests handed to the handler
+  readonly byStatusClass = [0, 0, 0, 0, 0, 0]; // index = status / 100
   readonly evicted: Record<EvictionKind, number> = { lingering: 0, unused: 0, "keep-alive": 0 };
   readonly timedOut: Record<TimeoutKind, number> = { "request-head": 0, body: 0, "keep-alive": 0, send: 0 };
 

@@ -21,7 +21,18 @@ export const SCHED_FIFO = 1;
 export const MLOCK_ONFAULT = 1;
 
 /** errno values that get their own sentence (asm-generic/errno-base.h). */
-export const ERRNO = { EPERM: 1, ENOENT: 2, EINTR: 4, EIO: 5, ENXIO: 6, EACCES: 13, EBUSY: 16, ENODEV: 19, EINVAL: 22, ENOTTY: 25 } as const;
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EIO: 5,
+  ENXIO: 6,
+  EACCES: 13,
+  EBUSY: 16,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOTTY: 25,
+} as const;
 
 const symbols = {
   open: { args: [FFIType.cstring, FFIType.i32, FFIType.u32], returns: FFIType.i32 },

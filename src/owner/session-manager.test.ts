@@ -6,7 +6,14 @@ function manager(timeoutS = 15) {
   let t = 1_000_000;
   const logs: string[] = [];
   const m = new SessionManager({ timeoutS, now: () => t, log: (l) => logs.push(l) });
-  return { m, logs, advance: (ms: number) => { t += ms; }, now: () => t };
+  return {
+    m,
+    logs,
+    advance: (ms: number) => {
+      t += ms;
+    },
+    now: () => t,
+  };
 }
 
 describe("SessionManager", () => {
@@ -43,7 +50,9 @@ describe("SessionManager", () => {
     const events: string[] = [];
     m.on("start", (s) => events.push(`start ${s.owner}`));
     const off = m.on("start", () => events.push("second"));
-    m.on("end", () => { throw new Error("boom"); });
+    m.on("end", () => {
+      throw new Error("boom");
+    });
     m.on("end", (s, r) => events.push(`end ${s.owner} ${r}`));
     off();
     m.admit("A", now());

@@ -56,9 +56,9 @@ export class SessionManager {
   readonly #now: () => number;
   readonly #log: (line: string) => void;
   readonly #ids: SessionIdSequence;
-  #current: Session | null = null;                        // the one active session, if any
-  readonly #line = new TurnLine();                        // hosts waiting for the device, first come first served
-  readonly #turnMs: number;                               // 0: no turn limit
+  #current: Session | null = null; // the one active session, if any
+  readonly #line = new TurnLine(); // hosts waiting for the device, first come first served
+  readonly #turnMs: number; // 0: no turn limit
   readonly #startListeners: SessionEvents["start"][] = [];
   readonly #endListeners: SessionEvents["end"][] = [];
   #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3)
@@ -126,7 +126,12 @@ export class SessionManager {
   /** `GET /?queue`, for anyone. No effect. */
   queue(host: string, now: number = this.#now()): QueueInfo {
     const s = this.current(now);
-    return { owner: s?.owner ?? null, turnLeftS: s === null ? null : this.#turnLeftS(s, now), waiting: this.#line.length, place: this.#line.placeOf(host) };
+    return {
+      owner: s?.owner ?? null,
+      turnLeftS: s === null ? null : this.#turnLeftS(s, now),
+      waiting: this.#line.length,
+      place: this.#line.placeOf(host),
+    };
   }
 
   /** A busy answer: the host's place, and its expected wait (the owner's time left, plus a turn per host ahead). */

@@ -14,10 +14,10 @@ export interface SessionInfo {
 }
 
 export class Session implements SessionInfo {
-  readonly id: string;                 // the session id
-  readonly owner: string;              // remote address of the owning host
-  readonly startedAt: number;          // ms, the injected clock
-  lastSeenAt: number;                  // ms of the owner's last request (HTTaP or SCPI); Remain counts from here
+  readonly id: string; // the session id
+  readonly owner: string; // remote address of the owning host
+  readonly startedAt: number; // ms, the injected clock
+  lastSeenAt: number; // ms of the owner's last request (HTTaP or SCPI); Remain counts from here
 
   constructor(id: string, owner: string, now: number) {
     this.id = id;

@@ -89,7 +89,10 @@ export class TurnLine {
 
   #reserveFirst(now: number): void {
     const first = this.#line[0];
-    if (first === undefined) { this.#reserved = null; return; }
+    if (first === undefined) {
+      this.#reserved = null;
+      return;
+    }
     // until it has had its chance: a few seconds, and past the time it was told to come back
     this.#reserved = { host: first.host, until: Math.max(now, first.lastAskedAt + first.retryMs) + RESERVATION_MS };
   }

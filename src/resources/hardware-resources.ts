@@ -25,7 +25,13 @@ export interface BoardShape {
  * The board's resources. `buttons` is returned apart: the caller starts the board's button sampling with its
  * `changed` (no resource factory starts anything on its own).
  */
-export function hardwareResources(board: Board | null, unavailable: string, sim: { file: string | null; soc: SimulatedSoc } | null, loop: LoopLag, shape: BoardShape): { list: Resource[]; buttons: Resource } {
+export function hardwareResources(
+  board: Board | null,
+  unavailable: string,
+  sim: { file: string | null; soc: SimulatedSoc } | null,
+  loop: LoopLag,
+  shape: BoardShape,
+): { list: Resource[]; buttons: Resource } {
   const b = () => board ?? unavailable;
   const buttons = buttonsResource(b, shape.buttons);
   const list = [speakerResource(b), ledsResource(b, shape.leds), buttons, gpioResource(b), rtResource(b, loop)];

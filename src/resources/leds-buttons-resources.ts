@@ -13,7 +13,8 @@ export function ledsResource(board: () => Board | string, names: readonly string
     get: withDevice(board, (b, c) => c.reply.json(asBits(b.leds()))),
     post: withDevice(board, (b, c) => {
       const body = c.body();
-      if (!isObject(body) || Object.keys(body).length === 0) return c.reply.error("bad-value", `the body must be an object of LED names and 0 or 1, such as {"${names[0]}":1}`);
+      if (!isObject(body) || Object.keys(body).length === 0)
+        return c.reply.error("bad-value", `the body must be an object of LED names and 0 or 1, such as {"${names[0]}":1}`);
       const levels: Record<string, boolean> = {};
       for (const [name, v] of Object.entries(body)) {
         const level = bit(v, name);
@@ -30,7 +31,8 @@ export function buttonsResource(board: () => Board | string, names: readonly str
   return defineResource({
     name: "buttons",
     kind: "buttons",
-    description: names.length > 0 ? `the board's buttons (${names.join(", ")}): true while pressed, debounced 20 ms` : "this board has no buttons",
+    description:
+      names.length > 0 ? `the board's buttons (${names.join(", ")}): true while pressed, debounced 20 ms` : "this board has no buttons",
     get: withDevice(board, (b, c) => c.reply.json(b.buttons())),
   });
 }

@@ -7,7 +7,10 @@ export function motorsCommand(body: unknown): Checked<{ left: number; right: num
   if (!isObject(body)) return bad('the body must be an object: {"left":0.5,"right":0.5} or {"stop":true}');
   const unknown = onlyKeys(body, ["left", "right", "stop"]);
   if (unknown !== null) return bad(unknown);
-  if (body.stop !== undefined) return body.stop === true && Object.keys(body).length === 1 ? ok({ left: 0, right: 0 }) : bad('stop must be true, and alone: {"stop":true}');
+  if (body.stop !== undefined)
+    return body.stop === true && Object.keys(body).length === 1
+      ? ok({ left: 0, right: 0 })
+      : bad('stop must be true, and alone: {"stop":true}');
   const left = numberIn(body.left, "left", -1, 1);
   if (!left.ok) return left;
   const right = numberIn(body.right, "right", -1, 1);

@@ -15,7 +15,12 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
       const f = typeof b === "string" ? null : b.engineFigures();
       const status = typeof b === "string" ? null : b.engineStatus();
       return c.reply.json({
-        engine: status === null ? "no board" : status.state === "not started" ? "not started (it starts with the first tone or drive)" : status.state,
+        engine:
+          status === null
+            ? "no board"
+            : status.state === "not started"
+              ? "not started (it starts with the first tone or drive)"
+              : status.state,
         engineFailure: status?.failure ?? null,
         edgeErrorUs: { sinceStart: f?.edgeError.sinceStart ?? IDLE, lastSecond: f?.edgeError.lastSecond ?? IDLE },
         mainLoopLag: loop.figures(),

@@ -10,10 +10,12 @@ export function speakerCommand(body: unknown): Checked<readonly Note[]> {
   if (!isObject(body)) return bad('the body must be an object: {"freq":440,"ms":200}, {"notes":[[440,200],[0,50]]} or {"stop":true}');
   const unknown = onlyKeys(body, ["freq", "ms", "notes", "stop"]);
   if (unknown !== null) return bad(unknown);
-  if (body.stop !== undefined) return body.stop === true && Object.keys(body).length === 1 ? ok([]) : bad('stop must be true, and alone: {"stop":true}');
+  if (body.stop !== undefined)
+    return body.stop === true && Object.keys(body).length === 1 ? ok([]) : bad('stop must be true, and alone: {"stop":true}');
   if (body.notes !== undefined) {
     if (body.freq !== undefined || body.ms !== undefined) return bad("give either notes or freq and ms, not both");
-    if (!Array.isArray(body.notes) || body.notes.length === 0 || body.notes.length > MAX_NOTES) return bad(`notes must be a list of 1 to ${MAX_NOTES} [freq, ms] pairs`);
+    if (!Array.isArray(body.notes) || body.notes.length === 0 || body.notes.length > MAX_NOTES)
+      return bad(`notes must be a list of 1 to ${MAX_NOTES} [freq, ms] pairs`);
     const notes: Note[] = [];
     let total = 0;
     for (const [i, n] of body.notes.entries()) {

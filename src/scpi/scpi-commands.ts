@@ -47,15 +47,34 @@ export interface ScpiCommands {
 }
 
 const FREQ: NumericSpec = { name: "frequency", min: MIN_HZ, max: MAX_HZ, def: 440, units: { HZ: 1, KHZ: 1e3, MHZ: 1e6 } };
-const DURATION: NumericSpec = { name: "duration (ms)", min: 1, max: MAX_NOTE_MS, def: 200, units: { MS: 1, S: 1000, US: 0.001 }, whole: true };
+const DURATION: NumericSpec = {
+  name: "duration (ms)",
+  min: 1,
+  max: MAX_NOTE_MS,
+  def: 200,
+  units: { MS: 1, S: 1000, US: 0.001 },
+  whole: true,
+};
 const SPEED: NumericSpec = { name: "speed", min: -1, max: 1, def: 0 };
 const PIN: NumericSpec = { name: "pin", min: 0, max: HEADER_PINS - 1, def: 0, whole: true };
 
 /** HTTaP refusals as SCPI errors, for RESource. */
 const FROM_HTTAP: Readonly<Record<HttapErrorCode, ScpiErrorNumber>> = {
-  "not-found": -224, "bad-value": -224, "bad-address": -224, "out-of-range": -222, "bad-json": -104, "method-not-allowed": -224,
-  "routine-failed": -200, "device-error": -240, "no-gpio": -241, "pin-owned": -221, "busy": 101, "bad-filename": -224,
-  "forbidden-origin": -200, "invalid": -200, "engine-unavailable": -240,
+  "not-found": -224,
+  "bad-value": -224,
+  "bad-address": -224,
+  "out-of-range": -222,
+  "bad-json": -104,
+  "method-not-allowed": -224,
+  "routine-failed": -200,
+  "device-error": -240,
+  "no-gpio": -241,
+  "pin-owned": -221,
+  busy: 101,
+  "bad-filename": -224,
+  "forbidden-origin": -200,
+  invalid: -200,
+  "engine-unavailable": -240,
 };
 
 export function scpiCommands(d: ScpiDevice): ScpiCommands {
@@ -96,21 +115,61 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
   };
 
   /** A command that takes no parameters: one given is -108. */
-  const bare = (h: Handler): Handler => (c) => { expectParams(c.params, 0); return h(c); };
+  const bare =
+    (h: Handler): Handler =>
+    (c) => {
+      expectParams(c.params, 0);
+      return h(c);
+    };
 
   const common = new Map<string, Handler>([
     ["*IDN?", bare(() => `httap,${d.identity.board},${d.identity.id},${d.identity.version}`)],
-    ["*RST", bare((c) => onBoard(c, (b) => { b.quiet("reset"); b.showOwned(true); return null; }))], // the session goes on
-    ["*CLS", bare((c) => { c.status.clear(); return null; })],
-    ["*ESE", (c) => { expectParams(c.params, 1); c.status.ese = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true }); return null; }],
+    [
+      "*RST",
+      bare((c) =>
+        onBoard(c, (b) => {
+          b.quiet("reset");
+          b.showOwned(true);
+          return null;
+        }),
+      ),
+    ], // the session goes on
+    [
+      "*CLS",
+      bare((c) => {
+        c.status.clear();
+        return null;
+      }),
+    ],
+    [
+      "*ESE",
+      (c) => {
+        expectParams(c.params, 1);
+        c.status.ese = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true });
+        return null;
+      },
+    ],
     ["*ESE?", bare((c) => String(c.status.ese))],
     ["*ESR?", bare((c) => String(c.status.takeEsr()))],
-    ["*SRE", (c) => { expectParams(c.params, 1); c.status.sre = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true }); return null; }],
+    [
+      "*SRE",
+      (c) => {
+        expectParams(c.params, 1);
+        c.status.sre = numeric(c.params[0], { name: "mask", min: 0, max: 255, def: 0, whole: true });
+        return null;
+      },
+    ],
     ["*SRE?", bare((c) => String(c.status.sre))],
     ["*STB?", bare((c) => String(c.status.stb))],
     // Every command is complete when it returns (a tone is started, not awaited), so OPC is set at once;
     // *OPC? and *WAI wait for a tone where the transport can wait (raw TCP), see the interpreter.
-    ["*OPC", bare((c) => { c.status.esr |= 1; return null; })],
+    [
+      "*OPC",
+      bare((c) => {
+        c.status.esr |= 1;
+        return null;
+      }),
+    ],
     ["*OPC?", bare(() => "1")],
     ["*WAI", bare(() => null)],
     ["*TST?", bare(() => (d.board === null ? "1" : "0"))],
@@ -125,36 +184,94 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       set: (c) => {
         expectParams(c.params, 2, 1);
         const note: [number, number] = [numeric(c.params[0], FREQ), numeric(c.params[1] ?? "DEF", DURATION)];
-        return onBoard(c, (b) => { b.play([note]); return null; });
+        return onBoard(c, (b) => {
+          b.play([note]);
+          return null;
+        });
       },
-      query: (c) => onBoard(c, (b) => { const s = b.speaker(); return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`; }),
+      query: (c) =>
+        onBoard(c, (b) => {
+          const s = b.speaker();
+          return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`;
+        }),
     },
-    { path: "SOURce#:TONE:STOP", set: (c) => { expectParams(c.params, 0); return onBoard(c, (b) => { b.play([]); return null; }); } },
-    { path: "MOTor", query: bare((c) => onBoard(c, (b) => { const s = b.motors(); return `${formatNumber(s.left)},${formatNumber(s.right)}`; })) },
+    {
+      path: "SOURce#:TONE:STOP",
+      set: (c) => {
+        expectParams(c.params, 0);
+        return onBoard(c, (b) => {
+          b.play([]);
+          return null;
+        });
+      },
+    },
+    {
+      path: "MOTor",
+      query: bare((c) =>
+        onBoard(c, (b) => {
+          const s = b.motors();
+          return `${formatNumber(s.left)},${formatNumber(s.right)}`;
+        }),
+      ),
+    },
     {
       path: "MOTor:LEFT",
-      set: (c) => { expectParams(c.params, 1); const v = numeric(c.params[0], SPEED); return onBoard(c, (b) => { b.drive(v, b.motors().right); return null; }); },
+      set: (c) => {
+        expectParams(c.params, 1);
+        const v = numeric(c.params[0], SPEED);
+        return onBoard(c, (b) => {
+          b.drive(v, b.motors().right);
+          return null;
+        });
+      },
       query: (c) => onBoard(c, (b) => formatNumber(b.motors().left)),
     },
     {
       path: "MOTor:RIGHT",
-      set: (c) => { expectParams(c.params, 1); const v = numeric(c.params[0], SPEED); return onBoard(c, (b) => { b.drive(b.motors().left, v); return null; }); },
+      set: (c) => {
+        expectParams(c.params, 1);
+        const v = numeric(c.params[0], SPEED);
+        return onBoard(c, (b) => {
+          b.drive(b.motors().left, v);
+          return null;
+        });
+      },
       query: (c) => onBoard(c, (b) => formatNumber(b.motors().right)),
     },
-    { path: "MOTor:STOP", set: (c) => { expectParams(c.params, 0); return onBoard(c, (b) => { b.drive(0, 0); return null; }); } },
+    {
+      path: "MOTor:STOP",
+      set: (c) => {
+        expectParams(c.params, 0);
+        return onBoard(c, (b) => {
+          b.drive(0, 0);
+          return null;
+        });
+      },
+    },
     {
       path: "LED[:STATe]",
       set: (c) => {
         expectParams(c.params, 2);
         const led = name(c.params[0], "LED name");
         const on = boolean(c.params[1], "state") === 1;
-        return onBoard(c, (b) => { b.setLeds({ [led]: on }); return null; });
+        return onBoard(c, (b) => {
+          b.setLeds({ [led]: on });
+          return null;
+        });
       },
-      query: (c) => { expectParams(c.params, 1); const led = name(c.params[0], "LED name"); return onBoard(c, (b) => (b.led(led) ? "1" : "0")); },
+      query: (c) => {
+        expectParams(c.params, 1);
+        const led = name(c.params[0], "LED name");
+        return onBoard(c, (b) => (b.led(led) ? "1" : "0"));
+      },
     },
     {
       path: "BUTTon[:STATe]",
-      query: (c) => { expectParams(c.params, 1); const button = name(c.params[0], "button name"); return onBoard(c, (b) => (b.button(button) ? "1" : "0")); },
+      query: (c) => {
+        expectParams(c.params, 1);
+        const button = name(c.params[0], "button name");
+        return onBoard(c, (b) => (b.button(button) ? "1" : "0"));
+      },
     },
     {
       path: "GPIO:LEVel",
@@ -162,7 +279,10 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
         expectParams(c.params, 2);
         const pin = numeric(c.params[0], PIN);
         const level = boolean(c.params[1], "level");
-        return onBoard(c, (b) => { b.setPin(pin, { mode: "out", level }); return null; });
+        return onBoard(c, (b) => {
+          b.setPin(pin, { mode: "out", level });
+          return null;
+        });
       },
       query: (c) => {
         expectParams(c.params, 1);
@@ -185,8 +305,15 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     {
       path: "RESource",
       // the JSON after the comma is one parameter, commas and all (the lexer keeps {...} and [...] whole)
-      set: (c) => { expectParams(c.params, 2); invoke(c, "POST", c.params[1]); return null; },
-      query: (c) => { expectParams(c.params, 1); return invoke(c, "GET", ""); },
+      set: (c) => {
+        expectParams(c.params, 2);
+        invoke(c, "POST", c.params[1]);
+        return null;
+      },
+      query: (c) => {
+        expectParams(c.params, 1);
+        return invoke(c, "GET", "");
+      },
     },
   ];
 

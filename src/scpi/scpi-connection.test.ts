@@ -26,11 +26,21 @@ class FakeSocket implements ScpiSocket {
     this.sent += Buffer.from(data.subarray(offset, offset + n)).toString("latin1");
     return n;
   }
-  end() { this.isEnded = true; }
-  shutdown() { this.isShut = true; }
-  terminate() { this.isTerminated = true; }
-  pause() { this.isPaused = true; }
-  resume() { this.isPaused = false; }
+  end() {
+    this.isEnded = true;
+  }
+  shutdown() {
+    this.isShut = true;
+  }
+  terminate() {
+    this.isTerminated = true;
+  }
+  pause() {
+    this.isPaused = true;
+  }
+  resume() {
+    this.isPaused = false;
+  }
   /** Sent lines so far, taken. */
   lines(): string[] {
     const complete = this.sent.slice(0, this.sent.lastIndexOf("\n") + 1);
@@ -56,10 +66,17 @@ function setup() {
   };
   const socket = new FakeSocket();
   const c = new ScpiConnection(socket, "192.0.2.7", {
-    commands, keepAliveMs: KEEPALIVE_MS, now: () => now, log: (l) => logs.push(l), onClosed: (_, r) => closed.push(r),
+    commands,
+    keepAliveMs: KEEPALIVE_MS,
+    now: () => now,
+    log: (l) => logs.push(l),
+    onClosed: (_, r) => closed.push(r),
   });
   const send = (text: string | Uint8Array) => c.onData(typeof text === "string" ? Buffer.from(text, "latin1") : text);
-  const at = (ms: number) => { now = ms; c.onTick(ms); };
+  const at = (ms: number) => {
+    now = ms;
+    c.onTick(ms);
+  };
   return { c, socket, send, at, logs, closed, setPending: (ms: number) => (pendingMs = ms), runs: () => runs };
 }
 
@@ -168,7 +185,10 @@ describe("deadlines on one clock", () => {
   test("trickle: a message begun must end within the keep-alive time, however often bytes come", () => {
     const { c, send, at, logs, closed } = setup();
     send("*IDN?\nSYST");
-    for (let t = 500; t < KEEPALIVE_MS; t += 500) { at(t); send(":"); }
+    for (let t = 500; t < KEEPALIVE_MS; t += 500) {
+      at(t);
+      send(":");
+    }
     expect(c.state).toBe("reading");
     at(KEEPALIVE_MS);
     expect(c.state).toBe("lingering");
@@ -238,7 +258,7 @@ describe("half-close and the way out", () => {
 
   test("a refused newcomer gets its line, then FIN and a linger", () => {
     const { c, socket, closed } = setup();
-    c.refuse(Buffer.from("101,\"Device busy\"\n"));
+    c.refuse(Buffer.from('101,"Device busy"\n'));
     expect(socket.lines()).toEqual(['101,"Device busy"']);
     expect([c.state, socket.isShut]).toEqual(["lingering", true]);
     c.onPeerEnd();
@@ -249,7 +269,9 @@ describe("half-close and the way out", () => {
 describe("what an error entry may quote", () => {
   test("control bytes, ESC, DEL and non-UTF-8 bytes escaped; a long text cut; the entry stays short", () => {
     const { socket, send } = setup();
-    send(Buffer.concat([Buffer.from("MOT\x1bc2J\x07F\\OO\x7f\xff\xc3", "latin1"), Buffer.alloc(60_000, "A"), Buffer.from("\nSYST:ERR?\n")]));
+    send(
+      Buffer.concat([Buffer.from("MOT\x1bc2J\x07F\\OO\x7f\xff\xc3", "latin1"), Buffer.alloc(60_000, "A"), Buffer.from("\nSYST:ERR?\n")]),
+    );
     const [entry] = socket.lines();
     expect(entry.startsWith('-101,"Invalid character; ""MOT\\x1bc2J\\x07F\\\\OO\\x7f\\xff\\xc3AAA')).toBe(true);
     expect(entry.endsWith('..."')).toBe(true);

@@ -23,7 +23,13 @@ import { boundedEntry } from "./scpi-status.ts";
 export type ScpiConnectionState = "reading" | "waiting" | "yielding" | "sending" | "draining" | "lingering" | "closed";
 export type ScpiDeadlineKind = "idle" | "message" | "operation" | "send" | "linger";
 export type ScpiCloseReason =
-  "peer-closed" | "idle-timeout" | "message-timeout" | "send-stalled" | "protocol-error" | "refused" | "server-stop";
+  | "peer-closed"
+  | "idle-timeout"
+  | "message-timeout"
+  | "send-stalled"
+  | "protocol-error"
+  | "refused"
+  | "server-stop";
 
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
 export interface ScpiSocket extends WritableSocket {
@@ -54,22 +60,22 @@ const TOO_LONG = `a message over ${MAX_MESSAGE_BYTES} bytes`;
 const NO_BUFFER = Buffer.alloc(0);
 
 export class ScpiConnection {
-  readonly host: string;                       // client host without "::ffff:" (the session rule's unit)
-  state: ScpiConnectionState = "reading";      // written only by #enter
-  deadlineAt: number;                          // clock ms when `deadlineKind` fires
-  deadlineKind: ScpiDeadlineKind = "idle";     // what happens at deadlineAt
-  #socket: ScpiSocket;                         // the TCP socket
-  #context: ScpiConnectionContext;             // shared settings and callbacks
-  #interpreter: ScpiInterpreter;               // path, error queue and status registers of this client
-  #queue = new SendQueue();                    // replies not yet taken by the socket
-  #buffer: Buffer = NO_BUFFER;                 // receive buffer; bytes [#start, #end) are not yet run
-  #start = 0;                                  // first byte of the next message
-  #end = 0;                                    // one past the last received byte
-  #scanFrom = 0;                               // where the search for the next LF resumes (each byte scanned once)
+  readonly host: string; // client host without "::ffff:" (the session rule's unit)
+  state: ScpiConnectionState = "reading"; // written only by #enter
+  deadlineAt: number; // clock ms when `deadlineKind` fires
+  deadlineKind: ScpiDeadlineKind = "idle"; // what happens at deadlineAt
+  #socket: ScpiSocket; // the TCP socket
+  #context: ScpiConnectionContext; // shared settings and callbacks
+  #interpreter: ScpiInterpreter; // path, error queue and status registers of this client
+  #queue = new SendQueue(); // replies not yet taken by the socket
+  #buffer: Buffer = NO_BUFFER; // receive buffer; bytes [#start, #end) are not yet run
+  #start = 0; // first byte of the next message
+  #end = 0; // one past the last received byte
+  #scanFrom = 0; // where the search for the next LF resumes (each byte scanned once)
   #paused: { units: readonly MessageUnit[]; responses: readonly string[] } | null = null; // the rest of a waiting message
   #closeReason: ScpiCloseReason = "peer-closed"; // why draining / lingering ends in close
-  #isReadPaused = false;                       // socket.pause() in force (waiting, yielding, sending)
-  #isPeerEnded = false;                        // the peer sent FIN: answer what is complete, then close
+  #isReadPaused = false; // socket.pause() in force (waiting, yielding, sending)
+  #isPeerEnded = false; // the peer sent FIN: answer what is complete, then close
 
   constructor(socket: ScpiSocket, host: string, context: ScpiConnectionContext) {
     this.#socket = socket;

@@ -27,7 +27,10 @@ export function scpiOverHttp(commands: ScpiCommands): OwnerWord {
     return i;
   };
   return {
-    name: "scpi", access: "owner", methods: ["POST"], service: "SCPI",
+    name: "scpi",
+    access: "owner",
+    methods: ["POST"],
+    service: "SCPI",
     handle: ({ request, session, cors }) => {
       const interpreter = interpreterFor(request.remoteAddress);
       const out: string[] = [];

@@ -36,15 +36,20 @@ export function splitOutside(text: string, sep: string): string[] {
     const c = text[i];
     if (quote !== null) {
       if (c === quote) {
-        if (text[i + 1] === quote) i++; // a doubled quote stays inside the string
+        if (text[i + 1] === quote)
+          i++; // a doubled quote stays inside the string
         else quote = null;
       }
       continue;
     }
     if (c === '"' || c === "'") quote = c;
     else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") { if (--depth < 0) throw new ScpiError(-102, `unbalanced "${c}"`); }
-    else if (c === sep && depth === 0) { parts.push(text.slice(start, i)); start = i + 1; }
+    else if (c === "}" || c === "]") {
+      if (--depth < 0) throw new ScpiError(-102, `unbalanced "${c}"`);
+    } else if (c === sep && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
   if (quote !== null) throw new ScpiError(-151, "a string is not closed");
   if (depth !== 0) throw new ScpiError(-102, "a bracket is not closed");
@@ -70,7 +75,13 @@ export function parseMessage(line: string): MessageUnit[] {
 
 export function parseHeader(text: string): ParsedHeader {
   const common = COMMON.exec(text);
-  if (common !== null) return { isCommon: true, isAbsolute: false, mnemonics: [{ name: `*${common[1].toUpperCase()}`, suffix: null }], isQuery: common[2] === "?" };
+  if (common !== null)
+    return {
+      isCommon: true,
+      isAbsolute: false,
+      mnemonics: [{ name: `*${common[1].toUpperCase()}`, suffix: null }],
+      isQuery: common[2] === "?",
+    };
   if (text.startsWith("*")) throw new ScpiError(-113, `"${text}"`);
   const isQuery = text.endsWith("?");
   const body = isQuery ? text.slice(0, -1) : text;

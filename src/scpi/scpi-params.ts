@@ -32,7 +32,8 @@ export function numeric(text: string | undefined, spec: NumericSpec): number {
     if (factor === undefined) throw new ScpiError(spec.units === undefined ? -138 : -131, `${spec.name}: "${m[2]}"`);
     value *= factor;
   }
-  if (!Number.isFinite(value) || value < spec.min || value > spec.max) throw new ScpiError(-222, `${spec.name} must be ${spec.min} to ${spec.max}, got ${value}`);
+  if (!Number.isFinite(value) || value < spec.min || value > spec.max)
+    throw new ScpiError(-222, `${spec.name} must be ${spec.min} to ${spec.max}, got ${value}`);
   return spec.whole ? Math.round(value) : value;
 }
 

@@ -34,12 +34,12 @@ export class ScpiServer {
   readonly #o: ScpiServerOptions;
   readonly #now: () => number;
   readonly #connections = new Set<ScpiConnection>(); // clients holding a slot
-  readonly #refused = new Set<ScpiConnection>();     // newcomers over the limit reading their error line, oldest first
-  #context: ScpiConnectionContext | null = null;     // made on the first connection (it needs the commands)
+  readonly #refused = new Set<ScpiConnection>(); // newcomers over the limit reading their error line, oldest first
+  #context: ScpiConnectionContext | null = null; // made on the first connection (it needs the commands)
   #listener: TCPSocketListener<ScpiConnection | undefined> | null = null;
   #tick: ReturnType<typeof setInterval> | null = null;
-  #refusedUnlogged = 0;                              // refusals since the last log line about them
-  #refusalLoggedAt = -Infinity;                      // clock ms of that line
+  #refusedUnlogged = 0; // refusals since the last log line about them
+  #refusalLoggedAt = -Infinity; // clock ms of that line
 
   constructor(o: ScpiServerOptions) {
     this.#o = o;
@@ -76,7 +76,9 @@ export class ScpiServer {
       });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      throw new Error(`cannot listen for SCPI on [${this.#o.host}]:${this.#o.port}: ${code === "EADDRINUSE" ? "the port is in use" : (error as Error).message}`);
+      throw new Error(
+        `cannot listen for SCPI on [${this.#o.host}]:${this.#o.port}: ${code === "EADDRINUSE" ? "the port is in use" : (error as Error).message}`,
+      );
     }
     this.#tick = setInterval(() => this.#onTick(), TICK_INTERVAL_MS);
     this.#tick.unref();
@@ -129,7 +131,9 @@ export class ScpiServer {
     for (const c of this.#refused) if (now >= c.deadlineAt) c.onTick(now);
     if (this.#refusedUnlogged > 0 && now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
       const n = this.#refusedUnlogged;
-      this.#o.log(`scpi: ${n} connection${n === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use (said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`);
+      this.#o.log(
+        `scpi: ${n} connection${n === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use (said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`,
+      );
       this.#refusedUnlogged = 0;
       this.#refusalLoggedAt = now;
     }

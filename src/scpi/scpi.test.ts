@@ -11,7 +11,12 @@ import { boolean, numeric } from "./scpi-params.ts";
 import { compile, resolve } from "./scpi-tree.ts";
 
 const code = (f: () => unknown): number => {
-  try { f(); } catch (e) { if (e instanceof ScpiError) return e.code; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ScpiError) return e.code;
+    throw e;
+  }
   return 0;
 };
 
@@ -24,7 +29,13 @@ describe("lexer", () => {
   });
   test("headers: common, compound, suffixes, query", () => {
     expect(parseHeader("*idn?")).toEqual({ isCommon: true, isAbsolute: false, mnemonics: [{ name: "*IDN", suffix: null }], isQuery: true });
-    expect(parseHeader("sour1:tone")).toMatchObject({ mnemonics: [{ name: "SOUR", suffix: 1 }, { name: "TONE", suffix: null }], isQuery: false });
+    expect(parseHeader("sour1:tone")).toMatchObject({
+      mnemonics: [
+        { name: "SOUR", suffix: 1 },
+        { name: "TONE", suffix: null },
+      ],
+      isQuery: false,
+    });
   });
   test("syntax errors have their numbers", () => {
     expect(code(() => parseMessage('LED "red'))).toBe(-151);
@@ -38,7 +49,12 @@ describe("lexer", () => {
 });
 
 describe("header matching", () => {
-  const tree = compile([{ path: "MOTor:LEFT", set: 1 }, { path: "LED[:STATe]", set: 2 }, { path: "SYSTem:ERRor[:NEXT]", set: 3 }, { path: "SOURce#:TONE[:IMMediate]", set: 4 }]);
+  const tree = compile([
+    { path: "MOTor:LEFT", set: 1 },
+    { path: "LED[:STATe]", set: 2 },
+    { path: "SYSTem:ERRor[:NEXT]", set: 3 },
+    { path: "SOURce#:TONE[:IMMediate]", set: 4 },
+  ]);
   const find = (h: string) => resolve(tree, parseHeader(h).mnemonics).set;
   test("short and long forms, any case, optional nodes, suffix #1", () => {
     for (const h of ["MOT:LEFT", "motor:left", "MoToR:LeFt"]) expect(find(h)).toBe(1);
@@ -47,7 +63,8 @@ describe("header matching", () => {
     for (const h of ["SOUR:TONE", "SOUR1:TONE:IMM", "source:tone:immediate"]) expect(find(h)).toBe(4);
   });
   test("other forms are undefined headers (-113), other suffixes out of range (-114)", () => {
-    for (const h of ["MOTO:LEFT", "MO:LEFT", "LED:STA", "MOT", "MOT:LEFT:X", "MOT1:LEFT"]) expect([h, code(() => find(h))]).toEqual([h, -113]);
+    for (const h of ["MOTO:LEFT", "MO:LEFT", "LED:STA", "MOT", "MOT:LEFT:X", "MOT1:LEFT"])
+      expect([h, code(() => find(h))]).toEqual([h, -113]);
     expect(code(() => find("SOUR2:TONE"))).toBe(-114);
   });
 });
@@ -55,7 +72,9 @@ describe("header matching", () => {
 describe("parameters", () => {
   const FREQ = { name: "frequency", min: 20, max: 20000, def: 440, units: { HZ: 1, KHZ: 1000 } };
   test("numbers, units, MIN/MAX/DEF", () => {
-    expect([numeric("440", FREQ), numeric("1.5e3", FREQ), numeric("1 kHz", FREQ), numeric("2KHZ", FREQ), numeric(".5KHZ", FREQ)]).toEqual([440, 1500, 1000, 2000, 500]);
+    expect([numeric("440", FREQ), numeric("1.5e3", FREQ), numeric("1 kHz", FREQ), numeric("2KHZ", FREQ), numeric(".5KHZ", FREQ)]).toEqual([
+      440, 1500, 1000, 2000, 500,
+    ]);
     expect([numeric("MIN", FREQ), numeric("maximum", FREQ), numeric("DEF", FREQ)]).toEqual([20, 20000, 440]);
   });
   test("each failure has its number", () => {
@@ -73,11 +92,29 @@ describe("parameters", () => {
 describe("interpreter", () => {
   const registry = new ResourceRegistry();
   let reg = 0;
-  registry.add(defineResource({ name: "REG", members: ["R1"], get: (c) => c.reply.json({ R1: reg }), post: (c) => { reg = Number(c.body()); return c.reply.json({ R1: reg }); } }));
+  registry.add(
+    defineResource({
+      name: "REG",
+      members: ["R1"],
+      get: (c) => c.reply.json({ R1: reg }),
+      post: (c) => {
+        reg = Number(c.body());
+        return c.reply.json({ R1: reg });
+      },
+    }),
+  );
   registry.freeze();
   let clock = 0;
   const sessions = new SessionManager({ timeoutS: 15, now: () => clock, log: () => {} });
-  const commands = scpiCommands({ board: null, unavailable: "no GPIO here", sessions, resources: registry, log: () => {}, identity: { id: "car-07", board: "rc-car", version: "1.2.3" }, now: () => clock });
+  const commands = scpiCommands({
+    board: null,
+    unavailable: "no GPIO here",
+    sessions,
+    resources: registry,
+    log: () => {},
+    identity: { id: "car-07", board: "rc-car", version: "1.2.3" },
+    now: () => clock,
+  });
   const a = new ScpiInterpreter(commands, "10.0.0.1");
   const b = new ScpiInterpreter(commands, "10.0.0.2");
   const run = (i: ScpiInterpreter, line: string) => i.run(line, false).responses;
@@ -94,7 +131,11 @@ describe("interpreter", () => {
   test("the error queue: oldest first, 0 No error when empty, bounded with -350, cleared by *CLS", () => {
     run(a, "FOO");
     run(a, "MOT:LEFT 1"); // no hardware
-    expect(run(a, "SYST:ERR?;ERR?;ERR?")).toEqual(['-113,"Undefined header; FOO"', '-241,"Hardware missing; no GPIO here"', '0,"No error"']);
+    expect(run(a, "SYST:ERR?;ERR?;ERR?")).toEqual([
+      '-113,"Undefined header; FOO"',
+      '-241,"Hardware missing; no GPIO here"',
+      '0,"No error"',
+    ]);
     for (let i = 0; i < 20; i++) run(a, "FOO");
     expect(run(a, "SYST:ERR:COUN?")).toEqual(["16"]);
     const all = Array.from({ length: 16 }, () => run(a, "SYST:ERR?")[0]);

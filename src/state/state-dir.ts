@@ -3,7 +3,19 @@
  * only state files, writable by the user the server will run as), leftovers of a cut-short write removed. Every
  * refusal is a ConfigError with a sentence naming the setting: exit 2, before serving.
  */
-import { chownSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import {
+  chownSync,
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../config.ts";
 import { MAX_STATE_TOTAL_BYTES, STATE_NAME, TEMP_NAME } from "./state-limits.ts";
@@ -57,10 +69,14 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
   const chown = owner === null ? "" : `chown -R ${owner.uid}:${owner.gid} ${dir}`;
   if (owner !== null) {
     if (stats.uid !== owner.uid) {
-      refuse(dir, `belongs to uid ${stats.uid}, not to ${owner.userText}, the user the sandbox runs as (the directory becomes its root): ${chown}`);
+      refuse(
+        dir,
+        `belongs to uid ${stats.uid}, not to ${owner.userText}, the user the sandbox runs as (the directory becomes its root): ${chown}`,
+      );
     }
     const mode = (stats.mode & 0o777).toString(8);
-    if ((stats.mode & 0o700) !== 0o700) refuse(dir, `is not readable, writable and searchable by its owner (mode ${mode}): chmod u+rwx ${dir}`);
+    if ((stats.mode & 0o700) !== 0o700)
+      refuse(dir, `is not readable, writable and searchable by its owner (mode ${mode}): chmod u+rwx ${dir}`);
   }
   let leftovers = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -71,9 +87,18 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
       continue;
     }
     if (!entry.isFile() || !STATE_NAME.test(entry.name)) {
-      const kind = entry.isDirectory() ? "a directory" : entry.isSymbolicLink() ? "a symbolic link" : entry.isFile() ? "a file" : "a special file";
-      refuse(dir, `holds "${entry.name}" (${kind}), which is not a state file: the directory must hold only httap's own files `
-        + "(flat, named a-z 0-9 . _ -), so point the setting at a directory of its own");
+      const kind = entry.isDirectory()
+        ? "a directory"
+        : entry.isSymbolicLink()
+          ? "a symbolic link"
+          : entry.isFile()
+            ? "a file"
+            : "a special file";
+      refuse(
+        dir,
+        `holds "${entry.name}" (${kind}), which is not a state file: the directory must hold only httap's own files ` +
+          "(flat, named a-z 0-9 . _ -), so point the setting at a directory of its own",
+      );
     }
     if (owner !== null && lstatSync(path).uid !== owner.uid) {
       refuse(dir, `holds "${entry.name}", which does not belong to ${owner.userText}, the user the sandbox runs as: ${chown}`);
@@ -115,5 +140,8 @@ export function openStateStore(checked: StateDirSummary, inSandbox: boolean): { 
   const notes = [checked.created ? "created" : "", checked.leftovers > 0 ? `${checked.leftovers} cut-short write(s) dropped` : ""];
   const said = notes.filter((n) => n !== "").join(", ");
   const kib = (n: number) => Math.ceil(n / 1024);
-  return { store, line: `state: ${checked.dir}, ${files} files, ${kib(bytes)} of ${kib(MAX_STATE_TOTAL_BYTES)} KiB${said === "" ? "" : ` (${said})`}` };
+  return {
+    store,
+    line: `state: ${checked.dir}, ${files} files, ${kib(bytes)} of ${kib(MAX_STATE_TOTAL_BYTES)} KiB${said === "" ? "" : ` (${said})`}`,
+  };
 }

@@ -71,7 +71,10 @@ export class DirectorySource implements AssetSource {
         continue;
       }
       if (stats.isSymbolicLink()) this.#warn(`static files: skipped ${full}: symbolic links are not followed`);
-      else if (!isAllowedAssetPath(path)) this.#warn(`static files: skipped ${full}: a served name may only use 0-9 A-Z a-z / - _ . without ".." and be at most 255 characters`);
+      else if (!isAllowedAssetPath(path))
+        this.#warn(
+          `static files: skipped ${full}: a served name may only use 0-9 A-Z a-z / - _ . without ".." and be at most 255 characters`,
+        );
       else if (stats.isDirectory()) this.#walk(full, `${path}/`, false);
       else if (!stats.isFile()) this.#warn(`static files: skipped ${full}: not a regular file`);
       else this.#readFile(full, path);

@@ -49,9 +49,11 @@ export class EmbeddedSource implements AssetSource {
     this.#blobs = embedded.filter((blob) => assetPathFromEmbeddedName(nameOf(blob)) !== null);
     this.#precompressedBlobs = embedded.filter((blob) => nameOf(blob).startsWith(PRECOMPRESSED_PREFIX));
     this.description =
-      this.#blobs.length > 0 ? "embedded assets"
-      : Bun.isStandaloneExecutable ? "binary (built without embedded pages)"
-      : `assets folder ${sourceAssetsDirectory()}`;
+      this.#blobs.length > 0
+        ? "embedded assets"
+        : Bun.isStandaloneExecutable
+          ? "binary (built without embedded pages)"
+          : `assets folder ${sourceAssetsDirectory()}`;
   }
 
   async readFiles(): Promise<AssetFile[]> {

@@ -5,15 +5,24 @@ import { ifRangeAllows, noneMatchHits } from "./entity-tag.ts";
 const TAG = '"0123456789abcdef"';
 
 describe("If-None-Match", () => {
-  test.each([
-    [TAG], ["*"], [" * "], [`W/${TAG}`], [`"x", ${TAG}`], [`"x",${TAG} , "y"`], [`W/"x", W/${TAG}`], [`,, ${TAG}`],
-  ])("%p matches", (value) => {
-    expect(noneMatchHits(value, TAG)).toBe(true);
-  });
+  test.each([[TAG], ["*"], [" * "], [`W/${TAG}`], [`"x", ${TAG}`], [`"x",${TAG} , "y"`], [`W/"x", W/${TAG}`], [`,, ${TAG}`]])(
+    "%p matches",
+    (value) => {
+      expect(noneMatchHits(value, TAG)).toBe(true);
+    },
+  );
 
   test.each([
-    ['"0123456789abcdef-gz"'], ['"0123456789abcde"'], ['"x", "y"'], ["0123456789abcdef"], [""], ["W/"], [`"x" ${TAG}`],
-    [`"unterminated, ${TAG}`], ['"a,b"'], ['*, "x"'],
+    ['"0123456789abcdef-gz"'],
+    ['"0123456789abcde"'],
+    ['"x", "y"'],
+    ["0123456789abcdef"],
+    [""],
+    ["W/"],
+    [`"x" ${TAG}`],
+    [`"unterminated, ${TAG}`],
+    ['"a,b"'],
+    ['*, "x"'],
   ])("%p does not match", (value) => {
     expect(noneMatchHits(value, TAG)).toBe(false);
   });

@@ -32,6 +32,8 @@ export function bodyBytes(reply: Reply): Uint8Array {
 
 /** One header's value from a reply, or undefined. */
 export function headerValue(reply: Reply, name: string): string | undefined {
-  const line = headText(reply).split("\r\n").find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  const line = headText(reply)
+    .split("\r\n")
+    .find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
   return line?.slice(name.length + 1).trim();
 }

@@ -38,7 +38,7 @@ const ICONDIRENTRY_BYTES = 16;
 const BITMAPINFOHEADER_BYTES = 40;
 const PIXEL_BYTES = SIZE_PX * SIZE_PX * 4;
 /** The 1-bit AND mask still follows the pixels; each row is padded to 32 bits. Alpha makes it unused: all zeros. */
-const AND_MASK_BYTES = (Math.ceil(SIZE_PX / 32) * 4) * SIZE_PX;
+const AND_MASK_BYTES = Math.ceil(SIZE_PX / 32) * 4 * SIZE_PX;
 
 /** The complete .ico file. */
 export function builtInFavicon(): Uint8Array {

@@ -7,9 +7,7 @@
  */
 import type { PrecompressedBodies } from "./asset-source.ts";
 import { isCompressible } from "./mime-types.ts";
-import {
-  BROTLI_BEST_MAX_BYTES, GZIP_LEVEL, MAX_COMPRESSED_RATIO, MIN_COMPRESS_BYTES,
-} from "./static-limits.ts";
+import { BROTLI_BEST_MAX_BYTES, GZIP_LEVEL, MAX_COMPRESSED_RATIO, MIN_COMPRESS_BYTES } from "./static-limits.ts";
 
 export type ContentCoding = "identity" | "gzip" | "br";
 

@@ -8,18 +8,34 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 describe("mimeTypeFor", () => {
   test.each([
-    ["index.html", "text/html; charset=utf-8"], ["a/B.CSS", "text/css; charset=utf-8"], ["app.js", "text/javascript; charset=utf-8"],
-    ["m.mjs", "text/javascript; charset=utf-8"], ["d.json", "application/json"], ["i.svg", "image/svg+xml"], ["p.png", "image/png"],
-    ["p.jpg", "image/jpeg"], ["p.jpeg", "image/jpeg"], ["p.gif", "image/gif"], ["favicon.ico", "image/x-icon"], ["p.webp", "image/webp"],
-    ["m.wasm", "application/wasm"], ["r.txt", "text/plain; charset=utf-8"], ["f.woff2", "font/woff2"], ["s.mp3", "audio/mpeg"],
-    ["s.wav", "audio/wav"], ["x.bin", "application/octet-stream"], ["README", "application/octet-stream"],
-    [".env", "application/octet-stream"], ["dir.d/file", "application/octet-stream"],
+    ["index.html", "text/html; charset=utf-8"],
+    ["a/B.CSS", "text/css; charset=utf-8"],
+    ["app.js", "text/javascript; charset=utf-8"],
+    ["m.mjs", "text/javascript; charset=utf-8"],
+    ["d.json", "application/json"],
+    ["i.svg", "image/svg+xml"],
+    ["p.png", "image/png"],
+    ["p.jpg", "image/jpeg"],
+    ["p.jpeg", "image/jpeg"],
+    ["p.gif", "image/gif"],
+    ["favicon.ico", "image/x-icon"],
+    ["p.webp", "image/webp"],
+    ["m.wasm", "application/wasm"],
+    ["r.txt", "text/plain; charset=utf-8"],
+    ["f.woff2", "font/woff2"],
+    ["s.mp3", "audio/mpeg"],
+    ["s.wav", "audio/wav"],
+    ["x.bin", "application/octet-stream"],
+    ["README", "application/octet-stream"],
+    [".env", "application/octet-stream"],
+    ["dir.d/file", "application/octet-stream"],
   ])("%p is %p", (path, type) => {
     expect(mimeTypeFor(path)).toBe(type);
   });
 
   test("text-like types are compressible, already-compressed ones are not", () => {
-    for (const t of ["text/html; charset=utf-8", "application/json", "image/svg+xml", "application/wasm", "image/x-icon"]) expect(isCompressible(t)).toBe(true);
+    for (const t of ["text/html; charset=utf-8", "application/json", "image/svg+xml", "application/wasm", "image/x-icon"])
+      expect(isCompressible(t)).toBe(true);
     for (const t of ["image/png", "font/woff2", "audio/mpeg", "application/octet-stream"]) expect(isCompressible(t)).toBe(false);
   });
 });
@@ -41,7 +57,12 @@ describe("applyMimeSidecars", () => {
   test.each([["text/plain\r\nSet-Cookie: x=1"], ["nonsense"], [""], ["text/plain; charset"], ["a/b".padEnd(300, "c")]])(
     "a bad sidecar %p is a configuration error",
     (content) => {
-      expect(() => applyMimeSidecars([{ path: "f", bytes: text("x") }, { path: "f.mime", bytes: text(content) }])).toThrow(ConfigError);
+      expect(() =>
+        applyMimeSidecars([
+          { path: "f", bytes: text("x") },
+          { path: "f.mime", bytes: text(content) },
+        ]),
+      ).toThrow(ConfigError);
     },
   );
 });

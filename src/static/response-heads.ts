@@ -53,11 +53,7 @@ export function okHead(info: FileHeadInfo, variant: EncodedBody): string {
  */
 export function notModifiedHead(info: FileHeadInfo, variant: EncodedBody): string {
   return (
-    `HTTP/1.1 304 ${statusText(304)}\r\n` +
-    `ETag: ${variant.etag}\r\n` +
-    `Cache-Control: ${info.cacheControl}\r\n` +
-    vary(info) +
-    "\r\n"
+    `HTTP/1.1 304 ${statusText(304)}\r\n` + `ETag: ${variant.etag}\r\n` + `Cache-Control: ${info.cacheControl}\r\n` + vary(info) + "\r\n"
   );
 }
 

@@ -113,7 +113,8 @@ interface PreparedVariant extends EncodedBody {
 
 /** Compresses one file (or picks its precompressed bodies) and writes its heads, ready for packing. */
 function prepareFile(
-  asset: TypedAsset, precompressed: PrecompressedBodies | null,
+  asset: TypedAsset,
+  precompressed: PrecompressedBodies | null,
 ): { path: string; variants: PreparedVariant[]; partialHeaders: string } {
   const encoded = encodeVariants(asset.bytes, asset.mimeType, precompressed);
   const info: FileHeadInfo = {

@@ -89,7 +89,12 @@ describe("content coding", () => {
   });
 
   test("identity without the header, when codings are refused, or for files not worth compressing", () => {
-    for (const headers of [{}, { "accept-encoding": "" }, { "accept-encoding": "gzip;q=0, br;q=0" }, { "accept-encoding": "deflate" }] as Record<string, string>[]) {
+    for (const headers of [
+      {},
+      { "accept-encoding": "" },
+      { "accept-encoding": "gzip;q=0, br;q=0" },
+      { "accept-encoding": "deflate" },
+    ] as Record<string, string>[]) {
       expect(get("/", headers)).toBe(get("/"));
     }
     for (const path of ["/tiny.txt", "/photo.png"]) {
@@ -107,7 +112,9 @@ describe("If-None-Match", () => {
     const notModified = get("/", { "if-none-match": etag });
     expect(notModified.kind).toBe("prebuilt");
     expect(notModified.status).toBe(304);
-    expect(headText(notModified)).toBe(`HTTP/1.1 304 Not Modified\r\nETag: ${etag}\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\n\r\n`);
+    expect(headText(notModified)).toBe(
+      `HTTP/1.1 304 Not Modified\r\nETag: ${etag}\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\n\r\n`,
+    );
     expect(bodyBytes(notModified).length).toBe(0);
     for (const value of [`"zzz", ${etag}`, "*", `W/${etag}`]) expect(get("/", { "if-none-match": value })).toBe(notModified);
   });

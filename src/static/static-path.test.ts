@@ -15,9 +15,26 @@ describe("staticKey", () => {
   });
 
   test.each([
-    ["/../etc/passwd"], ["/a/../b"], ["/.."], ["/..."], ["/%2e%2e/x"], ["/%2E%2E%2Fetc"], ["/a\\b"], ["/..\\x"],
-    ["/a\0b"], ["/with_\"lovely\"_quotes"], ["/a b"], ["/a?b"], ["/a#b"], ["/é"], ["/a:b"], ["/~user"], [""], ["a.html"],
-    ["*"], ["/" + "a".repeat(256)],
+    ["/../etc/passwd"],
+    ["/a/../b"],
+    ["/.."],
+    ["/..."],
+    ["/%2e%2e/x"],
+    ["/%2E%2E%2Fetc"],
+    ["/a\\b"],
+    ["/..\\x"],
+    ["/a\0b"],
+    ['/with_"lovely"_quotes'],
+    ["/a b"],
+    ["/a?b"],
+    ["/a#b"],
+    ["/é"],
+    ["/a:b"],
+    ["/~user"],
+    [""],
+    ["a.html"],
+    ["*"],
+    ["/" + "a".repeat(256)],
   ])("refuses %p", (path) => {
     expect(staticKey(path, "index.html")).toBeNull();
   });

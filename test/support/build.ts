@@ -16,7 +16,12 @@ const built = new Set<string>();
 export function buildBinaries(targets: readonly ("x64" | "arm64")[] = ["x64", "arm64"]): void {
   const missing = targets.filter((t) => !built.has(t));
   if (missing.length === 0) return;
-  const r = Bun.spawnSync([process.execPath, "scripts/build.ts", ...missing.flatMap((t) => ["--target", t])], { cwd: REPO, stdout: "pipe", stderr: "pipe", timeout: BUILD_TIMEOUT_MS });
+  const r = Bun.spawnSync([process.execPath, "scripts/build.ts", ...missing.flatMap((t) => ["--target", t])], {
+    cwd: REPO,
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: BUILD_TIMEOUT_MS,
+  });
   if (r.exitCode !== 0) throw new Error(`bun scripts/build.ts failed (exit ${r.exitCode}):\n${r.stdout}${r.stderr}`);
   for (const t of missing) built.add(t);
 }

@@ -14,7 +14,9 @@ export async function openPage(context: BrowserContext, url: string): Promise<Op
   const page = await context.newPage();
   const errors: string[] = [];
   const statuses: number[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("response", (r) => statuses.push(r.status()));
   await page.goto(url, { timeout: 15_000 });

@@ -8,20 +8,20 @@ import { WAIT_MS, waitFor } from "./wait.ts";
 
 export interface ParsedResponse {
   status: number;
-  headers: Map<string, string>;   // lowercase names; repeated fields joined with ", "
+  headers: Map<string, string>; // lowercase names; repeated fields joined with ", "
   body: Buffer;
-  raw: string;                    // the head as text
+  raw: string; // the head as text
 }
 
 export interface Exchange {
   responses: ParsedResponse[];
   bytes: Buffer;
-  closed: boolean;                // the server closed (FIN or reset) before we gave up
+  closed: boolean; // the server closed (FIN or reset) before we gave up
   ms: number;
 }
 
 export interface ExchangeOptions {
-  host?: string;                  // loopback only
+  host?: string; // loopback only
   localAddress?: string;
   /** Stop once this many complete responses arrived (or the server closed); waits up to `maxMs` for them. */
   responses?: number;
@@ -101,7 +101,11 @@ export function exchange(port: number, data: string | Buffer, o: ExchangeOptions
       let at = 0;
       for (const piece of o.pieces ?? []) {
         at += piece.delayMs;
-        timers.push(setTimeout(() => { if (!socket.destroyed) socket.write(piece.data); }, at));
+        timers.push(
+          setTimeout(() => {
+            if (!socket.destroyed) socket.write(piece.data);
+          }, at),
+        );
       }
       armIdle();
     });
@@ -110,9 +114,18 @@ export function exchange(port: number, data: string | Buffer, o: ExchangeOptions
       armIdle();
       if (o.responses !== undefined && parseResponses(Buffer.concat(chunks), o.headMethods).length >= o.responses) finish();
     });
-    socket.on("end", () => { closed = true; finish(); });
-    socket.on("close", () => { closed = true; finish(); });
-    socket.on("error", () => { closed = true; finish(); });
+    socket.on("end", () => {
+      closed = true;
+      finish();
+    });
+    socket.on("close", () => {
+      closed = true;
+      finish();
+    });
+    socket.on("error", () => {
+      closed = true;
+      finish();
+    });
   });
 }
 
@@ -140,10 +153,18 @@ export class Peer {
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.on("data", (d: Buffer) => { this.bytes = Buffer.concat([this.bytes, d]); });
-    socket.on("end", () => { this.isClosed = true; });
-    socket.on("close", () => { this.isClosed = true; });
-    socket.on("error", () => { this.isClosed = true; });
+    socket.on("data", (d: Buffer) => {
+      this.bytes = Buffer.concat([this.bytes, d]);
+    });
+    socket.on("end", () => {
+      this.isClosed = true;
+    });
+    socket.on("close", () => {
+      this.isClosed = true;
+    });
+    socket.on("error", () => {
+      this.isClosed = true;
+    });
   }
 
   static async open(port: number, host = "127.0.0.1"): Promise<Peer> {
@@ -158,7 +179,8 @@ export class Peer {
   async ask(text: string, maxMs = WAIT_MS): Promise<void> {
     const before = this.responses().length;
     this.send(text);
-    if (!(await this.until(() => this.responses().length > before, maxMs))) throw new Error(`no answer to ${JSON.stringify(text.slice(0, 40))}`);
+    if (!(await this.until(() => this.responses().length > before, maxMs)))
+      throw new Error(`no answer to ${JSON.stringify(text.slice(0, 40))}`);
   }
 
   responses(headMethods: boolean[] = []): ParsedResponse[] {

@@ -18,7 +18,11 @@ export interface RunningServer {
 }
 
 /** Starts `cmd` (default: bun src/main.ts) with HTTAP_TCPPORT=0 plus `env`, and waits for "listening on port N". */
-export async function startServer(env: Record<string, string> = {}, cmd: string[] = [BUN, "src/main.ts"], options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  cmd: string[] = [BUN, "src/main.ts"],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<RunningServer> {
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd ?? REPO,
     // SCPI off unless a test asks: its fixed port 5025 would collide between servers running at once
@@ -38,7 +42,10 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
   let port = 0;
   while (performance.now() < deadline) {
     const m = /listening on port (\d+)/.exec(text);
-    if (m) { port = Number(m[1]); break; }
+    if (m) {
+      port = Number(m[1]);
+      break;
+    }
     if (proc.exitCode !== null) break;
     await Bun.sleep(20);
   }
@@ -61,7 +68,12 @@ export async function startServer(env: Record<string, string> = {}, cmd: string[
 }
 
 /** Runs a command to completion (bounded) and returns its exit code and output. */
-export async function runToExit(cmd: string[], env: Record<string, string> = {}, timeoutMs = WAIT_MS, cwd = REPO): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(
+  cmd: string[],
+  env: Record<string, string> = {},
+  timeoutMs = WAIT_MS,
+  cwd = REPO,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, {
     cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_SCPIPORT: "0", ...env },

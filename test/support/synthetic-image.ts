@@ -29,7 +29,12 @@ export interface SyntheticImageOptions {
 }
 
 function sh(cmd: string[], input?: string): void {
-  const r = Bun.spawnSync(cmd, { stdin: input === undefined ? "ignore" : Buffer.from(input), stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  const r = Bun.spawnSync(cmd, {
+    stdin: input === undefined ? "ignore" : Buffer.from(input),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+  });
   if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr.toString()}`);
 }
 
@@ -55,8 +60,14 @@ export function makeSyntheticImage(path: string, o: SyntheticImageOptions = {}):
     const boot = join(work, "boot.img");
     sh(["truncate", "-s", String(bootMiB * MIB), boot]);
     sh(["mkfs.vfat", "-F", "32", "-s", "1", "-n", "bootfs", boot]);
-    writeFileSync(join(work, "config.txt"), "# For more options and information see\n# http://rptl.io/configtxt\n\ndtparam=audio=on\n\n[pi4]\narm_boost=1\n\n[all]\n");
-    writeFileSync(join(work, "cmdline.txt"), "console=serial0,115200 console=tty1 root=PARTUUID=12345678-02 rootfstype=ext4 fsck.repair=yes rootwait\n");
+    writeFileSync(
+      join(work, "config.txt"),
+      "# For more options and information see\n# http://rptl.io/configtxt\n\ndtparam=audio=on\n\n[pi4]\narm_boost=1\n\n[all]\n",
+    );
+    writeFileSync(
+      join(work, "cmdline.txt"),
+      "console=serial0,115200 console=tty1 root=PARTUUID=12345678-02 rootfstype=ext4 fsck.repair=yes rootwait\n",
+    );
     sh(["mcopy", "-i", boot, join(work, "config.txt"), join(work, "cmdline.txt"), "::"]);
     sh(["dd", `if=${boot}`, `of=${path}`, "bs=1M", `seek=${(BOOT_START * SECTOR) / MIB}`, "conv=notrunc,sparse", "status=none"]);
 
@@ -64,12 +75,20 @@ export function makeSyntheticImage(path: string, o: SyntheticImageOptions = {}):
       const tree = join(work, "root");
       const codename = o.codename ?? "bookworm";
       const version = { bullseye: "11", bookworm: "12", trixie: "13" }[codename] ?? "99";
-      put(tree, "usr/lib/os-release", `PRETTY_NAME="Debian GNU/Linux ${version} (${codename})"\nNAME="Debian GNU/Linux"\nVERSION_ID="${version}"\nVERSION="${version} (${codename})"\nVERSION_CODENAME=${codename}\nID=${o.id ?? "debian"}\nHOME_URL="https://www.debian.org/"\n`);
+      put(
+        tree,
+        "usr/lib/os-release",
+        `PRETTY_NAME="Debian GNU/Linux ${version} (${codename})"\nNAME="Debian GNU/Linux"\nVERSION_ID="${version}"\nVERSION="${version} (${codename})"\nVERSION_CODENAME=${codename}\nID=${o.id ?? "debian"}\nHOME_URL="https://www.debian.org/"\n`,
+      );
       mkdirSync(join(tree, "etc"), { recursive: true });
       symlinkSync("../usr/lib/os-release", join(tree, "etc/os-release"));
       put(tree, "etc/rpi-issue", `Raspberry Pi reference 2025-05-13\n`);
       put(tree, "etc/hostname", "raspberrypi\n");
-      put(tree, "etc/hosts", "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n\n127.0.1.1\t\traspberrypi\n");
+      put(
+        tree,
+        "etc/hosts",
+        "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n\n127.0.1.1\t\traspberrypi\n",
+      );
       put(tree, "etc/systemd/system/multi-user.target.wants/.keep", "");
       put(tree, "etc/NetworkManager/system-connections/.keep", "");
       put(tree, "etc/avahi/services/.keep", "");
