@@ -4,13 +4,15 @@
  * "connection lost — reconnecting" banner. The styles come with it, so a page needs only `mountShell(device)`.
  */
 
-const CSS = `
-.shell-banner { position: sticky; top: 0; z-index: 9; padding: .6rem 1rem; background: #b45309; color: #fff; text-align: center; font-weight: 600; }
-.shell-busy { position: fixed; inset: 0; z-index: 10; display: grid; place-items: center; padding: 2rem; text-align: center; background: rgba(17,24,39,.88); color: #fff; }
-.shell-busy p { font-size: 1.2rem; margin: .5rem 0; }
-.shell-busy strong { display: block; font-size: 3rem; }
-.shell-busy[hidden], .shell-banner[hidden] { display: none; }
-`;
+const CSS =
+  "\n" +
+  ".shell-banner { position: sticky; top: 0; z-index: 9; padding: .6rem 1rem; background: #b45309; color: #fff; " +
+  "text-align: center; font-weight: 600; }\n" +
+  ".shell-busy { position: fixed; inset: 0; z-index: 10; display: grid; place-items: center; padding: 2rem; " +
+  "text-align: center; background: rgba(17,24,39,.88); color: #fff; }\n" +
+  ".shell-busy p { font-size: 1.2rem; margin: .5rem 0; }\n" +
+  ".shell-busy strong { display: block; font-size: 3rem; }\n" +
+  ".shell-busy[hidden], .shell-banner[hidden] { display: none; }\n";
 
 /**
  * Adds the busy screen and the lost banner to the page and keeps them in step with `device`.

@@ -80,7 +80,8 @@ async function main(): Promise<void> {
       const g = await wrk(s.port, "/", ROOM_CONNECTIONS, ROOM_LOAD_S);
       const c = await churn(s.port, "/", CHURN_REQUESTS, CHURN_CONCURRENCY);
       console.log(
-        `bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ${g.non2xx + g.socketErrors} errors; churn ${c.complete} complete, ${c.failed} failed`,
+        `bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ` +
+          `${g.non2xx + g.socketErrors} errors; churn ${c.complete} complete, ${c.failed} failed`,
       );
       room.push({
         goodput: g.goodput,
@@ -214,10 +215,12 @@ async function main(): Promise<void> {
       ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${SERVER_CPU} for lock-step rows, CPU ${OTHER_CPU} for the others`
       : "no CPU pinning";
     console.log(
-      `\nbench: ${process.arch}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${LOAD_MS} ms per load row and server; ${errors} load errors (non-2xx or lost connections)`,
+      `\nbench: ${process.arch}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ` +
+        `${LOAD_MS} ms per load row and server; ${errors} load errors (non-2xx or lost connections)`,
     );
     console.log(
-      `bench: default config = embedded pages, started in an empty folder; its RSS after load follows ${DEVICE_TRAFFIC_MS} ms of GET / (Accept-Encoding: gzip, deflate, br) and ping, lock-step and parallel`,
+      "bench: default config = embedded pages, started in an empty folder; its RSS after load follows " +
+        `${DEVICE_TRAFFIC_MS} ms of GET / (Accept-Encoding: gzip, deflate, br) and ping, lock-step and parallel`,
     );
     console.log(
       `bench: ${describeEvictions([

@@ -1,4 +1,7 @@
-/** @module The ELF machine of an executable (`e_machine` of `<elf.h>`): what the build checks of the runtime it embeds, and the image installer of the binary it installs. */
+/**
+ * @module The ELF machine of an executable (`e_machine` of `<elf.h>`): what the build checks of the runtime it
+ * embeds, and the image installer of the binary it installs.
+ */
 import { closeSync, openSync, readSync } from "node:fs";
 
 export const EM_X86_64 = 0x3e;

@@ -160,7 +160,8 @@ async function main(): Promise<number> {
       await churn(servers[1].port, "/", CHURN_REQUESTS, CHURN_CONCURRENCY),
     ];
     console.log(
-      `stress: churn httap ${ch[0].complete} complete, ${ch[0].failed} failed; Bun.serve ${ch[1].complete} complete, ${ch[1].failed} failed`,
+      `stress: churn httap ${ch[0].complete} complete, ${ch[0].failed} failed; ` +
+        `Bun.serve ${ch[1].complete} complete, ${ch[1].failed} failed`,
     );
     row(`churn, new connection per request, ${CHURN_CONCURRENCY} at a time (req/s)`, ch[0].rps, ch[1].rps, 0);
     row(
@@ -180,7 +181,8 @@ async function main(): Promise<number> {
     const rooms = [await room(servers[0].port, ROOM_BROWSERS, ROOM_ROUNDS), await room(servers[1].port, ROOM_BROWSERS, ROOM_ROUNDS)];
     for (const [i, r] of rooms.entries()) {
       console.log(
-        `stress: room on ${servers[i].name}: ${r.complete}/${r.loads} loads complete, ${r.requestsPerLoad.toFixed(1)} requests each, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms`,
+        `stress: room on ${servers[i].name}: ${r.complete}/${r.loads} loads complete, ${r.requestsPerLoad.toFixed(1)} requests each, ` +
+          `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms`,
       );
       for (const f of r.failures.slice(0, 5)) console.log(`stress: room on ${servers[i].name}: ${f}`);
     }
@@ -231,13 +233,16 @@ async function main(): Promise<number> {
       const rssAdded = rssMiB(slowServer.proc.pid) - rssBefore;
       const cut = cutBetween(r.before, r.after);
       console.log(
-        `stress: ${kind}: ${n} conns, ${cut} cut by the ${deadline} deadline (${seconds} s), probe ${r.probes - r.probeFailures}/${r.probes} answered, p95 ${r.probeP95Ms.toFixed(1)} ms, max ${r.probeMaxMs.toFixed(1)} ms, RSS +${rssAdded.toFixed(1)} MiB, open after ${r.after.connections.open}`,
+        `stress: ${kind}: ${n} conns, ${cut} cut by the ${deadline} deadline (${seconds} s), ` +
+          `probe ${r.probes - r.probeFailures}/${r.probes} answered, p95 ${r.probeP95Ms.toFixed(1)} ms, ` +
+          `max ${r.probeMaxMs.toFixed(1)} ms, RSS +${rssAdded.toFixed(1)} MiB, open after ${r.after.connections.open}`,
       );
       const closedAll = r.toolRan && allCut(r.before, r.after);
       row(`${kind}, ${n} conns: cut by the ${seconds} s ${deadline} deadline`, cut, NaN, 0, `= ${n}, all closed`, closedAll);
       must(
         closedAll,
-        `${kind}: ${cut} of ${n} connections cut by the ${deadline} deadline, ${r.after.connections.open} open after${r.toolRan ? "" : ", slowhttptest did not run"}`,
+        `${kind}: ${cut} of ${n} connections cut by the ${deadline} deadline, ` +
+          `${r.after.connections.open} open after${r.toolRan ? "" : ", slowhttptest did not run"}`,
       );
       row(
         `${kind}: probe GET / p95 (max ${r.probeMaxMs.toFixed(0)}) (ms)`,
@@ -273,7 +278,8 @@ async function main(): Promise<number> {
       const t0 = performance.now();
       const f = await fuzz(example.port, corpus, FUZZ_CASES, FUZZ_SEED, alive);
       console.log(
-        `stress: fuzz seed ${FUZZ_SEED}: ${f.cases} cases from ${corpus.length} vectors in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${f.failures.length} failures`,
+        `stress: fuzz seed ${FUZZ_SEED}: ${f.cases} cases from ${corpus.length} vectors ` +
+          `in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${f.failures.length} failures`,
       );
       for (const failure of f.failures) console.log(`stress: FUZZ FAILURE ${failure}`);
       row(
@@ -297,7 +303,9 @@ async function main(): Promise<number> {
       const s = await soak(soaked.port, soaked.proc.pid, SOAK_S, SOAK_WARM_UP_S, soakScpiPort);
       const drift = s.rssEndMiB - s.rssAfterWarmUpMiB;
       console.log(
-        `stress: soak: ${s.requests} requests, ${s.errors.length} errors, RSS ${s.rssAfterWarmUpMiB.toFixed(1)} → ${s.rssEndMiB.toFixed(1)} MiB, fds ${s.fdsBefore} → ${s.fdsAfter}, alive ${soaked.proc.exitCode === null}`,
+        `stress: soak: ${s.requests} requests, ${s.errors.length} errors, ` +
+          `RSS ${s.rssAfterWarmUpMiB.toFixed(1)} → ${s.rssEndMiB.toFixed(1)} MiB, fds ${s.fdsBefore} → ${s.fdsAfter}, ` +
+          `alive ${soaked.proc.exitCode === null}`,
       );
       for (const e of s.errors) console.log(`stress: SOAK ERROR ${e}`);
       const soakOk = s.errors.length === 0 && s.requests > 0 && soaked.proc.exitCode === null;

@@ -167,7 +167,8 @@ export class Appliance {
     if (hardware.simPath !== null && this.config.simFile === null) {
       rmSync(hardware.simPath, { force: true });
       log(
-        `gpio: the simulator file ${hardware.simPath} is removed already (the sandbox could not remove it at exit); set HTTAP_SIM_FILE to watch the pins`,
+        `gpio: the simulator file ${hardware.simPath} is removed already (the sandbox could not remove it at exit); ` +
+          "set HTTAP_SIM_FILE to watch the pins",
       );
     }
   }

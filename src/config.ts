@@ -86,7 +86,9 @@ export const OPTIONS = {
     env: "HTTAP_MAXCONN",
     flag: "--max-conn",
     arg: "N",
-    help: `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, else the newcomer waits up to 1 s for a slot, then gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.`,
+    help:
+      `Simultaneous connections, 1..${MAX_CONNECTIONS_CEILING}; when full, only one idle for 1 s or more is closed for a newcomer, ` +
+      `else the newcomer waits up to 1 s for a slot, then gets 503. Default ${MAX_CONNECTIONS_DEFAULT}.`,
   },
   maxBody: {
     env: "HTTAP_MAXBODY",
@@ -107,14 +109,18 @@ export const OPTIONS = {
     env: "HTTAP_CORS",
     flag: "--cors",
     arg: "ORIGINS",
-    help: '"*" or a comma list of origins allowed to call HTTaP from other pages. Default: none while files are served, "*" without the file server.',
+    help:
+      '"*" or a comma list of origins allowed to call HTTaP from other pages. ' +
+      'Default: none while files are served, "*" without the file server.',
   },
   verbose: { env: "HTTAP_VERBOSE", flag: "--verbose", arg: "0|1", help: "1 prints one access-log line per request. Default 0." },
   user: {
     env: "HTTAP_USER",
     flag: "--user",
     arg: "NAME",
-    help: "Sandbox (started as root): once the port, GPIO, PWM and engine are open, chroot into an empty directory and drop to this user (no supplementary groups).",
+    help:
+      "Sandbox (started as root): once the port, GPIO, PWM and engine are open, chroot into an empty directory " +
+      "and drop to this user (no supplementary groups).",
   },
   group: { env: "HTTAP_GROUP", flag: "--group", arg: "NAME", help: "With --user: the group to drop to. Default the user's own." },
   chroot: {
@@ -127,7 +133,9 @@ export const OPTIONS = {
     env: "HTTAP_STATE_DIR",
     flag: "--state-dir",
     arg: "DIR",
-    help: "Directory for state kept across restarts (saved programs), made if missing; with --user it is the sandbox's root. Default none: state features are off.",
+    help:
+      "Directory for state kept across restarts (saved programs), made if missing; with --user it is the sandbox's root. " +
+      "Default none: state features are off.",
   },
   gpio: {
     env: "HTTAP_GPIO",
@@ -158,7 +166,9 @@ export const OPTIONS = {
     env: "HTTAP_TURN_S",
     flag: "--turn-s",
     arg: "S",
-    help: "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; 0: no limit. Default 0.",
+    help:
+      "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; " +
+      "0: no limit. Default 0.",
   },
   scpiPort: {
     env: "HTTAP_SCPIPORT",
@@ -170,7 +180,9 @@ export const OPTIONS = {
     env: "HTTAP_REALTIME",
     flag: "--realtime",
     arg: "0|1",
-    help: "1: the real-time engine takes SCHED_FIFO priority and locks its code in memory when permitted (root, CAP_SYS_NICE, CAP_IPC_LOCK); 0: never. Default 1.",
+    help:
+      "1: the real-time engine takes SCHED_FIFO priority and locks its code in memory when permitted " +
+      "(root, CAP_SYS_NICE, CAP_IPC_LOCK); 0: never. Default 1.",
   },
   pwmSysfs: {
     env: "HTTAP_PWM_SYSFS",
@@ -332,10 +344,12 @@ export function helpText(version: string): string {
     lines.push(`  ${`${o.flag}${o.arg ? ` ${o.arg}` : ""}`.padEnd(22)} ${o.env.padEnd(17)} ${o.help}`);
   }
   lines.push(
-    "  --safe-state                             Drive the board's outputs to their safe level (motors coast, speaker and LEDs off) and exit.",
+    "  --safe-state                             " +
+      "Drive the board's outputs to their safe level (motors coast, speaker and LEDs off) and exit.",
   );
   lines.push(
-    "  --supervise                              Run the server as a child and restart it after a crash (back-off 1 to 30 s), the safe state between runs.",
+    "  --supervise                              " +
+      "Run the server as a child and restart it after a crash (back-off 1 to 30 s), the safe state between runs.",
   );
   lines.push("  --help                                   Print this text and exit.");
   lines.push("  --version                                Print the version and exit.");

@@ -4,7 +4,11 @@
  *
  * @example
  * const server = createServer();                       // configuration from HTTAP_* variables
- * server.register(defineResource({ name: "LED", get: (c) => c.reply.json(led), post: (c) => { led = Number(c.body()); return c.reply.json(led); } }));
+ * server.register(defineResource({
+ *   name: "LED",
+ *   get: (c) => c.reply.json(led),
+ *   post: (c) => { led = Number(c.body()); return c.reply.json(led); },
+ * }));
  * server.onSession("end", () => motors.stop());        // dead-man stop
  * const { port } = await server.start();
  *

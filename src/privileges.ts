@@ -145,7 +145,8 @@ export function dropTo(identity: Identity): void {
   const now = currentIds();
   if (now.uid !== identity.uid || now.euid !== identity.uid || now.gid !== identity.gid || now.egid !== identity.gid || now.groups !== 0) {
     throw new ConfigError(
-      `cannot sandbox: after dropping, the ids are uid ${now.uid}/${now.euid} gid ${now.gid}/${now.egid} with ${now.groups} groups, not uid ${identity.uid} gid ${identity.gid}; not serving`,
+      `cannot sandbox: after dropping, the ids are uid ${now.uid}/${now.euid} gid ${now.gid}/${now.egid} with ${now.groups} groups, ` +
+        `not uid ${identity.uid} gid ${identity.gid}; not serving`,
     );
   }
   if (canRegainRoot()) throw new ConfigError("cannot sandbox: root could be regained after dropping privileges; not serving");

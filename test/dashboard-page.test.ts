@@ -91,7 +91,8 @@ describe("index.html", () => {
         expect(after.timedOut).toEqual(before.timedOut);
         expect(after.responses["5xx"]).toBe(before.responses["5xx"]);
         console.log(
-          `dashboard: 20 reloads, load event after ${Math.round(Math.min(...times))}-${Math.round(Math.max(...times))} ms (a figure, not a test)`,
+          `dashboard: 20 reloads, load event after ${Math.round(Math.min(...times))}-${Math.round(Math.max(...times))} ms ` +
+            "(a figure, not a test)",
         );
       } finally {
         await context.close();

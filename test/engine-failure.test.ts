@@ -52,7 +52,8 @@ async function scpi(port: number, lines: string, answers: number): Promise<strin
 }
 
 describe("an engine that cannot start", () => {
-  test("is refused with the reason (HTTP 503, SCPI -240), reported by /?rt and /?stats, logged once; the next command retries", async () => {
+  const title = "is refused with the reason (HTTP 503, SCPI -240), reported by /?rt and /?stats, logged once; the next command retries";
+  test(title, async () => {
     const simFile = join(dir, "sim.bin");
     const scpiPort = freePort();
     const server = await startServer({

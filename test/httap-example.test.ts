@@ -16,7 +16,9 @@ afterAll(async () => {
 });
 
 const ask = async (method: string, target: string, body?: string, headers = "") => {
-  const head = `${method} ${target} HTTP/1.1\r\nHost: test\r\n${headers}${body === undefined ? "" : `Content-Length: ${Buffer.byteLength(body)}\r\n`}\r\n`;
+  const head =
+    `${method} ${target} HTTP/1.1\r\nHost: test\r\n${headers}` +
+    `${body === undefined ? "" : `Content-Length: ${Buffer.byteLength(body)}\r\n`}\r\n`;
   const r = await request(server.port, head + (body ?? ""), { headMethods: [method === "HEAD"] });
   if (r === undefined) throw new Error(`no answer to ${method} ${target}`);
   const text = r.body.toString();

@@ -113,7 +113,8 @@ describe("CORS", () => {
     expect(r!.headers.get("access-control-expose-headers")).toBe("HTTaP-Session");
     const pre = await request(
       s.port,
-      `OPTIONS /?REG HTTP/1.1\r\nHost: t\r\n${origin}Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type, httap-session\r\n\r\n`,
+      `OPTIONS /?REG HTTP/1.1\r\nHost: t\r\n${origin}Access-Control-Request-Method: POST\r\n` +
+        "Access-Control-Request-Headers: content-type, httap-session\r\n\r\n",
     );
     expect(pre?.status).toBe(204);
     expect(pre!.headers.get("access-control-allow-methods")).toBe("GET, HEAD, POST, OPTIONS");

@@ -102,7 +102,8 @@ async function promptSmall(afterMs: number): Promise<string> {
 }
 
 describe("backpressure", () => {
-  test("a client that reads nothing does not block others: they are answered while it stalls; it then gets the 1 MiB file intact", async () => {
+  const title = "a client that reads nothing does not block others: they are answered while it stalls; it then gets the 1 MiB file intact";
+  test(title, async () => {
     const other = promptSmall(500); // the stalled client's request goes first
     const slow = await stalledReader(server.port, get("/big.bin"), other, 1);
     expect(await other).toBe(SMALL); // answered while the stalled client still read nothing

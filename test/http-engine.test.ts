@@ -148,7 +148,8 @@ describe("what the handler sees", () => {
 
   test("a chunked body with extensions and trailers is decoded, and the next pipelined request follows", async () => {
     const data =
-      'POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;x="y"\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n' +
+      "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" +
+      '5;x="y"\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n' +
       get("/next");
     const ex = await exchange(port, data, { responses: 2 });
     expect(ex.responses.map((r) => r.body.toString())).toEqual(["POST /echo [hello world]", "GET /next []"]);

@@ -151,7 +151,8 @@ describe("npm run image on a synthetic Bookworm image", () => {
     expect((first["/var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan"] as { text: string }).text).toBe("0\n");
     expect((first["/var/lib/NetworkManager/NetworkManager.state"] as { text: string }).text).toBe("[main]\nWirelessEnabled=true\n");
     expect(first["cmdline.txt"]).toBe(
-      "console=serial0,115200 console=tty1 root=PARTUUID=12345678-02 rootfstype=ext4 fsck.repair=yes rootwait cfg80211.ieee80211_regdom=DE\n",
+      "console=serial0,115200 console=tty1 root=PARTUUID=12345678-02 rootfstype=ext4 fsck.repair=yes rootwait " +
+        "cfg80211.ieee80211_regdom=DE\n",
     );
     const config = first["config.txt"] as string;
     expect(config.startsWith("# For more options and information see\n")).toBe(true); // the original lines are kept

@@ -161,7 +161,8 @@ describe("atomic writes", () => {
     });
   }
 
-  test("a crash after the temporary file was written (power lost before the rename): the old content; the leftover goes at start", async () => {
+  const title = "a crash after the temporary file was written (power lost before the rename): the old content; the leftover goes at start";
+  test(title, async () => {
     const d = newDir();
     writeFileSync(join(d, "prog"), "old");
     writeFileSync(join(d, ".prog.tmp"), "new, half wri"); // what a process killed between write and rename leaves
@@ -206,7 +207,8 @@ describe("atomic writes", () => {
 });
 
 describe("one queue per name", () => {
-  test("in order; a write still waiting is replaced by a newer one (last write wins); every caller hears when the newest lands", async () => {
+  const title = "in order; a write still waiting is replaced by a newer one (last write wins); every caller hears when the newest lands";
+  test(title, async () => {
     const d = newDir();
     const written: string[] = [];
     let open = () => {};
@@ -321,7 +323,9 @@ describe("the directory at start", () => {
   }, 20_000);
 });
 
-test("measurement (no threshold): the main loop's lag while 100 files of 4 KiB are saved, through the store and, for contrast, on the loop", async () => {
+const title =
+  "measurement (no threshold): the main loop's lag while 100 files of 4 KiB are saved, through the store and, for contrast, on the loop";
+test(title, async () => {
   const bytes = new Uint8Array(4096).fill(0x41);
   const lag = new LoopLag();
   const d1 = newDir();
@@ -399,7 +403,10 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
     expect(readdirSync(state)).toEqual(["saved"]);
   }, 30_000);
 
-  test("the store after the chroot and the drop (a child process through the real calls): writes, reads, lists, removes; nothing else reachable", async () => {
+  const title =
+    "the store after the chroot and the drop (a child process through the real calls): " +
+    "writes, reads, lists, removes; nothing else reachable";
+  test(title, async () => {
     const state = join(newDir(), "made-by-start"); // missing: made and given to nobody, as systemd would
     const script = join(dir, "child.ts");
     writeFileSync(
@@ -430,7 +437,9 @@ describe.skipIf(!IS_ROOT)("as root (CI): the sandbox with HTTAP_STATE_DIR, and a
     expect(r.code).toBe(0);
     const seen = JSON.parse(r.stdout);
     expect(seen).toEqual({
-      sandbox: `sandbox: root is the state directory ${state} (nothing else); user nobody (65534), group 65534 (the user's own), no supplementary groups`,
+      sandbox:
+        `sandbox: root is the state directory ${state} (nothing else); ` +
+        "user nobody (65534), group 65534 (the user's own), no supplementary groups",
       line: `state: ${state}, 0 files, 0 of 4096 KiB (created)`,
       uid: NOBODY,
       read: '{"v":2}',

@@ -60,7 +60,8 @@ export async function scpiPhase(server: Server, scpiPort: number): Promise<{ idn
   await load(server.port, "/?ping", 1, WARMUP_MS, false);
   const ping = await load(server.port, "/?ping", 1, LOAD_MS, false);
   console.log(
-    `bench: SCPI *IDN? lock-step: ${idn.rps.toFixed(0)}/s, ${idn.errors} errors; /?ping on the same server ${((ping.requests * 1000) / ping.elapsedMs).toFixed(0)}/s`,
+    `bench: SCPI *IDN? lock-step: ${idn.rps.toFixed(0)}/s, ${idn.errors} errors; ` +
+      `/?ping on the same server ${((ping.requests * 1000) / ping.elapsedMs).toFixed(0)}/s`,
   );
   return { idnRps: idn.rps, pingRps: (ping.requests * 1000) / ping.elapsedMs, errors: idn.errors + ping.errors };
 }

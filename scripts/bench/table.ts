@@ -39,7 +39,8 @@ export class Table {
     const all = [HEAD, ...this.#rows];
     const w = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
     const line = (r: Row) =>
-      `| ${r.metric.padEnd(w("metric"))} | ${r.httap.padStart(w("httap"))} | ${r.base.padStart(w("base"))} | ${r.ratio.padStart(w("ratio"))} | ${r.target.padEnd(w("target"))} |`;
+      `| ${r.metric.padEnd(w("metric"))} | ${r.httap.padStart(w("httap"))} | ${r.base.padStart(w("base"))} | ` +
+      `${r.ratio.padStart(w("ratio"))} | ${r.target.padEnd(w("target"))} |`;
     console.log(line(HEAD));
     console.log(`|${COLUMNS.map((k) => "-".repeat(w(k) + 2)).join("|")}|`);
     for (const r of this.#rows) console.log(line(r));

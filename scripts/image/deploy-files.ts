@@ -13,7 +13,10 @@ const END_MARK = "# --- httap: end ---";
 /** /etc/default/httap: one `NAME=value` a line, read by the unit's EnvironmentFile=. */
 export function settingsFile(settings: Readonly<Record<string, string>>): string {
   const lines = Object.entries(settings).map(([k, v]) => `${k}=${/^[\w./:,*-]*$/.test(v) ? v : JSON.stringify(v)}`);
-  return `# httap settings (httap --help lists them all); written by npm run image / scripts/install.sh\n${lines.join("\n")}${lines.length > 0 ? "\n" : ""}`;
+  return (
+    "# httap settings (httap --help lists them all); written by npm run image / scripts/install.sh\n" +
+    `${lines.join("\n")}${lines.length > 0 ? "\n" : ""}`
+  );
 }
 
 /** /etc/avahi/services/httap.service: `deploy/avahi-httap.service` (shared with scripts/install.sh) on this port. */
@@ -25,7 +28,10 @@ export function avahiService(port: number): string {
 /** A stable UUID from a name, so a second run writes the same keyfile. */
 function nameUuid(name: string): string {
   const h = new Bun.CryptoHasher("sha256").update(`httap:${name}`).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return (
+    `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-` +
+    `${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+  );
 }
 
 /** GKeyFile escaping for a value (NetworkManager's keyfile format). */

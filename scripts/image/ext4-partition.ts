@@ -46,7 +46,8 @@ export class Ext4Partition {
     const r = run(["debugfs", "-R", "stats", this.#device], { allowFailure: true });
     if (r.code !== 0 || !/Filesystem magic number:\s+0xEF53/.test(r.stdout)) {
       throw new Error(
-        `the Linux partition is not a readable ext4 file system (${r.stderr.replace(BANNER, "").trim().split("\n")[0] || "debugfs found no superblock"})`,
+        "the Linux partition is not a readable ext4 file system " +
+          `(${r.stderr.replace(BANNER, "").trim().split("\n")[0] || "debugfs found no superblock"})`,
       );
     }
   }

@@ -88,14 +88,15 @@ function inspect(image: string, o: ImageOptions, binaryBytes: number): Inspected
     const codename = os.VERSION_CODENAME ?? "?";
     if (os.ID === "raspbian")
       throw new InstallError(
-        `this is the 32-bit Raspberry Pi OS (${os.PRETTY_NAME ?? codename}): Bun runs only on the 64-bit one; download "Raspberry Pi OS (64-bit)"`,
+        `this is the 32-bit Raspberry Pi OS (${os.PRETTY_NAME ?? codename}): ` +
+          `Bun runs only on the 64-bit one; download "Raspberry Pi OS (64-bit)"`,
       );
     if (os.ID !== "debian" || root.stat("/etc/rpi-issue") === null)
       throw new InstallError(`this image is ${os.PRETTY_NAME ?? "an unknown system"}, not Raspberry Pi OS (no /etc/rpi-issue)`);
     if (!SUPPORTED.has(codename)) {
-      throw new InstallError(
-        `Raspberry Pi OS "${codename}" is not supported: use Bookworm (12) or Trixie (13)${codename === "bullseye" || codename === "buster" ? `; ${codename} has no NetworkManager and keeps its boot files in /boot` : ""}`,
-      );
+      const tooOld =
+        codename === "bullseye" || codename === "buster" ? `; ${codename} has no NetworkManager and keeps its boot files in /boot` : "";
+      throw new InstallError(`Raspberry Pi OS "${codename}" is not supported: use Bookworm (12) or Trixie (13)${tooOld}`);
     }
     if (root.stat("/usr/lib/aarch64-linux-gnu")?.type !== "directory")
       throw new InstallError("the image is not 64-bit (no /usr/lib/aarch64-linux-gnu): Bun runs only on the 64-bit Raspberry Pi OS");
@@ -105,7 +106,8 @@ function inspect(image: string, o: ImageOptions, binaryBytes: number): Inspected
     const cmdlineCountry = /cfg80211\.ieee80211_regdom=(\S+)/.exec(cmdline)?.[1] ?? null;
     if ((o.wifi !== null || o.hotspot !== null) && o.country === null && cmdlineCountry === null) {
       throw new InstallError(
-        "Wi-Fi needs --country XX (the two-letter code of where the device is used): Raspberry Pi OS keeps Wi-Fi switched off until the country is set",
+        "Wi-Fi needs --country XX (the two-letter code of where the device is used): " +
+          "Raspberry Pi OS keeps Wi-Fi switched off until the country is set",
       );
     }
     const existing = root.stat("/usr/local/bin/httap")?.size ?? 0;
@@ -113,7 +115,8 @@ function inspect(image: string, o: ImageOptions, binaryBytes: number): Inspected
     const free = root.freeBytes();
     if (free < needed)
       throw new InstallError(
-        `the root partition has ${(free / MIB).toFixed(0)} MiB free; httap needs ${(needed / MIB).toFixed(0)} MiB: grow the partition (or use a larger image)`,
+        `the root partition has ${(free / MIB).toFixed(0)} MiB free; httap needs ${(needed / MIB).toFixed(0)} MiB: ` +
+          "grow the partition (or use a larger image)",
       );
     if (boot.freeBytes() < 64 * 1024)
       throw new InstallError("the boot partition is full (less than 64 KiB free): config.txt could not grow");
@@ -274,7 +277,11 @@ export async function installIntoImage(o: ImageOptions, log: Log): Promise<void>
     log(`label: ${o.label}`);
   }
   log(`done: ${finalPath}`);
-  log(
-    `flash it (Raspberry Pi Imager: "Use custom", or dd), power the Pi, ${o.hotspot !== null ? `join the Wi-Fi "${o.hotspot.ssid}"${o.wifi !== null ? ` (or be on "${o.wifi.ssid}")` : ""}, ` : o.wifi !== null ? `be on "${o.wifi.ssid}", ` : ""}open ${url}`,
-  );
+  const reach =
+    o.hotspot !== null
+      ? `join the Wi-Fi "${o.hotspot.ssid}"${o.wifi !== null ? ` (or be on "${o.wifi.ssid}")` : ""}, `
+      : o.wifi !== null
+        ? `be on "${o.wifi.ssid}", `
+        : "";
+  log(`flash it (Raspberry Pi Imager: "Use custom", or dd), power the Pi, ${reach}open ${url}`);
 }

@@ -23,7 +23,10 @@ function qrGroup(text: string, x: number, y: number, sizeMm: number): string {
       if (dark) d += `M${c + QUIET_MODULES} ${r + QUIET_MODULES}h1v1h-1z`;
     }),
   );
-  return `<g transform="translate(${x} ${y}) scale(${scale.toFixed(5)})"><rect width="${modules}" height="${modules}" fill="#fff"/><path d="${d}" fill="#000" shape-rendering="crispEdges"/></g>`;
+  return (
+    `<g transform="translate(${x} ${y}) scale(${scale.toFixed(5)})">` +
+    `<rect width="${modules}" height="${modules}" fill="#fff"/><path d="${d}" fill="#000" shape-rendering="crispEdges"/></g>`
+  );
 }
 
 export interface LabelOptions {

@@ -40,7 +40,8 @@ export function readLayout(image: string): ImageLayout {
   const root = parts.find((p) => LINUX_TYPES.has(p.type));
   if (root === undefined)
     throw new Error(
-      `${image} has no Linux partition (found ${parts.length === 0 ? "no partitions" : parts.map((p) => `type ${p.type}`).join(", ")}): not a Raspberry Pi OS image`,
+      `${image} has no Linux partition ` +
+        `(found ${parts.length === 0 ? "no partitions" : parts.map((p) => `type ${p.type}`).join(", ")}): not a Raspberry Pi OS image`,
     );
   if (boot === undefined) throw new Error(`${image} has no FAT boot partition: not a Raspberry Pi OS image`);
   return {

@@ -25,7 +25,8 @@ export class Progress {
     if (this.#tty) {
       const filled = Math.round(fraction * WIDTH);
       process.stderr.write(
-        `\r${this.#label} [${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${size(doneBytes)} of ${size(this.#total)}`,
+        `\r${this.#label} [${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ` +
+          `${(fraction * 100).toFixed(0).padStart(3)}% ${size(doneBytes)} of ${size(this.#total)}`,
       );
       return;
     }

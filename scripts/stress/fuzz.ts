@@ -172,7 +172,8 @@ export async function fuzz(
             : checkAnswer(cases[i], got);
           if (why !== null)
             result.failures.push(
-              `seed ${seed}, case ${i}: ${why}\n  case (base64): ${cases[i].toString("base64")}\n  answer: ${JSON.stringify(got.toString("latin1").slice(0, 300))}`,
+              `seed ${seed}, case ${i}: ${why}\n  case (base64): ${cases[i].toString("base64")}\n` +
+                `  answer: ${JSON.stringify(got.toString("latin1").slice(0, 300))}`,
             );
         }
       }),

@@ -195,7 +195,10 @@ export async function nonReaderPhase(
       const peak = r.rssPeakMiB - r.rssStartMiB;
       const alive = server.proc.exitCode === null;
       console.log(
-        `stress: non-reader ${name}, ${seconds} s, keep-alive ${keepAliveS} s: ${(r.sentBytes / 1e6).toFixed(1)} MB taken, cut ${r.cuts}×, probes ${r.probes - r.probeFailures}/${r.probes} answered (max ${r.probeMaxMs.toFixed(0)} ms), RSS ${r.rssStartMiB.toFixed(1)} → peak ${r.rssPeakMiB.toFixed(1)}, end ${r.rssEndMiB.toFixed(1)} MiB, alive ${alive}`,
+        `stress: non-reader ${name}, ${seconds} s, keep-alive ${keepAliveS} s: ` +
+          `${(r.sentBytes / 1e6).toFixed(1)} MB taken, cut ${r.cuts}×, ` +
+          `probes ${r.probes - r.probeFailures}/${r.probes} answered (max ${r.probeMaxMs.toFixed(0)} ms), ` +
+          `RSS ${r.rssStartMiB.toFixed(1)} → peak ${r.rssPeakMiB.toFixed(1)}, end ${r.rssEndMiB.toFixed(1)} MiB, alive ${alive}`,
       );
       const correct = alive && r.cuts >= 1 && r.probeFailures === 0;
       rows.push({

@@ -1,9 +1,10 @@
 /**
  * @module The room (issue 11): a workshop's browsers loading the dashboard at the same moment. Each simulated
  * browser opens 6 connections at once (a browser's per-host limit), fetches `/` with a browser's headers, then
- * every same-origin asset the page loads (link, script, img, source…: not the pages it links to) (and those the stylesheets and modules reference in turn, and the
- * favicon), spread over its 6 connections as a browser does. A load is complete when every fetch answered 200;
- * its time runs from the first connect to the last byte. All browsers start together, round after round.
+ * every same-origin asset the page loads (link, script, img, source…: not the pages it links to) (and those the
+ * stylesheets and modules reference in turn, and the favicon), spread over its 6 connections as a browser does. A
+ * load is complete when every fetch answered 200; its time runs from the first connect to the last byte. All
+ * browsers start together, round after round.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { ClientConnection, type Answer } from "./http-client.ts";

@@ -1,8 +1,8 @@
 /**
- * @module One QEMU raspi3b under `nice -n 19` (and `setpriv --pdeathsig KILL`): the serial console (the mini UART, ttyS1: the PL011 carries the DTB's
- * Bluetooth device and gets no input) as lines in and out, every line kept in a log with its time, the monitor for
- * the GPIO registers, and the end through the monitor's `quit` (raspi3b does not exit when its guest halts). No
- * network device at all: the guest talks to itself on loopback.
+ * @module One QEMU raspi3b under `nice -n 19` (and `setpriv --pdeathsig KILL`): the serial console (the mini UART,
+ * ttyS1: the PL011 carries the DTB's Bluetooth device and gets no input) as lines in and out, every line kept in a
+ * log with its time, the monitor for the GPIO registers, and the end through the monitor's `quit` (raspi3b does not
+ * exit when its guest halts). No network device at all: the guest talks to itself on loopback.
  */
 import type { Subprocess } from "bun";
 import { appendFileSync, rmSync, writeFileSync } from "node:fs";

@@ -202,7 +202,8 @@ function run(setup: EngineSetup): void {
 
 /**
  * Keeps the code the engine runs in RAM: the executable's and the shared libraries' code mappings and the JIT's code
- * region, locked as their pages are touched (mlock2 MLOCK_ONFAULT), so memory pressure cannot evict them and make an edge wait for the disk.
+ * region, locked as their pages are touched (mlock2 MLOCK_ONFAULT), so memory pressure cannot evict them and make
+ * an edge wait for the disk.
  * Not mlockall: with it every heap page the JavaScript engine ever touched stays resident, since locked pages
  * cannot be given back (measured: RSS only grew over a soak, +33 MiB with MCL_FUTURE, +1.5 to 3 MiB a minute
  * with MCL_CURRENT; without it, RSS fell back after load).

@@ -173,13 +173,22 @@ function explain(device: string, choice: string, error: unknown): string {
   const tail = "pages are still served, hardware answers 503";
   if (error instanceof SystemCallError) {
     if (device === DEV_MEM && (error.errno === ERRNO.EACCES || error.errno === ERRNO.EPERM)) {
-      return `cannot map the GPIO block through ${DEV_MEM}: ${error.message}; it needs root, and a kernel built with STRICT_DEVMEM must be booted with iomem=relaxed; HTTAP_GPIO=chardev needs neither; ${tail}`;
+      return (
+        `cannot map the GPIO block through ${DEV_MEM}: ${error.message}; it needs root, ` +
+        `and a kernel built with STRICT_DEVMEM must be booted with iomem=relaxed; HTTAP_GPIO=chardev needs neither; ${tail}`
+      );
     }
     if (error.errno === ERRNO.EACCES || error.errno === ERRNO.EPERM) {
-      return `cannot open ${device}: permission denied; add this user to the gpio group (sudo usermod -aG gpio $USER, then log in again) or run as root; ${tail}`;
+      return (
+        `cannot open ${device}: permission denied; add this user to the gpio group ` +
+        `(sudo usermod -aG gpio $USER, then log in again) or run as root; ${tail}`
+      );
     }
     if (error.errno === ERRNO.ENOENT || error.errno === ERRNO.ENODEV) {
-      return `${device} does not exist: not a Raspberry Pi with that GPIO block (HTTAP_GPIO=${choice}); try HTTAP_GPIO=auto or chardev; ${tail}`;
+      return (
+        `${device} does not exist: not a Raspberry Pi with that GPIO block (HTTAP_GPIO=${choice}); ` +
+        `try HTTAP_GPIO=auto or chardev; ${tail}`
+      );
     }
   }
   return `cannot use ${device} (HTTAP_GPIO=${choice}): ${(error as Error).message}; ${tail}`;

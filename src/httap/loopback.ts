@@ -27,7 +27,9 @@ export function loopback(body: Uint8Array, contentType: string | undefined, file
     ) {
       return {
         ok: false,
-        message: `"${fileName}" is not a file name a browser can save (1-${MAX_FILE_NAME_LENGTH} characters, no / \\ " or control characters)`,
+        message:
+          `"${fileName}" is not a file name a browser can save ` +
+          `(1-${MAX_FILE_NAME_LENGTH} characters, no / \\ " or control characters)`,
       };
     }
     lines += `Content-Disposition: ${contentDisposition(fileName)}\r\n`;

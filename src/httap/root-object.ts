@@ -19,7 +19,8 @@ export interface RootObjectOptions {
 
 /**
  * `Services` names what this server offers beyond the always-present vocabulary (ping, list, changes, invalid):
- * "Files" (web pages served here), "Loopback" (`POST /?loopback`), "HYX" (byte ranges as HYX text), "Stats" (`GET /?stats`, the server's counters, open to anyone).
+ * "Files" (web pages served here), "Loopback" (`POST /?loopback`), "HYX" (byte ranges as HYX text), "Stats"
+ * (`GET /?stats`, the server's counters, open to anyone).
  * `Signals` names the application resources, i.e. the device's signals a page can read or drive (`/?list` details them).
  */
 export class RootObject {
@@ -28,7 +29,9 @@ export class RootObject {
 
   constructor(o: RootObjectOptions) {
     const services = [o.files ? "Files" : "", o.hyx ? "HYX" : "", ...o.services].filter((s) => s).join(" ");
-    const tail = `,"ID":${JSON.stringify(o.id)},"Type":${JSON.stringify(o.type || HTTAP_TYPE)},"Services":${JSON.stringify(services)},"Signals":${JSON.stringify(o.signals)}}`;
+    const tail =
+      `,"ID":${JSON.stringify(o.id)},"Type":${JSON.stringify(o.type || HTTAP_TYPE)},` +
+      `"Services":${JSON.stringify(services)},"Signals":${JSON.stringify(o.signals)}}`;
     this.#opening = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":0${tail}`;
     this.#opened = `{"HTTaP_version":"${HTTAP_VERSION}","HTTaP_open":1${tail}`;
   }

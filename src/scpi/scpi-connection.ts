@@ -9,7 +9,8 @@
  *   reading ──a reply the socket did not take──▶ sending ──queue empty──▶ reading
  *   reading ──*WAI / *OPC? while a tone plays──▶ waiting ──tone over──▶ reading
  *   reading ──MAX_MESSAGES_PER_TURN run, more complete──▶ yielding ──next turn of the event loop──▶ reading
- *   any ──drainThenClose(reason)──▶ draining ──queue empty──▶ FIN, lingering ──peer FIN or linger over──▶ closed
+ *   any ──drainThenClose(reason)──▶ draining ──queue empty──▶ FIN, lingering
+ *   lingering ──peer FIN or linger over──▶ closed
  */
 import { SendQueue, type WritableSocket } from "../http/send-queue.ts";
 import { printableAscii } from "./printable-text.ts";

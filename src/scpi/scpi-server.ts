@@ -77,7 +77,8 @@ export class ScpiServer {
     } catch (error) {
       const code = (error as { code?: string }).code;
       throw new Error(
-        `cannot listen for SCPI on [${this.#o.host}]:${this.#o.port}: ${code === "EADDRINUSE" ? "the port is in use" : (error as Error).message}`,
+        `cannot listen for SCPI on [${this.#o.host}]:${this.#o.port}: ` +
+          `${code === "EADDRINUSE" ? "the port is in use" : (error as Error).message}`,
       );
     }
     this.#tick = setInterval(() => this.#onTick(), TICK_INTERVAL_MS);
@@ -132,7 +133,8 @@ export class ScpiServer {
     if (this.#refusedUnlogged > 0 && now - this.#refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
       const n = this.#refusedUnlogged;
       this.#o.log(
-        `scpi: ${n} connection${n === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use (said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`,
+        `scpi: ${n} connection${n === 1 ? "" : "s"} refused, all ${MAX_SCPI_CONNECTIONS} in use ` +
+          `(said once per ${REFUSAL_LOG_INTERVAL_MS / 1000} s)`,
       );
       this.#refusedUnlogged = 0;
       this.#refusalLoggedAt = now;

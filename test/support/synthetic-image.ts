@@ -54,7 +54,8 @@ export function makeSyntheticImage(path: string, o: SyntheticImageOptions = {}):
     const totalBytes = rootStart * SECTOR + (o.noRoot === true ? 0 : rootMiB * MIB);
     rmSync(path, { force: true });
     sh(["truncate", "-s", String(totalBytes), path]);
-    const table = `label: dos\nstart=${BOOT_START}, size=${bootSectors}, type=c\n${o.noRoot === true ? "" : `start=${rootStart}, type=83\n`}`;
+    const rootLine = o.noRoot === true ? "" : `start=${rootStart}, type=83\n`;
+    const table = `label: dos\nstart=${BOOT_START}, size=${bootSectors}, type=c\n${rootLine}`;
     sh(["sfdisk", "--quiet", path], table);
 
     const boot = join(work, "boot.img");
@@ -78,7 +79,9 @@ export function makeSyntheticImage(path: string, o: SyntheticImageOptions = {}):
       put(
         tree,
         "usr/lib/os-release",
-        `PRETTY_NAME="Debian GNU/Linux ${version} (${codename})"\nNAME="Debian GNU/Linux"\nVERSION_ID="${version}"\nVERSION="${version} (${codename})"\nVERSION_CODENAME=${codename}\nID=${o.id ?? "debian"}\nHOME_URL="https://www.debian.org/"\n`,
+        `PRETTY_NAME="Debian GNU/Linux ${version} (${codename})"\nNAME="Debian GNU/Linux"\n` +
+          `VERSION_ID="${version}"\nVERSION="${version} (${codename})"\nVERSION_CODENAME=${codename}\n` +
+          `ID=${o.id ?? "debian"}\nHOME_URL="https://www.debian.org/"\n`,
       );
       mkdirSync(join(tree, "etc"), { recursive: true });
       symlinkSync("../usr/lib/os-release", join(tree, "etc/os-release"));
@@ -87,7 +90,8 @@ export function makeSyntheticImage(path: string, o: SyntheticImageOptions = {}):
       put(
         tree,
         "etc/hosts",
-        "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n\n127.0.1.1\t\traspberrypi\n",
+        "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n" +
+          "ff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n\n127.0.1.1\t\traspberrypi\n",
       );
       put(tree, "etc/systemd/system/multi-user.target.wants/.keep", "");
       put(tree, "etc/NetworkManager/system-connections/.keep", "");
