@@ -113,7 +113,7 @@ export class Appliance {
         port: config.scpiPort,
         keepAliveS: config.keepAliveS,
         log,
-        commands: () => commands,
+        commands,
         onOwnerGone: (host) => sessions.endIfOwner(host, "closed"),
       });
       try {

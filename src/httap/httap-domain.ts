@@ -124,14 +124,16 @@ class HttapRouter implements HttapDomain {
       return refusal(NO_SESSION_LINES + cors, "forbidden-origin", `origin ${origin} may not write to this device (see HTTAP_CORS)`);
     }
     const now = this.#now();
-    const call = { request, now, cors, params: address.params };
-    if (word?.access === "public") return takesMethod(word, method) ? word.handle(call) : notAllowed(method, word, NO_SESSION_LINES + cors);
+    const params = address.params;
+    if (word?.access === "public") {
+      return takesMethod(word, method) ? word.handle({ request, now, cors, params }) : notAllowed(method, word, NO_SESSION_LINES + cors);
+    }
     const admission = this.#sessions.admit(request.remoteAddress, now);
     if (admission.kind === "busy") return busyReply(admission.owner, admission.remainS, cors, admission.place);
     const session = this.#views.of(admission.session);
     const lines = session.jsonHeadLines + cors;
     if (word === undefined) return callResource(this.resources, this.#log, request, address, session, lines, cors);
-    return takesMethod(word, method) ? word.handle({ ...call, session, lines }) : notAllowed(method, word, lines);
+    return takesMethod(word, method) ? word.handle({ request, now, cors, params, session, lines }) : notAllowed(method, word, lines);
   }
 
   /** The word a target names: an exact word takes no selector (`/?list/x` is a resource's), a prefix word any. */

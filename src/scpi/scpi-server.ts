@@ -15,8 +15,8 @@ export interface ScpiServerOptions {
   readonly host: string;
   readonly port: number;
   readonly keepAliveS: number;
-  /** The command set; asked for when the first client connects. */
-  readonly commands: () => ScpiCommands;
+  /** The command set, built before the port opens (the appliance makes it first: no forward reference). */
+  readonly commands: ScpiCommands;
   /** The client's connection closed after it held the device: end the session if its host still owns it. */
   readonly onOwnerGone: (host: string) => void;
   readonly log: (line: string) => void;
@@ -111,7 +111,7 @@ export class ScpiServer {
 
   #contextOnce(): ScpiConnectionContext {
     this.#context ??= {
-      commands: this.#o.commands(),
+      commands: this.#o.commands,
       keepAliveMs: this.#o.keepAliveS * 1000,
       now: this.#now,
       log: this.#o.log,
