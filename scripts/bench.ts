@@ -15,6 +15,7 @@ import { rssMiB } from "./bench/proc-stats.ts";
 import { DEVICE_TRAFFIC_MS, IDLE_SETTLE_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
 import {
   defaultSpecs,
+  freePort,
   isPinning,
   OTHER_CPU,
   pinLoadGenerator,
@@ -38,14 +39,6 @@ const ROOM_CONNECTIONS = MAX_CONNECTIONS_DEFAULT;
 const ROOM_LOAD_S = 3;
 const CHURN_REQUESTS = 20_000;
 const CHURN_CONCURRENCY = 200;
-
-/** A port free right now, for a server whose port is fixed by configuration (SCPI). */
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
 
 async function main(): Promise<void> {
   ensureHttapBinary(ROOT, HTTAP);

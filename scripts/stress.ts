@@ -15,14 +15,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { MAX_CONNECTIONS_DEFAULT } from "../src/http/limits.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
-import { defaultSpecs, startServer, stopAll, type Server, type ServerSpec } from "./bench/servers.ts";
+import { defaultSpecs, freePort, startServer, stopAll, type Server, type ServerSpec } from "./bench/servers.ts";
 import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { fuzz, loadCorpus } from "./stress/fuzz.ts";
 import { churn, holdIdle, wrk } from "./stress/load-tools.ts";
 import { nonReaderPhase } from "./stress/non-reader.ts";
 import { room } from "./stress/room.ts";
-import { freePort } from "./stress/scpi-client.ts";
 import { slowAttack, type SlowKind } from "./stress/slow-clients.ts";
 import { soak } from "./stress/soak.ts";
 

@@ -7,6 +7,14 @@ import type { Subprocess } from "bun";
 
 /** Longest wait for a server to print its port or answer its first request. */
 export const START_TIMEOUT_MS = 10_000;
+
+/** A port free right now, for a server whose port is fixed by configuration (SCPI), not reported like HTTP's. */
+export function freePort(): number {
+  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = l.port;
+  l.stop(true);
+  return port;
+}
 /** Wait after SIGTERM before SIGKILL, and after SIGKILL before giving up on the exit. */
 const STOP_GRACE_MS = 2_000;
 

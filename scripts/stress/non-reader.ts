@@ -13,7 +13,8 @@ import { KEEPALIVE_DEFAULT_S } from "../../src/http/limits.ts";
 import { rssMiB } from "../bench/proc-stats.ts";
 import { startServer, type ServerSpec } from "../bench/servers.ts";
 import { ClientConnection } from "./http-client.ts";
-import { freePort, ScpiLines } from "./scpi-client.ts";
+import { freePort } from "../bench/servers.ts";
+import { ScpiLines } from "./scpi-client.ts";
 
 export type NonReaderProtocol = "scpi" | "http";
 

@@ -66,14 +66,6 @@ export class ScpiLines {
   }
 }
 
-/** A port free right now (SCPI's port is fixed by configuration, not reported like HTTP's). */
-export function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
-
 /** The soak's SCPI steps: query, expected reply. Only host-wide commands (RES? holds the session as HTTaP does). */
 const SOAK_STEPS: readonly [string, RegExp][] = [
   ["*IDN?", /^httap,/],

@@ -13,12 +13,12 @@ import { CR, LF } from "./ascii.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { EVICTABLE_AFTER_IDLE_MS, FIRST_REQUEST_TIMEOUT_MS, LINGER_MS, MAX_LEADING_BLANK_LINES } from "./limits.ts";
 import { protocolErrorReply, protocolErrorStatus, type ProtocolError } from "./protocol-errors.ts";
-import { ReceiveBuffer } from "./receive-buffer.ts";
+import { ReceiveBuffer, receiveLimitBytes } from "./receive-buffer.ts";
 import { RequestHead } from "./request-head.ts";
 import { parseRequestHead } from "./request-parser.ts";
 import { RequestView } from "./request-view.ts";
 import { connectionLine, writeReply } from "./response-writer.ts";
-import { SendQueue, type WritableSocket } from "./send-queue.ts";
+import { SendQueue, type StreamSocket } from "./send-queue.ts";
 import type { EvictionKind, ServerStats } from "./server-stats.ts";
 import type { CloseReason, Reply, RequestHandler } from "./types.ts";
 import { dynamicReply } from "./reply.ts";
@@ -32,14 +32,7 @@ export type ConnectionState = "waiting-for-slot" | "awaiting-request" | "reading
 export type DeadlineKind = "request-head" | "keep-alive" | "body" | "send" | "linger" | "slot-wait";
 
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
-export interface ConnectionSocket extends WritableSocket {
-  end(): void;
-  /** Sends FIN but keeps reading (shutdown(2) of the write side). */
-  shutdown(): void;
-  terminate(): void;
-  pause(): void;
-  resume(): void;
-}
+export type ConnectionSocket = StreamSocket;
 
 /** What every connection shares with its server. */
 export interface ConnectionContext {
@@ -94,7 +87,7 @@ export class Connection {
     this.#socket = socket;
     this.remoteAddress = remoteAddress;
     this.#context = context;
-    this.#received = new ReceiveBuffer(context.maxBodyBytes);
+    this.#received = new ReceiveBuffer(receiveLimitBytes(context.maxBodyBytes));
     this.#queue = new SendQueue(context.stats);
     this.#view = new RequestView(this.#head, remoteAddress, id);
     const now = context.now();

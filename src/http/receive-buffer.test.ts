@@ -9,7 +9,7 @@ const filled = (n: number, byte = 0x61): Uint8Array => new Uint8Array(n).fill(by
 
 describe("ReceiveBuffer", () => {
   test("holds no storage before the first byte (an unused connection costs no buffer)", () => {
-    const b = new ReceiveBuffer(1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
     expect(b.capacity).toBe(0);
     expect(b.length).toBe(0);
     expect(b.unconsumed.length).toBe(0);
@@ -17,11 +17,11 @@ describe("ReceiveBuffer", () => {
 
   test("the limit is one maximal request line, head and body, plus the pipelining slack", () => {
     expect(receiveLimitBytes(1000)).toBe(MAX_TARGET_LENGTH + MAX_HEAD_BYTES + 1000 + RECEIVE_SLACK_BYTES);
-    expect(new ReceiveBuffer(1000).limitBytes).toBe(receiveLimitBytes(1000));
+    expect(new ReceiveBuffer(receiveLimitBytes(1000)).limitBytes).toBe(receiveLimitBytes(1000));
   });
 
   test("chunks are appended in order; the first allocation is the initial size", () => {
-    const b = new ReceiveBuffer(1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
     expect(b.append(bytesOf("GET / HT"))).toBe(0);
     expect(b.append(bytesOf("TP/1.1\r\n"))).toBe(0);
     expect(textOf(b.unconsumed)).toBe("GET / HTTP/1.1\r\n");
@@ -30,7 +30,7 @@ describe("ReceiveBuffer", () => {
   });
 
   test("consume drops a prefix; consuming more than is held is a programmer error", () => {
-    const b = new ReceiveBuffer(1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
     b.append(bytesOf("abcdef"));
     b.consume(2);
     expect(textOf(b.unconsumed)).toBe("cdef");
@@ -42,7 +42,7 @@ describe("ReceiveBuffer", () => {
   });
 
   test("a chunk that does not fit behind the unconsumed bytes moves them to the front and says how far", () => {
-    const b = new ReceiveBuffer(1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
     const cap = RECEIVE_BUFFER_INITIAL_BYTES;
     b.append(filled(cap - 10));
     b.append(bytesOf("0123456789")); // exactly full
@@ -54,7 +54,7 @@ describe("ReceiveBuffer", () => {
   });
 
   test("growth doubles, keeps the unconsumed bytes, and never passes the limit", () => {
-    const b = new ReceiveBuffer(64 * 1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(64 * 1024));
     b.append(filled(RECEIVE_BUFFER_INITIAL_BYTES, 0x78));
     b.consume(1);
     expect(b.append(bytesOf("yz"))).toBe(1); // 2049 live bytes: a bigger allocation, the live ones at its front
@@ -66,7 +66,7 @@ describe("ReceiveBuffer", () => {
   });
 
   test("a chunk that would pass the limit is refused whole and changes nothing (a flood)", () => {
-    const b = new ReceiveBuffer(0);
+    const b = new ReceiveBuffer(receiveLimitBytes(0));
     b.append(filled(b.limitBytes - 3));
     b.consume(1);
     const before = { start: b.start, end: b.end, capacity: b.capacity };
@@ -77,7 +77,7 @@ describe("ReceiveBuffer", () => {
   });
 
   test("compact rewinds to the front only when everything was consumed", () => {
-    const b = new ReceiveBuffer(1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
     b.append(bytesOf("GET / HTTP/1.1\r\n\r\nGET"));
     b.consume(18);
     b.compact(true);
@@ -89,7 +89,7 @@ describe("ReceiveBuffer", () => {
   });
 
   test("a body-sized allocation is given back when idle and empty, kept otherwise", () => {
-    const b = new ReceiveBuffer(64 * 1024);
+    const b = new ReceiveBuffer(receiveLimitBytes(64 * 1024));
     b.append(filled(20_000));
     const grown = b.capacity;
     expect(grown).toBeGreaterThan(RECEIVE_BUFFER_INITIAL_BYTES * 4);

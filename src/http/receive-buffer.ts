@@ -1,7 +1,8 @@
 /**
  * @module A connection's receive buffer: bytes [start, end) of one growable Buffer are received and not yet consumed.
- * It grows up to one maximal request plus slack (the limits of `limits.ts`), moves the unconsumed bytes to the front
- * at most once per chunk, and gives a body-sized allocation back when the connection is idle (issue 11).
+ * It grows up to a limit (for HTTP one maximal request plus slack, `receiveLimitBytes`), moves the unconsumed bytes to
+ * the front at most once per chunk, and gives a large allocation back when the connection is idle (issue 11). Generic
+ * over the protocol: the SCPI server frames its lines in the same buffer.
  */
 import { MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES } from "./limits.ts";
 
@@ -10,9 +11,6 @@ import { MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIV
  * never do: an accept storm and a browser's speculative connections cost no buffer).
  */
 const NO_STORAGE = Buffer.alloc(0);
-
-/** Storage beyond this is given back when the connection is idle with nothing buffered (the next request allocates anew). */
-const RELEASE_ABOVE_BYTES = RECEIVE_BUFFER_INITIAL_BYTES * 4;
 
 /** The most bytes a connection may hold unconsumed: one maximal request line, head and body, plus pipelining slack. */
 export function receiveLimitBytes(maxBodyBytes: number): number {
@@ -27,12 +25,16 @@ export type AppendResult = number | "over-limit";
 
 export class ReceiveBuffer {
   readonly limitBytes: number; // most unconsumed bytes held at once
+  readonly #initialBytes: number; // the first allocation; doubled from here
+  readonly #releaseAboveBytes: number; // storage beyond this is given back when idle (the next bytes allocate anew)
   #bytes: Buffer = NO_STORAGE; // the storage; offsets below index into it
   #start = 0; // first unconsumed byte
   #end = 0; // one past the last received byte
 
-  constructor(maxBodyBytes: number) {
-    this.limitBytes = receiveLimitBytes(maxBodyBytes);
+  constructor(limitBytes: number, initialBytes = RECEIVE_BUFFER_INITIAL_BYTES) {
+    this.limitBytes = limitBytes;
+    this.#initialBytes = initialBytes;
+    this.#releaseAboveBytes = initialBytes * 4;
   }
 
   /** The storage. Offsets into it (`start`, `end`, a parser's) stay valid until the next `append` moves them. */
@@ -65,7 +67,7 @@ export class ReceiveBuffer {
 
   /**
    * Appends a chunk after the unconsumed bytes. When it does not fit behind them, they move to the front first (into a
-   * bigger allocation if needed, doubling from RECEIVE_BUFFER_INITIAL_BYTES up to the limit), and every offset into
+   * bigger allocation if needed, doubling from the initial size up to the limit), and every offset into
    * the buffer held elsewhere must move down by the number returned. Nothing changes when it is "over-limit".
    */
   append(chunk: Uint8Array): AppendResult {
@@ -77,7 +79,7 @@ export class ReceiveBuffer {
       if (live + chunk.length <= this.#bytes.length) {
         this.#bytes.copyWithin(0, this.#start, this.#end);
       } else {
-        const size = Math.max(live + chunk.length, this.#bytes.length * 2, RECEIVE_BUFFER_INITIAL_BYTES);
+        const size = Math.max(live + chunk.length, this.#bytes.length * 2, this.#initialBytes);
         const bigger = Buffer.allocUnsafe(Math.min(this.limitBytes, size));
         this.#bytes.copy(bigger, 0, this.#start, this.#end);
         this.#bytes = bigger;
@@ -104,6 +106,12 @@ export class ReceiveBuffer {
   compact(isIdle: boolean): void {
     if (this.#start !== this.#end) return;
     this.#start = this.#end = 0;
-    if (isIdle && this.#bytes.length > RELEASE_ABOVE_BYTES) this.#bytes = NO_STORAGE;
+    if (isIdle && this.#bytes.length > this.#releaseAboveBytes) this.#bytes = NO_STORAGE;
+  }
+
+  /** Drops everything and the storage (a closed connection). */
+  release(): void {
+    this.#start = this.#end = 0;
+    this.#bytes = NO_STORAGE;
   }
 }

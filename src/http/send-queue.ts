@@ -8,6 +8,17 @@ export interface WritableSocket {
   write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
 }
 
+/** A connection's socket as a connection drives it (HTTP's and SCPI's alike): Bun's TCP socket, or a fake in tests. */
+export interface StreamSocket extends WritableSocket {
+  /** Closes; unsent bytes would be dropped, so only called with the send queue empty. */
+  end(): void;
+  /** Sends FIN but keeps reading (shutdown(2) of the write side). */
+  shutdown(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+}
+
 interface Pending {
   readonly bytes: Uint8Array;
   offset: number; // next byte to send

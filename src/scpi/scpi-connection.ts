@@ -12,7 +12,8 @@
  *   any ──drainThenClose(reason)──▶ draining ──queue empty──▶ FIN, lingering
  *   lingering ──peer FIN or linger over──▶ closed
  */
-import { SendQueue, type WritableSocket } from "../http/send-queue.ts";
+import { ReceiveBuffer } from "../http/receive-buffer.ts";
+import { SendQueue, type StreamSocket } from "../http/send-queue.ts";
 import { printableAscii } from "./printable-text.ts";
 import type { ScpiCommands } from "./scpi-commands.ts";
 import { ScpiError } from "./scpi-errors.ts";
@@ -33,15 +34,7 @@ export type ScpiCloseReason =
   | "server-stop";
 
 /** The socket operations a connection uses (a Bun socket; a fake in unit tests). */
-export interface ScpiSocket extends WritableSocket {
-  /** Closes; unsent bytes would be dropped, so only called with the queue empty. */
-  end(): void;
-  /** Sends FIN but keeps reading (shutdown(2) of the write side). */
-  shutdown(): void;
-  terminate(): void;
-  pause(): void;
-  resume(): void;
-}
+export type ScpiSocket = StreamSocket;
 
 /** What every connection shares with its server. */
 export interface ScpiConnectionContext {
@@ -58,7 +51,6 @@ const NUL = 0x00;
 const NO_RESPONSES: readonly string[] = [];
 const TOO_LONG = `a message over ${MAX_MESSAGE_BYTES} bytes`;
 /** Shared empty receive buffer: a connection allocates its own only when bytes arrive. */
-const NO_BUFFER = Buffer.alloc(0);
 
 export class ScpiConnection {
   readonly host: string; // client host without "::ffff:" (the session rule's unit)
@@ -69,9 +61,7 @@ export class ScpiConnection {
   #context: ScpiConnectionContext; // shared settings and callbacks
   #interpreter: ScpiInterpreter; // path, error queue and status registers of this client
   #queue = new SendQueue(); // replies not yet taken by the socket
-  #buffer: Buffer = NO_BUFFER; // receive buffer; bytes [#start, #end) are not yet run
-  #start = 0; // first byte of the next message
-  #end = 0; // one past the last received byte
+  readonly #received = new ReceiveBuffer(MAX_RECEIVE_BYTES, RECEIVE_BUFFER_INITIAL_BYTES); // [start, end) not yet run
   #scanFrom = 0; // where the search for the next LF resumes (each byte scanned once)
   #paused: { units: readonly MessageUnit[]; responses: readonly string[] } | null = null; // the rest of a waiting message
   #closeReason: ScpiCloseReason = "peer-closed"; // why draining / lingering ends in close
@@ -100,7 +90,9 @@ export class ScpiConnection {
   onData(chunk: Uint8Array): void {
     if (this.state === "draining" || this.state === "lingering" || this.state === "closed") return; // dropped
     if (chunk.includes(NUL)) return this.#fail(new ScpiError(-101, "a NUL byte: SCPI messages are text"));
-    if (!this.#append(chunk)) return this.#fail(new ScpiError(-363, `over ${MAX_RECEIVE_BYTES} bytes received while replies wait`));
+    const movedBy = this.#received.append(chunk);
+    if (movedBy === "over-limit") return this.#fail(new ScpiError(-363, `over ${MAX_RECEIVE_BYTES} bytes received while replies wait`));
+    this.#scanFrom -= movedBy; // copied once; the LF search resumes where it was
     if (this.state === "reading") this.#process();
   }
 
@@ -134,7 +126,7 @@ export class ScpiConnection {
         this.#log(`silent for ${seconds} s; closing the connection`);
         return this.drainThenClose("idle-timeout");
       case "message":
-        this.#log(`a message still without its LF after ${seconds} s (${this.#end - this.#start} bytes); closing the connection`);
+        this.#log(`a message still without its LF after ${seconds} s (${this.#received.length} bytes); closing the connection`);
         return this.drainThenClose("message-timeout");
       case "send":
         this.#log(`took no reply byte for ${seconds} s (${this.#queue.queuedBytes} bytes unsent); closing the connection`);
@@ -162,7 +154,7 @@ export class ScpiConnection {
     this.#enter("closed");
     this.#queue.clear();
     this.#paused = null;
-    this.#buffer = NO_BUFFER;
+    this.#received.release();
     // end() would drop unsent bytes: say so. A stalled peer, or one that never answered our FIN, gets a reset.
     if (unsent > 0 && reason !== "send-stalled") this.#log(`closing with ${unsent} bytes of replies unsent (${reason})`);
     if (unsent > 0 || reason === "send-stalled" || (wasLingering && !this.#isPeerEnded)) this.#socket.terminate();
@@ -181,22 +173,26 @@ export class ScpiConnection {
     while (this.state === "reading") {
       const lf = this.#findLf();
       if (lf < 0) {
-        if (this.#end - this.#start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, TOO_LONG));
+        if (this.#received.length > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, TOO_LONG));
         break;
       }
-      if (lf - this.#start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, TOO_LONG));
+      const start = this.#received.start;
+      if (lf - start > MAX_MESSAGE_BYTES) return this.#fail(new ScpiError(-363, TOO_LONG));
       if (runs === MAX_MESSAGES_PER_TURN) {
         this.#yieldTurn();
         break;
       }
-      const lineEnd = lf > this.#start && this.#buffer[lf - 1] === CR ? lf - 1 : lf;
-      const line = this.#buffer.toString("latin1", this.#start, lineEnd);
-      this.#start = this.#scanFrom = lf + 1;
+      const bytes = this.#received.bytes;
+      const lineEnd = lf > start && bytes[lf - 1] === CR ? lf - 1 : lf;
+      const line = bytes.toString("latin1", start, lineEnd);
+      this.#received.consume(lf + 1 - start);
+      this.#scanFrom = lf + 1;
       runs++;
       this.#answer(this.#interpreter.run(line, true), NO_RESPONSES);
       if (this.state === "reading" && !this.#queue.isEmpty) this.#waitForReader();
     }
-    this.#compact();
+    this.#received.compact(true);
+    if (this.#received.length === 0) this.#scanFrom = 0;
     if (this.state !== "reading") return;
     if (this.#isReadPaused) {
       this.#isReadPaused = false;
@@ -205,10 +201,10 @@ export class ScpiConnection {
     const now = this.#context.now();
     if (this.#isPeerEnded) {
       // A message cut off by the FIN is not run: a crashed client's half-written "MOT:LEFT 1.0E-1" must not drive at 1.
-      if (this.#start < this.#end) this.#log(`${this.#end - this.#start} bytes without an LF at the client's FIN, not run`);
+      if (this.#received.length > 0) this.#log(`${this.#received.length} bytes without an LF at the client's FIN, not run`);
       return this.drainThenClose("peer-closed");
     }
-    if (this.#start === this.#end) this.#setDeadline("idle", now + this.#context.keepAliveMs);
+    if (this.#received.length === 0) this.#setDeadline("idle", now + this.#context.keepAliveMs);
     else if (runs > 0 || this.deadlineKind !== "message") this.#setDeadline("message", now + this.#context.keepAliveMs);
   }
 
@@ -299,42 +295,14 @@ export class ScpiConnection {
     this.deadlineAt = at;
   }
 
-  /** The next LF at or after #scanFrom, or -1 (then every byte up to #end has been looked at once). */
+  /** The next LF at or after #scanFrom, or -1 (then every byte up to the end has been looked at once). */
   #findLf(): number {
-    const i = this.#buffer.subarray(this.#scanFrom, this.#end).indexOf(LF);
+    // a view bounds the search at the end (indexOf on the whole storage would scan its stale tail too)
+    const i = this.#received.bytes.subarray(this.#scanFrom, this.#received.end).indexOf(LF);
     if (i < 0) {
-      this.#scanFrom = this.#end;
+      this.#scanFrom = this.#received.end;
       return -1;
     }
     return this.#scanFrom + i;
-  }
-
-  /** Appends received bytes (copied once); false when more would be held than MAX_RECEIVE_BYTES. */
-  #append(chunk: Uint8Array): boolean {
-    if (this.#end + chunk.length > this.#buffer.length) {
-      const live = this.#end - this.#start;
-      if (live + chunk.length > MAX_RECEIVE_BYTES) return false;
-      if (live + chunk.length <= this.#buffer.length) {
-        this.#buffer.copyWithin(0, this.#start, this.#end);
-      } else {
-        const size = Math.max(live + chunk.length, this.#buffer.length * 2, RECEIVE_BUFFER_INITIAL_BYTES);
-        const bigger = Buffer.allocUnsafe(Math.min(MAX_RECEIVE_BYTES, size));
-        this.#buffer.copy(bigger, 0, this.#start, this.#end);
-        this.#buffer = bigger;
-      }
-      this.#scanFrom -= this.#start;
-      this.#end = live;
-      this.#start = 0;
-    }
-    this.#buffer.set(chunk, this.#end);
-    this.#end += chunk.length;
-    return true;
-  }
-
-  /** Once per pass: with every byte run, offsets go back to 0 and a grown buffer is given back. */
-  #compact(): void {
-    if (this.#start !== this.#end) return;
-    this.#start = this.#end = this.#scanFrom = 0;
-    if (this.#buffer.length > RECEIVE_BUFFER_INITIAL_BYTES * 4) this.#buffer = NO_BUFFER;
   }
 }

@@ -50,11 +50,6 @@ export class ScpiServer {
     return this.#listener?.port ?? 0;
   }
 
-  /** Clients holding a slot (refused newcomers not counted). */
-  get connectionCount(): number {
-    return this.#connections.size;
-  }
-
   /** Listens; throws with a sentence when the port cannot be had. */
   start(): number {
     try {

@@ -5,7 +5,7 @@
  * (a client's 64 KiB line quoted in a detail must not stay in memory: 16 entries per connection).
  */
 import { printableAscii } from "./printable-text.ts";
-import { ScpiError, SCPI_ERRORS } from "./scpi-errors.ts";
+import { ScpiError } from "./scpi-errors.ts";
 import { MAX_ERROR_DETAIL_CHARS } from "./scpi-limits.ts";
 
 export const QUEUE_LENGTH = 16;
@@ -60,6 +60,5 @@ export class ScpiStatus {
 
 /** `error.entry` with its detail as printable ASCII of at most MAX_ERROR_DETAIL_CHARS (a quote doubled after). */
 export function boundedEntry(error: ScpiError): string {
-  const detail = error.detail === "" ? "" : `; ${printableAscii(error.detail, MAX_ERROR_DETAIL_CHARS)}`;
-  return `${error.code},"${`${SCPI_ERRORS[error.code]}${detail}`.replaceAll('"', '""')}"`;
+  return new ScpiError(error.code, printableAscii(error.detail, MAX_ERROR_DETAIL_CHARS)).entry;
 }

@@ -63,11 +63,6 @@ export const DISK_FILES: StateFiles = {
   },
 };
 
-/** True for a name the store accepts (STATE_NAME): front ends may check user-chosen names first. */
-export function isStateName(name: string): boolean {
-  return STATE_NAME.test(name);
-}
-
 /** One operation waiting for its turn: new content, or null for a removal, and every caller it answers. */
 interface Waiting {
   bytes: Uint8Array | null;
