@@ -28,7 +28,7 @@ const NATIVE_START_TIMEOUT_MS = 30_000;
 const QEMU_START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 const QEMU_REQUEST_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000; // RunningServer.stop(): SIGTERM, then SIGKILL after 5 s
+const STOP_TIMEOUT_MS = WAIT_MS; // RunningServer.stop(): SIGTERM, then SIGKILL after WAIT_MS
 
 const packageVersion = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 

@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startServer, type RunningServer } from "./support/server.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-engine-failure-"));
 const servers: RunningServer[] = [];
@@ -17,16 +18,6 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Waits (bounded, generous) until `check` resolves true. */
-async function until(check: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    if (await check()) return true;
-    await Bun.sleep(50);
-  }
-  return check();
-}
 
 /** One SCPI exchange: sends `lines`, reads until `answers` lines came back (bounded). */
 async function scpi(port: number, lines: string, answers: number): Promise<string[]> {
@@ -96,6 +87,7 @@ describe("an engine that cannot start", () => {
     const answers = await scpi(scpiPort, "SOUR:TONE 440,200\nSYST:ERR?\n", 1);
     expect(answers[0]).toMatch(/^-240,"Hardware error;.*engine/);
 
+    await waitFor(() => server.output().includes("real-time engine failed")); // the log comes through a pipe
     const failures = server
       .output()
       .split("\n")
@@ -104,8 +96,9 @@ describe("an engine that cannot start", () => {
 
     // the file back: after the retry pause, a command starts a new engine
     copyFileSync(saved, simFile);
-    expect(await until(async () => (await post("speaker", { freq: 440, ms: 200 })).status === 200)).toBe(true);
-    expect(await until(async () => (await get("rt")).engine === "running")).toBe(true);
+    expect(await waitFor(async () => (await post("speaker", { freq: 440, ms: 200 })).status === 200, WAIT_MS, 50)).toBe(true);
+    expect(await waitFor(async () => (await get("rt")).engine === "running", WAIT_MS, 50)).toBe(true);
+    await waitFor(() => server.output().includes("real-time engine: running again"));
     expect(server.output()).toContain("real-time engine: running again");
   }, 60_000);
 });

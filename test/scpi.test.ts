@@ -85,13 +85,6 @@ async function python(script: string, timeoutMs: number): Promise<{ out: string;
   return { out, err, code };
 }
 
-/** Waits until `condition` holds, polling; false when `ms` passed first (a bound for a hang, not a timing check). */
-async function eventually(condition: () => boolean, ms: number): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!condition() && performance.now() < end) await Bun.sleep(20);
-  return condition();
-}
-
 describe("SCPI over raw TCP", () => {
   test("*IDN?, compound messages on one line, CRLF accepted, the error queue", async () => {
     const { scpiPort, server } = await instrument();
@@ -147,7 +140,13 @@ describe("SCPI over raw TCP", () => {
     const big = await Client.open(scpiPort);
     big.send("*IDN?;".repeat(12_000)); // 72 KB, no LF
     expect(await big.waitClosed(WAIT_MS)).toBe(true);
+    // the log comes through a pipe: waited for, then checked
+    await waitFor(() => /scpi 127\.0\.0\.1: -101,"Invalid character; a NUL byte.*"; closing the connection/.test(server.output()));
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: -101,"Invalid character; a NUL byte.*"; closing the connection/);
+    // the log comes through a pipe: waited for, then checked
+    await waitFor(() =>
+      /scpi 127\.0\.0\.1: -363,"Input buffer overrun; a message over 65536 bytes"; closing the connection/.test(server.output()),
+    );
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: -363,"Input buffer overrun; a message over 65536 bytes"; closing the connection/);
   });
 
@@ -158,6 +157,8 @@ describe("SCPI over raw TCP", () => {
     const t0 = performance.now();
     expect(await c.waitClosed(WAIT_MS)).toBe(true);
     expect(performance.now() - t0).toBeGreaterThan(2500); // not before the 3 s (never an upper bound)
+    // the log comes through a pipe: waited for, then checked
+    await waitFor(() => server.output().includes("silent for 3 s; closing the connection"));
     expect(server.output()).toContain("silent for 3 s; closing the connection");
   });
 });
@@ -211,6 +212,8 @@ else:
     expect(Number(out.split(" ")[1])).toBeGreaterThan(100_000); // it did flood (here the kernels take MBs before it blocks)
     expect(answered).toBeGreaterThan(0);
     expect(rssMax - rssStart).toBeLessThan(16); // it was 1 GiB in 8 s before
+    // the log comes through a pipe: waited for, then checked
+    await waitFor(() => /scpi 127\.0\.0\.1: took no reply byte for 3 s \(\d+ bytes unsent\); closing the connection/.test(server.output()));
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: took no reply byte for 3 s \(\d+ bytes unsent\); closing the connection/);
     other.send("*IDN?\n");
     expect(await other.line(10_000)).toMatch(/^httap,/);
@@ -253,6 +256,10 @@ print(repr(data), round((time.time() - t0) * 1000))
     }
     expect(c.closed).toBe(true);
     expect(performance.now() - t0).toBeGreaterThan(2500);
+    // the log comes through a pipe: waited for, then checked
+    await waitFor(() =>
+      /scpi 127\.0\.0\.1: a message still without its LF after 3 s \(\d+ bytes\); closing the connection/.test(server.output()),
+    );
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: a message still without its LF after 3 s \(\d+ bytes\); closing the connection/);
   }, 30_000);
 
@@ -278,7 +285,7 @@ print(repr(data), round((time.time() - t0) * 1000))
     }
     expect(answer).toMatch(/^httap,/);
     for (const c of held) c.socket.destroy();
-    expect(await eventually(() => /connections? refused, all 16 in use/.test(server.output()), 15_000)).toBe(true);
+    expect(await waitFor(() => /connections? refused, all 16 in use/.test(server.output()), 15_000)).toBe(true);
   }, 40_000);
 
   test("error entries quote client text as printable ASCII only, and briefly", async () => {

@@ -36,6 +36,7 @@ import { DISK_FILES, StateError, StateStore, type StateFiles } from "../src/stat
 import { BUILD_TIMEOUT_MS, buildBinaries } from "./support/build.ts";
 import { BUN, REPO, runToExit, startServer, type RunningServer } from "./support/server.ts";
 import { shipBinary, withCheckoutHidden, type ShippedBinary } from "./support/shipped-binary.ts";
+import { waitFor } from "./support/wait.ts";
 
 const IS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -233,7 +234,7 @@ describe("one queue per name", () => {
       ["a", "v3"],
     ].map(([name, content]) => track(store.write(name, bytesOf(content)), content));
     expect(text(store.read("a"))).toBe("v3"); // readers see the newest accepted content at once
-    await Bun.sleep(20);
+    await waitFor(() => order.length > 0); // b's write reaches a real disk (fsync): waited for, not timed
     expect(order).toEqual(["b1"]); // another name does not wait behind a slow one
     open();
     await Promise.all(all);

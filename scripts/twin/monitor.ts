@@ -5,9 +5,12 @@
  */
 import { createConnection, type Socket } from "node:net";
 
-/** Longest wait for QEMU to open its socket after start, and for one answer. */
-const CONNECT_TIMEOUT_MS = 30_000;
-const ANSWER_TIMEOUT_MS = 30_000;
+/**
+ * Longest wait for QEMU to open its socket after start, and for one answer: wall time, so generous (a niced QEMU on a
+ * loaded 2-core host may wait long for a CPU; the emulator clock is for what the guest does, this only catches a hang).
+ */
+const CONNECT_TIMEOUT_MS = 5 * 60_000;
+const ANSWER_TIMEOUT_MS = 5 * 60_000;
 
 interface Waiter {
   readonly id: number;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait.ts";
 import { mkdtempSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,13 +12,14 @@ import { SysfsPwm } from "./sysfs-pwm.ts";
 describe("motors", () => {
   test("the dead-man stop: no drive for deadmanMs and both coast, once; a drive re-arms it", async () => {
     const sent: [number, number][] = [];
-    const m = new Motors({ engine: () => ({ motors: (l, r) => void sent.push([l, r]) }), pwmHz: 250, deadmanMs: 100 });
+    // 1 s: a busy machine may stall this test for most of a second and the re-drive still comes in time
+    const m = new Motors({ engine: () => ({ motors: (l, r) => void sent.push([l, r]) }), pwmHz: 250, deadmanMs: 1000 });
     m.drive(0.5, -0.5);
     await Bun.sleep(60);
     m.drive(0.5, -0.5); // within the time: re-armed
     await Bun.sleep(60);
     expect(m.speeds).toEqual({ left: 0.5, right: -0.5 });
-    await Bun.sleep(80);
+    await waitFor(() => m.speeds.left === 0); // the dead-man stop, waited for rather than timed
     expect(m.speeds).toEqual({ left: 0, right: 0 });
     expect(m.lastStop).toBe("deadman");
     expect(sent).toEqual([

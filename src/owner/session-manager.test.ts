@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait.ts";
 import { SessionManager } from "./session-manager.ts";
 import type { SessionEndReason } from "./session-manager.ts";
 
@@ -72,7 +73,7 @@ describe("SessionManager", () => {
     m.startSweeping();
     m.admit("A", t);
     t = 3_000;
-    await Bun.sleep(400);
+    await waitFor(() => ends.length > 0); // the 250 ms sweep tick, waited for
     expect(ends).toEqual(["lapsed"]);
     m.admit("B", t);
     m.stop();
