@@ -1,27 +1,36 @@
 /**
- * @module httap.js: the browser client for an httap device (an ES module, no dependencies). It opens the HTTaP
- * session, keeps it alive from the device's own `Remain`, waits its turn politely when someone else drives, notices a
- * lost link or a restarted device, and releases the device when the page goes away.
+ * @module httap.js: the browser client for an httap device (an ES module, no dependencies). Opening a page takes
+ * nothing: the client reads the device as a viewer and follows who drives. `claim()` asks to drive: the device at
+ * once when it is free, else a place in the fair line that the client keeps by asking again, and keeps for a grace
+ * time while the page is hidden. Commands cannot go stale on a slow network: `drive()` keeps only the latest
+ * command with one in flight and numbers each, `stopDriving()` jumps ahead of everything (issue 18).
  *
  * @example
  * import { Httap } from "/httap.js";
  * const device = new Httap();
- * device.addEventListener("open", () => device.post("motors", { left: 0.5, right: 0.5 }));
- * device.addEventListener("busy", (e) => show(`${e.detail.owner} drives; you are #${e.detail.place}, about ${e.detail.seconds} s`));
- * device.addEventListener("lost", () => show("connection lost, reconnecting"));
+ * device.addEventListener("open", () => device.drive(0.5, 0.5));
+ * device.addEventListener("busy", (e) => show(`${e.detail.owner ?? "Someone"} drives; you are #${e.detail.place}`));
  * device.connect();
+ * button.onclick = () => device.claim();
  *
  * Events (`CustomEvent`, details in `event.detail`):
- * - `open`   {root, alreadyOpen}: the device is ours; `alreadyOpen` when another tab of this host had it open;
- * - `busy`   {owner, seconds, place}: another host has it; we are `place` in line and ask again by ourselves;
- * - `lost`   {}: the device does not answer; we keep trying and send `open` again when it does;
+ * - `ready`  {root, device}: the device answers (root object; `/?device`: id, board, apps, urls, version);
+ * - `open`   {root}: the device is ours (after `claim()`, or a command while it was free);
+ * - `busy`   {owner, owned, reserved, place, waiting, turnLeftS}: we asked, someone else has it; we keep our place;
+ * - `closed` {reason}: it is no longer ours ("ended": lapsed, turn over, given back elsewhere, device restarted);
+ * - `lost`   {}: the device does not answer; we keep trying and send `ready` (and `open`) when it does;
+ * - `queue`  {owner, owned, you, reserved, turnLeftS, turnS, waiting, place, line}: who drives, about once a second;
  * - `changed` {names}: resources whose values changed (from `watch()`).
  */
 
 /** Ping when this share of the session's time is left: well before it lapses, never on a fast fixed timer. */
 const PING_AT_SHARE = 1 / 3;
-/** Longest wait between two attempts while busy or lost, in seconds. */
-const MAX_RETRY_S = 3;
+/** How often who-drives is read, on its own path (it never delays a command). */
+const QUEUE_POLL_MS = 1000;
+/** Longest wait between two attempts while lost, in seconds. */
+const LOST_RETRY_MS = 1000;
+const NAME_KEY = "httap.name";
+const NO_SESSION = "00000000";
 
 export class Httap extends EventTarget {
   /** @param {string} [base] where the device is ("" = this page's origin) */
@@ -29,51 +38,135 @@ export class Httap extends EventTarget {
     super();
     /** @type {string} */ this.base = base;
     /** @type {string | null} the HTTaP-Session of the session we own */ this.session = null;
-    /** @type {boolean} */ this.isOpen = false;
-    /** @type {ReturnType<typeof setTimeout> | null} */ this._timer = null;
+    /** @type {boolean} the device is ours */ this.isOpen = false;
+    /** @type {boolean} we asked to drive and have not given up */ this.wantsTurn = false;
+    /** @type {boolean} the device answers */ this.isReachable = false;
+    /** @type {any} the root object */ this.root = null;
+    /** @type {any} `/?device`: id, board, apps, urls, version (null until read, or on an older device) */ this.device = null;
+    /** @type {any} the last `/?queue` */ this.queue = null;
+    this._askTimer = null; // the next claim while waiting
+    this._pingTimer = null; // the owner's keep-alive
+    this._pollTimer = null;
+    this._hidden = false;
+    this._generation = 0; // bumped when we stop owning: queued commands of the old turn are dropped
     /** @type {Map<string, Promise<unknown>>} one request at a time per resource, in order */ this._queues = new Map();
-    this._released = false;
-    const release = () => this.release();
-    addEventListener("pagehide", release);
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "hidden") release();
-      else if (this._released) this.connect();
-    });
+    /** @type {{left: number, right: number} | null} the newest drive command not yet sent */ this._driveWanted = null;
+    this._driveInFlight = false;
+    this._seq = Date.now(); // grows with every motor command; a reload starts above the last page's numbers
+    addEventListener("pagehide", () => this.release());
+    document.addEventListener("visibilitychange", () => this._visibility(document.visibilityState === "hidden"));
   }
 
-  /** Opens the session (or waits its turn); safe to call again. */
+  /** The display name this browser gives (1-24 characters), or "" when none. */
+  get name() {
+    try {
+      return localStorage.getItem(NAME_KEY) ?? "";
+    } catch {
+      return ""; // storage blocked: no name
+    }
+  }
+
+  /** @param {string} value a new display name ("" forgets it); sent with the next claim (at once when driving or waiting) */
+  set name(value) {
+    const name = String(value).trim().slice(0, 24);
+    try {
+      if (name === "") localStorage.removeItem(NAME_KEY);
+      else localStorage.setItem(NAME_KEY, name);
+    } catch {
+      /* storage blocked: the name lives as long as the page */
+    }
+    if (this.isOpen || this.wantsTurn) this._ask();
+  }
+
+  /** Reads the device as a viewer (takes nothing) and starts following who drives; safe to call again. */
   async connect() {
-    this._released = false;
-    this._clearTimer();
+    this._startPolling();
     let response;
     try {
       response = await fetch(`${this.base}/?`, { cache: "no-store" });
     } catch {
       return this._lost();
     }
-    if (response.status === 503) return this._busy(response);
     if (!response.ok) return this._lost();
-    const root = await response.json();
-    this._opened(response.headers.get("HTTaP-Session"), root);
+    this.root = await response.json();
+    if (this.device === null) {
+      try {
+        const d = await fetch(`${this.base}/?device`, { cache: "no-store" });
+        if (d.ok) this.device = await d.json();
+      } catch {
+        /* an older device without /?device: pages fall back to the root object */
+      }
+    }
+    this.isReachable = true;
+    this.dispatchEvent(new CustomEvent("ready", { detail: { root: this.root, device: this.device } }));
+    const session = response.headers.get("HTTaP-Session");
+    if (session !== null && session !== NO_SESSION) this._opened(session, this.root.Timeout ?? 15); // ours already
+    else if (this.wantsTurn) this._ask();
+  }
+
+  /** Asks to drive: the device now when it is free, else a place in line, kept until `release()`. */
+  claim() {
+    this.wantsTurn = true;
+    if (!this.isOpen) this._ask();
+  }
+
+  /** Gives the device back, or leaves the line (a "Give back" button, the page closed): the next in line may take it. */
+  release() {
+    const had = this.isOpen || this.wantsTurn;
+    this.wantsTurn = false;
+    this._clear("_askTimer");
+    this._driveWanted = null;
+    if (had) fetch(`${this.base}/?invalid`, { keepalive: true, cache: "no-store" }).catch(() => {});
+    if (this.isOpen) this._closed("released");
   }
 
   /**
-   * Reads a resource (`name` may carry a selector: "gpio/17").
+   * Reads a resource (`name` may carry a selector: "gpio/17"). Anyone may read: it takes nothing.
    * @param {string} name
    * @returns {Promise<any>}
    */
-  get(name) {
-    return this._enqueue(name, () => this._request("GET", name));
+  async get(name) {
+    return this._request("GET", name);
   }
 
   /**
-   * Writes a resource with a JSON value.
+   * Writes a resource with a JSON value, in order with the other writes to it. A write while the device is not ours
+   * asks for it like `claim()` does.
    * @param {string} name
    * @param {unknown} value
    * @returns {Promise<any>}
    */
   post(name, value) {
-    return this._enqueue(name, () => this._request("POST", name, JSON.stringify(value)));
+    const generation = this._generation;
+    const key = name.split("/")[0];
+    const previous = this._queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .catch(() => {})
+      .then(() => {
+        if (generation !== this._generation) throw Object.assign(new Error("cancelled: the turn ended"), { status: 0 });
+        return this._request("POST", name, JSON.stringify(value));
+      });
+    this._queues.set(key, next);
+    return next;
+  }
+
+  /**
+   * The wheels' speeds, -1..1: only the newest is kept, at most one is in flight, each carries a growing number so
+   * the device ignores one that arrives late. Nothing is sent unless the device is ours.
+   * @param {number} left @param {number} right
+   */
+  drive(left, right) {
+    if (!this.isOpen) return;
+    this._driveWanted = { left, right };
+    this._pumpDrive();
+  }
+
+  /** Stops the motors now: ahead of everything, cancelling a drive command that waits. */
+  stopDriving() {
+    this._driveWanted = null;
+    if (!this.isOpen) return Promise.resolve(); // not ours: the device's dead-man stop has it
+    this._seq += 1;
+    return this._request("POST", "motors", JSON.stringify({ stop: true, seq: this._seq })).catch(() => {});
   }
 
   /** @returns {Promise<string[]>} names of the resources changed since this session last asked */
@@ -83,17 +176,17 @@ export class Httap extends EventTarget {
   }
 
   /**
-   * Polls `/?changes` every `ms` and sends `changed` when something changed.
+   * Polls `/?changes` every `ms` while the device is ours and sends `changed` when something changed.
    * @param {number} [ms]
    */
   watch(ms = 500) {
     const tick = async () => {
-      if (this.isOpen) {
+      if (this.isOpen && !this._hidden) {
         try {
           const names = await this.changes();
           if (names.length > 0) this.dispatchEvent(new CustomEvent("changed", { detail: { names } }));
         } catch {
-          /* lost or busy: those have their own events */
+          /* lost or no longer ours: those have their own events */
         }
       }
       setTimeout(tick, ms);
@@ -101,14 +194,47 @@ export class Httap extends EventTarget {
     setTimeout(tick, ms);
   }
 
-  /** Gives the device back now (page hidden or closed): the next person in line may take it. */
-  release() {
-    if (this._released) return;
-    this._released = true;
-    this._clearTimer();
-    if (this.isOpen) fetch(`${this.base}/?invalid`, { keepalive: true, cache: "no-store" }).catch(() => {});
-    this.isOpen = false;
-    this.session = null;
+  _pumpDrive() {
+    if (this._driveInFlight || this._driveWanted === null || !this.isOpen) return;
+    const { left, right } = this._driveWanted;
+    this._driveWanted = null;
+    this._seq += 1;
+    this._driveInFlight = true;
+    this._request("POST", "motors", JSON.stringify({ left, right, seq: this._seq }))
+      .catch(() => {})
+      .finally(() => {
+        this._driveInFlight = false;
+        this._pumpDrive();
+      });
+  }
+
+  /** One claim: ours (open), or our place in line (busy) and when to ask again. */
+  async _ask() {
+    this._clear("_askTimer");
+    if (this._hidden) return; // a hidden page keeps its place by the grace time, not by asking
+    const name = this.name;
+    let response;
+    try {
+      response = await fetch(`${this.base}/?claim`, {
+        method: "POST",
+        cache: "no-store",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(name === "" ? {} : { name }),
+      });
+    } catch {
+      return this._lost();
+    }
+    if (response.status === 503) return this._busy(response);
+    if (!response.ok) return;
+    const body = await response.json();
+    const session = response.headers.get("HTTaP-Session");
+    if (!this.wantsTurn) {
+      // given up while the claim was on its way: give it straight back
+      fetch(`${this.base}/?invalid`, { keepalive: true, cache: "no-store" }).catch(() => {});
+      return;
+    }
+    if (session !== this.session || !this.isOpen) this._opened(session, body.Remain);
+    else this._keepAlive(body.Remain);
   }
 
   /** @param {string} method @param {string} name @param {string} [body] */
@@ -126,13 +252,19 @@ export class Httap extends EventTarget {
       throw error;
     }
     const session = response.headers.get("HTTaP-Session");
-    if (response.status === 503) {
+    if (response.status === 503 && (await peekError(response)) === "busy") {
+      // a write while someone else has the device: we are in line now
+      if (this.isOpen) this._closed("ended");
+      this.wantsTurn = true;
       this._busy(response.clone());
       throw Object.assign(new Error("busy"), { status: 503 });
     }
-    if (this.isOpen && session !== null && session !== "00000000" && session !== this.session) {
-      // a new session id: the device restarted, or our session lapsed and a new one opened: start over
-      this.connect();
+    if (this.isOpen && session !== null && session !== this.session) {
+      // no session any more (it lapsed, the turn ended, the device restarted), or a new one: start over
+      this._closed("ended");
+      if (session !== NO_SESSION) this._opened(session, this.root?.Timeout ?? 15);
+    } else if (!this.isOpen && method === "POST" && session !== null && session !== NO_SESSION) {
+      this._opened(session, this.root?.Timeout ?? 15); // a command opened the session on a free device
     }
     const text = await response.text();
     const value = text === "" ? null : JSON.parse(text);
@@ -140,34 +272,38 @@ export class Httap extends EventTarget {
     return value;
   }
 
-  /** @param {string} name @param {() => Promise<unknown>} run */
-  _enqueue(name, run) {
-    const key = name.split("/")[0];
-    const previous = this._queues.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(run);
-    this._queues.set(key, next);
-    return next;
-  }
-
-  /** @param {string | null} session @param {any} root */
-  _opened(session, root) {
+  /** @param {string | null} session @param {number} remainS */
+  _opened(session, remainS) {
     this.session = session;
     this.isOpen = true;
-    this.dispatchEvent(new CustomEvent("open", { detail: { root, alreadyOpen: root.HTTaP_open === 1 } }));
-    this._keepAlive(root.Timeout ?? 15);
+    this.wantsTurn = true;
+    this._clear("_askTimer");
+    this.dispatchEvent(new CustomEvent("open", { detail: { root: this.root } }));
+    this._keepAlive(remainS);
+  }
+
+  /** @param {string} reason */
+  _closed(reason) {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.session = null;
+    this._generation += 1;
+    this._driveWanted = null;
+    this._clear("_pingTimer");
+    this.dispatchEvent(new CustomEvent("closed", { detail: { reason } }));
   }
 
   /** Pings when a third of the session's time is left, from what the device says is left. */
   _keepAlive(remainS) {
-    this._clearTimer();
-    this._timer = setTimeout(
+    this._clear("_pingTimer");
+    this._pingTimer = setTimeout(
       async () => {
         if (!this.isOpen) return;
         try {
           const r = await this._request("GET", `ping${Date.now()}`);
-          this._keepAlive(r.Remain);
+          if (this.isOpen) this._keepAlive(r.Remain);
         } catch {
-          /* busy or lost: handled there */
+          /* lost or no longer ours: handled there */
         }
       },
       Math.max(500, remainS * 1000 * (1 - PING_AT_SHARE)),
@@ -176,36 +312,93 @@ export class Httap extends EventTarget {
 
   /** @param {Response} response */
   async _busy(response) {
-    const wasOpen = this.isOpen;
-    this.isOpen = false;
-    this.session = null;
     let body = {};
     try {
       body = await response.json();
     } catch {
       /* keep the defaults */
     }
-    const seconds = Number(response.headers.get("Retry-After") ?? body.Remain ?? 1);
-    this.dispatchEvent(new CustomEvent("busy", { detail: { owner: body.owner ?? "someone", seconds, place: body.place ?? 1, wasOpen } }));
-    this._retry(Math.min(seconds, MAX_RETRY_S));
+    const retryS = Number(response.headers.get("Retry-After") ?? 1);
+    const detail = {
+      owner: body.owner ?? null,
+      owned: body.owned ?? true,
+      reserved: body.reserved ?? false,
+      place: body.place ?? 1,
+      waiting: body.waiting ?? 1,
+      turnLeftS: body.turnLeftS ?? null,
+    };
+    this.dispatchEvent(new CustomEvent("busy", { detail }));
+    this._clear("_askTimer");
+    if (this.wantsTurn) this._askTimer = setTimeout(() => this._ask(), Math.max(250, Math.min(retryS, 3) * 1000));
   }
 
   _lost() {
     const wasOpen = this.isOpen;
-    this.isOpen = false;
-    this.dispatchEvent(new CustomEvent("lost", { detail: { wasOpen } }));
-    this._retry(1);
+    this._closed("lost");
+    if (this.isReachable || wasOpen) {
+      this.isReachable = false;
+      this.dispatchEvent(new CustomEvent("lost", { detail: { wasOpen } }));
+    }
+    this._clear("_askTimer");
+    this._askTimer = setTimeout(() => this.connect(), LOST_RETRY_MS);
   }
 
-  /** @param {number} seconds */
-  _retry(seconds) {
-    if (this._released) return;
-    this._clearTimer();
-    this._timer = setTimeout(() => this.connect(), Math.max(250, seconds * 1000));
+  /** Who drives, about once a second, while the page is shown; a device that stops answering is lost. */
+  _startPolling() {
+    if (this._pollTimer !== null) return;
+    const poll = async () => {
+      if (!this._hidden && this.isReachable) {
+        try {
+          const response = await fetch(`${this.base}/?queue`, { cache: "no-store" });
+          if (response.ok) this._queue(await response.json());
+        } catch {
+          this._lost();
+        }
+      }
+      this._pollTimer = setTimeout(poll, QUEUE_POLL_MS);
+    };
+    this._pollTimer = setTimeout(poll, QUEUE_POLL_MS);
   }
 
-  _clearTimer() {
-    if (this._timer !== null) clearTimeout(this._timer);
-    this._timer = null;
+  /** @param {any} q */
+  _queue(q) {
+    this.queue = q;
+    if (this.isOpen && !q.you) this._closed("ended"); // the turn ended, the session lapsed, or the device restarted
+    this.dispatchEvent(new CustomEvent("queue", { detail: q }));
+    if (!this.isOpen && this.wantsTurn && q.you) this.connect(); // ours after all (another tab of this browser)
+  }
+
+  /** @param {boolean} hidden */
+  _visibility(hidden) {
+    this._hidden = hidden;
+    if (hidden) {
+      if (this.isOpen) {
+        // the car must not drive a screen nobody sees: give it back, and ask again when shown
+        this.release();
+        this.wantsTurn = true;
+      } else if (this.wantsTurn) {
+        this._clear("_askTimer");
+        fetch(`${this.base}/?queue`, { method: "POST", keepalive: true, cache: "no-store", body: '{"away":true}' }).catch(() => {});
+      }
+    } else if (this.wantsTurn) {
+      this._ask(); // back: the place kept while away, or the device if it is free
+    } else if (!this.isReachable) {
+      this.connect();
+    }
+  }
+
+  /** @param {"_askTimer" | "_pingTimer"} timer */
+  _clear(timer) {
+    if (this[timer] !== null) clearTimeout(this[timer]);
+    this[timer] = null;
+  }
+}
+
+/** The `error` code of a JSON refusal, without consuming the response. @param {Response} response */
+async function peekError(response) {
+  try {
+    return (await response.clone().json()).error ?? null;
+  } catch {
+    return null;
   }
 }

@@ -23,6 +23,9 @@ import { ScpiServer } from "./scpi/scpi-server.ts";
 import { VERSION } from "./version.ts";
 import { SessionManager } from "./owner/session-manager.ts";
 import type { VocabularyWord } from "./httap/vocabulary.ts";
+import { appsFor } from "./devices/board-apps.ts";
+import { deviceWord } from "./device-word.ts";
+import { deviceUrls } from "./device-urls.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
@@ -65,6 +68,7 @@ export class Appliance {
     this.sessions = new SessionManager({
       timeoutS: config.keepAliveS,
       turnS: config.turnS,
+      awayS: config.awayS,
       now: () => performance.now(),
       log: options.log ?? ((line) => console.log(line)),
     });
@@ -124,6 +128,17 @@ export class Appliance {
         log(`scpi: ${(error as Error).message}; SCPI is off, the web server goes on`);
       }
     }
+
+    const hasBoard = config.gpio !== "none" && this.#options.hardware !== false;
+    words.push(
+      deviceWord({
+        id,
+        board: hasBoard ? config.board.name : "none",
+        apps: hasBoard ? appsFor(config.board) : [],
+        version: VERSION,
+        urls: () => deviceUrls(config.host, this.#server?.port ?? config.port),
+      }),
+    );
 
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)

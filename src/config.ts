@@ -57,8 +57,10 @@ export interface Config {
   readonly realtime: boolean;
   /** SCPI over raw TCP (issue 10); 0: off (and no `/?scpi`). */
   readonly scpiPort: number;
-  /** A turn's length while others wait (issue 8); 0: no limit. */
+  /** A turn's length while others wait (issue 8); 0: no limit. Default 120 (issue 18). */
   readonly turnS: number;
+  /** How long a waiter whose page is hidden keeps its place (issue 18). */
+  readonly awayS: number;
 }
 
 /** A bad setting: main prints the message and exits with status 2. */
@@ -168,7 +170,13 @@ export const OPTIONS = {
     arg: "S",
     help:
       "While someone waits in line, a session ends after this many seconds and the next in line gets the device, 10..3600; " +
-      "0: no limit. Default 0.",
+      "0: no limit. Default 120.",
+  },
+  away: {
+    env: "HTTAP_AWAY_S",
+    flag: "--away-s",
+    arg: "S",
+    help: "How long a waiting page that is hidden (a phone's screen locked) keeps its place in line, 10..3600 s. Default 60.",
   },
   scpiPort: {
     env: "HTTAP_SCPIPORT",
@@ -278,6 +286,7 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     realtime: flag(g.get("realtime"), true),
     scpiPort: integer("scpiPort", g.get("scpiPort"), 5025, 0, 65535),
     turnS: turnSeconds(g.get("turn")),
+    awayS: integer("away", g.get("away"), 60, 10, 3600),
   });
 }
 
@@ -307,8 +316,11 @@ function stateDirectory(g: Map<OptionName, { text: string; source: string }>): s
   return dir;
 }
 
+/** A turn while others wait (issue 18): long enough to drive a lap, short enough that a room of 20 gets turns. */
+const TURN_DEFAULT_S = 120;
+
 function turnSeconds(raw: { text: string; source: string } | undefined): number {
-  const s = integer("turn", raw, 0, 0, 3600);
+  const s = integer("turn", raw, TURN_DEFAULT_S, 0, 3600);
   if (s !== 0 && s < 10)
     throw new ConfigError(`${raw!.source}="${raw!.text}" is not allowed: it must be 0 (no limit) or 10 to 3600 seconds`);
   return s;

@@ -2,7 +2,6 @@
  * @module The command line: read the configuration, start the appliance, print where to point a browser, stop
  * cleanly on SIGINT/SIGTERM. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.
  */
-import { networkInterfaces } from "node:os";
 import { Appliance } from "./appliance.ts";
 import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
@@ -12,19 +11,11 @@ import { enterSandbox, resolveIdentity, wantsSandbox } from "./privileges.ts";
 import { openStateStore, prepareStateDir } from "./state/state-dir.ts";
 import type { StateStore } from "./state/state-store.ts";
 import { VERSION } from "./version.ts";
+import { deviceUrls } from "./device-urls.ts";
 
 /** The URLs a person can type: every non-loopback address of this device, or the one address listened on. */
 function browserUrls(config: Config, port: number): string[] {
-  const wildcard = config.host === "::" || config.host === "0.0.0.0";
-  if (!wildcard) return [`http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}/`];
-  const urls: string[] = [];
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) {
-      if (a.internal || (config.host === "0.0.0.0" && a.family !== "IPv4")) continue;
-      if (a.family === "IPv6" && a.address.startsWith("fe80")) continue; // link-local needs a zone id: not typeable
-      urls.push(a.family === "IPv6" ? `http://[${a.address}]:${port}/` : `http://${a.address}:${port}/`);
-    }
-  }
+  const urls = deviceUrls(config.host, port);
   return urls.length > 0 ? urls : [`http://localhost:${port}/`];
 }
 

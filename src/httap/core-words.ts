@@ -5,7 +5,10 @@
  */
 import { dynamicReply } from "../http/reply.ts";
 import type { Reply } from "../http/types.ts";
-import type { SessionManager } from "../owner/session-manager.ts";
+import { checkDisplayName } from "../owner/display-name.ts";
+import type { Admission, SessionManager } from "../owner/session-manager.ts";
+import type { HttapSessions } from "./httap-session.ts";
+import { decodeJsonBody } from "./json-body.ts";
 import { refusal } from "./httap-error.ts";
 import { loopback } from "./loopback.ts";
 import { JSON_TYPE_LINE, NO_CACHE_LINE, NO_SESSION_ID } from "./protocol.ts";
@@ -20,6 +23,8 @@ export const NO_SESSION_LINES = `HTTaP-Session: ${NO_SESSION_ID}\r\n${JSON_TYPE_
 
 export interface CoreWordsContext {
   readonly sessions: SessionManager;
+  /** HTTaP's side of each session (the claim answers with its id). */
+  readonly views: HttapSessions;
   readonly resources: ResourceRegistry;
   /** The readable resources: what `/?changes` reports. */
   readonly readable: readonly Resource[];
@@ -41,6 +46,7 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
         session.hasOpenedRoot = true;
         return dynamicReply(200, lines, body);
       },
+      view: ({ cors }) => dynamicReply(200, NO_SESSION_LINES + cors, c.root.body(false)),
     },
     {
       // the hot path the benchmark measures
@@ -50,8 +56,38 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
       isPrefix: true,
       handle: ({ session, lines, now }) =>
         dynamicReply(200, lines, `{"Remain":${c.sessions.remainS(session.session, now)},"Timeout":${c.timeoutS}}`),
+      // someone who does not own the device has no session to keep alive: Remain 0, and nothing opened or joined
+      view: ({ cors }) => dynamicReply(200, NO_SESSION_LINES + cors, `{"Remain":0,"Timeout":${c.timeoutS}}`),
     },
-    { name: "list", access: "owner", methods: ["GET"], handle: ({ lines }) => dynamicReply(200, lines, c.resources.listBody) },
+    {
+      name: "list",
+      access: "owner",
+      methods: ["GET"],
+      handle: ({ lines }) => dynamicReply(200, lines, c.resources.listBody),
+      view: ({ cors }) => dynamicReply(200, NO_SESSION_LINES + cors, c.resources.listBody),
+    },
+    {
+      // issue 18: asking to drive is explicit (opening a page takes nothing): the device now, or a place in line
+      // kept while the page keeps asking; the body may give a display name for the room
+      name: "claim",
+      access: "public",
+      methods: ["POST"],
+      handle: ({ request, now, cors }) => {
+        const body = request.body.length === 0 ? { ok: true as const, value: {} } : decodeJsonBody(request.body);
+        if (!body.ok) return refusal(NO_SESSION_LINES + cors, "bad-json", `the claim's body is not JSON: ${body.reason}`);
+        if (!isObjectBody(body.value)) return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be an object: {"name":"Zoé"} or {}');
+        let name: string | null = null;
+        if (body.value.name !== undefined) {
+          const checked = checkDisplayName(body.value.name);
+          if (!checked.ok) return refusal(NO_SESSION_LINES + cors, "bad-value", checked.why);
+          name = checked.name;
+        }
+        const admission = c.sessions.admit(request.remoteAddress, now, name);
+        if (admission.kind === "busy") return busyReply(admission, cors);
+        const view = c.views.of(admission.session);
+        return dynamicReply(200, view.jsonHeadLines + cors, `{"Remain":${c.sessions.remainS(admission.session, now)},"Timeout":${c.timeoutS}}`);
+      },
+    },
     {
       name: "changes",
       access: "owner",
@@ -69,18 +105,27 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
         const host = request.remoteAddress;
         if (c.sessions.leaveLine(host, now)) return refusal(NO_SESSION_LINES + cors, "invalid", "you left the line");
         const s = c.sessions.current(now);
-        if (s !== null && s.owner !== host) return busyReply(s.owner, c.sessions.remainS(s, now), cors);
+        if (s !== null && s.owner !== host) return refusal(NO_SESSION_LINES + cors, "invalid", "the device is not yours to give back");
         if (s !== null) c.sessions.end("invalid");
         return refusal(NO_SESSION_LINES + cors, "invalid", s !== null ? `session ${s.id} ended` : "no session was open");
       },
     },
     {
-      // issue 8: anyone may read it without joining the line or opening a session; no addresses but the owner's
+      // issue 8: anyone may read it without joining the line or opening a session; names, never addresses (issue
+      // 18). POST {"away":true}: a waiting page is hidden and keeps its place for the grace time.
       name: "queue",
       access: "public",
-      methods: ["GET"],
-      handle: ({ request, now, cors }) =>
-        dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(c.sessions.queue(request.remoteAddress, now))),
+      methods: ["GET", "POST"],
+      handle: ({ request, now, cors }) => {
+        const host = request.remoteAddress;
+        if (request.method === "POST") {
+          const body = decodeJsonBody(request.body);
+          if (!body.ok || !isObjectBody(body.value) || body.value.away !== true || Object.keys(body.value).length !== 1)
+            return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be {"away":true} (a waiting page was hidden)');
+          c.sessions.away(host, now);
+        }
+        return dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(c.sessions.queue(host, now)));
+      },
     },
   ];
   if (c.hasLoopback) {
@@ -112,12 +157,29 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
   return words;
 }
 
-/** 503 with the owner, the expected wait (also Retry-After) and, when the host waits in line, its place. */
-export function busyReply(owner: string, remainS: number, cors: string, place = 0): Reply {
-  const inLine = place > 0 ? `,"place":${place}` : "";
+/**
+ * 503 for a host that asked for the device while someone else holds it: who (a display name or null), whether the
+ * device is only held for the next in line, the driver's real turn time left (null without a limit), this host's
+ * place and how many wait. Retry-After (and `Remain`, for older clients) is when to ask again to keep the place.
+ */
+export function busyReply(a: Extract<Admission, { kind: "busy" }>, cors: string): Reply {
   return dynamicReply(
     503,
-    `${NO_SESSION_LINES}Retry-After: ${remainS}\r\n${cors}`,
-    `{"error":"busy","owner":${JSON.stringify(owner)},"Remain":${remainS}${inLine}}`,
+    `${NO_SESSION_LINES}Retry-After: ${a.retryS}\r\n${cors}`,
+    JSON.stringify({
+      error: "busy",
+      message: a.owned ? `${a.owner ?? "someone"} is using the device` : "the device is held for the next in line",
+      owner: a.owner,
+      owned: a.owned,
+      reserved: a.reserved,
+      turnLeftS: a.turnLeftS,
+      place: a.place,
+      waiting: a.waiting,
+      Remain: a.retryS,
+    }),
   );
+}
+
+function isObjectBody(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -12,7 +12,7 @@ import { CorsPolicy } from "./cors-policy.ts";
 import { RootObject } from "./root-object.ts";
 import { refusal } from "./httap-error.ts";
 import { callResource } from "./resource-call.ts";
-import { splitAddress } from "./resource-address.ts";
+import { splitAddress, type Address } from "./resource-address.ts";
 import { HTTAP_TYPE, JSON_TYPE_LINE, NO_CACHE_LINE, NO_SESSION_ID } from "./protocol.ts";
 import { busyReply, coreWords, NO_SESSION_LINES } from "./core-words.ts";
 import { HttapSessions } from "./httap-session.ts";
@@ -88,6 +88,7 @@ class HttapRouter implements HttapDomain {
     let root: RootObject | null = null;
     const core = coreWords({
       sessions: this.#sessions,
+      views: this.#views,
       resources: this.resources,
       readable: all.filter((r) => r.get !== null),
       timeoutS: o.keepAliveS,
@@ -128,12 +129,26 @@ class HttapRouter implements HttapDomain {
     if (word?.access === "public") {
       return takesMethod(word, method) ? word.handle({ request, now, cors, params }) : notAllowed(method, word, NO_SESSION_LINES + cors);
     }
-    const admission = this.#sessions.admit(request.remoteAddress, now);
-    if (admission.kind === "busy") return busyReply(admission.owner, admission.remainS, cors, admission.place);
-    const session = this.#views.of(admission.session);
+    // issue 18: looking never takes the device. The owner's reads renew its session; anyone else's read is a
+    // viewer's (no session, no place in line); a write asks for the device (opens the session or joins the line).
+    const isRead = method === "GET" || method === "HEAD";
+    const owned = isRead ? this.#sessions.renew(request.remoteAddress, now) : null;
+    if (isRead && owned === null) return this.#view(request, address, word, now, cors, params);
+    const admission = owned === null ? this.#sessions.admit(request.remoteAddress, now) : null;
+    if (admission?.kind === "busy") return busyReply(admission, cors);
+    const session = this.#views.of(owned ?? (admission as Extract<typeof admission, { kind: "owner" }>).session);
     const lines = session.jsonHeadLines + cors;
     if (word === undefined) return callResource(this.resources, this.#log, request, address, session, lines, cors);
     return takesMethod(word, method) ? word.handle({ request, now, cors, params, session, lines }) : notAllowed(method, word, lines);
+  }
+
+  /** A read by someone who does not own the device: answered without a session, or refused when only the owner may. */
+  #view(request: HttpRequest, address: Address, word: VocabularyWord | undefined, now: number, cors: string, params: string): Reply {
+    const lines = NO_SESSION_LINES + cors;
+    if (word === undefined) return callResource(this.resources, this.#log, request, address, null, lines, cors);
+    if (word.access === "owner" && word.view !== undefined) return word.view({ request, now, cors, params });
+    const what = word.name === "" ? "the root object" : `/?${word.name}`;
+    return refusal(lines, "not-owner", `only the one using the device reads ${what}: POST /?claim first`);
   }
 
   /** The word a target names: an exact word takes no selector (`/?list/x` is a resource's), a prefix word any. */

@@ -7,6 +7,7 @@ import { dynamicReply } from "../http/reply.ts";
 
 export type HttapErrorCode =
   | "busy" // another host owns the session (503 + Retry-After)
+  | "not-owner" // a read only the owner may make (`/?changes`) from someone who does not own the device
   | "not-found" // no such resource, member or vocabulary word
   | "method-not-allowed" // 405 + Allow
   | "bad-json" // the body is not JSON; says where it failed
@@ -34,6 +35,7 @@ export type ResourceErrorCode =
 
 const STATUS: Readonly<Record<HttapErrorCode, number>> = {
   busy: 503,
+  "not-owner": 409,
   "not-found": 404,
   "method-not-allowed": 405,
   "bad-json": 400,

@@ -14,8 +14,9 @@ import { BadJsonBody, RequestResourceContext } from "./resource-context.ts";
 import type { ResourceReply } from "./resource-context.ts";
 import { refusal, type HttapErrorCode } from "./httap-error.ts";
 import type { Resource } from "./resource.ts";
-import { HYX_MEDIA_TYPE, NO_CACHE_LINE } from "./protocol.ts";
+import { HYX_MEDIA_TYPE, NO_CACHE_LINE, NO_SESSION_ID } from "./protocol.ts";
 
+const NO_SESSION_LINE = `HTTaP-Session: ${NO_SESSION_ID}\r\n`;
 const HYX_TYPE_LINE = `Content-Type: ${HYX_MEDIA_TYPE}; charset=us-ascii\r\n`;
 
 /** What calling a routine came to: its reply, or a refusal from the closed set (with the details to show). */
@@ -30,7 +31,7 @@ export type Invocation =
     };
 
 /**
- * Calls the routine of `name[/selectorText]` for `method` with `body`, as the owner `session`: lookup, method,
+ * Calls the routine of `name[/selectorText]` for `method` with `body`, as the owner `session` (null: a viewer's read): lookup, method,
  * selector, the call, a thrown error or a missing reply turned into a refusal, the change noted after a write.
  * HTTaP (`callResource`) and the SCPI front end (`RESource`) both come through here, so a user resource behaves the
  * same whichever way it is reached.
@@ -42,7 +43,7 @@ export function invokeResource(
   selectorText: string | null,
   method: string,
   body: Uint8Array,
-  session: Session,
+  session: Session | null,
   wantsHyx: (resource: Resource) => boolean = () => false,
 ): Invocation {
   const resource = registry.lookup(name);
@@ -66,7 +67,7 @@ export function invokeResource(
     resource.name,
     isRead ? "GET" : "POST",
     parsed.selector,
-    session.info(),
+    session?.info() ?? null,
     resource.rangeSize > 0 && wantsHyx(resource),
     body,
   );
@@ -105,14 +106,14 @@ export function callResource(
   log: (line: string) => void,
   request: HttpRequest,
   address: Address,
-  session: HttapSession,
+  session: HttapSession | null,
   lines: string,
   cors: string,
 ): Reply {
   const wantsHyx = () => paramValue(address.params, "hyx") !== null || (request.header("accept")?.includes(HYX_MEDIA_TYPE) ?? false);
-  const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session.session, wantsHyx);
+  const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session?.session ?? null, wantsHyx);
   if (r.kind === "refused") return refusal(lines + (r.extraLines ?? ""), r.code, r.message, r.details);
   if (r.reply.format === "hyx")
-    return dynamicReply(r.reply.status, `${session.idLine}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);
+    return dynamicReply(r.reply.status, `${session?.idLine ?? NO_SESSION_LINE}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);
   return dynamicReply(r.reply.status, lines, r.reply.body);
 }

@@ -40,8 +40,8 @@ export interface ResourceContext {
   readonly method: "GET" | "POST";
   /** The part addressed: all, members (`/a,b`, already checked against the definition) or a range (checked too). */
   readonly selector: Selector;
-  /** The session this request belongs to. */
-  readonly session: SessionInfo;
+  /** The session this request belongs to; null for a read by someone who does not own the device (a viewer). */
+  readonly session: SessionInfo | null;
   /** True when the client prefers HYX for byte ranges. */
   readonly wantsHyx: boolean;
   /** The request body decoded as JSON, on first call. Throws when it is not JSON: the server then answers 400 itself. */
@@ -60,12 +60,12 @@ export class RequestResourceContext implements ResourceContext, ResourceReplies 
   readonly name: string;
   readonly method: "GET" | "POST";
   readonly selector: Selector;
-  readonly session: SessionInfo;
+  readonly session: SessionInfo | null;
   readonly wantsHyx: boolean;
   readonly #body: Uint8Array; // raw body, only valid during the routine call
   #decoded: JsonBodyResult | null = null; // the lazy decode, kept for a second body() call
 
-  constructor(name: string, method: "GET" | "POST", selector: Selector, session: SessionInfo, wantsHyx: boolean, body: Uint8Array) {
+  constructor(name: string, method: "GET" | "POST", selector: Selector, session: SessionInfo | null, wantsHyx: boolean, body: Uint8Array) {
     this.name = name;
     this.method = method;
     this.selector = selector;

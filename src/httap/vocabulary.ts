@@ -44,10 +44,16 @@ export interface PublicWord extends WordBase {
   readonly handle: (call: WordCall) => Reply;
 }
 
-/** Only the session owner: the request is admitted first (busy otherwise), like a resource. */
+/**
+ * For the session owner: a write is a request for the device (it opens the session when free, joins the line
+ * otherwise), like a resource's; a read from anyone else is a viewer's, answered by `view` without a session (or
+ * refused when the word has none): looking never takes the device (issue 18).
+ */
 export interface OwnerWord extends WordBase {
   readonly access: "owner";
   readonly handle: (call: OwnerWordCall) => Reply;
+  /** The answer to a read by someone who does not own the device; absent: only the owner may read it. */
+  readonly view?: (call: WordCall) => Reply;
 }
 
 export type VocabularyWord = PublicWord | OwnerWord;
@@ -57,7 +63,7 @@ export type VocabularyWord = PublicWord | OwnerWord;
  * `defineResource` can refuse one before any domain exists. Words added by the layers above are checked against
  * the resources when the domain is built.
  */
-export const CORE_WORD_NAMES: readonly string[] = ["", "list", "changes", "loopback", "invalid", "stats", "queue"];
+export const CORE_WORD_NAMES: readonly string[] = ["", "list", "changes", "loopback", "invalid", "stats", "queue", "claim"];
 export const CORE_PREFIX_WORD_NAMES: readonly string[] = ["ping"];
 
 /** A frozen table of words: exact names first, then prefixes. */

@@ -24,51 +24,79 @@ export interface SessionEvents {
   end: (session: SessionInfo, reason: SessionEndReason) => void;
 }
 
-/** The answer to "may this host use the HTTaP domain now?": its session, or who holds the device and for how long. */
+/** Who holds the device, as the room may see it: a display name (null: none given), never an address. */
+export interface Holder {
+  /** Whether a session is open. */
+  readonly owned: boolean;
+  readonly owner: string | null;
+  /** Free, but held for the first in line for a few seconds. */
+  readonly reserved: boolean;
+  /** Seconds left in the owner's turn when a turn limit applies (someone waits), else null: no invented figures. */
+  readonly turnLeftS: number | null;
+}
+
+/** The answer to a host that asks for the device (a claim, a command): its session, or its place in line. */
 export type Admission =
   | { readonly kind: "owner"; readonly session: Session; readonly isNew: boolean }
-  /** `owner`: who holds the device (or the first in line it is kept for); `remainS`: the expected wait, also the
-   * Retry-After; `place`: this host's place in line (1 = next). */
-  | { readonly kind: "busy"; readonly owner: string; readonly remainS: number; readonly place: number };
+  | (Holder & {
+      readonly kind: "busy";
+      /** This host's place in line (1 = next) and how many wait. */
+      readonly place: number;
+      readonly waiting: number;
+      /** When to ask again to keep the place (Retry-After): well inside the keep-alive time. */
+      readonly retryS: number;
+    });
 
-/** What `GET /?queue` shows: no addresses but the owner's. */
-export interface QueueInfo {
-  readonly owner: string | null;
-  /** Seconds left in the owner's turn (HTTAP_TURN_S while others wait), else its Remain. */
-  readonly turnLeftS: number | null;
+/** What `GET /?queue` shows: names, never addresses. */
+export interface QueueInfo extends Holder {
+  /** Whether the asking host owns the device. */
+  readonly you: boolean;
+  /** The turn length while others wait; 0: no limit. */
+  readonly turnS: number;
   readonly waiting: number;
   /** The asking host's place (0: not in line). */
   readonly place: number;
+  /** The waiters' display names, first first (null: no name given). */
+  readonly line: (string | null)[];
 }
 
 export interface SessionManagerOptions {
   readonly timeoutS: number;
   /** A turn's length while others wait (HTTAP_TURN_S); 0: no limit. */
   readonly turnS?: number;
+  /** How long a waiter whose page is hidden keeps its place (HTTAP_AWAY_S); default 60. */
+  readonly awayS?: number;
   readonly now: () => number;
   /** Where a throwing listener is reported; listeners are application code and must not break the server. */
   readonly log: (line: string) => void;
 }
 
+/** The longest a waiter is told to wait before asking again (it must ask within the keep-alive time to stay). */
+const ASK_AGAIN_MAX_S = 3;
+
 export class SessionManager {
   readonly timeoutS: number;
+  readonly turnS: number;
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #log: (line: string) => void;
   readonly #ids: SessionIdSequence;
   #current: Session | null = null; // the one active session, if any
-  readonly #line = new TurnLine(); // hosts waiting for the device, first come first served
+  readonly #line: TurnLine; // hosts waiting for the device, first come first served
   readonly #turnMs: number; // 0: no turn limit
+  #turnEndsAt: number | null = null; // set when someone starts waiting behind the owner (with a turn limit)
   readonly #startListeners: SessionEvents["start"][] = [];
   readonly #endListeners: SessionEvents["end"][] = [];
   #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3)
 
   constructor(options: SessionManagerOptions) {
     this.timeoutS = options.timeoutS;
+    this.turnS = options.turnS ?? 0;
     this.#timeoutMs = options.timeoutS * 1000;
-    this.#turnMs = (options.turnS ?? 0) * 1000;
+    this.#turnMs = this.turnS * 1000;
     this.#now = options.now;
     this.#log = options.log;
+    this.#line = new TurnLine({ quietMs: this.#timeoutMs, awayMs: (options.awayS ?? 60) * 1000 });
     this.#ids = new SessionIdSequence(Date.now()); // wall time, not the session clock: ids differ between runs
   }
 
@@ -94,61 +122,80 @@ export class SessionManager {
   }
 
   /**
-   * Admits one HTTaP request from `host` at `now`: the owner's request renews its session, a request while no
-   * session is active opens one for that host, anyone else is told the device is busy.
+   * `host` asks for the device at `now` (a claim or a device command; `name`: the display name it gives, if any):
+   * the owner's request renews its session, a free device opens one for that host (unless it is held for the first
+   * in line), anyone else joins the line or keeps its place there.
    */
-  admit(host: string, now: number): Admission {
+  admit(host: string, now: number, name: string | null = null): Admission {
     this.sweep(now);
     const s = this.#current;
     if (s === null) {
-      const reserved = this.#line.reservedFor(now);
-      if (reserved !== null && reserved.host !== host) return this.#wait(host, reserved.host, () => reserved.leftS, now);
-      this.#line.opened(host);
-      const opened = new Session(this.#ids.take(), host, now);
-      this.#current = opened;
-      this.#emitStart(opened);
-      return { kind: "owner", session: opened, isNew: true };
-    }
-    if (s.owner === host) {
+      const reserved = this.#line.reservedAt(now);
+      if (reserved === null || reserved.host === host) {
+        this.#line.opened(host);
+        const opened = new Session(this.#ids.take(), host, now, name);
+        this.#current = opened;
+        this.#settleTurn(now);
+        this.#emitStart(opened);
+        return { kind: "owner", session: opened, isNew: true };
+      }
+    } else if (s.owner === host) {
       s.lastSeenAt = now;
+      if (name !== null) s.name = name;
       return { kind: "owner", session: s, isNew: false };
     }
-    return this.#wait(host, s.owner, () => this.#turnLeftS(s, now), now);
+    const place = this.#line.ask(host, name, now);
+    this.#settleTurn(now);
+    const holder = this.#holder(now);
+    const retryS = Math.max(1, Math.min(ASK_AGAIN_MAX_S, Math.floor(this.timeoutS / 3), holder.turnLeftS ?? ASK_AGAIN_MAX_S));
+    return { kind: "busy", ...holder, place, waiting: this.#line.length, retryS };
+  }
+
+  /** The owner's reads renew its session (they keep the page alive); anyone else's read is a viewer's: null. */
+  renew(host: string, now: number): Session | null {
+    const s = this.current(now);
+    if (s === null || s.owner !== host) return null;
+    s.lastSeenAt = now;
+    return s;
+  }
+
+  /** A waiting host's page is hidden: it keeps its place for the grace time. Returns its place (0: not in line). */
+  away(host: string, now: number = this.#now()): number {
+    const place = this.#line.away(host, now);
+    this.#settleTurn(now);
+    return place;
   }
 
   /** A waiting host gives up its place (its `/?invalid`); false when it was not in line. */
   leaveLine(host: string, now: number = this.#now()): boolean {
-    const left = this.#line.leave(host);
-    if (left) this.#line.forgetQuiet(now); // a reservation it held passes on
+    const left = this.#line.leave(host, now);
+    this.#settleTurn(now);
     return left;
   }
 
   /** `GET /?queue`, for anyone. No effect. */
   queue(host: string, now: number = this.#now()): QueueInfo {
-    const s = this.current(now);
     return {
-      owner: s?.owner ?? null,
-      turnLeftS: s === null ? null : this.#turnLeftS(s, now),
+      ...this.#holder(now),
+      you: this.current(now)?.owner === host,
+      turnS: this.turnS,
       waiting: this.#line.length,
       place: this.#line.placeOf(host),
+      line: this.#line.names(),
     };
   }
 
-  /** A busy answer: the host's place, and its expected wait (the owner's time left, plus a turn per host ahead). */
-  #wait(host: string, owner: string, ownerLeftS: () => number, now: number): Admission {
-    const place = this.#line.ask(host, now);
-    const leftS = ownerLeftS(); // after joining: a turn limit applies from the moment someone waits
-    const perTurnS = this.#turnMs > 0 ? this.#turnMs / 1000 : this.timeoutS;
-    const remainS = Math.max(1, leftS + (place - 1) * perTurnS);
-    this.#line.told(host, remainS);
-    return { kind: "busy", owner, remainS, place };
+  /** Who holds the device at `now`: the one answer the line, the busy replies and `/?queue` all give. No effect. */
+  #holder(now: number): Holder {
+    const s = this.current(now);
+    const turnLeftS = s === null || this.#turnEndsAt === null ? null : Math.max(0, Math.ceil((this.#turnEndsAt - now) / 1000));
+    return { owned: s !== null, owner: s?.name ?? null, reserved: s === null && this.#line.reservedAt(now) !== null, turnLeftS };
   }
 
-  /** Seconds the owner may still hold the device: its Remain, or less when a turn limit applies and others wait. */
-  #turnLeftS(s: Session, now: number): number {
-    const remain = this.remainS(s, now);
-    if (this.#turnMs === 0 || this.#line.length === 0) return remain;
-    return Math.min(remain, Math.max(0, Math.ceil((s.startedAt + this.#turnMs - now) / 1000)));
+  /** A turn limit runs from the moment someone waits behind the owner, and stops when nobody does. */
+  #settleTurn(now: number): void {
+    if (this.#current === null || this.#turnMs === 0 || this.#line.length === 0) this.#turnEndsAt = null;
+    else if (this.#turnEndsAt === null) this.#turnEndsAt = now + this.#turnMs;
   }
 
   /** Whole seconds left, rounded up so it reads 0 exactly when the session lapses. */
@@ -161,6 +208,7 @@ export class SessionManager {
     const s = this.#current;
     if (s === null) return;
     this.#current = null; // before the listeners run: a listener sees the device free, never half-ended
+    this.#turnEndsAt = null;
     this.#line.offer(this.#now()); // the first in line may open the next session, nobody else for a moment
     this.#emitEnd(s, reason);
   }
@@ -168,9 +216,11 @@ export class SessionManager {
   /** Ends the session if its Remain has reached 0 at `now`. Called on every request and by the timer. */
   sweep(now: number): void {
     this.#line.forgetQuiet(now); // first: a host that left the line must not end anyone's turn
+    this.#settleTurn(now);
     const s = this.#current;
     if (s !== null && s.remainMs(now, this.#timeoutMs) <= 0) this.end("lapsed");
-    else if (s !== null && this.#turnMs > 0 && this.#line.length > 0 && now - s.startedAt >= this.#turnMs) this.end("turn-over");
+    // a turn is over for someone present: a waiter whose page is hidden cannot take the device, so it ends nobody's
+    else if (this.#turnEndsAt !== null && now >= this.#turnEndsAt && this.#line.hasPresent) this.end("turn-over");
   }
 
   /** Starts the timer that ends a lapsed session even when no request comes (unref'd: it keeps no process alive). */

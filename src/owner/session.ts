@@ -11,6 +11,8 @@ export interface SessionInfo {
   readonly owner: string;
   /** When the session started: ms on the monotonic session clock (performance.now(), not wall time). */
   readonly startedAt: number;
+  /** The display name its owner gave (1-24 characters), or null; shown to the room instead of the address. */
+  readonly name: string | null;
 }
 
 export class Session implements SessionInfo {
@@ -18,10 +20,12 @@ export class Session implements SessionInfo {
   readonly owner: string; // remote address of the owning host
   readonly startedAt: number; // ms, the injected clock
   lastSeenAt: number; // ms of the owner's last request (HTTaP or SCPI); Remain counts from here
+  name: string | null; // the display name, as the owner last gave it
 
-  constructor(id: string, owner: string, now: number) {
+  constructor(id: string, owner: string, now: number, name: string | null = null) {
     this.id = id;
     this.owner = owner;
+    this.name = name;
     this.startedAt = now;
     this.lastSeenAt = now;
   }
@@ -32,6 +36,6 @@ export class Session implements SessionInfo {
   }
 
   info(): SessionInfo {
-    return { id: this.id, owner: this.owner, startedAt: this.startedAt };
+    return { id: this.id, owner: this.owner, startedAt: this.startedAt, name: this.name };
   }
 }

@@ -10,7 +10,7 @@ import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 import type { HttapErrorCode } from "../httap/httap-error.ts";
 import { invokeResource } from "../httap/resource-call.ts";
 import type { ResourceRegistry } from "../httap/resource-registry.ts";
-import type { SessionManager } from "../owner/session-manager.ts";
+import type { Admission, SessionManager } from "../owner/session-manager.ts";
 import type { Session } from "../owner/session.ts";
 import { MAX_HZ, MAX_NOTE_MS, MIN_HZ } from "../devices/speaker.ts";
 import { ScpiError, type ScpiErrorNumber } from "./scpi-errors.ts";
@@ -71,6 +71,7 @@ const FROM_HTTAP: Readonly<Record<HttapErrorCode, ScpiErrorNumber>> = {
   "no-gpio": -241,
   "pin-owned": -221,
   busy: 101,
+  "not-owner": 101,
   "bad-filename": -224,
   "forbidden-origin": -200,
   invalid: -200,
@@ -83,7 +84,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
   /** The device, for this client: opens or renews its session, or error 101 naming the owner. */
   const claim = (c: CommandContext): Session => {
     const a = d.sessions.admit(c.host, now());
-    if (a.kind === "busy") throw new ScpiError(101, `owned by ${a.owner} for ${a.remainS} s more; place ${a.place} in line`);
+    if (a.kind === "busy") throw new ScpiError(101, busyText(a));
     c.interpreter.hasOwned = true;
     return a.session;
   };
@@ -322,4 +323,11 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     tree: compile(specs),
     pendingMs: () => d.board?.pendingMs() ?? 0,
   };
+}
+
+/** SCPI's error 101 text: who holds the device (a name, never an address), the turn's real time left, the place. */
+function busyText(a: Extract<Admission, { kind: "busy" }>): string {
+  const who = a.owned ? `owned by ${a.owner ?? "another client"}` : "held for the next in line";
+  const turn = a.turnLeftS === null ? "" : `, turn ends in ${a.turnLeftS} s`;
+  return `${who}${turn}; place ${a.place} in line, ask again within ${a.retryS} s`;
 }
