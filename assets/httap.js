@@ -100,7 +100,8 @@ export class Httap extends EventTarget {
     this.isReachable = true;
     this.dispatchEvent(new CustomEvent("ready", { detail: { root: this.root, device: this.device } }));
     const session = response.headers.get("HTTaP-Session");
-    if (session !== null && session !== NO_SESSION) this._opened(session, this.root.Timeout ?? 15); // ours already
+    if (session !== null && session !== NO_SESSION)
+      this._opened(session, this.root.Timeout ?? 15); // ours already
     else if (this.wantsTurn) this._ask();
   }
 

@@ -75,7 +75,8 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
       handle: ({ request, now, cors }) => {
         const body = request.body.length === 0 ? { ok: true as const, value: {} } : decodeJsonBody(request.body);
         if (!body.ok) return refusal(NO_SESSION_LINES + cors, "bad-json", `the claim's body is not JSON: ${body.reason}`);
-        if (!isObjectBody(body.value)) return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be an object: {"name":"Zoé"} or {}');
+        if (!isObjectBody(body.value))
+          return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be an object: {"name":"Zoé"} or {}');
         let name: string | null = null;
         if (body.value.name !== undefined) {
           const checked = checkDisplayName(body.value.name);
@@ -85,7 +86,11 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
         const admission = c.sessions.admit(request.remoteAddress, now, name);
         if (admission.kind === "busy") return busyReply(admission, cors);
         const view = c.views.of(admission.session);
-        return dynamicReply(200, view.jsonHeadLines + cors, `{"Remain":${c.sessions.remainS(admission.session, now)},"Timeout":${c.timeoutS}}`);
+        return dynamicReply(
+          200,
+          view.jsonHeadLines + cors,
+          `{"Remain":${c.sessions.remainS(admission.session, now)},"Timeout":${c.timeoutS}}`,
+        );
       },
     },
     {

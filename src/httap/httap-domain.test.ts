@@ -84,10 +84,13 @@ function setup(o: Partial<HttapDomainOptions> & { resources?: ResourceRegistry }
     }
     return { status: reply.status, headers, text, json };
   };
+  /** Asks for the device (issue 18: looking takes nothing; a claim or a write does). */
+  const claim = (from = "127.0.0.1", body = "{}"): Answer => ask({ method: "POST", query: "claim", from, body });
   return {
     domain,
     sessions,
     ask,
+    claim,
     logs,
     advance: (ms: number) => {
       t += ms;
@@ -124,7 +127,12 @@ describe("every HTTaP reply", () => {
 
 describe("vocabulary", () => {
   test("root object: version, HTTaP_open 0 then 1, ID, Type, Services, Signals", () => {
-    const { ask } = setup({}, [counter(), defineResource({ name: "IO.LED", get: (c) => c.reply.json(1) })]);
+    const { ask, claim, sessions } = setup({}, [counter(), defineResource({ name: "IO.LED", get: (c) => c.reply.json(1) })]);
+    const viewer = ask({ query: "" });
+    expect(viewer.headers.get("httap-session")).toBe("00000000"); // a viewer: nothing opened
+    expect(viewer.json.HTTaP_open).toBe(0);
+    expect(sessions.current()).toBeNull();
+    expect(claim().status).toBe(200);
     const first = ask({ query: "" }).json;
     expect(first).toEqual({
       HTTaP_version: expect.stringMatching(/^\d{8}$/),
@@ -146,8 +154,10 @@ describe("vocabulary", () => {
     expect(ask({ query: "" }).json.Services).toBe("HYX");
   });
 
-  test("ping with any suffix answers Remain and Timeout", () => {
-    const { ask } = setup({ keepAliveS: 20 });
+  test("ping with any suffix answers Remain and Timeout (0 to a viewer, who keeps nothing alive)", () => {
+    const { ask, claim } = setup({ keepAliveS: 20 });
+    expect(ask({ query: "ping" }).text).toBe('{"Remain":0,"Timeout":20}');
+    expect(claim().json).toEqual({ Remain: 20, Timeout: 20 });
     expect(ask({ query: "ping" }).text).toBe('{"Remain":20,"Timeout":20}');
     expect(ask({ query: "ping?t=123456" }).json).toEqual({ Remain: 20, Timeout: 20 });
     expect(ask({ query: "pingXYZ" }).json).toEqual({ Remain: 20, Timeout: 20 });
@@ -180,7 +190,9 @@ describe("vocabulary", () => {
     const n = counter();
     const m = defineResource({ name: "M", get: (c) => c.reply.json(0) });
     const w = defineResource({ name: "W", post: (c) => c.reply.json(0) });
-    const { ask, advance } = setup({}, [n, m, w]);
+    const { ask, claim, advance } = setup({}, [n, m, w]);
+    expect(ask({ query: "changes" })).toMatchObject({ status: 409, json: { error: "not-owner" } }); // per session: a viewer has none
+    claim();
     expect(ask({ query: "changes" }).json).toEqual({ changes: ["M", "N"] });
     expect(ask({ query: "changes" }).json).toEqual({ changes: [] });
     expect(ask({ method: "POST", query: "N", body: "4" }).status).toBe(200);
@@ -190,58 +202,90 @@ describe("vocabulary", () => {
     expect(ask({ method: "POST", query: "N", body: '"x"' }).status).toBe(400); // a refused write is no change
     expect(ask({ query: "changes" }).json).toEqual({ changes: [] });
     advance(15_000);
+    claim();
     expect(ask({ query: "changes" }).json).toEqual({ changes: ["M", "N"] }); // a new session starts over
   });
 });
 
 describe("sessions", () => {
-  test("A owns, B is busy with Retry-After = Remain, A lapses, B owns with a new id", () => {
-    const { ask, advance, sessions } = setup({ keepAliveS: 10 });
+  test("A owns, B is busy (a name, its place, when to ask again), A lapses, B owns with a new id", () => {
+    const { ask, claim, advance, sessions } = setup({ keepAliveS: 10 });
     const events: string[] = [];
-    sessions.on("start", (s) => events.push(`start ${s.owner}`));
+    sessions.on("start", (s) => events.push(`start ${s.owner} ${s.name}`));
     sessions.on("end", (s, r) => events.push(`end ${s.owner} ${r}`));
-    const a = ask({ query: "", from: "10.0.0.1" });
+    const a = claim("10.0.0.1", '{"name":"  Ana <b>&</b> "}');
     const idA = a.headers.get("httap-session");
     advance(3_500);
-    const busy = ask({ query: "ping", from: "10.0.0.2" });
+    expect(ask({ query: "ping", from: "10.0.0.2" }).json).toEqual({ Remain: 0, Timeout: 10 }); // looking: no place taken
+    expect(sessions.queue("10.0.0.2").waiting).toBe(0);
+    const busy = claim("10.0.0.2");
     expect(busy.status).toBe(503);
-    expect(busy.headers.get("retry-after")).toBe("7");
-    expect(busy.json).toEqual({ error: "busy", owner: "10.0.0.1", Remain: 7, place: 1 });
+    expect(busy.headers.get("retry-after")).toBe("3");
+    expect(busy.json).toEqual({
+      error: "busy",
+      message: "Ana <b>&</b> is using the device",
+      owner: "Ana <b>&</b>", // JSON carries the name as given; every page sets it as text
+      owned: true,
+      reserved: false,
+      turnLeftS: null,
+      place: 1,
+      waiting: 1,
+      Remain: 3,
+    });
     expect(busy.headers.get("httap-session")).toBe("00000000");
+    expect(ask({ method: "POST", query: "ping", from: "10.0.0.2" }).status).toBe(405);
     advance(3_000);
-    expect(ask({ query: "ping", from: "10.0.0.1" }).json.Remain).toBe(10); // the owner renews
+    expect(ask({ query: "ping", from: "10.0.0.1" }).json.Remain).toBe(10); // the owner's read renews
     advance(9_999);
-    expect(ask({ query: "", from: "10.0.0.2" }).json).toEqual({ error: "busy", owner: "10.0.0.1", Remain: 1, place: 1 });
+    expect(claim("10.0.0.2").json).toMatchObject({ error: "busy", place: 1, Remain: 3 });
     advance(1);
-    const b = ask({ query: "", from: "10.0.0.2" });
+    const b = claim("10.0.0.2");
     expect(b.status).toBe(200);
-    expect(b.json.HTTaP_open).toBe(0);
+    expect(ask({ query: "", from: "10.0.0.2" }).json.HTTaP_open).toBe(0);
     expect(b.headers.get("httap-session")).not.toBe(idA);
-    expect(events).toEqual(["start 10.0.0.1", "end 10.0.0.1 lapsed", "start 10.0.0.2"]);
+    expect(events).toEqual(["start 10.0.0.1 Ana <b>&</b>", "end 10.0.0.1 lapsed", "start 10.0.0.2 null"]);
+  });
+
+  test("a claim's name: 1 to 24 characters, no control characters; anything else is refused with the reason", () => {
+    const { claim, sessions } = setup();
+    for (const [body, why] of [
+      ['{"name":""}', "1 to 24 characters, got 0"],
+      [`{"name":"${"é".repeat(25)}"}`, "got 25"],
+      ['{"name":"a\\u0007b"}', "control characters"],
+      ['{"name":5}', "a string"],
+      ["[1]", "an object"],
+      ["{", "not JSON"],
+    ]) {
+      const r = claim("10.0.0.1", body);
+      expect(r.status).toBe(400);
+      expect(r.json.message).toContain(why);
+    }
+    expect(sessions.current()).toBeNull();
+    expect(claim("10.0.0.1", `{"name":"${"😀".repeat(24)}"}`).status).toBe(200); // 24 characters, 48 UTF-16 units
   });
 
   test("/?invalid from the owner ends the session at once and always answers an error", () => {
-    const { ask, sessions } = setup();
+    const { ask, claim, sessions } = setup();
     const ends: string[] = [];
     sessions.on("end", (_s, r) => ends.push(r));
     expect(ask({ query: "invalid" }).status).toBe(400);
     expect(sessions.current()).toBeNull(); // no session opened by /?invalid
-    const id = ask({ query: "", from: "A" }).headers.get("httap-session");
-    expect(ask({ query: "invalid", from: "B" }).status).toBe(503);
+    const id = claim("A").headers.get("httap-session");
+    expect(ask({ query: "invalid", from: "B" }).json.message).toBe("the device is not yours to give back");
     const inv = ask({ query: "invalid", from: "A" });
     expect(inv.status).toBe(400);
     expect(inv.json.error).toBe("invalid");
     expect(ends).toEqual(["invalid"]);
-    const next = ask({ query: "", from: "B" });
+    const next = claim("B");
     expect(next.status).toBe(200);
     expect(next.headers.get("httap-session")).not.toBe(id);
   });
 
   test("stop() ends the session for the dead-man stop", () => {
-    const { ask, sessions } = setup();
+    const { claim, sessions } = setup();
     const ends: string[] = [];
     sessions.on("end", (_s, r) => ends.push(r));
-    ask({ query: "ping" });
+    claim();
     sessions.stop();
     expect(ends).toEqual(["server-stop"]);
   });
@@ -393,7 +437,8 @@ describe("CORS", () => {
   });
 
   test("a list: matching Origin echoed with Vary; preflight 204 with methods and HTTaP-Session allowed", () => {
-    const { ask, sessions } = setup({ cors: ["http://ui.example"] });
+    const { ask, claim, sessions } = setup({ cors: ["http://ui.example"] });
+    claim();
     const a = ask({ query: "ping", headers: { origin: "http://ui.example" } });
     expect(a.headers.get("access-control-allow-origin")).toBe("http://ui.example");
     expect(a.headers.get("vary")).toBe("Origin");
@@ -415,15 +460,15 @@ describe("CORS", () => {
     expect(
       ask({ method: "OPTIONS", query: "N", headers: { origin: "http://other.example", "access-control-request-method": "POST" } }).status,
     ).toBe(403);
-    expect(sessions.current()).not.toBeNull(); // opened by the pings above
+    expect(sessions.current()).not.toBeNull(); // opened by the claim above
     sessions.end("invalid");
     ask({ method: "OPTIONS", query: "", headers: { origin: "http://ui.example", "access-control-request-method": "GET" } });
     expect(sessions.current()).toBeNull(); // a preflight opens no session
   });
 
   test("preflights are answered even while another host owns the session", () => {
-    const { ask } = setup({ cors: "*" });
-    ask({ query: "", from: "A" });
+    const { ask, claim } = setup({ cors: "*" });
+    claim("A");
     const pre = ask({
       method: "OPTIONS",
       query: "",
@@ -452,8 +497,8 @@ describe("the vocabulary table (issue 17)", () => {
       service: "Fleet",
       handle: ({ cors }) => dynamicReply(200, `Content-Type: application/json\r\n${cors}`, '{"peers":[]}'),
     };
-    const { ask, sessions } = setup({ words: [fleet] });
-    expect(ask({ query: "ping", from: "10.0.0.1" }).status).toBe(200); // 10.0.0.1 owns the device
+    const { ask, claim, sessions } = setup({ words: [fleet] });
+    expect(claim("10.0.0.1").status).toBe(200); // 10.0.0.1 owns the device
     const r = ask({ query: "fleet", from: "10.0.0.2" });
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ peers: [] });
@@ -492,10 +537,10 @@ describe("the vocabulary table (issue 17)", () => {
   });
 
   test("reading the owner (a preflight, /?queue) never ends a lapsed session: only the tick or a request does", () => {
-    const { ask, sessions, advance } = setup({ keepAliveS: 3 });
+    const { ask, claim, sessions, advance } = setup({ keepAliveS: 3 });
     const ends: string[] = [];
     sessions.on("end", (_s, r) => ends.push(r));
-    ask({ query: "ping" });
+    claim();
     advance(4_000);
     ask({ method: "OPTIONS", query: "ping" });
     ask({ query: "queue", from: "10.0.0.2" });

@@ -129,6 +129,11 @@ class HttapRouter implements HttapDomain {
     if (word?.access === "public") {
       return takesMethod(word, method) ? word.handle({ request, now, cors, params }) : notAllowed(method, word, NO_SESSION_LINES + cors);
     }
+    // a request that cannot be carried out (a method the word or resource does not take, no such resource) asks for
+    // nothing: it is refused before anyone is admitted
+    if (word !== undefined && !takesMethod(word, method)) return notAllowed(method, word, NO_SESSION_LINES + cors);
+    if (word === undefined && !this.#canWrite(address.name, method))
+      return callResource(this.resources, this.#log, request, address, null, NO_SESSION_LINES + cors, cors);
     // issue 18: looking never takes the device. The owner's reads renew its session; anyone else's read is a
     // viewer's (no session, no place in line); a write asks for the device (opens the session or joins the line).
     const isRead = method === "GET" || method === "HEAD";
@@ -139,7 +144,14 @@ class HttapRouter implements HttapDomain {
     const session = this.#views.of(owned ?? (admission as Extract<typeof admission, { kind: "owner" }>).session);
     const lines = session.jsonHeadLines + cors;
     if (word === undefined) return callResource(this.resources, this.#log, request, address, session, lines, cors);
-    return takesMethod(word, method) ? word.handle({ request, now, cors, params, session, lines }) : notAllowed(method, word, lines);
+    return word.handle({ request, now, cors, params, session, lines });
+  }
+
+  /** Whether `method` on the resource `name` could be carried out (reads always can: a viewer may make them). */
+  #canWrite(name: string, method: string): boolean {
+    if (method === "GET" || method === "HEAD") return true;
+    const resource = this.resources.lookup(name);
+    return resource !== undefined && method === "POST" && resource.post !== null;
   }
 
   /** A read by someone who does not own the device: answered without a session, or refused when only the owner may. */

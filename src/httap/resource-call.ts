@@ -111,7 +111,16 @@ export function callResource(
   cors: string,
 ): Reply {
   const wantsHyx = () => paramValue(address.params, "hyx") !== null || (request.header("accept")?.includes(HYX_MEDIA_TYPE) ?? false);
-  const r = invokeResource(registry, log, address.name, address.selectorText, request.method, request.body, session?.session ?? null, wantsHyx);
+  const r = invokeResource(
+    registry,
+    log,
+    address.name,
+    address.selectorText,
+    request.method,
+    request.body,
+    session?.session ?? null,
+    wantsHyx,
+  );
   if (r.kind === "refused") return refusal(lines + (r.extraLines ?? ""), r.code, r.message, r.details);
   if (r.reply.format === "hyx")
     return dynamicReply(r.reply.status, `${session?.idLine ?? NO_SESSION_LINE}${HYX_TYPE_LINE}${NO_CACHE_LINE}${cors}`, r.reply.body);

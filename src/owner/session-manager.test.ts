@@ -24,7 +24,8 @@ describe("SessionManager", () => {
     expect(a.kind).toBe("owner");
     advance(4_200);
     const b = m.admit("10.0.0.2", now());
-    expect(b).toEqual({ kind: "busy", owner: "10.0.0.1", remainS: 11, place: 1 });
+    // the room sees names, never addresses: A gave none
+    expect(b).toEqual({ kind: "busy", owner: null, owned: true, reserved: false, turnLeftS: null, place: 1, waiting: 1, retryS: 3 });
     const again = m.admit("10.0.0.1", now());
     expect(again.kind === "owner" && !again.isNew).toBe(true);
     expect(m.remainS(m.current()!, now())).toBe(15);
@@ -37,13 +38,25 @@ describe("SessionManager", () => {
     const first = m.admit("A", now());
     if (first.kind !== "owner") throw new Error("not owner");
     advance(2_999);
-    expect(m.admit("B", now())).toEqual({ kind: "busy", owner: "A", remainS: 1, place: 1 });
+    expect(m.admit("B", now())).toMatchObject({ kind: "busy", owned: true, place: 1, retryS: 1 });
     advance(1);
     const second = m.admit("B", now());
     expect(second.kind).toBe("owner");
     if (second.kind !== "owner") return;
     expect(second.session.id).not.toBe(first.session.id);
     expect(ends).toEqual([[first.session.id, "lapsed"]]);
+  });
+
+  test("a read renews only the owner's session; anyone else's read is a viewer's and opens nothing", () => {
+    const { m, advance, now } = manager(15);
+    expect(m.renew("A", now())).toBeNull();
+    expect(m.current()).toBeNull();
+    m.admit("A", now(), "Ana");
+    advance(10_000);
+    expect(m.renew("B", now())).toBeNull();
+    expect(m.queue("B", now())).toMatchObject({ owner: "Ana", waiting: 0, place: 0 });
+    expect(m.renew("A", now())?.owner).toBe("A");
+    expect(m.remainS(m.current()!, now())).toBe(15);
   });
 
   test("start and end events fire once each; unsubscribe works; a throwing listener is logged, not fatal", () => {

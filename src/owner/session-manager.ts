@@ -132,8 +132,8 @@ export class SessionManager {
     if (s === null) {
       const reserved = this.#line.reservedAt(now);
       if (reserved === null || reserved.host === host) {
+        const opened = new Session(this.#ids.take(), host, now, name ?? this.#line.nameOf(host)); // the name it waited under
         this.#line.opened(host);
-        const opened = new Session(this.#ids.take(), host, now, name);
         this.#current = opened;
         this.#settleTurn(now);
         this.#emitStart(opened);

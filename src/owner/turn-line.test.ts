@@ -1,87 +1,165 @@
-/** Fair turns (issue 8) through the session manager, on a fake clock. */
+/** The fair line (issues 8, 18) through the session manager, on a fake clock. */
 import { describe, expect, test } from "bun:test";
 import { SessionManager, type Admission } from "./session-manager.ts";
+import { RESERVATION_MS } from "./turn-line.ts";
 
-function manager(turnS = 0) {
+function manager(turnS = 0, awayS = 60) {
   let t = 0;
   const ends: string[] = [];
-  const m = new SessionManager({ timeoutS: 15, turnS, now: () => t, log: () => {} });
+  const m = new SessionManager({ timeoutS: 15, turnS, awayS, now: () => t, log: () => {} });
   m.on("end", (s, why) => ends.push(`${s.owner}:${why}`));
-  return { m, ends, at: (s: number) => (t = s * 1000), admit: (h: string): Admission => m.admit(h, t) };
+  const admit = (h: string, name: string | null = null): Admission => m.admit(h, t, name);
+  return { m, ends, at: (s: number) => (t = s * 1000), now: () => t, admit };
 }
 
 describe("fair turns", () => {
   test("first come, first served: places 1, 2; only the first in line may open the next session", () => {
     const { m, at, admit } = manager();
-    admit("A");
+    admit("A", "Ana");
     at(1);
-    expect(admit("B")).toMatchObject({ kind: "busy", owner: "A", place: 1, remainS: 14 });
+    expect(admit("B", "Ben")).toMatchObject({ kind: "busy", owner: "Ana", owned: true, place: 1, waiting: 1, turnLeftS: null });
     at(2);
-    expect(admit("C")).toMatchObject({ kind: "busy", owner: "A", place: 2, remainS: 13 + 15 }); // a turn per host ahead
+    expect(admit("C")).toMatchObject({ kind: "busy", owner: "Ana", place: 2, waiting: 2 });
     at(3);
-    expect(admit("B")).toMatchObject({ place: 1 }); // asking again keeps the place
-    m.end("invalid"); // A leaves
-    expect(admit("C")).toMatchObject({ kind: "busy", owner: "B", place: 2 }); // the free device is kept for B
+    expect(admit("B")).toMatchObject({ place: 1 }); // asking again keeps the place (and the name it gave)
+    m.end("invalid"); // A gives it back
+    // the free device is kept for B: C is told it is held for the next in line, nobody's name
+    expect(admit("C")).toMatchObject({ kind: "busy", owner: null, owned: false, reserved: true, place: 2 });
+    expect(m.queue("C", 3000)).toMatchObject({ owner: null, owned: false, reserved: true, waiting: 2, place: 2, line: ["Ben", null] });
     expect(admit("B")).toMatchObject({ kind: "owner", isNew: true });
-    expect(m.queue("C", 3000)).toEqual({ owner: "B", turnLeftS: 15, waiting: 1, place: 1 });
+    expect(m.queue("C", 3000)).toEqual({
+      owner: "Ben",
+      owned: true,
+      reserved: false,
+      you: false,
+      turnLeftS: null,
+      turnS: 0,
+      waiting: 1,
+      place: 1,
+      line: [null],
+    });
+    expect(m.queue("B", 3000).you).toBe(true);
   });
 
-  test("a reservation not taken in time passes to the next in line", () => {
-    const { m, at, admit } = manager();
+  test("the one whose turn comes must claim within a few seconds, or the next one gets the device", () => {
+    const { m, at, admit, now } = manager();
     admit("A");
     at(1);
-    admit("B"); // told: come back in 15 s
+    admit("B");
+    admit("C");
+    at(2);
+    admit("B");
+    admit("C");
+    m.end("invalid"); // at 2 s: held for B until 2 s + RESERVATION_MS
+    at(2 + RESERVATION_MS / 1000 - 0.5);
+    admit("C"); // C keeps asking; B does not
+    expect(admit("C")).toMatchObject({ kind: "busy", reserved: true, place: 2 });
+    at(2 + RESERVATION_MS / 1000);
+    expect(admit("C")).toMatchObject({ kind: "owner" }); // B had its chance
+    expect(m.queue("B", now()).place).toBe(0); // and lost its place
+  });
+
+  test("a waiter silent for the keep-alive time leaves the line; one that keeps asking stays", () => {
+    const { m, at, admit } = manager();
+    admit("A");
+    for (let s = 0; s <= 40; s += 2) {
+      at(s);
+      admit("A"); // the owner keeps its session
+      if (s <= 4) admit("B"); // B asks until 4 s, then goes silent
+      admit("C");
+    }
+    at(40);
+    expect(m.queue("C", 40_000)).toMatchObject({ waiting: 1, place: 1 }); // B left at 4 + 15 s
+  });
+
+  test("twenty hosts that asked to drive and left are gone within the keep-alive time; the next driver gets it at once", () => {
+    const { m, at, admit, now } = manager();
+    for (let i = 0; i < 20; i++) admit(`10.0.0.${i}`); // the first owns, nineteen join the line and never come back
+    expect(m.queue("x", now()).waiting).toBe(19);
+    at(15.001); // the owner's Remain is 0, the waiters' keep-alive is over
+    expect(admit("real")).toMatchObject({ kind: "owner" });
+    expect(m.queue("x", now())).toMatchObject({ waiting: 0, owned: true });
+  });
+
+  test("a hidden waiter keeps its place for the grace time and takes it back when shown; a newcomer comes after it", () => {
+    const { m, at, admit, now } = manager(120);
+    admit("A", "Ana");
+    at(1);
+    admit("B", "Ben");
+    at(2);
+    expect(m.away("B", now())).toBe(1); // B's phone locks its screen
+    for (let s = 3; s <= 46; s += 3) {
+      at(s);
+      admit("A");
+      if (s >= 10) admit("C", "Cleo"); // C joins meanwhile and keeps asking
+    }
+    at(47); // 45 s later B is shown again
+    expect(admit("B")).toMatchObject({ kind: "busy", place: 1 });
+    expect(admit("C")).toMatchObject({ kind: "busy", place: 2 });
+    expect(m.queue("C", now()).line).toEqual(["Ben", "Cleo"]);
+  });
+
+  test("a waiter hidden past the grace time loses its place; while away, a freed device goes to the next one present", () => {
+    const { m, at, admit, now } = manager(0, 60);
+    admit("A");
+    at(1);
+    admit("B");
+    admit("C");
+    m.away("B", now());
     at(2);
     admit("C");
-    at(3);
     m.end("invalid");
-    at(10);
-    expect(admit("C")).toMatchObject({ kind: "busy", owner: "B" }); // B was told 14 s at t=1: still its turn
-    at(16 + 5 + 1); // B never came back: after its Retry-After and the reservation, C's turn
-    admit("C"); // C keeps asking (its own Retry-After allows it)
-    expect(m.current(22_000)?.owner).toBe("C");
+    expect(admit("C")).toMatchObject({ kind: "owner" }); // B cannot take it while away; it stays first in line
+    expect(m.queue("B", now()).place).toBe(1);
+    at(1 + 60);
+    admit("C");
+    expect(m.queue("B", now()).place).toBe(0);
   });
 
-  test("a waiting host that stops asking for twice its Retry-After leaves the line", () => {
-    const { m, at, admit } = manager();
+  test("a default turn limit: with others waiting the owner's turn ends after 120 s and the next present one gets it", () => {
+    const { m, ends, at, admit, now } = manager(120);
+    admit("A", "Ana");
+    for (let s = 3; s <= 30; s += 3) {
+      at(s); // alone for 30 s, keeping its session: no limit runs
+      admit("A");
+    }
+    expect(m.queue("A", now()).turnLeftS).toBeNull();
+    for (let s = 30; s < 150; s += 3) {
+      at(s);
+      admit("A");
+      const b = admit("B", "Ben");
+      expect(b).toMatchObject({ kind: "busy", place: 1, turnLeftS: 150 - s }); // a real figure, counting down
+    }
+    at(150);
+    m.sweep(now());
+    expect(ends).toEqual(["A:turn-over"]);
+    expect(admit("A")).toMatchObject({ kind: "busy", reserved: true });
+    expect(admit("B")).toMatchObject({ kind: "owner" });
+    expect(m.queue("A", now())).toMatchObject({ owner: "Ben", place: 1, turnLeftS: 120 });
+  });
+
+  test("HTTAP_TURN_S=0: no limit, and no invented countdown", () => {
+    const { m, ends, at, admit, now } = manager(0);
+    admit("A");
+    for (let s = 1; s < 400; s += 3) {
+      at(s);
+      admit("A");
+      expect(admit("B")).toMatchObject({ kind: "busy", turnLeftS: null });
+    }
+    m.sweep(now());
+    expect(ends).toEqual([]);
+  });
+
+  test("a host holds one place; leaving the line hands a reservation on", () => {
+    const { m, at, admit, now } = manager();
     admit("A");
     at(1);
-    expect(admit("B")).toMatchObject({ place: 1, remainS: 14 }); // quiet limit: 28 s
-    at(2);
-    expect(admit("C")).toMatchObject({ place: 2 });
-    at(3);
-    admit("A"); // the owner keeps its session
-    at(17);
-    admit("A");
-    expect(admit("C")).toMatchObject({ place: 2 }); // B quiet 16 s of its 28: still in line
-    at(30);
-    admit("A");
-    at(32);
-    admit("A");
-    expect(admit("C")).toMatchObject({ place: 1 }); // B quiet 31 s: gone
-    expect(m.queue("X", 32_000).waiting).toBe(1);
-  });
-
-  test("HTTAP_TURN_S: while someone waits, a session ends after the turn and the next in line gets the device", () => {
-    const { m, ends, at, admit } = manager(10);
-    admit("A");
-    at(5);
-    admit("A");
-    at(8);
-    admit("A"); // nobody waits: no limit applies yet
-    expect(admit("B")).toMatchObject({ kind: "busy", remainS: 2, place: 1 }); // 10 s turn, 8 used
-    at(9);
-    admit("A");
-    at(10);
-    admit("A"); // the turn is over: A's request is now refused, B's session opens
-    expect(ends).toEqual(["A:turn-over"]);
-    expect(admit("B")).toMatchObject({ kind: "owner" });
-    expect(m.current(10_000)?.owner).toBe("B");
-    at(15);
     admit("B");
-    at(20);
-    expect(admit("B")).toMatchObject({ kind: "busy", owner: "A" }); // A waited since 10: B's turn is over at 20
-    expect(admit("A")).toMatchObject({ kind: "owner" });
-    expect(ends).toEqual(["A:turn-over", "B:turn-over"]);
+    admit("B");
+    admit("C");
+    expect(m.queue("x", now()).waiting).toBe(2);
+    m.end("invalid");
+    expect(m.leaveLine("B", now())).toBe(true);
+    expect(admit("C")).toMatchObject({ kind: "owner" });
   });
 });

@@ -85,6 +85,11 @@ export class TurnLine {
     return true;
   }
 
+  /** The display name `host` gave while waiting, or null. */
+  nameOf(host: string): string | null {
+    return this.#line.find((w) => w.host === host)?.name ?? null;
+  }
+
   placeOf(host: string): number {
     return this.#line.findIndex((w) => w.host === host) + 1;
   }

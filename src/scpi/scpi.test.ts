@@ -166,7 +166,7 @@ describe("interpreter", () => {
     run(a, "*CLS");
     expect(run(a, 'RES "REG/R1",7;RES? "REG"')).toEqual(['{"R1":7}']);
     run(b, 'RES? "REG"'); // another host while a owns the device
-    expect(run(b, "SYST:ERR?")[0]).toMatch(/^101,"Device busy; owned by 10\.0\.0\.1 for 15 s more; place 1 in line"$/);
+    expect(run(b, "SYST:ERR?")[0]).toMatch(/^101,"Device busy; owned by another client; place 1 in line, ask again within 3 s"$/);
     run(a, 'RES "REG/R1",{oops}');
     expect(run(a, "SYST:ERR?")[0]).toMatch(/^-104,"Data type error; the body is not JSON/);
     run(a, 'RES? "NOPE"');
