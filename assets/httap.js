@@ -97,6 +97,12 @@ export class Httap extends EventTarget {
         /* an older device without /?device: pages fall back to the root object */
       }
     }
+    try {
+      const q = await fetch(`${this.base}/?queue`, { cache: "no-store" }); // who drives, known before `ready`
+      if (q.ok) this.queue = await q.json();
+    } catch {
+      return this._lost();
+    }
     this.isReachable = true;
     this.dispatchEvent(new CustomEvent("ready", { detail: { root: this.root, device: this.device } }));
     const session = response.headers.get("HTTaP-Session");
