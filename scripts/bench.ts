@@ -30,6 +30,7 @@ import { Table } from "./bench/table.ts";
 import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { hardwarePhases, type HardwareFigures } from "./bench/hardware-phases.ts";
 import { scpiPhase } from "./bench/scpi-phase.ts";
+import { releaseToStop, type ReleaseFigure } from "./bench/drive-release.ts";
 import { churn, wrk } from "./stress/load-tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -110,6 +111,13 @@ async function main(): Promise<void> {
       hardware.push(await hardwarePhases(hw, simFile));
       await stop(hw.proc);
     }
+
+    // Safe driving (issue 18): a phone lets go of the stick on a slow network; how long until the motors stop.
+    const driveSim = join(ws.emptyDir, "sim-drive.bin");
+    const driver = await startServer({ ...httap, env: { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: driveSim } });
+    console.log("bench: release-to-stop, the car page in Chromium as a phone on a throttled network");
+    const release: ReleaseFigure[] = await releaseToStop(driver, driveSim);
+    await stop(driver.proc);
 
     const t = new Table();
     t.add("1 KB lock-step, 1 conn (req/s)", ls[0].rps, ls[1].rps, 0, "≥ 1.00×", ls[0].rps >= ls[1].rps);
@@ -200,6 +208,17 @@ async function main(): Promise<void> {
         );
       }
       t.add(`engine CPU, 1 kHz tone + both motors at half speed, ${rtName} (% of a core)`, h.cpuPercent, NaN, 1);
+    }
+    for (const r of release) {
+      const target = r.latencyMs + 100; // one round trip + 100 ms
+      t.add(
+        `release to motors stopped, phone at ${r.latencyMs} ms / 1.6 Mbit/s: median of 3 (max ${r.maxMs.toFixed(0)}) (ms)`,
+        r.medianMs,
+        NaN,
+        0,
+        `≤ ${target} ms`,
+        Number.isFinite(r.medianMs) ? r.medianMs <= target : null,
+      );
     }
     const errors = ls[0].errors + ls[1].errors + par[0].errors + par[1].errors + mb.errors + rss[0].errors + rss[1].errors;
     console.log("");
