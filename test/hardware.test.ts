@@ -97,7 +97,11 @@ describe("the compiled binary on the simulator", () => {
       expect(await waitFor(() => c.edges(5, from).length > 0)).toBe(true);
       expect(c.edges(5, from)[0].ns).toBeGreaterThan(sent); // caused by the command (its latency: the bench's command-to-pin row)
       expect((await c.get("motors")).json).toMatchObject({ left: 0.5, right: 0.5, pwmHz: 250 });
-      expect((await c.post("motors", { stop: true })).status).toBe(200);
+      // numbered drive commands (issue 18): one that arrives after a newer one is not applied; a late stop still stops
+      expect((await c.post("motors", { left: 0.25, right: 0.25, seq: 7 })).json).toMatchObject({ left: 0.25, applied: true });
+      expect((await c.post("motors", { left: 1, right: 1, seq: 6 })).json).toMatchObject({ left: 0.25, right: 0.25, applied: false });
+      expect((await c.get("motors")).json).toMatchObject({ left: 0.25, right: 0.25 });
+      expect((await c.post("motors", { stop: true, seq: 5 })).json).toMatchObject({ left: 0, right: 0, applied: true });
     },
     WAITING_TEST_MS,
   );
@@ -170,7 +174,9 @@ describe("the compiled binary on the simulator", () => {
     async () => {
       const c = await car({ HTTAP_BOARD: "simon" });
       expect((await c.get("buttons")).json).toEqual({ red: false, green: false, blue: false, yellow: false });
-      await c.get("changes"); // the session has seen everything
+      expect(await c.get("changes")).toMatchObject({ status: 409, json: { error: "not-owner" } }); // a viewer has no session
+      expect((await c.post("claim", {})).status).toBe(200); // what changed is kept per session: ask for the device
+      expect((await c.get("changes")).json).toEqual({ changes: expect.arrayContaining(["buttons"]) }); // the first call: all
       Atomics.or(c.words, SIM_WORD.driveMask0, 1 << 5); // a wire pulls GPIO 5 (green) to ground
       expect(await waitFor(() => c.level(5) === 0)).toBe(true);
       const pressed = async (name: string) => ((await c.get("buttons")).json as Record<string, boolean>)[name];

@@ -32,8 +32,12 @@ const ask = async (method: string, target: string, body?: string, headers = "") 
 };
 
 describe("example: register file and memory", () => {
-  test("root object and list name REG and MEM", async () => {
-    expect((await ask("GET", "/?")).json).toMatchObject({ Services: "Files HYX Loopback Stats", Signals: ["MEM", "REG"] });
+  test("root object and list name REG and MEM; /?device tells what the device is", async () => {
+    const root = (await ask("GET", "/?")).json as { ID: string };
+    expect(root).toMatchObject({ Services: "Files HYX Loopback Stats Device", Signals: ["MEM", "REG"] });
+    const device = await ask("GET", "/?device");
+    expect(device.json).toEqual({ id: root.ID, board: "none", apps: [], urls: expect.any(Array), version: expect.any(String) });
+    expect(device.headers.get("httap-session")).toBe("00000000");
     expect((await ask("GET", "/?list")).json).toEqual({
       resources: [
         {
@@ -56,6 +60,9 @@ describe("example: register file and memory", () => {
         },
       ],
     });
+    // what changed is kept per session: a viewer has none until it claims the device (issue 18)
+    expect((await ask("GET", "/?changes")).json).toMatchObject({ error: "not-owner" });
+    expect((await ask("POST", "/?claim", "{}")).status).toBe(200);
     expect((await ask("GET", "/?changes")).json).toEqual({ changes: ["MEM", "REG"] });
   });
 

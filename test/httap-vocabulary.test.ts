@@ -29,13 +29,23 @@ describe("vocabulary", () => {
       HTTaP_version: expect.stringMatching(/^20\d{6}$/),
       HTTaP_open: 0,
       Type: "httap",
-      Services: "Files Loopback Stats",
+      Services: "Files Loopback Stats Device",
       Signals: [],
     });
     expect(typeof root.ID).toBe("string");
-    expect(json(await request(s.port, get("/?ping1700000000")))).toEqual({ Remain: 15, Timeout: 15 });
+    // looking takes nothing (issue 18): a viewer's ping has no session to keep alive, and only the owner has changes
+    expect(json(await request(s.port, get("/?ping1700000000")))).toEqual({ Remain: 0, Timeout: 15 });
     expect(json(await request(s.port, get("/?list")))).toEqual({ resources: [] });
+    const notOwner = await request(s.port, get("/?changes"));
+    expect(notOwner?.status).toBe(409);
+    expect(json(notOwner).error).toBe("not-owner");
+    expect(json(await request(s.port, get("/?device")))).toMatchObject({ id: root.ID, board: "none", apps: [] });
+    const claim = await request(s.port, post("/?claim", '{"name":"Zoé"}'));
+    expect(claim?.status).toBe(200);
+    expect(json(claim)).toEqual({ Remain: 15, Timeout: 15 });
+    expect(json(await request(s.port, get("/?ping1700000000")))).toEqual({ Remain: 15, Timeout: 15 });
     expect(json(await request(s.port, get("/?changes")))).toEqual({ changes: [] });
+    expect(json(await request(s.port, get("/?queue")))).toMatchObject({ owned: true, owner: "Zoé", you: true });
     const head = await exchange(s.port, `HEAD /? HTTP/1.1\r\nHost: t\r\n\r\n`, { responses: 1, headMethods: [true] });
     expect(head.responses[0].status).toBe(200);
     expect(Number(head.responses[0].headers.get("content-length"))).toBeGreaterThan(50);
@@ -62,7 +72,7 @@ describe("vocabulary", () => {
 
     const off = await serve({ HTTAP_LOOPBACK: "0" });
     expect((await request(off.port, post("/?loopback", "x")))?.status).toBe(404);
-    expect(json(await request(off.port, get("/?"))).Services).toBe("Files Stats");
+    expect(json(await request(off.port, get("/?"))).Services).toBe("Files Stats Device");
   });
 
   test("a routine that throws gets 500 JSON and the server keeps serving; bad JSON says where", async () => {
@@ -102,7 +112,7 @@ describe("CORS", () => {
     const s = await serve({ HTTAP_FILES: "0" });
     const r = await request(s.port, get("/?", origin));
     expect(r!.headers.get("access-control-allow-origin")).toBe("*");
-    expect(json(r).Services).toBe("Loopback Stats");
+    expect(json(r).Services).toBe("Loopback Stats Device");
   });
 
   test("HTTAP_CORS list: echo, Vary, expose HTTaP-Session, preflight 204; other origins get nothing", async () => {

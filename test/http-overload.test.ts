@@ -197,7 +197,9 @@ describe("slow readers and /?stats", () => {
   test("/?stats is open to anyone, opens no session, and counts requests, statuses and bytes", async () => {
     const owner = { localAddress: "127.0.0.1" };
     const other = { localAddress: "127.0.0.2" };
-    const open = await exchange(slow.port, "GET /?ping HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, ...owner });
+    const claim = "POST /?claim HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}";
+    const ping = "GET /?ping HTTP/1.1\r\nHost: a\r\n\r\n";
+    const open = await exchange(slow.port, claim, { responses: 1, ...owner });
     expect(open.responses[0].status).toBe(200);
     const s = await exchange(slow.port, STATS, { responses: 1, ...other }); // not the owner: still answered
     const r = s.responses[0];
@@ -226,8 +228,11 @@ describe("slow readers and /?stats", () => {
       (await exchange(slow.port, "POST /?stats HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", { responses: 1, ...other })).responses[0]
         .status,
     ).toBe(405);
-    // the owner's session is intact: the reader from 127.0.0.2 did not take it
-    expect((await exchange(slow.port, "GET /?ping HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, ...owner })).responses[0].status).toBe(200);
-    expect((await exchange(slow.port, "GET /?ping HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, ...other })).responses[0].status).toBe(503);
+    // the owner's session is intact: the reader from 127.0.0.2 did not take it, nor a place in line
+    const ownerPing = (await exchange(slow.port, ping, { responses: 1, ...owner })).responses[0];
+    expect(JSON.parse(ownerPing.body.toString()).Remain).toBeGreaterThan(0);
+    const queue = (await exchange(slow.port, "GET /?queue HTTP/1.1\r\nHost: a\r\n\r\n", { responses: 1, ...other })).responses[0];
+    expect(JSON.parse(queue.body.toString())).toMatchObject({ owned: true, you: false, waiting: 0, place: 0 });
+    expect((await exchange(slow.port, claim, { responses: 1, ...other })).responses[0].status).toBe(503);
   });
 });

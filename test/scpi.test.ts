@@ -112,7 +112,7 @@ describe("SCPI over raw TCP", () => {
   });
 
   test("two hosts: the second gets error 101 naming the owner; the owner's close ends the session and stops the motors", async () => {
-    const { scpiPort, level } = await instrument({ HTTAP_DEADMAN_MS: "5000" });
+    const { scpiPort, level, server } = await instrument({ HTTAP_DEADMAN_MS: "5000" });
     const a = await Client.open(scpiPort, "127.0.0.1");
     const b = await Client.open(scpiPort, "127.0.0.2");
     a.send("MOT:LEFT 1;RIGHT 1\n");
@@ -120,8 +120,22 @@ describe("SCPI over raw TCP", () => {
     expect(await waitFor(() => level(5) === 1)).toBe(true);
     b.send("MOT:LEFT -1\n");
     const busy = await b.ask("SYST:ERR?");
-    expect(busy).toMatch(/^101,"Device busy; owned by 127\.0\.0\.1 for \d+ s more; place 1 in line"$/);
-    expect(Number(/for (\d+) s more/.exec(busy)![1])).toBeLessThanOrEqual(15); // the keep-alive, counting down
+    // a name, never an address: an SCPI owner gave none; the default 120 s turn runs now that B waits
+    const m = /^101,"Device busy; owned by another client, turn ends in (\d+) s; place 1 in line, ask again within (\d+) s"$/.exec(busy);
+    expect(m, busy).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![1])).toBeLessThanOrEqual(120);
+    expect(m![2]).toBe("3"); // well inside the 15 s keep-alive time
+    expect(await a.ask("MOT?")).toBe("1,1"); // B's refused command changed nothing
+    // the same host names itself over HTTP (one session for every front end): B is now told that name
+    const named = await fetch(`http://127.0.0.1:${server.port}/?claim`, { method: "POST", body: '{"name":"Ana"}' });
+    expect(named.status).toBe(200);
+    b.send("MOT:LEFT -1\n");
+    expect(await b.ask("SYST:ERR?")).toMatch(
+      /^101,"Device busy; owned by Ana, turn ends in \d+ s; place 1 in line, ask again within 3 s"$/,
+    );
+    const queue = await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json();
+    expect(queue).toMatchObject({ owned: true, owner: "Ana", you: true, waiting: 1, line: [null] });
     expect(await b.ask("*IDN?")).toMatch(/^httap,/); // identity and status stay open to everyone
     a.socket.end();
     await a.waitClosed(WAIT_MS);

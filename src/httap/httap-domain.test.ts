@@ -306,7 +306,7 @@ describe("application resources", () => {
       name: "IO.SPI.1",
       members: ["a", "b"],
       post: (c) => {
-        seen = { name: c.name, method: c.method, selector: c.selector, owner: c.session.owner, body: c.body() };
+        seen = { name: c.name, method: c.method, selector: c.selector, owner: c.session?.owner, body: c.body() };
         return c.reply.json("ok", 202);
       },
     });
