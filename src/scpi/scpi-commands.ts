@@ -88,9 +88,12 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     c.interpreter.hasOwned = true;
     return a.session;
   };
+  /** A query: looking takes nothing (issue 18), it renews the client's session only when it owns the device. */
+  const look = (c: CommandContext): Session | null => d.sessions.renew(c.host, now());
   /** The board, for this client's session: its typed refusals become SCPI errors here, once. */
-  const onBoard = <T>(c: CommandContext, command: (b: Board) => T): T => {
-    claim(c);
+  const onBoard = <T>(c: CommandContext, command: (b: Board) => T, access: "claim" | "look" = "claim"): T => {
+    if (access === "claim") claim(c);
+    else look(c);
     if (d.board === null) throw new ScpiError(-241, d.unavailable);
     try {
       return command(d.board);
@@ -108,7 +111,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     return slash < 0 ? { name: address, selector: null } : { name: address.slice(0, slash), selector: address.slice(slash + 1) };
   };
   const invoke = (c: CommandContext, method: "GET" | "POST", body: string): string => {
-    const session = claim(c);
+    const session = method === "GET" ? look(c) : claim(c);
     const { name: resourceName, selector } = resourceAddress(c.params[0]);
     const r = invokeResource(d.resources, d.log, resourceName, selector, method, Buffer.from(body), session);
     if (r.kind === "refused") throw new ScpiError(FROM_HTTAP[r.code], r.message);
@@ -191,10 +194,14 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
         });
       },
       query: (c) =>
-        onBoard(c, (b) => {
-          const s = b.speaker();
-          return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`;
-        }),
+        onBoard(
+          c,
+          (b) => {
+            const s = b.speaker();
+            return `${s.playing ? 1 : 0},${formatNumber(s.frequency)},${s.msLeft}`;
+          },
+          "look",
+        ),
     },
     {
       path: "SOURce#:TONE:STOP",
@@ -209,10 +216,14 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
     {
       path: "MOTor",
       query: bare((c) =>
-        onBoard(c, (b) => {
-          const s = b.motors();
-          return `${formatNumber(s.left)},${formatNumber(s.right)}`;
-        }),
+        onBoard(
+          c,
+          (b) => {
+            const s = b.motors();
+            return `${formatNumber(s.left)},${formatNumber(s.right)}`;
+          },
+          "look",
+        ),
       ),
     },
     {
@@ -225,7 +236,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
           return null;
         });
       },
-      query: (c) => onBoard(c, (b) => formatNumber(b.motors().left)),
+      query: (c) => onBoard(c, (b) => formatNumber(b.motors().left), "look"),
     },
     {
       path: "MOTor:RIGHT",
@@ -237,7 +248,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
           return null;
         });
       },
-      query: (c) => onBoard(c, (b) => formatNumber(b.motors().right)),
+      query: (c) => onBoard(c, (b) => formatNumber(b.motors().right), "look"),
     },
     {
       path: "MOTor:STOP",
@@ -263,7 +274,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       query: (c) => {
         expectParams(c.params, 1);
         const led = name(c.params[0], "LED name");
-        return onBoard(c, (b) => (b.led(led) ? "1" : "0"));
+        return onBoard(c, (b) => (b.led(led) ? "1" : "0"), "look");
       },
     },
     {
@@ -271,7 +282,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       query: (c) => {
         expectParams(c.params, 1);
         const button = name(c.params[0], "button name");
-        return onBoard(c, (b) => (b.button(button) ? "1" : "0"));
+        return onBoard(c, (b) => (b.button(button) ? "1" : "0"), "look");
       },
     },
     {
@@ -288,17 +299,21 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
       query: (c) => {
         expectParams(c.params, 1);
         const pin = numeric(c.params[0], PIN);
-        return onBoard(c, (b) => {
-          const level = b.pin(pin).level;
-          if (level === null) throw new ScpiError(-221, `GPIO ${pin}'s level cannot be read without taking the pin`);
-          return String(level);
-        });
+        return onBoard(
+          c,
+          (b) => {
+            const level = b.pin(pin).level;
+            if (level === null) throw new ScpiError(-221, `GPIO ${pin}'s level cannot be read without taking the pin`);
+            return String(level);
+          },
+          "look",
+        );
       },
     },
     {
       path: "MEASure:RT",
       query: (c) => {
-        const f = onBoard(c, (b) => b.engineFigures());
+        const f = onBoard(c, (b) => b.engineFigures(), "look");
         const e = f?.edgeError.lastSecond ?? { count: 0, p50Us: 0, p99Us: 0, maxUs: 0 };
         return [e.count, e.p50Us, e.p99Us, e.maxUs, f?.realtimePriority ? 1 : 0, formatNumber(f?.cpuPercent ?? 0)].join(",");
       },

@@ -165,13 +165,16 @@ describe("interpreter", () => {
   test("RESource reaches user resources with HTTaP's checks, and the session rule holds", () => {
     run(a, "*CLS");
     expect(run(a, 'RES "REG/R1",7;RES? "REG"')).toEqual(['{"R1":7}']);
-    run(b, 'RES? "REG"'); // another host while a owns the device
+    expect(run(b, 'RES? "REG"')).toEqual(['{"R1":7}']); // another host may look while a owns the device (issue 18)
+    run(b, 'RES "REG/R1",8'); // but not write
     expect(run(b, "SYST:ERR?")[0]).toMatch(/^101,"Device busy; owned by another client; place 1 in line, ask again within 3 s"$/);
+    expect(run(a, 'RES? "REG/R1"')).toEqual(['{"R1":7}']);
     run(a, 'RES "REG/R1",{oops}');
     expect(run(a, "SYST:ERR?")[0]).toMatch(/^-104,"Data type error; the body is not JSON/);
     run(a, 'RES? "NOPE"');
     expect(run(a, "SYST:ERR?")[0]).toMatch(/^-224,.*no resource named ""?NOPE/);
     clock += 16_000; // a's session lapses: b may take the device
-    expect(run(b, 'RES? "REG/R1"')).toEqual(['{"R1":7}']);
+    run(b, 'RES "REG/R1",8');
+    expect(run(b, 'RES? "REG/R1";SYST:ERR?')).toEqual(['{"R1":8}', '0,"No error"']);
   });
 });
