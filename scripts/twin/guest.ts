@@ -24,15 +24,15 @@ export class Guest {
     this.#machine = machine;
   }
 
-  /** Waits for the READY line of /init; returns the lines it printed about the board. */
-  async booted(): Promise<string[]> {
+  /** Waits for the READY line of /init (or the system twin's agent); returns the lines it printed before it. */
+  async booted(timeoutMs = BOOT_TIMEOUT_MS): Promise<string[]> {
     const seen: string[] = [];
     await this.#machine.waitForLine(
       (line) => {
         if (line.startsWith("TWIN ")) seen.push(line.slice(5));
         return line === "TWIN READY" || line.includes("Kernel panic");
       },
-      BOOT_TIMEOUT_MS,
+      timeoutMs,
       "TWIN READY (the guest's /init)",
     );
     if (!seen.includes("READY")) throw new Error("the guest kernel panicked (see the console log)");
@@ -63,6 +63,11 @@ export class Guest {
 export function lineOf(result: CommandResult, word: string): string {
   const line = result.lines.find((l) => l.startsWith(`${word} `) || l === word);
   return line === undefined ? "" : line.slice(word.length).trim();
+}
+
+/** Every line of a result that starts with `word `, without it. */
+export function linesOf(result: CommandResult, word: string): string[] {
+  return result.lines.filter((l) => l.startsWith(`${word} `)).map((l) => l.slice(word.length + 1).trim());
 }
 
 /** "HTTP 200 {...}" / "RAW 503 {...}" split into status and body. */

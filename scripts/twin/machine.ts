@@ -2,7 +2,8 @@
  * @module One QEMU raspi3b under `nice -n 19` (and `setpriv --pdeathsig KILL`): the serial console (the mini UART,
  * ttyS1: the PL011 carries the DTB's Bluetooth device and gets no input) as lines in and out, every line kept in a
  * log with its time, the monitor for the GPIO registers, and the end through the monitor's `quit` (raspi3b does not
- * exit when its guest halts). No network device at all: the guest talks to itself on loopback.
+ * exit when its guest halts). The SoC twin's command line (`commandLine`) has no network device at all: the guest
+ * talks to itself on loopback; the system twin (system/system-machine.ts) gives its own.
  */
 import type { Subprocess } from "bun";
 import { appendFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,14 +16,18 @@ const QUIT_GRACE_MS = 10_000;
 /** After its monitor failed at start, how long QEMU may take to exit and say why. */
 const EXIT_GRACE_MS = 3_000;
 
-export interface MachineFiles {
-  readonly kernel: string;
-  readonly dtb: string;
-  readonly initrd: string;
+/** Where a machine's monitor socket and console log go. */
+export interface MachineIo {
   /** Where the monitor's Unix socket goes. */
   readonly monitorSocket: string;
   /** Every console line, with seconds since start. */
   readonly consoleLog: string;
+}
+
+export interface MachineFiles extends MachineIo {
+  readonly kernel: string;
+  readonly dtb: string;
+  readonly initrd: string;
 }
 
 interface LineWaiter {
@@ -37,7 +42,7 @@ const BOUND_CHECK_MS = 250;
 
 export class Machine {
   readonly #proc: Subprocess<"pipe", "pipe", "pipe">;
-  readonly #files: MachineFiles;
+  readonly #files: MachineIo;
   readonly #started = performance.now();
   /** Wall time minus the time QEMU was kept off the CPU: what every bound of the twin is measured on. */
   readonly clock: EmulatorClock;
@@ -47,13 +52,13 @@ export class Machine {
   #exitCode: number | null = null; // set when QEMU has exited
   #stderr = ""; // what QEMU said on stderr (its refusals)
 
-  private constructor(proc: Subprocess<"pipe", "pipe", "pipe">, files: MachineFiles) {
+  private constructor(proc: Subprocess<"pipe", "pipe", "pipe">, files: MachineIo) {
     this.#proc = proc;
     this.#files = files;
     this.clock = new EmulatorClock(proc.pid);
   }
 
-  /** The qemu-system-aarch64 command line (without `nice`). */
+  /** The SoC twin's qemu-system-aarch64 command line (without `nice`): kernel, DTB and initramfs, no network. */
   static commandLine(f: MachineFiles, append: string): string[] {
     return [
       "qemu-system-aarch64",
@@ -80,12 +85,13 @@ export class Machine {
     ];
   }
 
-  static async start(f: MachineFiles, append: string): Promise<Machine> {
+  /** Starts `commandLine` (qemu-system-aarch64 and its arguments, with `-qmp` on `f.monitorSocket`). */
+  static async start(f: MachineIo, commandLine: readonly string[]): Promise<Machine> {
     rmSync(f.monitorSocket, { force: true });
     writeFileSync(f.consoleLog, "");
     // setpriv: should this harness die without stopping it, the kernel ends QEMU too (no emulator left on a shared host)
     const wrapper = ["nice", "-n", "19", ...(Bun.which("setpriv") === null ? [] : ["setpriv", "--pdeathsig", "KILL"])];
-    const proc = Bun.spawn([...wrapper, ...Machine.commandLine(f, append)], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([...wrapper, ...commandLine], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     const m = new Machine(proc, f);
     void proc.exited.then((code) => m.#onExit(code));
     void m.#pump(proc.stdout, (text) => m.#onConsole(text));
@@ -168,10 +174,12 @@ export class Machine {
     this.#partial += text;
     let end: number;
     while ((end = this.#partial.indexOf("\n")) >= 0) {
-      // the first bytes out of the mini UART after reset are noise, not text: no line starts with them
+      // the first bytes out of the mini UART after reset are noise, not text: no line starts with them; and systemd's
+      // status lines leave terminal escapes (colours, "erase line") on the console that another writer's line may follow
       const line = this.#partial
         .slice(0, end)
         .replace(/\r/g, "")
+        .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")
         .replace(/^[^\x20-\x7e]+/, "");
       this.#partial = this.#partial.slice(end + 1);
       appendFileSync(this.#files.consoleLog, `[${this.seconds.toFixed(2).padStart(8)}] ${line}\n`);
