@@ -1,15 +1,21 @@
 /**
- * @module The twin (`npm run twin`): the shipped arm64 binary on QEMU's own model of a Raspberry Pi 3 (`-M raspi3b`,
- * BCM2837) with Debian's arm64 kernel, checked from outside: the host reads the GPIO block through the QEMU monitor
- * while the guest drives httap over HTTP (busybox wget) and SCPI (nc), with HTTAP_GPIO=chardev, then bcm (/dev/mem
- * at the peripheral base), then auto. Prints one `ok`/`FAIL` line per check with the register words seen, and ends
- * with `twin: N passed, N failed`; exits 1 when a check failed or QEMU could not run (never a silent skip).
+ * @module The twins (`npm run twin`), one after the other, each on QEMU's own model of a Raspberry Pi 3 (`-M raspi3b`,
+ * BCM2837) with Debian's arm64 kernel, checked from outside:
+ *   - the SoC twin: the shipped arm64 binary in a busybox initramfs; the host reads the GPIO block through the QEMU
+ *     monitor while the guest drives httap over HTTP (busybox wget) and SCPI (nc), with HTTAP_GPIO=chardev, then bcm
+ *     (/dev/mem at the peripheral base), then auto;
+ *   - the system twin (issue 19, scripts/twin/system/): the image the leader would flash (a Debian 12 arm64 system
+ *     laid out like Raspberry Pi OS, cached, with `npm run image` run into it) booted with systemd, the hardened unit,
+ *     NetworkManager's hotspot, Avahi, kill -9 and restart, and a second boot.
+ * Prints one `ok`/`FAIL` line per check with what was seen, and ends with `twin: N passed, N failed`; exits 1 when a
+ * check failed or a twin could not run (never a silent skip).
  *
- *   npm run twin                           # setup (scripts/twin/setup.sh), a fresh arm64 build, boot, checks
+ *   npm run twin                           # setup (scripts/twin/setup.sh), a fresh arm64 build, both twins
  *   npm run twin -- --binary FILE          # check this binary instead of building one
- *   npm run twin -- --keep                 # keep the work folder (initramfs, console log) even when all passed
+ *   npm run twin -- --only soc|system      # one of the two
+ *   npm run twin -- --keep                 # keep the work folder (initramfs, images, console logs) even when all passed
  *
- * One QEMU, under `nice -n 19`, TCG (no KVM): a boot takes 10-60 s. Every wait is a bounded wait for a condition.
+ * One QEMU at a time, under `nice -n 19`, TCG (no KVM). Every wait is a bounded wait for a condition.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -24,6 +30,7 @@ import { buildInitramfs } from "./twin/initramfs.ts";
 import { Machine } from "./twin/machine.ts";
 import { note, Report } from "./twin/report.ts";
 import { autoCheck, serve, startChecks } from "./twin/start-checks.ts";
+import { runSystemTwin } from "./twin/system/system-twin.ts";
 import { toneChecks } from "./twin/tone-checks.ts";
 import { PINS, TwinContext, type TwinBackend } from "./twin/twin-context.ts";
 
@@ -45,20 +52,26 @@ const CHECKS_AFTER_START = [
   "SIGTERM",
 ];
 
+type Twin = "soc" | "system";
+
 interface Options {
   readonly binary: string | null;
   readonly keep: boolean;
+  readonly twins: readonly Twin[];
 }
 
 function parseOptions(argv: readonly string[]): Options {
   let binary: string | null = null;
   let keep = false;
+  let twins: Twin[] = ["soc", "system"];
+  const usage = "usage: bun scripts/twin.ts [--binary FILE] [--only soc|system] [--keep]";
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--binary" && i + 1 < argv.length) binary = resolve(argv[++i]);
     else if (argv[i] === "--keep") keep = true;
-    else throw new Error(`unknown argument "${argv[i]}" (usage: bun scripts/twin.ts [--binary FILE] [--keep])`);
+    else if (argv[i] === "--only" && (argv[i + 1] === "soc" || argv[i + 1] === "system")) twins = [argv[++i] as Twin];
+    else throw new Error(`unknown argument "${argv[i]}" (${usage})`);
   }
-  return { binary, keep };
+  return { binary, keep, twins };
 }
 
 /** Runs a step with its output shown; throws with `what` when it fails. Returns stdout. */
@@ -126,7 +139,33 @@ async function main(): Promise<number> {
 
   const work = join(process.env.TMPDIR || tmpdir(), `httap-twin-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  tStep = performance.now();
+  const logs: string[] = [];
+  try {
+    if (options.twins.includes("soc")) {
+      note("=== the SoC twin: the binary in a busybox initramfs");
+      logs.push(await runSocTwin(report, env, binary, join(work, "soc"), timings));
+    }
+    if (options.twins.includes("system")) {
+      note("=== the system twin: the image the leader would flash, booted with systemd");
+      tStep = performance.now();
+      await runSystemTwin(report, binary, join(work, "system"));
+      logs.push(join(work, "system"));
+      timings.push(`system twin ${seconds(tStep)} s`);
+    }
+  } finally {
+    timings.push(`total ${seconds(t0)} s`);
+    if (report.failed === 0 && !options.keep) rmSync(work, { recursive: true, force: true });
+    else note(`console logs: ${logs.join(", ")}`);
+    note(timings.join(", "));
+    console.log(report.summary());
+  }
+  return report.failed === 0 && report.passed > 0 ? 0 : 1;
+}
+
+/** The SoC twin; returns the path of its console log. */
+async function runSocTwin(report: Report, env: Record<string, string>, binary: string, work: string, timings: string[]): Promise<string> {
+  mkdirSync(work, { recursive: true });
+  let tStep = performance.now();
   const initrd = join(work, "initramfs.cpio");
   const bytes = buildInitramfs({ busybox: env.BUSYBOX, binary, stage: join(work, "root"), output: initrd });
   timings.push(`initramfs ${seconds(tStep)} s`);
@@ -144,14 +183,14 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    machine = await Machine.start(files, APPEND);
+    machine = await Machine.start(files, Machine.commandLine(files, APPEND));
     const guest = new Guest(machine);
     let booted: string[];
     try {
       booted = await guest.booted();
     } catch (error) {
       report.fail("boot", `QEMU raspi3b could not boot the guest: ${(error as Error).message}; console: ${files.consoleLog}`);
-      return 1;
+      return files.consoleLog;
     }
     for (const line of booted) note(`guest: ${line}`);
     timings.push(`boot ${seconds(tStep)} s`);
@@ -165,14 +204,11 @@ async function main(): Promise<number> {
     report.fail("twin", `QEMU could not run: ${(error as Error).message}; console: ${files.consoleLog}`);
   } finally {
     await machine?.stop();
-    timings.push(`total ${seconds(t0)} s`);
-    if (!options.keep) rmSync(initrd, { force: true });
-    if (report.failed === 0 && !options.keep) rmSync(work, { recursive: true, force: true });
-    else note(`console log: ${files.consoleLog}`);
-    note(timings.join(", "));
-    console.log(report.summary());
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    rmSync(initrd, { force: true });
   }
-  return report.failed === 0 && report.passed > 0 ? 0 : 1;
+  return files.consoleLog;
 }
 
 process.exit(

@@ -2,7 +2,9 @@
 # Makes a Debian machine ready for `npm run twin` (scripts/twin.ts runs it first). Idempotent, and silent when
 # everything is there already; with --print-env its last line of output is the path of the file described below.
 #   - Debian packages: qemu-system-arm (qemu-system-aarch64 with the raspi3b machine), libc6-arm64-cross (the arm64
-#     glibc the binary needs in the guest), cpio (the initramfs);
+#     glibc the binary needs in the guest), cpio (the initramfs); for the system twin, what `npm run image` uses
+#     (fdisk, e2fsprogs, mtools, xz-utils) and what reads the label (librsvg2-bin, zbar-tools); the system image's
+#     own tools (mmdebstrap, qemu-user-static, …) are installed by scripts/twin/system/build-image.sh;
 #   - the arm64 architecture in dpkg, so `apt-get download` finds arm64 packages (nothing arm64 is installed);
 #   - Debian's arm64 kernel (boot/vmlinuz-* is already an uncompressed arm64 Image; the Pi 3 B's DTB ships with it)
 #     and busybox-static:arm64, downloaded once and unpacked into the cache, outside the checkout: CI runs in a
@@ -42,7 +44,7 @@ apt_update() {
 }
 
 # 1. host packages
-PACKAGES=(qemu-system-arm libc6-arm64-cross cpio)
+PACKAGES=(qemu-system-arm libc6-arm64-cross cpio fdisk e2fsprogs mtools xz-utils librsvg2-bin zbar-tools)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]} > 0)); then
