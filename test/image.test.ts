@@ -71,6 +71,7 @@ function readBack(img: { ext4: string; fat: string }): Record<string, unknown> {
     "/etc/systemd/system/httap.service",
     "/etc/default/httap",
     "/etc/avahi/services/httap.service",
+    "/etc/udev/rules.d/99-httap-pwm.rules",
     "/etc/hostname",
     "/etc/hosts",
     "/etc/NetworkManager/system-connections/httap-wifi.nmconnection",
@@ -132,6 +133,9 @@ describe("npm run image on a synthetic Bookworm image", () => {
     expect((first["/etc/avahi/services/httap.service"] as { text: string }).text).toContain(
       "<type>_http._tcp</type>\n    <port>60000</port>",
     );
+    // issue 19: the unit's dynamic user (group gpio) may export and drive the PWM; root-only otherwise
+    const pwmRule = first["/etc/udev/rules.d/99-httap-pwm.rules"] as { text: string; mode: string };
+    expect([pwmRule.text, pwmRule.mode]).toEqual([readFileSync(join(ROOT, "deploy/99-httap-pwm.rules"), "utf8"), "0644"]);
     expect((first["/etc/hostname"] as { text: string }).text).toBe("car-07\n");
     expect((first["/etc/hosts"] as { text: string }).text.match(/^127\.0\.1\.1.*$/gm)).toEqual(["127.0.1.1\tcar-07"]);
     expect((first["/etc/hosts"] as { text: string }).text).toContain("127.0.0.1\tlocalhost");

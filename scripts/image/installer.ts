@@ -22,6 +22,7 @@ import type { ImageOptions } from "./options.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 const UNIT_SOURCE = resolve(REPO, "deploy/httap.service");
+const PWM_RULE_SOURCE = resolve(REPO, "deploy/99-httap-pwm.rules");
 const SUPPORTED = new Set(["bookworm", "trixie"]);
 const ROOT_MARGIN_BYTES = 8 * 1024 * 1024; // inodes, directories, and room for the system's first boot
 const MIB = 1024 * 1024;
@@ -145,10 +146,11 @@ function write(image: string, o: ImageOptions, found: Inspected): string[] {
     root.writeFile("/etc/default/httap", files.settingsFile(o.settings), 0o644);
     if (o.boardFile !== null) root.writeFile("/etc/httap/board.json", { hostFile: resolve(o.boardFile) }, 0o644);
     root.writeFile("/etc/avahi/services/httap.service", files.avahiService(o.port), 0o644);
+    root.writeFile("/etc/udev/rules.d/99-httap-pwm.rules", { hostFile: PWM_RULE_SOURCE }, 0o644);
     done.push(
       `/usr/local/bin/httap, the service (enabled), /etc/default/httap (${Object.entries(o.settings)
         .map(([k, v]) => `${k}=${v}`)
-        .join(" ")}), the mDNS service on port ${o.port}`,
+        .join(" ")}), the mDNS service on port ${o.port}, the udev rule giving the gpio group the PWM`,
     );
     if (o.hostname !== null) {
       root.writeFile("/etc/hostname", `${o.hostname}\n`, 0o644);
