@@ -95,7 +95,14 @@ async function main(argv: string[]): Promise<number> {
 function safeState(argv: string[]): number {
   try {
     const c = readConfig(process.env, argv);
-    const pins = driveSafeStateFromOutside({ gpio: c.gpio, simFile: c.simFile, board: c.board, pwmSysfs: c.pwmSysfs, env: process.env });
+    const pins = driveSafeStateFromOutside({
+      gpio: c.gpio,
+      simFile: c.simFile,
+      board: c.board,
+      pwmSysfs: c.pwmSysfs,
+      env: process.env,
+      warn: (line) => console.error(`httap: --safe-state: ${line}`),
+    });
     console.log(`httap: safe state: GPIO ${pins.join(", ")} low (board ${c.board.name})`);
     return 0;
   } catch (error) {

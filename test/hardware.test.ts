@@ -170,6 +170,26 @@ describe("the compiled binary on the simulator", () => {
   );
 
   test(
+    "issue 19: httap --safe-state drives the pins low even when the speaker's PWM cannot be exported (the speaker pin as a GPIO)",
+    async () => {
+      const b = await car({ HTTAP_DEADMAN_MS: "5000" });
+      await b.post("motors", { left: 1, right: 1 });
+      expect(await waitFor(() => b.level(5) === 1 && b.level(23) === 1)).toBe(true);
+      b.server.proc.kill("SIGKILL");
+      await b.server.proc.exited;
+      // a chip whose export refuses a write, as /sys/class/pwm/pwmchip0/export (0200 root) refuses the unit's dynamic user
+      const pwm = join(dir, `pwm-${n++}`);
+      mkdirSync(join(pwm, "pwmchip0/export"), { recursive: true });
+      const env = { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: b.simFile, HTTAP_PWM_SYSFS: pwm };
+      const r = await runToExit(x64.command("--safe-state"), env, 30_000, x64.dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain("hardware PWM unusable");
+      for (const pin of CAR_OUTPUTS) expect(b.level(pin)).toBe(0);
+    },
+    WAITING_TEST_MS,
+  );
+
+  test(
     "simon: a button pressed through the drive words shows in /?buttons (debounced) and in /?changes",
     async () => {
       const c = await car({ HTTAP_BOARD: "simon" });

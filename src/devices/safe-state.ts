@@ -14,6 +14,8 @@ export interface SafeStateOptions {
   readonly board: BoardProfile;
   readonly pwmSysfs: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Hears what could not be done but did not stop the pins (a PWM it may not use). */
+  readonly warn?: (line: string) => void;
 }
 
 /**
@@ -34,7 +36,14 @@ export function driveSafeStateFromOutside(o: SafeStateOptions): number[] {
   const opened = openGpio({ choice: o.gpio, simFile: o.simFile, env: o.env, attach: true });
   if (opened.backend === null) throw new Error(opened.unavailable ?? "no GPIO");
   const pwmSpec = o.board.speakerPwm;
-  const pwm = pwmSpec === null ? null : SysfsPwm.open(o.pwmSysfs, pwmSpec.chip, pwmSpec.channel);
+  let pwm: SysfsPwm | null = null;
+  try {
+    pwm = pwmSpec === null ? null : SysfsPwm.open(o.pwmSysfs, pwmSpec.chip, pwmSpec.channel);
+  } catch (error) {
+    // issue 19: a PWM the user may not export must not keep the motors from stopping; the speaker pin is then driven
+    // low as a GPIO like the others (as the server's engine drives it when the PWM is unusable)
+    o.warn?.(`speaker: hardware PWM unusable (${(error as Error).message}); GPIO ${o.board.speaker} driven low instead`);
+  }
   const pins = outputPins(o.board).filter((p) => !(pwm !== null && p === o.board.speaker));
   try {
     driveLow(opened.backend, pins);
