@@ -54,17 +54,22 @@ test("the page loads compressed with its favicon, and a reload revalidates it wi
   }
 }, 60_000);
 
-test("page script speaks HTTaP: root object, HTTaP_open 0 then 1, a readable HTTaP-Session, ping", async () => {
+test("page script speaks HTTaP: looking takes nothing, a claim opens the session, HTTaP_open 0 then 1, ping", async () => {
   const context = await chrome.browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${server.port}/`, { timeout: 15_000 });
     const seen = await page.evaluate(async () => {
+      const look = await fetch("/?"); // issue 18: a look answers the root object and opens nothing
+      const lookBody = (await look.json()) as { HTTaP_open: number; Signals: string[] };
+      const claim = await fetch("/?claim", { method: "POST", body: "{}" });
       const first = await fetch("/?");
       const firstBody = (await first.json()) as { HTTaP_open: number };
       const second = (await (await fetch("/?")).json()) as { HTTaP_open: number };
       const ping = (await (await fetch("/?ping" + Date.now())).json()) as { Remain: number; Timeout: number };
       return {
+        look: { status: look.status, session: look.headers.get("HTTaP-Session"), signals: lookBody.Signals.length },
+        claim: claim.status,
         status: first.status,
         session: first.headers.get("HTTaP-Session"),
         first: firstBody.HTTaP_open,
@@ -72,8 +77,12 @@ test("page script speaks HTTaP: root object, HTTaP_open 0 then 1, a readable HTT
         ping,
       };
     });
+    expect(seen.look).toMatchObject({ status: 200, session: "00000000" });
+    expect(seen.look.signals).toBeGreaterThan(0);
+    expect(seen.claim).toBe(200);
     expect(seen.status).toBe(200);
     expect(seen.session).toMatch(/^[0-9a-z]{8}$/);
+    expect(seen.session).not.toBe("00000000");
     expect([seen.first, seen.second]).toEqual([0, 1]);
     expect(seen.ping.Timeout).toBe(15);
     expect(seen.ping.Remain).toBeGreaterThan(0);

@@ -3,7 +3,10 @@
  * keys), against the real server on the simulator; the motor pins are read from the simulator file. No console
  * errors, every request 200/304, the first load within 60 KiB and 6 requests (the browser's own resource timing).
  * Nothing is timed: each stop is told apart by its cause (the page's {"stop":true}, `lastStop` "command" or
- * "deadman" in `/?motors`), and every wait is for a condition, up to WAIT_MS.
+ * "deadman" in `/?motors`), and every wait is for a condition, up to WAIT_MS. Issue 18: opening a page takes nothing;
+ * the first touch of the stick, key or piano key asks for the device; arrow keys on the focused speed slider change
+ * the speed and never steer; piano keys play with Enter and Space; a lost link shows the banner and disables the
+ * stick.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -44,11 +47,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Opens the car page in a fresh context, collecting console errors and every response status. */
+/** Opens the car page in a fresh context, collecting console errors and every response status; it takes nothing. */
 async function open(context: BrowserContext): Promise<OpenedPage> {
   const opened = await openPage(context, `http://127.0.0.1:${server.port}/car.html`);
-  await opened.page.getByText("Ready: the car is yours.").waitFor({ timeout: WAIT_MS });
+  await opened.page.getByText("Touch the stick to drive. Let go to stop.").waitFor({ timeout: WAIT_MS });
   return opened;
+}
+
+/** `GET /?queue` from the test (another client than the page would be, but the same address: `you` is the page's). */
+async function queue(): Promise<{ owned: boolean; you: boolean }> {
+  return (await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json()) as { owned: boolean; you: boolean };
 }
 
 /** `pins` quiet for good: all low and no edge on them for 60 ms (15 PWM periods at 250 Hz); waits up to WAIT_MS. */
@@ -92,11 +100,12 @@ describe("piano.html", () => {
           page.on("request", (r) => {
             if (r.method() === "POST" && r.url().endsWith("/?speaker")) speakerPosts.push(r.postData() ?? "");
           });
-          await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: WAIT_MS });
-          await page.screenshot({ path: join(SHOTS, `piano-${name}.png`) });
+          await page.getByText("Touch a key or a melody to play.").waitFor({ timeout: WAIT_MS });
+          expect((await queue()).owned).toBe(false); // opening the piano took nothing
           let from = readEdges(map.buffer).count;
           const key = page.getByRole("button", { name: "A4", exact: true });
-          await key.dispatchEvent("pointerdown", { pointerId: 1, bubbles: true });
+          await key.dispatchEvent("pointerdown", { pointerId: 1, bubbles: true }); // the first key asks for the speaker
+          await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: WAIT_MS });
           expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 40)).toBe(true);
           expect(JSON.parse(speakerPosts[0])).toMatchObject({ freq: 440 }); // A4 (the engine's accuracy: bench and unit tests)
           await key.dispatchEvent("pointerup", { pointerId: 1, bubbles: true });
@@ -108,6 +117,15 @@ describe("piano.html", () => {
           await page.getByRole("button", { name: "Twinkle twinkle" }).click();
           expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100)).toBe(true);
           await page.getByRole("button", { name: "Stop" }).click();
+          // a focused key plays while Enter or Space is held, and stops when it is let go
+          for (const press of ["Enter", " "]) {
+            const count = speakerPosts.length;
+            await page.getByRole("button", { name: "C5", exact: true }).focus();
+            await page.keyboard.down(press === " " ? "Space" : press);
+            expect(await waitFor(() => speakerPosts.slice(count).some((p) => JSON.parse(p).freq === 523.25))).toBe(true);
+            await page.keyboard.up(press === " " ? "Space" : press);
+            expect(await waitFor(() => speakerPosts.slice(count).some((p) => JSON.parse(p).stop === true))).toBe(true);
+          }
           expect(errors).toEqual([]);
           expect(statuses.every((s) => s === 200 || s === 304)).toBe(true);
           const load = await firstLoad(page);
@@ -138,20 +156,24 @@ describe("car.html", () => {
         const load = await firstLoad(page);
         expect(load.requests).toBeLessThanOrEqual(6);
         expect(load.bytes).toBeLessThanOrEqual(60 * 1024);
-        await page.screenshot({ path: join(SHOTS, "car-phone.png") });
+        expect((await queue()).owned).toBe(false); // opening the page took nothing
 
         const box = (await page.locator("#pad").boundingBox())!;
         const cdp = await context.newCDPSession(page);
         const cx = box.x + box.width / 2,
           cy = box.y + box.height / 2;
         const from = readEdges(map.buffer).count;
+        // the touch asks for the car, free, so this same press drives
         await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: cx, y: cy, id: 1 }] });
         await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: cx, y: box.y + 5, id: 1 }] }); // full forward
         expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
         expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 23 && e.level === 1))).toBe(true);
         await Bun.sleep(DEADMAN_MS + 200); // held past the dead-man time: the page re-sends, so the car keeps going
         expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
-        await page.locator("#top").scrollIntoViewIfNeeded();
+        // the car picture shows it, from /?motors: full speed forward (the top speed, 60%)
+        await page.getByText("Forward", { exact: true }).waitFor({ timeout: WAIT_MS });
+        expect(await page.locator("#speed-big").textContent()).toBe("60%");
+        expect(await page.locator("#pad").getAttribute("data-held")).toBe("armed");
         await page.screenshot({ path: join(SHOTS, "car-phone-driving.png") });
         const mark = readEdges(map.buffer).count;
         const released = monotonicNs();
@@ -174,10 +196,20 @@ describe("car.html", () => {
       const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
       try {
         const { page, errors } = await open(context);
-        await page.locator("#top").waitFor({ state: "visible", timeout: WAIT_MS }); // the simulated car is drawn
-        await page.screenshot({ path: join(SHOTS, "car-laptop.png") });
-        await page.locator("#pad").focus();
+        // arrow keys on the focused speed slider change the speed and do not steer (nor ask for the car)
+        await page.locator("#speed").focus();
         let from = readEdges(map.buffer).count;
+        await page.keyboard.press("ArrowLeft");
+        await page.keyboard.press("ArrowDown");
+        await page.keyboard.press("ArrowUp");
+        await page.keyboard.press("ArrowLeft");
+        expect(await page.locator("#speed-out").textContent()).toBe("50%");
+        expect((await queue()).owned).toBe(false);
+        expect(readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin))).toEqual([]);
+        await page.locator("#speed").fill("60");
+
+        await page.locator("#pad").focus();
+        from = readEdges(map.buffer).count;
         await page.keyboard.down("ArrowUp");
         expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
         const mark = readEdges(map.buffer).count;
@@ -196,6 +228,13 @@ describe("car.html", () => {
         expect(await stopped()).toBe(true);
         expect(coastAfter(from, cut)).toBeGreaterThan(0); // after the tab died
         expect(await lastStop()).toBe("deadman"); // not the page: it could not reach the device
+        // the page says so, and its stick and controls take no input until the device answers again
+        await page.getByRole("alert").getByText("Connection lost").waitFor({ timeout: WAIT_MS });
+        expect(await page.locator("#pad").evaluate((el) => (el as HTMLElement).inert)).toBe(true);
+        await page.keyboard.up("KeyW");
+        await context.setOffline(false);
+        await page.getByRole("alert").waitFor({ state: "hidden", timeout: WAIT_MS });
+        expect(await page.locator("#pad").evaluate((el) => (el as HTMLElement).inert)).toBe(false);
         expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e))).toEqual([]);
       } finally {
         await context.close();

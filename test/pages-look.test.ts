@@ -119,6 +119,7 @@ async function look(page: Page, file: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${file}.png`), animations: "disabled", fullPage: file.includes("-dashboard-") });
   expect({ file, violations: await axeViolations(page) }).toEqual({ file, violations: [] });
   expect({ file, problems: await layoutProblems(page) }).toEqual({ file, problems: [] });
+  expect(await page.locator("body").innerText()).not.toContain("HTTAP_"); // participants' words, no configuration
 }
 
 for (const board of ["rc-car", "simon"]) {

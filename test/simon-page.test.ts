@@ -3,6 +3,7 @@
  * LED the board lights (the simulator file) and plays the round back through the page's virtual board, whose pads
  * press the buttons as wires do (`/?sim`). The lit LED is read from the simulator's edge log (never missed, however
  * late this process looks), and the pad is held until the page has seen the press; every wait is up to WAIT_MS.
+ * Issue 18: opening the page takes nothing; Start asks for the board and the game begins once it is ours.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -49,10 +50,13 @@ test(
     const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     try {
       const { page, errors, statuses } = await openPage(context, `http://127.0.0.1:${server.port}/simon.html`);
-      await page.getByText("Ready: press Start.").waitFor({ timeout: WAIT_MS });
+      await page.getByText("Press Start to play.").waitFor({ timeout: WAIT_MS });
       await page.locator("#board .pad").first().waitFor({ timeout: WAIT_MS });
+      const queue = async () => (await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json()) as { owned: boolean };
+      expect((await queue()).owned).toBe(false); // looking took nothing
       const from = readEdges(map.buffer).count;
-      await page.getByRole("button", { name: "Start" }).click();
+      await page.getByRole("button", { name: "Start" }).click(); // asks for the board, then plays
+      await page.getByText("Your turn", { exact: true }).waitFor({ timeout: WAIT_MS });
       expect(await waitFor(() => litSince(from).length >= 1)).toBe(true);
       const seen = litSince(from);
       await page.screenshot({ path: join(SHOTS, "simon-phone.png") });

@@ -1,25 +1,28 @@
 /**
- * @module Fair turns as people see them (issue 8): two Chromium contexts on the car page from two addresses. A
- * browser on loopback always connects from 127.0.0.1, so the second goes through a small relay that connects onward
- * from 127.0.0.2. The second sees the busy screen with its place and a countdown, and drives once the first leaves;
- * with HTTAP_TURN_S it gets the car when the first one's turn is over. Nothing is timed from above: "at once" is
- * shown by a session that would otherwise last 200 s, and every wait is for what the page shows, up to WAIT_MS.
+ * @module Fair turns as people see them (issues 8 and 18): two Chromium contexts on the car page from two addresses
+ * (the second through test/support/relay.ts, from 127.0.0.2), each with a display name. Opening the page takes
+ * nothing: each asks by touching the stick. The second sees who drives ("Ana is driving · Join the line"), then the
+ * waiting dialog, named and focused, with its place and the real time left of Ana's turn counting down; it drives
+ * once the first leaves; with HTTAP_TURN_S it gets the car when the first one's turn is over, and the first is told
+ * and may join the line again. Nothing is timed from above: "at once" is shown by a session that would otherwise
+ * last 200 s, and every wait is for what the page shows, up to WAIT_MS.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { TCPSocketListener } from "bun";
+import type { Page } from "playwright-core";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { relayFrom, type Relay } from "./support/relay.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-turns-"));
 const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
+const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } as const;
 let chrome: RunningBrowser;
 const servers: RunningServer[] = [];
-const relays: TCPSocketListener<unknown>[] = [];
+const relays: Relay[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -27,96 +30,99 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  for (const r of relays) r.stop(true);
+  for (const r of relays) r.stop();
   await Promise.all(servers.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A TCP relay on 127.0.0.1 whose connections reach `port` from 127.0.0.2. */
-function relayFrom2(port: number): number {
-  const listener = Bun.listen<{ up: ReturnType<typeof connect> | null; early: Buffer[] }>({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      open(s) {
-        s.data = { up: null, early: [] };
-        const up = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => {
-          for (const b of s.data.early) up.write(b);
-          s.data.early = [];
-        });
-        up.on("data", (b) => s.write(b));
-        up.on("close", () => s.end());
-        up.on("error", () => s.end());
-        s.data.up = up;
-      },
-      data(s, b) {
-        if (s.data.up?.writable && s.data.early.length === 0 && !s.data.up.connecting) s.data.up.write(Buffer.from(b));
-        else s.data.early.push(Buffer.from(b));
-      },
-      close(s) {
-        s.data.up?.destroy();
-      },
-    },
-  });
-  relays.push(listener as never);
-  return listener.port;
-}
-
+/** Ana on the car page from 127.0.0.1, Ben from 127.0.0.2; both pages loaded, neither has asked for anything. */
 async function carPages(env: Record<string, string>) {
   const server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: join(dir, `sim-${servers.length}.bin`), ...env });
   servers.push(server);
-  const relay = relayFrom2(server.port);
-  const a = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-  const b = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-  const pa = await a.newPage();
-  await pa.goto(`http://127.0.0.1:${server.port}/car.html`, { timeout: WAIT_MS });
-  await pa.getByText("Ready: the car is yours.").waitFor({ timeout: WAIT_MS });
-  const pb = await b.newPage();
-  await pb.goto(`http://127.0.0.1:${relay}/car.html`, { timeout: WAIT_MS });
-  return { a, b, pa, pb };
+  const relay = relayFrom("127.0.0.2", server.port);
+  relays.push(relay);
+  const open = async (name: string, port: number) => {
+    const context = await chrome.browser.newContext(PHONE);
+    await context.addInitScript((n) => localStorage.setItem("httap.name", n), name);
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/car.html`, { timeout: WAIT_MS });
+    await page.getByText("Touch the stick to drive. Let go to stop.").waitFor({ timeout: WAIT_MS });
+    return { context, page };
+  };
+  const ana = await open("Ana", server.port);
+  const ben = await open("Ben", relay.port);
+  return { ana, ben };
+}
+
+/** A tap on the stick (a mouse press and release in its middle): it asks for the car. */
+async function tapStick(page: Page): Promise<void> {
+  await page.locator("#pad").click();
+}
+
+/** The turn strip's words. */
+const strip = (page: Page) => page.locator(".turn-text").textContent();
+
+/** The seconds of "about m:ss" in the waiting dialog. */
+async function waitLeft(page: Page): Promise<number> {
+  const m = /about (\d+):(\d\d)/.exec((await page.locator("#wait-who").textContent()) ?? "");
+  return m === null ? Number.NaN : Number(m[1]) * 60 + Number(m[2]);
 }
 
 describe("two people, one car", () => {
   test(
-    "the second sees the busy screen with its place and a countdown, and drives once the first leaves",
+    "the second sees who drives, waits in a named dialog with a real countdown, and drives once the first leaves",
     async () => {
-      // A's session would last 200 s after its last request: B getting the car within WAIT_MS means A gave it back.
-      const { a, b, pa, pb } = await carPages({ HTTAP_KEEPALIVE: "200" });
+      // Ana's session would last 200 s after her last request: Ben getting the car within WAIT_MS means she gave it back.
+      const { ana, ben } = await carPages({ HTTAP_KEEPALIVE: "200" });
       try {
-        const busy = pb.locator(".shell-busy");
-        await busy.waitFor({ state: "visible", timeout: WAIT_MS });
-        expect(await busy.textContent()).toMatch(/In use by 127\.0\.0\.1.*You are number 1 in line.*About \d+ s/s);
-        const wait = async () => Number(await pb.locator("[data-wait]").textContent());
-        const first = await wait();
-        expect(await waitFor(async () => (await wait()) < first, WAIT_MS, 100)).toBe(true); // counting down
-        await pb.screenshot({ path: join(SHOTS, "car-phone-busy.png") });
+        await tapStick(ana.page);
+        expect(await waitFor(async () => (await strip(ana.page)) === "Your turn")).toBe(true);
+        await ben.page.getByRole("button", { name: "Join the line" }).waitFor({ timeout: WAIT_MS });
+        expect(await strip(ben.page)).toBe("Ana is driving");
+        await tapStick(ben.page);
+        const dialog = ben.page.getByRole("dialog", { name: "You’re in line" });
+        await dialog.waitFor({ timeout: WAIT_MS });
+        expect(await ben.page.evaluate(() => document.activeElement?.closest("dialog") !== null)).toBe(true);
+        await ben.page.waitForFunction(() => document.querySelector("[data-place]")?.textContent === "1", null, { timeout: WAIT_MS });
+        // the default turn limit (120 s) runs while someone waits: Ana's real time left, counting down
+        expect(await waitFor(async () => (await waitLeft(ben.page)) <= 120, WAIT_MS, 100)).toBe(true);
+        const first = await waitLeft(ben.page);
+        expect(await waitFor(async () => (await waitLeft(ben.page)) < first, WAIT_MS, 100)).toBe(true);
+        expect(await dialog.textContent()).toMatch(/Ana is driving · your turn in about \d+:\d\d/);
+        expect(await ben.page.getByRole("link", { name: "Dashboard" }).count()).toBeGreaterThan(0); // a way back
+        await ben.page.screenshot({ path: join(SHOTS, "car-phone-busy.png") });
         // The tab closes (its browser stays): pagehide, and the page gives the car back at once. Closing the whole
         // context instead may tear its network down before that keepalive request is out (seen on a loaded machine).
-        await pa.close();
-        await pb.getByText("Ready: the car is yours.").waitFor({ timeout: WAIT_MS });
-        expect(await busy.isVisible()).toBe(false);
+        await ana.page.close();
+        await dialog.waitFor({ state: "hidden", timeout: WAIT_MS });
+        expect(await waitFor(async () => (await strip(ben.page)) === "Your turn")).toBe(true);
+        await ben.page.getByRole("button", { name: "Give back" }).waitFor({ timeout: WAIT_MS });
       } finally {
-        await b.close();
-        await a.close().catch(() => {});
+        await ben.context.close();
+        await ana.context.close().catch(() => {});
       }
     },
     60_000 + 4 * WAIT_MS,
   );
 
   test(
-    "HTTAP_TURN_S=10: the second gets the car when the first one's turn is over",
+    "HTTAP_TURN_S=10: the second gets the car when the first one's turn is over; the first is told and may join again",
     async () => {
-      const { a, b, pa, pb } = await carPages({ HTTAP_TURN_S: "10" });
+      const { ana, ben } = await carPages({ HTTAP_TURN_S: "10" });
       try {
-        await pb.locator(".shell-busy").waitFor({ state: "visible", timeout: WAIT_MS });
+        await tapStick(ana.page);
+        expect(await waitFor(async () => (await strip(ana.page)) === "Your turn")).toBe(true);
+        await tapStick(ben.page);
+        await ben.page.getByRole("dialog").waitFor({ timeout: WAIT_MS });
         const t0 = performance.now();
-        await pb.getByText("Ready: the car is yours.").waitFor({ timeout: 10_000 + WAIT_MS });
-        expect(performance.now() - t0).toBeGreaterThan(5_000); // not before the turn ran out (10 s from A's start)
-        await pa.locator(".shell-busy").waitFor({ state: "visible", timeout: WAIT_MS }); // and now A waits its turn
-        expect(await pa.locator(".shell-busy").textContent()).toMatch(/In use by 127\.0\.0\.2/);
+        await ben.page.getByRole("button", { name: "Give back" }).waitFor({ timeout: 10_000 + WAIT_MS });
+        expect(performance.now() - t0).toBeGreaterThan(5_000); // not before the turn ran out (10 s from when Ben asked)
+        await ana.page.getByText("Your turn is over").waitFor({ timeout: WAIT_MS });
+        await ana.page.getByRole("button", { name: "Join the line" }).waitFor({ timeout: WAIT_MS });
+        expect(await strip(ana.page)).toBe("Ben is driving");
       } finally {
-        await a.close();
-        await b.close();
+        await ana.context.close();
+        await ben.context.close();
       }
     },
     60_000 + 4 * WAIT_MS,
