@@ -230,11 +230,11 @@ describe("car.html", () => {
         expect(await lastStop()).toBe("deadman"); // not the page: it could not reach the device
         // the page says so, and its stick and controls take no input until the device answers again
         await page.getByRole("alert").getByText("Connection lost").waitFor({ timeout: WAIT_MS });
-        expect(await page.locator("#pad").evaluate((el) => (el as HTMLElement).inert)).toBe(true);
+        expect(await page.locator("#pad").evaluate((el) => (el as unknown as { inert: boolean }).inert)).toBe(true);
         await page.keyboard.up("KeyW");
         await context.setOffline(false);
         await page.getByRole("alert").waitFor({ state: "hidden", timeout: WAIT_MS });
-        expect(await page.locator("#pad").evaluate((el) => (el as HTMLElement).inert)).toBe(false);
+        expect(await page.locator("#pad").evaluate((el) => (el as unknown as { inert: boolean }).inert)).toBe(false);
         expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e))).toEqual([]);
       } finally {
         await context.close();

@@ -1,8 +1,9 @@
 /**
  * @module The dashboard in Debian's headless Chromium (issue 8): as a phone and a laptop; the first load within
  * budget; the QR code of the device's own address (/?device, issue 18); only the board's apps; the open figures and
- * the explorer's /?rt charts, taking nobody's device; names shown as text; 20 reloads in a row, every one complete, none waiting out a deadline or refused (the server's counters
- * say so; how long a reload takes is a figure for `npm run stress`'s room, not a test's threshold).
+ * the explorer's /?rt charts, taking nobody's device; names shown as text; 20 reloads in a row, every one complete,
+ * none waiting out a deadline or refused (the server's counters say so; how long a reload takes is a figure for
+ * `npm run stress`'s room, not a test's threshold).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -80,8 +81,8 @@ describe("index.html", () => {
     const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     const claim = (from: string, name: string) => {
       const body = JSON.stringify({ name });
-      const head = `POST /?claim HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
-      return request(server.port, head + body, { localAddress: from });
+      const head = `POST /?claim HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+      return request(server.port, `${head}\r\n${body}`, { localAddress: from });
     };
     try {
       expect((await claim("127.0.0.2", "<b>Ana</b>"))?.status).toBe(200);

@@ -63,56 +63,46 @@ function fromAna(port: number, method: string, target: string, body = ""): Promi
   });
 }
 
+// Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
+
 /** The page has heard from the device and drawn what it knows. */
 async function settled(page: Page, name: PageName): Promise<void> {
-  if (name === "dashboard") {
-    await page.waitForFunction(
-      () => !document.getElementById("device-chip")?.textContent?.includes("Connecting") && !!document.querySelector("#qr svg"),
-      null,
-      { timeout: WAIT_MS },
-    );
-  } else {
-    await page.waitForFunction(() => document.documentElement.dataset.turn !== undefined && !!document.querySelector(".turn"), null, {
-      timeout: WAIT_MS,
-    });
-    await page.waitForFunction(() => !document.getElementById("state")?.textContent?.includes("Connecting"), null, { timeout: WAIT_MS });
-  }
+  const ready =
+    name === "dashboard"
+      ? '!document.getElementById("device-chip").textContent.includes("Connecting") && !!document.querySelector("#qr svg")'
+      : 'document.documentElement.dataset.turn !== undefined && !document.getElementById("state").textContent.includes("Connecting")';
+  await page.waitForFunction(ready, null, { timeout: WAIT_MS });
   await page.waitForTimeout(300); // a queue poll and the entrance animations
 }
 
 /** axe-core's violations, one line each with the elements concerned. */
 async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ["violations"] })).violations as {
-      id: string;
-      help: string;
-      nodes: { target: string[] }[];
-    }[];
-  });
+  if (!(await page.evaluate('"axe" in window'))) await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)')) as {
+    id: string;
+    help: string;
+    nodes: { target: string[] }[];
+  }[];
   return violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
 
 /** Visible controls smaller than 44×44 px, and whether the page scrolls sideways. */
-function layoutProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const problems: string[] = [];
-    const controls = document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1']), [role=button]");
-    for (const el of controls) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
-      if (el.closest(".sr-only")) continue;
-      if (r.width < 43.5 || r.height < 43.5) {
-        const name = el.getAttribute("aria-label") ?? el.textContent?.trim().slice(0, 30) ?? el.tagName;
-        problems.push(`${el.tagName.toLowerCase()} "${name}" is ${Math.round(r.width)}×${Math.round(r.height)} px`);
-      }
+const LAYOUT_PROBLEMS = `(() => {
+  const problems = [];
+  const controls = document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1']), [role=button]");
+  for (const el of controls) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === "hidden" || el.closest(".sr-only")) continue;
+    if (r.width < 43.5 || r.height < 43.5) {
+      const name = el.getAttribute("aria-label") ?? el.textContent.trim().slice(0, 30);
+      problems.push(el.tagName.toLowerCase() + " '" + name + "' is " + Math.round(r.width) + "x" + Math.round(r.height) + " px");
     }
-    if (document.documentElement.scrollWidth > innerWidth + 1)
-      problems.push(`scrolls sideways: ${document.documentElement.scrollWidth} px`);
-    return problems;
-  });
-}
+  }
+  const width = document.documentElement.scrollWidth;
+  if (width > innerWidth + 1) problems.push("scrolls sideways: " + width + " px");
+  return problems;
+})()`;
+const layoutProblems = (page: Page) => page.evaluate(LAYOUT_PROBLEMS) as Promise<string[]>;
 
 /** Checks the page as it stands and saves its screenshot. */
 async function look(page: Page, file: string): Promise<void> {
@@ -143,9 +133,7 @@ for (const board of ["rc-car", "simon"]) {
               await look(opened.page, base);
               if (name === "dashboard") {
                 await opened.page.getByRole("button", { name: "Look inside" }).click();
-                await opened.page.waitForFunction(
-                  () => (document.getElementById("line-lag")?.getAttribute("points") ?? "").split(" ").length >= 2,
-                );
+                await opened.page.waitForFunction('document.getElementById("line-lag").getAttribute("points").split(" ").length >= 2');
                 await look(opened.page, `${base}-explorer`);
               }
               errors.push(...opened.errors);
@@ -168,10 +156,10 @@ for (const board of ["rc-car", "simon"]) {
               await join.click();
               const dialog = opened.page.getByRole("dialog", { name: "You’re in line" });
               await dialog.waitFor({ timeout: WAIT_MS });
-              await opened.page.waitForFunction(() => document.querySelector("[data-place]")?.textContent === "1", null, {
+              await opened.page.waitForFunction('document.querySelector("[data-place]").textContent === "1"', null, {
                 timeout: WAIT_MS,
               });
-              expect(await opened.page.evaluate(() => !!document.activeElement?.closest("dialog"))).toBe(true); // it took focus
+              expect(await opened.page.evaluate('!!document.activeElement?.closest("dialog")')).toBe(true); // it took focus
               expect(await dialog.textContent()).toMatch(/Ana is (driving|playing) · your turn in about \d+:\d\d/);
               await opened.page.waitForTimeout(300);
               await look(opened.page, `${board}-${name}-${v.width}x${v.height}-${scheme}-waiting`);

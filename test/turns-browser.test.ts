@@ -82,8 +82,8 @@ describe("two people, one car", () => {
         await tapStick(ben.page);
         const dialog = ben.page.getByRole("dialog", { name: "You’re in line" });
         await dialog.waitFor({ timeout: WAIT_MS });
-        expect(await ben.page.evaluate(() => document.activeElement?.closest("dialog") !== null)).toBe(true);
-        await ben.page.waitForFunction(() => document.querySelector("[data-place]")?.textContent === "1", null, { timeout: WAIT_MS });
+        expect(await ben.page.evaluate('!!document.activeElement?.closest("dialog")')).toBe(true);
+        await ben.page.waitForFunction('document.querySelector("[data-place]").textContent === "1"', null, { timeout: WAIT_MS });
         // the default turn limit (120 s) runs while someone waits: Ana's real time left, counting down
         expect(await waitFor(async () => (await waitLeft(ben.page)) <= 120, WAIT_MS, 100)).toBe(true);
         const first = await waitLeft(ben.page);
