@@ -14,6 +14,8 @@ import { join } from "node:path";
 
 type PwmFile = "period" | "duty_cycle" | "enable";
 const FILES: readonly PwmFile[] = ["period", "duty_cycle", "enable"];
+/** The period a fresh channel gets before it is switched off (1 kHz; any non-zero period will do). */
+const IDLE_PERIOD_NS = 1_000_000;
 
 export class SysfsPwm {
   readonly #dir: string;
@@ -41,6 +43,12 @@ export class SysfsPwm {
       throw error;
     }
     const pwm = new SysfsPwm(dir, fds as Record<PwmFile, number>);
+    // issue 19: a channel never used has period 0, and the kernel refuses any state with period 0, even "off" (Linux 6.1
+    // pwm_apply_state: EINVAL; found by the system twin): give it a period first
+    if (pwm.read("period") === 0) {
+      pwm.#write("period", IDLE_PERIOD_NS);
+      pwm.#period = IDLE_PERIOD_NS;
+    }
     pwm.off();
     return pwm;
   }
