@@ -124,6 +124,8 @@ mdns() { # $1 = host name
   say "RESOLVE $(timeout 30 avahi-resolve -4 -n "$1.local" 2>&1 | tr '\t' ' ')"
   say "NSS $(timeout 30 getent hosts "$1.local" | tr -s ' ')"
   say "HOSTNAME $(hostname) avahi=$(avahi-resolve -a 127.0.0.1 2>/dev/null | cut -f2)"
+  journalctl -b -u avahi-daemon --no-pager -q -o short-monotonic |
+    grep -iE 'conflict|Server startup|Joining|Leaving|Registering new|Withdrawing|Host name' | head -n 20 | cut -c1-200 | pre AVAHILOG
 }
 
 # --- the hotspot: two mac80211_hwsim radios; wlan0 is NetworkManager's (the image's hotspot keyfile), wlan1 (left
