@@ -228,8 +228,8 @@ export function mountShell(device, options = {}) {
   });
   device.addEventListener("closed", (e) => {
     const reason = /** @type {CustomEvent} */ (e).detail?.reason;
-    // A turn that ended (time up, idle, device restarted) leaves us out of the line: "Join the line" goes again.
-    if (reason !== "lost" && reason !== "released") device.wantsTurn = false;
+    // A turn that ended (time up, idle, device restarted) leaves us out of the line (httap.js asks no more by
+    // itself): "Join the line" goes again.
     const text = {
       ended: "Your turn is over — thanks! Join the line to go again.",
       "turn-over": "Time’s up — your turn is over. Thanks!",

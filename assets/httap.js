@@ -17,7 +17,8 @@
  * - `ready`  {root, device}: the device answers (root object; `/?device`: id, board, apps, urls, version);
  * - `open`   {root}: the device is ours (after `claim()`, or a command while it was free);
  * - `busy`   {owner, owned, reserved, place, waiting, turnLeftS}: we asked, someone else has it; we keep our place;
- * - `closed` {reason}: it is no longer ours ("ended": lapsed, turn over, given back elsewhere, device restarted);
+ * - `closed` {reason}: it is no longer ours: "turn-over" (others waited), "lapsed" (silent too long), "released"
+ *   (given back), "lost" (no answer), "restart" (the device stopped), or "ended" (no reason known);
  * - `lost`   {}: the device does not answer; we keep trying and send `ready` (and `open`) when it does;
  * - `queue`  {owner, owned, you, reserved, turnLeftS, turnS, waiting, place, line}: who drives, about once a second;
  * - `changed` {names}: resources whose values changed (from `watch()`).
@@ -31,6 +32,8 @@ const QUEUE_POLL_MS = 1000;
 const LOST_RETRY_MS = 1000;
 const NAME_KEY = "httap.name";
 const NO_SESSION = "00000000";
+/** The device's reasons for a session's end (`/?queue` `yourLastEnd`), as `closed` names them. */
+const END_REASONS = { "turn-over": "turn-over", lapsed: "lapsed", "given-back": "released", invalid: "released", "server-stop": "restart" };
 
 export class Httap extends EventTarget {
   /** @param {string} [base] where the device is ("" = this page's origin) */
@@ -123,7 +126,7 @@ export class Httap extends EventTarget {
     this.wantsTurn = false;
     this._clear("_askTimer");
     this._driveWanted = null;
-    if (had) fetch(`${this.base}/?invalid`, { keepalive: true, cache: "no-store" }).catch(() => {});
+    if (had) this._leave();
     if (this.isOpen) this._closed("released");
   }
 
@@ -235,11 +238,7 @@ export class Httap extends EventTarget {
     if (!response.ok) return;
     const body = await response.json();
     const session = response.headers.get("HTTaP-Session");
-    if (!this.wantsTurn) {
-      // given up while the claim was on its way: give it straight back
-      fetch(`${this.base}/?invalid`, { keepalive: true, cache: "no-store" }).catch(() => {});
-      return;
-    }
+    if (!this.wantsTurn) return this._leave(); // given up while the claim was on its way: give it straight back
     if (session !== this.session || !this.isOpen) this._opened(session, body.Remain);
     else this._keepAlive(body.Remain);
   }
@@ -289,10 +288,16 @@ export class Httap extends EventTarget {
     this._keepAlive(remainS);
   }
 
+  /** Gives the device back or leaves the line; sent even as the page goes away (`keepalive`). */
+  _leave() {
+    fetch(`${this.base}/?queue`, { method: "POST", keepalive: true, cache: "no-store", body: '{"leave":true}' }).catch(() => {});
+  }
+
   /** @param {string} reason */
   _closed(reason) {
     if (!this.isOpen) return;
     this.isOpen = false;
+    if (reason !== "lost") this.wantsTurn = false; // a turn that ended is not asked for again by itself
     this.session = null;
     this._generation += 1;
     this._driveWanted = null;
@@ -370,7 +375,7 @@ export class Httap extends EventTarget {
   /** @param {any} q */
   _queue(q) {
     this.queue = q;
-    if (this.isOpen && !q.you) this._closed("ended"); // the turn ended, the session lapsed, or the device restarted
+    if (this.isOpen && !q.you) this._closed(END_REASONS[q.yourLastEnd] ?? "ended"); // the turn ended, it lapsed...
     this.dispatchEvent(new CustomEvent("queue", { detail: q }));
     if (!this.isOpen && this.wantsTurn && q.you) this.connect(); // ours after all (another tab of this browser)
   }

@@ -80,6 +80,7 @@ describe("HTTaP sessions over TCP", () => {
         waiting: 0,
         place: 0,
         line: [],
+        yourLastEnd: null,
       });
 
       expect((await request(server.port, get("/?ping"), A))?.status).toBe(200); // A's read renews its session

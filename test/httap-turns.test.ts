@@ -83,11 +83,14 @@ describe("fair turns over TCP", () => {
       waiting: 2,
       place: 0,
       line: ["Bo", null],
+      yourLastEnd: null,
     });
+    expect((await look("127.0.0.1", "/?queue")).json.yourLastEnd).toBeNull();
     expect((await look("127.0.0.3", "/?queue")).json).toMatchObject({ you: false, place: 2 });
     expect((await look("127.0.0.1", "/?queue")).json).toMatchObject({ you: true, place: 0 });
 
     await look("127.0.0.1", "/?invalid"); // the owner leaves
+    expect((await look("127.0.0.1", "/?queue")).json.yourLastEnd).toBe("invalid"); // its page can tell why
     const kept = await claim("127.0.0.3"); // held for B, the first in line: nobody else for a moment
     expect(kept).toMatchObject({ status: 503, json: { owned: false, owner: null, reserved: true, place: 2 } });
     expect((await look(BYSTANDER, "/?queue")).json).toMatchObject({ owned: false, reserved: true, waiting: 2 });

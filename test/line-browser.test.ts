@@ -77,22 +77,20 @@ async function tapStick(page: Page): Promise<void> {
   await finger.up();
 }
 
+/** Page code (text: the tests are type-checked without the DOM's types) that makes the page hidden or visible. */
+const showAs = (state: "hidden" | "visible") =>
+  `Object.defineProperty(document, "visibilityState", { value: "${state}", configurable: true });
+   Object.defineProperty(document, "hidden", { value: ${state === "hidden"}, configurable: true });
+   document.dispatchEvent(new Event("visibilitychange"));`;
+
 /** What a phone does when its screen locks: the page is hidden, then frozen (its timers stop). */
 async function lockScreen(page: Page): Promise<() => Promise<void>> {
-  await page.evaluate(() => {
-    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-    Object.defineProperty(document, "hidden", { value: true, configurable: true });
-    document.dispatchEvent(new Event("visibilitychange"));
-  });
+  await page.evaluate(showAs("hidden"));
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
   return async () => {
     await cdp.send("Page.setWebLifecycleState", { state: "active" });
-    await page.evaluate(() => {
-      Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
-      Object.defineProperty(document, "hidden", { value: false, configurable: true });
-      document.dispatchEvent(new Event("visibilitychange"));
-    });
+    await page.evaluate(showAs("visible"));
   };
 }
 

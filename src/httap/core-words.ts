@@ -117,7 +117,8 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
     },
     {
       // issue 8: anyone may read it without joining the line or opening a session; names, never addresses (issue
-      // 18). POST {"away":true}: a waiting page is hidden and keeps its place for the grace time.
+      // 18). POST {"away":true}: a waiting page is hidden and keeps its place for the grace time; POST
+      // {"leave":true}: give the device back, or leave the line (a page's button; 200, unlike /?invalid).
       name: "queue",
       access: "public",
       methods: ["GET", "POST"],
@@ -125,9 +126,10 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
         const host = request.remoteAddress;
         if (request.method === "POST") {
           const body = decodeJsonBody(request.body);
-          if (!body.ok || !isObjectBody(body.value) || body.value.away !== true || Object.keys(body.value).length !== 1)
-            return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be {"away":true} (a waiting page was hidden)');
-          c.sessions.away(host, now);
+          const value = body.ok && isObjectBody(body.value) && Object.keys(body.value).length === 1 ? body.value : {};
+          if (value.away === true) c.sessions.away(host, now);
+          else if (value.leave === true) c.sessions.leave(host, now);
+          else return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be {"away":true} or {"leave":true}');
         }
         return dynamicReply(200, NO_SESSION_LINES + cors, JSON.stringify(c.sessions.queue(host, now)));
       },

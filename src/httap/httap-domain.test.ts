@@ -246,6 +246,23 @@ describe("sessions", () => {
     expect(events).toEqual(["start 10.0.0.1 Ana <b>&</b>", "end 10.0.0.1 lapsed", "start 10.0.0.2 null"]);
   });
 
+  test("POST /?queue: {leave} gives the device back or leaves the line (200), {away} keeps a hidden waiter's place", () => {
+    const { ask, claim, sessions } = setup();
+    const ends: string[] = [];
+    sessions.on("end", (_s, r) => ends.push(r));
+    claim("A");
+    claim("B");
+    expect(ask({ method: "POST", query: "queue", from: "B", body: '{"away":true}' }).json).toMatchObject({ place: 1, owned: true });
+    const left = ask({ method: "POST", query: "queue", from: "B", body: '{"leave":true}' });
+    expect(left.status).toBe(200);
+    expect(left.json).toMatchObject({ place: 0, waiting: 0 });
+    const gave = ask({ method: "POST", query: "queue", from: "A", body: '{"leave":true}' });
+    expect(gave.json).toMatchObject({ owned: false, you: false, yourLastEnd: "given-back" });
+    expect(ends).toEqual(["given-back"]);
+    for (const body of ["{}", '{"away":false}', '{"leave":true,"away":true}', "nope"])
+      expect(ask({ method: "POST", query: "queue", from: "A", body }).status).toBe(400);
+  });
+
   test("a claim's name: 1 to 24 characters, no control characters; anything else is refused with the reason", () => {
     const { claim, sessions } = setup();
     for (const [body, why] of [

@@ -17,7 +17,10 @@ const SESSION_SWEEP_INTERVAL_MS = 250;
  * Why a session ended: its Remain reached 0, its owner asked `/?invalid`, the server stopped, the owner's SCPI
  * connection closed (closing ends the session at once), or its turn was over while others waited (HTTAP_TURN_S).
  */
-export type SessionEndReason = "lapsed" | "invalid" | "server-stop" | "closed" | "turn-over";
+export type SessionEndReason = "lapsed" | "invalid" | "given-back" | "server-stop" | "closed" | "turn-over";
+
+/** How many hosts' last session ends are remembered for `/?queue` (a room; the oldest is forgotten first). */
+const LAST_ENDS_KEPT = 64;
 
 export interface SessionEvents {
   start: (session: SessionInfo) => void;
@@ -58,6 +61,8 @@ export interface QueueInfo extends Holder {
   readonly place: number;
   /** The waiters' display names, first first (null: no name given). */
   readonly line: (string | null)[];
+  /** Why the asking host's last session ended (a page tells "your turn is over" from "you were away"), or null. */
+  readonly yourLastEnd: SessionEndReason | null;
 }
 
 export interface SessionManagerOptions {
@@ -85,6 +90,7 @@ export class SessionManager {
   readonly #line: TurnLine; // hosts waiting for the device, first come first served
   readonly #turnMs: number; // 0: no turn limit
   #turnEndsAt: number | null = null; // set when someone starts waiting behind the owner (with a turn limit)
+  readonly #lastEnds = new Map<string, SessionEndReason>(); // host → why its last session ended, for /?queue
   readonly #startListeners: SessionEvents["start"][] = [];
   readonly #endListeners: SessionEvents["end"][] = [];
   #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3)
@@ -133,6 +139,7 @@ export class SessionManager {
       const reserved = this.#line.reservedAt(now);
       if (reserved === null || reserved.host === host) {
         const opened = new Session(this.#ids.take(), host, now, name ?? this.#line.nameOf(host)); // the name it waited under
+        this.#lastEnds.delete(host);
         this.#line.opened(host);
         this.#current = opened;
         this.#settleTurn(now);
@@ -166,6 +173,15 @@ export class SessionManager {
     return place;
   }
 
+  /** `host` gives the device back if it owns it, or gives up its place in line; what it did. */
+  leave(host: string, now: number = this.#now()): "gave-back" | "left-line" | "nothing" {
+    if (this.current(now)?.owner === host) {
+      this.end("given-back");
+      return "gave-back";
+    }
+    return this.leaveLine(host, now) ? "left-line" : "nothing";
+  }
+
   /** A waiting host gives up its place (its `/?invalid`); false when it was not in line. */
   leaveLine(host: string, now: number = this.#now()): boolean {
     const left = this.#line.leave(host, now);
@@ -182,6 +198,7 @@ export class SessionManager {
       waiting: this.#line.length,
       place: this.#line.placeOf(host),
       line: this.#line.names(),
+      yourLastEnd: this.current(now)?.owner === host ? null : (this.#lastEnds.get(host) ?? null),
     };
   }
 
@@ -209,6 +226,9 @@ export class SessionManager {
     if (s === null) return;
     this.#current = null; // before the listeners run: a listener sees the device free, never half-ended
     this.#turnEndsAt = null;
+    this.#lastEnds.delete(s.owner);
+    this.#lastEnds.set(s.owner, reason); // the newest last: the first key is the oldest
+    if (this.#lastEnds.size > LAST_ENDS_KEPT) this.#lastEnds.delete(this.#lastEnds.keys().next().value!);
     this.#line.offer(this.#now()); // the first in line may open the next session, nobody else for a moment
     this.#emitEnd(s, reason);
   }

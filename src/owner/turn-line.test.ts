@@ -37,8 +37,10 @@ describe("fair turns", () => {
       waiting: 1,
       place: 1,
       line: [null],
+      yourLastEnd: null,
     });
     expect(m.queue("B", 3000).you).toBe(true);
+    expect(m.queue("A", 3000).yourLastEnd).toBe("invalid"); // A's page can tell why its turn ended
   });
 
   test("the one whose turn comes must claim within a few seconds, or the next one gets the device", () => {
@@ -148,6 +150,23 @@ describe("fair turns", () => {
     }
     m.sweep(now());
     expect(ends).toEqual([]);
+  });
+
+  test("leave: the owner gives the device back (the next one present gets it), a waiter gives up its place", () => {
+    const { m, ends, at, admit, now } = manager(120);
+    admit("A");
+    at(1);
+    admit("B");
+    admit("C");
+    expect(m.leave("C", now())).toBe("left-line");
+    expect(m.leave("A", now())).toBe("gave-back");
+    expect(ends).toEqual(["A:given-back"]);
+    expect(m.queue("A", now())).toMatchObject({ yourLastEnd: "given-back", reserved: true, waiting: 1 });
+    expect(admit("B")).toMatchObject({ kind: "owner" });
+    expect(m.leave("C", now())).toBe("nothing");
+    at(200);
+    m.sweep(now());
+    expect(m.queue("B", now()).yourLastEnd).toBe("lapsed");
   });
 
   test("a host holds one place; leaving the line hands a reservation on", () => {
