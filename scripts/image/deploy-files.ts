@@ -25,6 +25,22 @@ export function avahiService(port: number): string {
   return template.replace("<port>60000</port>", `<port>${port}</port>`);
 }
 
+/**
+ * avahi-daemon.conf with `use-ipv6=no` in [server] (replaced, or added under the section). Avahi 0.8 takes an IPv6
+ * address changing on link-up (link-local, then a router's prefix) for a host-name conflict with itself and renames the
+ * device NAME-2, NAME-3 … (avahi/avahi issues 117, 193): `NAME.local` on the label stops resolving. Found by the system
+ * twin (issue 19); over IPv4 alone the name stays, and phones resolve it the same.
+ */
+export function avahiConfIpv4Only(text: string): string {
+  const lines = text.replace(/\n+$/, "").split("\n");
+  const kept = lines.filter((l) => !/^\s*#?\s*use-ipv6\s*=/.test(l));
+  const line = "use-ipv6=no";
+  const server = kept.findIndex((l) => l.trim() === "[server]");
+  if (server < 0) kept.unshift("[server]", line);
+  else kept.splice(server + 1, 0, line);
+  return `${kept.join("\n")}\n`;
+}
+
 /** A stable UUID from a name, so a second run writes the same keyfile. */
 function nameUuid(name: string): string {
   const h = new Bun.CryptoHasher("sha256").update(`httap:${name}`).digest("hex");

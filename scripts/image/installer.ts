@@ -147,6 +147,8 @@ function write(image: string, o: ImageOptions, found: Inspected): string[] {
     if (o.boardFile !== null) root.writeFile("/etc/httap/board.json", { hostFile: resolve(o.boardFile) }, 0o644);
     root.writeFile("/etc/avahi/services/httap.service", files.avahiService(o.port), 0o644);
     root.writeFile("/etc/udev/rules.d/99-httap-pwm.rules", { hostFile: PWM_RULE_SOURCE }, 0o644);
+    const avahiConf = root.read("/etc/avahi/avahi-daemon.conf");
+    if (avahiConf !== null) root.writeFile("/etc/avahi/avahi-daemon.conf", files.avahiConfIpv4Only(avahiConf), 0o644);
     done.push(
       `/usr/local/bin/httap, the service (enabled), /etc/default/httap (${Object.entries(o.settings)
         .map(([k, v]) => `${k}=${v}`)
