@@ -5,8 +5,8 @@
  * it, /var/lib/httap writable; /dev/gpiochip0 opens read-write and no other device but systemd's standard few opens.
  */
 import { lineOf, linesOf } from "../guest.ts";
-import { outputsLow, PINS } from "../twin-context.ts";
-import type { SystemContext } from "./system-context.ts";
+import { PINS } from "../twin-context.ts";
+import { boardAtRest, type SystemContext } from "./system-context.ts";
 
 /** systemd's range for DynamicUser= ids (docs: UIDS-GIDS, "dynamic service users"). */
 const DYNAMIC_UIDS = { first: 61184, last: 65519 };
@@ -93,8 +93,8 @@ export async function gpioAtBootCheck(c: SystemContext): Promise<void> {
     const choice = journal.find((l) => /^gpio: /.test(l)) ?? "(no gpio: line in the journal)";
     const s = await c.machine.readGpio();
     c.report.check(
-      "system: the service took the GPIO character device and set every rc-car output to 0",
-      /character device/i.test(choice) && outputsLow(s),
+      "system: the service took the GPIO character device: every motor and LED output at 0, the speaker not driven",
+      /character device/i.test(choice) && boardAtRest(s),
       `journal "${choice}"; ${s.pins(PINS.outputs)}; ${s}`,
     );
     // issue 19: without the image's udev rule only root may export the speaker's PWM (first boot: EACCES)
