@@ -245,6 +245,7 @@ export class Httap extends EventTarget {
 
   /** @param {string} method @param {string} name @param {string} [body] */
   async _request(method, name, body) {
+    const sentAs = this.isOpen ? this.session : null; // a reply only speaks for the session it was sent in
     let response;
     try {
       response = await fetch(`${this.base}/?${name}`, {
@@ -260,12 +261,12 @@ export class Httap extends EventTarget {
     const session = response.headers.get("HTTaP-Session");
     if (response.status === 503 && (await peekError(response)) === "busy") {
       // a write while someone else has the device: we are in line now
-      if (this.isOpen) this._closed("ended");
+      if (this.isOpen && sentAs === this.session) this._closed("ended");
       this.wantsTurn = true;
       this._busy(response.clone());
       throw Object.assign(new Error("busy"), { status: 503 });
     }
-    if (this.isOpen && session !== null && session !== this.session) {
+    if (this.isOpen && sentAs === this.session && session !== null && session !== this.session) {
       // no session any more (it lapsed, the turn ended, the device restarted), or a new one: start over
       this._closed("ended");
       if (session !== NO_SESSION) this._opened(session, this.root?.Timeout ?? 15);
