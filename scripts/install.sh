@@ -7,7 +7,8 @@
 # Checks first (64-bit system, 4 KiB memory pages, the binary runs here, the gpio group exists), then installs
 # /usr/local/bin/httap (0755, replaced by a rename so a running one is not disturbed), the systemd unit
 # (deploy/httap.service), /etc/default/httap (only when absent: your settings are kept), the Avahi service on the
-# configured port, enables the unit, restarts it and waits until the page answers. --root installs into a
+# configured port, the udev rule giving the gpio group the hardware PWM (deploy/99-httap-pwm.rules), enables the unit,
+# restarts it and waits until the page answers. --root installs into a
 # directory tree instead (an image mounted elsewhere, or a test) and starts nothing.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -39,13 +40,18 @@ fi
 [[ -f $BINARY ]] || die "no binary at $BINARY: build it with npm run build (on any machine) and copy dist/httap-linux-arm64 here, or name it with --binary"
 version=$("$BINARY" --version 2>&1) || die "$BINARY does not run on this system: $version"
 grep -q '^gpio:' "$ROOT/etc/group" 2>/dev/null || die "no gpio group in $ROOT/etc/group: the service runs in it to reach /dev/gpiomem (Raspberry Pi OS has it; elsewhere: groupadd --system gpio, and a udev rule giving it the GPIO devices)"
-[[ -f $HERE/deploy/httap.service && -f $HERE/deploy/avahi-httap.service ]] || die "deploy/httap.service and deploy/avahi-httap.service are missing next to this script"
+for f in httap.service avahi-httap.service 99-httap-pwm.rules; do
+  [[ -f $HERE/deploy/$f ]] || die "deploy/$f is missing next to this script"
+done
 
 # --- install -----------------------------------------------------------------------------------------------------
 install -d -m 0755 "$ROOT/usr/local/bin" "$ROOT/etc/systemd/system" "$ROOT/etc/default"
 install -m 0755 "$BINARY" "$ROOT/usr/local/bin/httap.new"
 mv -f "$ROOT/usr/local/bin/httap.new" "$ROOT/usr/local/bin/httap"
 install -m 0644 "$HERE/deploy/httap.service" "$ROOT/etc/systemd/system/httap.service"
+# the service's dynamic user reaches the speaker's PWM (and --safe-state it) through the gpio group (issue 19)
+install -d -m 0755 "$ROOT/etc/udev/rules.d"
+install -m 0644 "$HERE/deploy/99-httap-pwm.rules" "$ROOT/etc/udev/rules.d/99-httap-pwm.rules"
 if [[ ! -f $ROOT/etc/default/httap ]]; then
   printf '# httap settings (httap --help lists them all); written by scripts/install.sh\nHTTAP_BOARD=rc-car\n' >"$ROOT/etc/default/httap"
   chmod 0644 "$ROOT/etc/default/httap"
@@ -65,6 +71,8 @@ if ((START == 0)); then
   echo "install: enabled, not started"
   exit 0
 fi
+udevadm control --reload 2>/dev/null || true
+udevadm trigger --subsystem-match=pwm --action=add 2>/dev/null || true # the rule now, not at the next boot
 systemctl daemon-reload
 systemctl enable httap.service
 systemctl restart httap.service

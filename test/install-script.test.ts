@@ -62,6 +62,9 @@ test("installs the binary, the unit, the settings and the Avahi service, enables
   );
   expect(readFileSync(join(root, "etc/default/httap"), "utf8")).toContain("HTTAP_BOARD=rc-car");
   expect(readFileSync(join(root, "etc/avahi/services/httap.service"), "utf8")).toContain("<port>60000</port>");
+  expect(readFileSync(join(root, "etc/udev/rules.d/99-httap-pwm.rules"), "utf8")).toBe(
+    readFileSync(join(ROOT, "deploy/99-httap-pwm.rules"), "utf8"),
+  );
   expect(readFileSync(join(bin, "systemctl.log"), "utf8")).toBe(`--root=${root} enable httap.service\n`);
   expect(existsSync(join(root, "usr/local/bin/httap.new"))).toBe(false);
 
