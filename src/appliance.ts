@@ -26,6 +26,13 @@ import type { VocabularyWord } from "./httap/vocabulary.ts";
 import { appsFor } from "./devices/board-apps.ts";
 import { deviceWord } from "./device-word.ts";
 import { deviceUrls } from "./device-urls.ts";
+import { CorsPolicy } from "./httap/cors-policy.ts";
+import { FleetMdns } from "./fleet/fleet-mdns.ts";
+import type { FleetFacts } from "./fleet/fleet-records.ts";
+import { fleetWord } from "./fleet/fleet-word.ts";
+import { fleetCors } from "./fleet/fleet-cors.ts";
+import { leaderWord, type LeaderTarget } from "./leader/leader-word.ts";
+import { pauseGate } from "./leader/pause-gate.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
@@ -60,6 +67,8 @@ export class Appliance {
   readonly #loopLag = new LoopLag();
   #unavailable = "GPIO is disabled on this device (HTTAP_GPIO=none)";
   #scpi: ScpiServer | null = null;
+  /** The room over mDNS (issue 21); null with HTTAP_FLEET=0 or before start. */
+  #fleet: FleetMdns | null = null;
 
   constructor(config: Config, options: ApplianceOptions = {}) {
     this.config = config;
@@ -140,6 +149,37 @@ export class Appliance {
       }),
     );
 
+    // The room (issue 21): what this device tells its peers, the leader's word, the fleet's word.
+    const leader: LeaderTarget = {
+      sessions,
+      stopBoard: () => board?.quiet("reset"),
+      name: id,
+      changed: () => this.#fleet?.changed(),
+    };
+    const facts = (): FleetFacts => {
+      const q = sessions.queue("", performance.now());
+      const board = hasBoard ? config.board.name : "none";
+      const port = this.#server?.port ?? config.port;
+      return {
+        id,
+        name: leader.name,
+        board,
+        version: VERSION,
+        port,
+        driver: q.owner,
+        owned: q.owned,
+        waiting: q.waiting,
+        paused: q.paused !== undefined,
+      };
+    };
+    // a device listening on loopback only cannot be reached by its peers: it announces nothing
+    const reachable = !/^(127\.|::1$|localhost$)/.test(config.host);
+    const fleet = config.fleet && reachable ? new FleetMdns({ facts, hostName: hostname(), now: () => performance.now(), log }) : null;
+    sessions.on("start", () => fleet?.changed());
+    sessions.on("end", () => fleet?.changed());
+    words.push(leaderWord({ pinHash: config.leaderPinHash, target: leader, log }));
+    words.push(fleetWord({ facts, peers: fleet?.peers ?? null }));
+
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)
     const stats = () => ({ ...this.#server?.stats(), ...(board !== null ? { engine: board.engineStatus() } : {}) });
@@ -154,7 +194,10 @@ export class Appliance {
       stats,
       words,
     });
-    const httap: RequestHandler = this.httap.handle;
+    // issue 21: device commands answer 423 while the leader pauses; peers' pages reach /?fleet, /?queue, /?leader
+    const cors = new CorsPolicy(config.cors, config.files);
+    const gated = pauseGate(this.httap.handle, sessions, (request) => cors.replyLines(request.header("origin")));
+    const httap: RequestHandler = fleetCors(gated, (origin) => fleet?.peers.isPeerOrigin(origin, performance.now()) ?? false);
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));
     this.#server = new HttpServer({
@@ -167,6 +210,10 @@ export class Appliance {
       accessLog: config.verbose ? log : undefined,
     });
     const { port } = this.#server.start();
+    if (fleet !== null) {
+      fleet.start();
+      this.#fleet = fleet;
+    }
     return { port, files: files?.fileCount ?? 0, scpiPort: this.#scpi?.port ?? 0 };
   }
 
@@ -189,6 +236,8 @@ export class Appliance {
   }
 
   async stop(): Promise<void> {
+    await this.#fleet?.stop(); // the goodbye first: peers drop this device at once
+    this.#fleet = null;
     this.#scpi?.stop();
     this.#scpi = null;
     await this.#server?.stop();

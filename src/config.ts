@@ -3,6 +3,7 @@
  * validated loudly (STYLE rule 17). An empty variable counts as unset (DESIGN). Flags win over variables.
  * Modules get their slice of `Config`, never `process.env`.
  */
+import { hashLeaderPin, isLeaderPinHash, LEADER_PIN_PATTERN } from "./leader/leader-pin.ts";
 import { ProfileError, loadProfile, type BoardProfile } from "./devices/board-profile.ts";
 import { GPIO_CHOICES, type GpioChoice } from "./gpio/open-backend.ts";
 import {
@@ -61,6 +62,10 @@ export interface Config {
   readonly turnS: number;
   /** How long a waiter whose page is hidden keeps its place (issue 18). */
   readonly awayS: number;
+  /** The room (issue 21): announce and browse `_httap._tcp` over mDNS; false: no UDP socket at all. */
+  readonly fleet: boolean;
+  /** The leader PIN's salted hash (issue 21; never the PIN); null: no PIN, every leader action refused. */
+  readonly leaderPinHash: string | null;
 }
 
 /** A bad setting: main prints the message and exits with status 2. */
@@ -192,6 +197,20 @@ export const OPTIONS = {
       "1: the real-time engine takes SCHED_FIFO priority and locks its code in memory when permitted " +
       "(root, CAP_SYS_NICE, CAP_IPC_LOCK); 0: never. Default 1.",
   },
+  fleet: {
+    env: "HTTAP_FLEET",
+    flag: "--fleet",
+    arg: "0|1",
+    help: "1: announce this device as _httap._tcp over mDNS and list its peers (/?fleet); 0: no UDP socket at all. Default 1.",
+  },
+  leaderPin: {
+    env: "HTTAP_LEADER_PIN",
+    flag: "--leader-pin",
+    arg: "PIN",
+    help:
+      "The workshop leader's PIN, 4-12 digits (or its hash from npm run image -- --leader-pin); kept only as a salted hash. " +
+      "Unset: every leader action is refused.",
+  },
   pwmSysfs: {
     env: "HTTAP_PWM_SYSFS",
     flag: "--pwm-sysfs",
@@ -287,6 +306,8 @@ export function readConfig(env: Record<string, string | undefined>, argv: readon
     scpiPort: integer("scpiPort", g.get("scpiPort"), 5025, 0, 65535),
     turnS: turnSeconds(g.get("turn")),
     awayS: integer("away", g.get("away"), 60, 10, 3600),
+    fleet: flag(g.get("fleet"), true),
+    leaderPinHash: leaderPin(g.get("leaderPin")),
   });
 }
 
@@ -318,6 +339,15 @@ function stateDirectory(g: Map<OptionName, { text: string; source: string }>): s
 
 /** A turn while others wait (issue 18): long enough to drive a lap, short enough that a room of 20 gets turns. */
 const TURN_DEFAULT_S = 120;
+
+/** The PIN or its hash, kept as a hash; a refusal never repeats the value (it may be a PIN with a typo). */
+function leaderPin(raw: { text: string; source: string } | undefined): string | null {
+  if (raw === undefined) return null;
+  if (isLeaderPinHash(raw.text)) return raw.text;
+  if (!LEADER_PIN_PATTERN.test(raw.text))
+    throw new ConfigError(`${raw.source} must be 4 to 12 digits (the value given is not repeated here)`);
+  return hashLeaderPin(raw.text);
+}
 
 function turnSeconds(raw: { text: string; source: string } | undefined): number {
   const s = integer("turn", raw, TURN_DEFAULT_S, 0, 3600);

@@ -63,6 +63,15 @@ export interface QueueInfo extends Holder {
   readonly line: (string | null)[];
   /** Why the asking host's last session ended (a page tells "your turn is over" from "you were away"), or null. */
   readonly yourLastEnd: SessionEndReason | null;
+  /** Present only while the leader pauses the device (issue 21): the leader's message. */
+  readonly paused?: { readonly message: string };
+}
+
+/** The leader's pause (issue 21): nobody drives while it holds; the owner keeps its session and its turn's time. */
+export interface Pause {
+  readonly message: string;
+  /** The session clock's time it began. */
+  readonly since: number;
 }
 
 export interface SessionManagerOptions {
@@ -81,14 +90,15 @@ const ASK_AGAIN_MAX_S = 3;
 
 export class SessionManager {
   readonly timeoutS: number;
-  readonly turnS: number;
+  turnS: number; // changed only through setTurnS (the leader, issue 21)
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #log: (line: string) => void;
   readonly #ids: SessionIdSequence;
   #current: Session | null = null; // the one active session, if any
   readonly #line: TurnLine; // hosts waiting for the device, first come first served
-  readonly #turnMs: number; // 0: no turn limit
+  #turnMs: number; // 0: no turn limit
+  #pause: Pause | null = null; // the leader's pause (issue 21)
   #turnEndsAt: number | null = null; // set when someone starts waiting behind the owner (with a turn limit)
   readonly #lastEnds = new Map<string, SessionEndReason>(); // host → why its last session ended, for /?queue
   readonly #startListeners: SessionEvents["start"][] = [];
@@ -199,7 +209,34 @@ export class SessionManager {
       place: this.#line.placeOf(host),
       line: this.#line.names(),
       yourLastEnd: this.current(now)?.owner === host ? null : (this.#lastEnds.get(host) ?? null),
+      ...(this.#pause === null ? {} : { paused: { message: this.#pause.message } }),
     };
+  }
+
+  /** The leader's pause, or null. Front ends refuse device commands while it holds (HTTaP: 423). */
+  get paused(): Pause | null {
+    return this.#pause;
+  }
+
+  /** The leader pauses the device: no turn ends while paused (the board is quieted by the caller). */
+  pause(message: string, now: number = this.#now()): void {
+    if (this.#pause === null) this.#pause = { message, since: now };
+    else this.#pause = { message, since: this.#pause.since };
+  }
+
+  /** The leader resumes: the owner drives on, its turn's end moved by the time paused. */
+  resume(now: number = this.#now()): void {
+    if (this.#pause === null) return;
+    if (this.#turnEndsAt !== null) this.#turnEndsAt += now - this.#pause.since;
+    this.#pause = null;
+  }
+
+  /** The leader sets the turn length (0: no limit; the caller checks the range); a running turn starts again. */
+  setTurnS(turnS: number, now: number = this.#now()): void {
+    this.turnS = turnS;
+    this.#turnMs = turnS * 1000;
+    this.#turnEndsAt = null;
+    this.#settleTurn(now);
   }
 
   /** Who holds the device at `now`: the one answer the line, the busy replies and `/?queue` all give. No effect. */
@@ -240,7 +277,7 @@ export class SessionManager {
     const s = this.#current;
     if (s !== null && s.remainMs(now, this.#timeoutMs) <= 0) this.end("lapsed");
     // a turn is over for someone present: a waiter whose page is hidden cannot take the device, so it ends nobody's
-    else if (this.#turnEndsAt !== null && now >= this.#turnEndsAt && this.#line.hasPresent) this.end("turn-over");
+    else if (this.#pause === null && this.#turnEndsAt !== null && now >= this.#turnEndsAt && this.#line.hasPresent) this.end("turn-over");
   }
 
   /** Starts the timer that ends a lapsed session even when no request comes (unref'd: it keeps no process alive). */

@@ -26,7 +26,15 @@ export async function startServer(
   const proc = Bun.spawn(cmd, {
     cwd: options.cwd ?? REPO,
     // SCPI off unless a test asks: its fixed port 5025 would collide between servers running at once
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_TCPPORT: "0", HTTAP_SCPIPORT: "0", ...env },
+    // HTTAP_FLEET=0 unless a test asks: no test server multicasts onto the machine's own network (issue 21)
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      HTTAP_TCPPORT: "0",
+      HTTAP_SCPIPORT: "0",
+      HTTAP_FLEET: "0",
+      ...env,
+    },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -76,7 +84,7 @@ export async function runToExit(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, {
     cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_SCPIPORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HTTAP_SCPIPORT: "0", HTTAP_FLEET: "0", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

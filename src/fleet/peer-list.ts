@@ -1,0 +1,55 @@
+/**
+ * @module The peers this device has heard (issue 21): each kept until its records' TTL runs out or it says
+ * goodbye; its addresses are where its announcements came from. Pure: the clock is passed in.
+ */
+import { FLEET_PEERS_MAX } from "./fleet-limits.ts";
+import type { FleetFacts, PeerAnnouncement } from "./fleet-records.ts";
+
+export interface Peer {
+  readonly instance: string;
+  facts: FleetFacts;
+  /** IPv4 addresses its announcements came from, newest first. */
+  addresses: string[];
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+export class PeerList {
+  readonly #peers = new Map<string, Peer>(); // instance name (lowercase) → peer
+
+  /** A response heard at `now` from `address`. */
+  heard(a: PeerAnnouncement, address: string, now: number): void {
+    const key = a.instance.toLowerCase();
+    if (a.ttlS === 0 || a.facts === null) {
+      this.#peers.delete(key);
+      return;
+    }
+    const known = this.#peers.get(key);
+    if (known === undefined) {
+      if (this.#peers.size >= FLEET_PEERS_MAX) return;
+      this.#peers.set(key, { instance: a.instance, facts: a.facts, addresses: [address], lastSeenAt: now, expiresAt: now + a.ttlS * 1000 });
+      return;
+    }
+    known.facts = a.facts;
+    known.addresses = [address, ...known.addresses.filter((x) => x !== address)].slice(0, 4);
+    known.lastSeenAt = now;
+    known.expiresAt = now + a.ttlS * 1000;
+  }
+
+  /** The live peers at `now` (those expired are forgotten). */
+  live(now: number): Peer[] {
+    for (const [k, p] of this.#peers) if (now >= p.expiresAt) this.#peers.delete(k);
+    return [...this.#peers.values()].sort((a, b) => a.facts.name.localeCompare(b.facts.name));
+  }
+
+  /** Whether `origin` is a live peer's page (`http://<address or name>.local:<port>`): fleet CORS (issue 21). */
+  isPeerOrigin(origin: string, now: number): boolean {
+    const m = /^http:\/\/([^/:]+|\[[0-9a-fA-F:]+\])(?::(\d+))?$/.exec(origin);
+    if (m === null) return false;
+    const host = m[1].toLowerCase();
+    const port = m[2] === undefined ? 80 : Number(m[2]);
+    return this.live(now).some(
+      (p) => p.facts.port === port && (p.addresses.includes(host) || host === `${p.facts.id.toLowerCase()}.local`),
+    );
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * @module While the leader pauses the device (issue 21), device commands over HTTaP answer 423 with the leader's
+ * message, before anyone is admitted: nobody drives, nobody joins the line, and the owner keeps its session for the
+ * resume. What is not a command still answers: reads, giving back or leaving the line, the leader's word, the
+ * fleet, the loopback, the simulator's wires.
+ */
+import type { HttpRequest, Reply, RequestHandler } from "../http/types.ts";
+import type { SessionManager } from "../owner/session-manager.ts";
+import { leaderRefusal } from "./leader-replies.ts";
+
+/** Writes that are not device commands. */
+const NOT_COMMANDS = new Set(["queue", "invalid", "leader", "loopback", "sim", "fleet"]);
+
+export function pauseGate(httap: RequestHandler, sessions: SessionManager, corsOf: (request: HttpRequest) => string): RequestHandler {
+  return (request: HttpRequest): Reply => {
+    const pause = sessions.paused;
+    if (pause === null || request.method !== "POST") return httap(request);
+    const word = (request.query ?? "").split(/[/?]/, 1)[0];
+    if (NOT_COMMANDS.has(word)) return httap(request);
+    return leaderRefusal("paused", pause.message, corsOf(request), "", { paused: { message: pause.message } });
+  };
+}
