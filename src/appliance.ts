@@ -33,6 +33,9 @@ import { fleetWord } from "./fleet/fleet-word.ts";
 import { fleetCors } from "./fleet/fleet-cors.ts";
 import { leaderWord, type LeaderTarget } from "./leader/leader-word.ts";
 import { pauseGate } from "./leader/pause-gate.ts";
+import type { StateStore } from "./state/state-store.ts";
+import { ProgramStore } from "./programs/program-store.ts";
+import { programsWord } from "./programs/programs-word.ts";
 
 export interface ApplianceOptions {
   /** Where informational lines go (start-up, access log). Default: stdout. */
@@ -64,6 +67,11 @@ export class Appliance {
   hardware: Hardware | null = null;
   /** The board's commands, for every front end (null as `hardware`). */
   board: Board | null = null;
+  /**
+   * The state store (`HTTAP_STATE_DIR`), set by main once it is open (after the sandbox is entered); null: the
+   * features that keep state (saved programs) say they are off.
+   */
+  state: StateStore | null = null;
   readonly #loopLag = new LoopLag();
   #unavailable = "GPIO is disabled on this device (HTTAP_GPIO=none)";
   #scpi: ScpiServer | null = null;
@@ -148,6 +156,10 @@ export class Appliance {
         urls: () => deviceUrls(config.host, this.#server?.port ?? config.port),
       }),
     );
+
+    // the participants' programs (issue 20), kept in the state directory once main has opened it; without one the
+    // word is not offered, so Services says only what answers
+    if (config.stateDir !== null) words.push(programsWord(new ProgramStore(() => this.state, log)));
 
     // The room (issue 21): what this device tells its peers, the leader's word, the fleet's word.
     const leader: LeaderTarget = {

@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     if (stateDir !== null) {
       const opened = openStateStore(stateDir, identity !== null);
       state = opened.store;
+      appliance.state = state; // saved programs (issue 20)
       console.log(`httap: ${opened.line}`);
     }
     console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
