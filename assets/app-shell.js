@@ -5,6 +5,7 @@
  * - the waiting dialog: named and focused, our place in line and who drives, "your turn in about m:ss" only from the
  *   device's real time left of the turn, a name field, "Leave the line" and the way back to the dashboard;
  * - the lost banner, which makes the page's controls (`[data-control]`) inert and greys its views (`[data-view]`);
+ * - the paused banner: "Paused by the leader" with the leader's message, controls inert until resumed (issue 21);
  * - a short message when the device stops being ours (turn over, idle, restarted).
  * Names are always set with textContent. The styles are in app.css.
  */
@@ -101,7 +102,9 @@ export function mountShell(device, options = {}) {
     </dialog>`)
   );
   dialog.querySelector(".wait-note")?.after(nameField(device));
-  main.append(lost, toast, dialog);
+  const paused = element(`<div class="lost paused" role="alert" style="background:#7a4d00" hidden>
+    <span>Paused by the leader<span data-message></span></span></div>`);
+  main.append(lost, paused, toast, dialog);
   const placeEl = /** @type {HTMLElement} */ (dialog.querySelector("[data-place]"));
   const whoEl = /** @type {HTMLElement} */ (dialog.querySelector(".wait-who"));
 
@@ -197,10 +200,21 @@ export function mountShell(device, options = {}) {
     lost.hidden = !value;
     if (value) document.documentElement.dataset.lost = "";
     else delete document.documentElement.dataset.lost;
+    setInert();
+  }
+
+  function setInert() {
     for (const el of document.querySelectorAll("[data-control]")) {
-      /** @type {HTMLElement} */ (el).inert = value;
+      /** @type {HTMLElement} */ (el).inert = isLost || device.paused !== null;
     }
   }
+
+  device.addEventListener("paused", (e) => {
+    const message = /** @type {CustomEvent} */ (e).detail?.message ?? null;
+    paused.hidden = message === null;
+    /** @type {HTMLElement} */ (paused.querySelector("[data-message]")).textContent = message ? `: ${message}` : "";
+    setInert();
+  });
 
   device.addEventListener("ready", () => {
     setLost(false);

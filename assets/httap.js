@@ -21,7 +21,9 @@
  *   (given back), "lost" (no answer), "restart" (the device stopped), or "ended" (no reason known);
  * - `lost`   {}: the device does not answer; we keep trying and send `ready` (and `open`) when it does;
  * - `queue`  {owner, owned, you, reserved, turnLeftS, turnS, waiting, place, line}: who drives, about once a second;
- * - `changed` {names}: resources whose values changed (from `watch()`).
+ * - `changed` {names}: resources whose values changed (from `watch()`);
+ * - `paused` {message}: the workshop leader paused the device (commands answer 423), or `{message: null}` when it
+ *   resumes; a driver keeps its turn, and a page that wanted a turn asks again (issue 21).
  */
 
 /** Ping when this share of the session's time is left: well before it lapses, never on a fast fixed timer. */
@@ -47,6 +49,7 @@ export class Httap extends EventTarget {
     /** @type {any} the root object */ this.root = null;
     /** @type {any} `/?device`: id, board, apps, urls, version (null until read, or on an older device) */ this.device = null;
     /** @type {any} the last `/?queue` */ this.queue = null;
+    /** @type {string | null} the leader's message while the device is paused (issue 21) */ this.paused = null;
     this._askTimer = null; // the next claim while waiting
     this._pingTimer = null; // the owner's keep-alive
     this._pollTimer = null;
@@ -235,6 +238,7 @@ export class Httap extends EventTarget {
       return this._lost();
     }
     if (response.status === 503) return this._busy(response);
+    if (response.status === 423) return this._paused((await response.json().catch(() => ({}))).paused?.message ?? "");
     if (!response.ok) return;
     const body = await response.json();
     const session = response.headers.get("HTTaP-Session");
@@ -275,6 +279,8 @@ export class Httap extends EventTarget {
     }
     const text = await response.text();
     const value = text === "" ? null : JSON.parse(text);
+    if (response.status === 423) this._paused(value?.paused?.message ?? "");
+    else if (response.ok && method === "POST") this._paused(null); // a command carried out: no pause any more
     if (!response.ok) throw Object.assign(new Error(value?.message ?? `${response.status}`), { status: response.status, body: value });
     return value;
   }
@@ -373,9 +379,18 @@ export class Httap extends EventTarget {
     this._pollTimer = setTimeout(poll, QUEUE_POLL_MS);
   }
 
+  /** The leader paused the device (a message) or resumed it (null); resumed, a page that wanted a turn asks. */
+  _paused(/** @type {string | null} */ message) {
+    if (message === this.paused) return;
+    this.paused = message;
+    this.dispatchEvent(new CustomEvent("paused", { detail: { message } }));
+    if (message === null && this.wantsTurn && !this.isOpen) this._ask();
+  }
+
   /** @param {any} q */
   _queue(q) {
     this.queue = q;
+    this._paused(q.paused?.message ?? null);
     if (this.isOpen && !q.you) this._closed(END_REASONS[q.yourLastEnd] ?? "ended"); // the turn ended, it lapsed...
     this.dispatchEvent(new CustomEvent("queue", { detail: q }));
     if (!this.isOpen && this.wantsTurn && q.you) this.connect(); // ours after all (another tab of this browser)

@@ -208,7 +208,12 @@ export class Appliance {
     });
     // issue 21: device commands answer 423 while the leader pauses; peers' pages reach /?fleet, /?queue, /?leader
     const cors = new CorsPolicy(config.cors, config.files);
-    const gated = pauseGate(this.httap.handle, sessions, (request) => cors.replyLines(request.header("origin")));
+    const gated = pauseGate(
+      this.httap.handle,
+      sessions,
+      (request) => cors.replyLines(request.header("origin")),
+      () => performance.now(),
+    );
     const httap: RequestHandler = fleetCors(gated, (origin) => fleet?.peers.isPeerOrigin(origin, performance.now()) ?? false);
 
     const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));

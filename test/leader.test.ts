@@ -117,7 +117,7 @@ describe("the leader's PIN and token over TCP", () => {
     const bearer = { Authorization: `Bearer ${token}` };
     expect((await act('{"action":"pause","message":"Eyes on me"}', bearer)).json).toMatchObject({ paused: { message: "Eyes on me" } });
     const refused = await drive();
-    expect(refused).toMatchObject({ status: 423, json: { error: "paused", message: "Eyes on me" } });
+    expect(refused).toMatchObject({ status: 423, json: { error: "paused", message: "paused by the leader: Eyes on me" } });
     expect((await call("127.0.0.3", "POST", "/?claim", "{}")).status).toBe(423);
     const q = await call("127.0.0.3", "GET", "/?queue");
     expect(q.json).toMatchObject({ owned: true, owner: "Ana", paused: { message: "Eyes on me" } });

@@ -143,7 +143,8 @@ function write(image: string, o: ImageOptions, found: Inspected): string[] {
     root.writeFile("/usr/local/bin/httap", { hostFile: resolve(o.binary) }, 0o755);
     root.writeFile("/etc/systemd/system/httap.service", { hostFile: UNIT_SOURCE }, 0o644);
     root.symlink("/etc/systemd/system/multi-user.target.wants/httap.service", "/etc/systemd/system/httap.service");
-    root.writeFile("/etc/default/httap", files.settingsFile(o.settings), 0o644);
+    // with the leader PIN's hash in it, root's alone (systemd reads it as root for EnvironmentFile=; issue 21)
+    root.writeFile("/etc/default/httap", files.settingsFile(o.settings), o.settings.HTTAP_LEADER_PIN === undefined ? 0o644 : 0o600);
     if (o.boardFile !== null) root.writeFile("/etc/httap/board.json", { hostFile: resolve(o.boardFile) }, 0o644);
     root.writeFile("/etc/avahi/services/httap.service", files.avahiService(o.port), 0o644);
     root.writeFile("/etc/udev/rules.d/99-httap-pwm.rules", { hostFile: PWM_RULE_SOURCE }, 0o644);
@@ -151,7 +152,7 @@ function write(image: string, o: ImageOptions, found: Inspected): string[] {
     if (avahiConf !== null) root.writeFile("/etc/avahi/avahi-daemon.conf", files.avahiConfIpv4Only(avahiConf), 0o644);
     done.push(
       `/usr/local/bin/httap, the service (enabled), /etc/default/httap (${Object.entries(o.settings)
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => (k === "HTTAP_LEADER_PIN" ? `${k}=(a salted hash)` : `${k}=${v}`))
         .join(" ")}), the mDNS service on port ${o.port}, the udev rule giving the gpio group the PWM`,
     );
     if (o.hostname !== null) {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { BUILT_IN_PROFILES, loadProfile, ProfileError, type BoardProfile } from "../../src/devices/board-profile.ts";
 import { ConfigError, OPTIONS, readConfig } from "../../src/config.ts";
 import type { WifiNetwork } from "./deploy-files.ts";
+import { hashLeaderPin, isLeaderPinHash, LEADER_PIN_PATTERN } from "../../src/leader/leader-pin.ts";
 
 export class UsageError extends Error {}
 
@@ -36,6 +37,7 @@ Writes httap into a Raspberry Pi OS image (Bookworm or Trixie, 64-bit; .img or .
   --country XX           Wi-Fi country (ISO 3166, e.g. DE, FR, GB, US): Raspberry Pi OS keeps Wi-Fi off without one
   --board NAME|FILE      board profile: ${Object.keys(BUILT_IN_PROFILES).join(", ")}, or a JSON file (default rc-car)
   --port N               web port (default 60000)
+  --leader-pin PIN       the workshop leader's PIN (4-12 digits): only its salted hash goes into /etc/default/httap (0600)
   --set HTTAP_NAME=VALUE any other setting of httap --help (repeatable)
   --label FILE.svg       a printable label: name, URL and QR codes (with --hotspot, one to join the Wi-Fi)
   --binary FILE          the arm64 executable (default dist/httap-linux-arm64, made by npm run build)`;
@@ -77,7 +79,18 @@ export function parseImageOptions(argv: readonly string[], defaults: { binary: s
   let image: string | null = null;
   const given = new Map<string, string>();
   const sets: string[] = [];
-  const flags = new Set(["--hostname", "--wifi", "--hotspot", "--country", "--board", "--port", "--set", "--label", "--binary"]);
+  const flags = new Set([
+    "--hostname",
+    "--wifi",
+    "--hotspot",
+    "--country",
+    "--board",
+    "--port",
+    "--set",
+    "--label",
+    "--binary",
+    "--leader-pin",
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith("--")) {
@@ -110,6 +123,12 @@ export function parseImageOptions(argv: readonly string[], defaults: { binary: s
     settings[m[1]] = m[2];
   }
   if (given.has("--port")) settings.HTTAP_TCPPORT = given.get("--port")!;
+  // issue 21: the image holds the PIN's salted hash, never the PIN (a PIN given with --set is hashed the same way)
+  const pin = given.get("--leader-pin") ?? settings.HTTAP_LEADER_PIN;
+  if (pin !== undefined && !isLeaderPinHash(pin)) {
+    if (!LEADER_PIN_PATTERN.test(pin)) throw new UsageError("--leader-pin must be 4 to 12 digits");
+    settings.HTTAP_LEADER_PIN = hashLeaderPin(pin);
+  } else if (pin !== undefined) settings.HTTAP_LEADER_PIN = pin;
   const boardArg = given.get("--board") ?? settings.HTTAP_BOARD ?? "rc-car";
   let board: BoardProfile;
   try {

@@ -26,6 +26,14 @@ export const NO_PIN_MESSAGE =
   "no leader PIN is set on this device: set HTTAP_LEADER_PIN (4-12 digits; flag --leader-pin) and restart, " +
   "or write it into an image with npm run image -- --leader-pin";
 
-export function leaderRefusal(code: LeaderRefusal, message: string, cors: string, extraLines = "", details: object = {}): Reply {
-  return dynamicReply(STATUS[code], NO_SESSION_LINES + cors + extraLines, JSON.stringify({ error: code, message, ...details }));
+/** `sessionLines`: the `HTTaP-Session`, type and no-cache lines (the owner's own id when it asked). */
+export function leaderRefusal(
+  code: LeaderRefusal,
+  message: string,
+  cors: string,
+  extraLines = "",
+  details: object = {},
+  sessionLines = NO_SESSION_LINES,
+): Reply {
+  return dynamicReply(STATUS[code], sessionLines + cors + extraLines, JSON.stringify({ error: code, message, ...details }));
 }

@@ -94,10 +94,10 @@ export function leaderWord(o: LeaderWordOptions): PublicWord {
     switch (v.action) {
       case "stop":
         t.stopBoard(); // first: the car stops now, then it stays stopped until resumed (a driver's re-send cannot restart it)
-        t.sessions.pause(message ?? "Stopped by the leader");
+        t.sessions.pause(message ?? "the car was stopped");
         break;
       case "pause":
-        t.sessions.pause(message ?? "Paused by the leader");
+        t.sessions.pause(message ?? "");
         t.stopBoard();
         break;
       case "resume":

@@ -6,17 +6,27 @@
  */
 import type { HttpRequest, Reply, RequestHandler } from "../http/types.ts";
 import type { SessionManager } from "../owner/session-manager.ts";
+import { JSON_TYPE_LINE, NO_CACHE_LINE } from "../httap/protocol.ts";
 import { leaderRefusal } from "./leader-replies.ts";
 
 /** Writes that are not device commands. */
 const NOT_COMMANDS = new Set(["queue", "invalid", "leader", "loopback", "sim", "fleet"]);
 
-export function pauseGate(httap: RequestHandler, sessions: SessionManager, corsOf: (request: HttpRequest) => string): RequestHandler {
+export function pauseGate(
+  httap: RequestHandler,
+  sessions: SessionManager,
+  corsOf: (request: HttpRequest) => string,
+  now: () => number,
+): RequestHandler {
   return (request: HttpRequest): Reply => {
     const pause = sessions.paused;
     if (pause === null || request.method !== "POST") return httap(request);
     const word = (request.query ?? "").split(/[/?]/, 1)[0];
     if (NOT_COMMANDS.has(word)) return httap(request);
-    return leaderRefusal("paused", pause.message, corsOf(request), "", { paused: { message: pause.message } });
+    const text = `paused by the leader${pause.message === "" ? "" : `: ${pause.message}`}`;
+    // the driver's command keeps its session (its id in the reply: the page knows its turn goes on after the pause)
+    const owner = sessions.renew(request.remoteAddress, now());
+    const lines = owner === null ? undefined : `HTTaP-Session: ${owner.id}\r\n${JSON_TYPE_LINE}${NO_CACHE_LINE}`;
+    return leaderRefusal("paused", text, corsOf(request), "", { paused: { message: pause.message } }, lines);
   };
 }
