@@ -50,7 +50,7 @@ describe("index.html", () => {
         const facts = (await (await fetch(`http://127.0.0.1:${server.port}/?device`)).json()) as { urls: string[]; apps: string[] };
         expect(await page.locator("#url").textContent()).toBe(facts.urls[0] ?? `http://127.0.0.1:${server.port}/`);
         // the rc-car board's apps only: no Simon (it needs four buttons and LEDs)
-        expect(facts.apps).toEqual(["car", "piano"]);
+        expect(facts.apps).toEqual(["car", "piano", "code"]);
         expect(await page.getByRole("link", { name: /Drive the car/ }).isVisible()).toBe(true);
         expect(await page.getByRole("link", { name: /Piano/ }).isVisible()).toBe(true);
         expect(await page.getByRole("link", { name: /Simon/ }).count()).toBe(0);

@@ -5,7 +5,7 @@
 import type { BoardProfile } from "./board-profile.ts";
 
 /** The app pages, by the name of their page (`car.html`...). */
-export type AppName = "car" | "piano" | "simon";
+export type AppName = "car" | "piano" | "simon" | "code";
 
 /** Simon's four colours: an LED and a button each. */
 export const SIMON_COLOURS = ["red", "green", "blue", "yellow"] as const;
@@ -15,5 +15,6 @@ export function appsFor(profile: BoardProfile): AppName[] {
   if (profile.motors !== null) apps.push("car");
   apps.push("piano"); // every profile has its speaker
   if (SIMON_COLOURS.every((c) => Object.hasOwn(profile.leds, c) && Object.hasOwn(profile.buttons, c))) apps.push("simon");
+  apps.push("code"); // issue 20: programs for whatever the board has (its toolbox is made from the profile)
   return apps;
 }
