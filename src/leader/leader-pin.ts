@@ -1,7 +1,8 @@
 /**
  * @module The leader's PIN (issue 21): 4-12 digits, kept only as a salted scrypt hash (`scrypt:<salt>:<hash>`, hex:
- * nothing a shell or systemd would read), never served, never logged. `HTTAP_LEADER_PIN` holds the PIN or such a hash (`npm run image -- --leader-pin`
- * writes the hash, so the image holds no PIN); either way the server keeps the hash and compares in constant time.
+ * nothing a shell or systemd would read), never served, never logged. `HTTAP_LEADER_PIN` holds the PIN or such a
+ * hash (`npm run image -- --leader-pin` writes the hash, so the image holds no PIN); either way the server keeps the
+ * hash and compares in constant time.
  */
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 
