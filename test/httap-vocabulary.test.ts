@@ -29,7 +29,7 @@ describe("vocabulary", () => {
       HTTaP_version: expect.stringMatching(/^20\d{6}$/),
       HTTaP_open: 0,
       Type: "httap",
-      Services: "Files Loopback Stats Device",
+      Services: "Files Loopback Stats Device Leader Fleet",
       Signals: [],
     });
     expect(typeof root.ID).toBe("string");
@@ -72,7 +72,7 @@ describe("vocabulary", () => {
 
     const off = await serve({ HTTAP_LOOPBACK: "0" });
     expect((await request(off.port, post("/?loopback", "x")))?.status).toBe(404);
-    expect(json(await request(off.port, get("/?"))).Services).toBe("Files Stats Device");
+    expect(json(await request(off.port, get("/?"))).Services).toBe("Files Stats Device Leader Fleet");
   });
 
   test("a routine that throws gets 500 JSON and the server keeps serving; bad JSON says where", async () => {
@@ -112,7 +112,7 @@ describe("CORS", () => {
     const s = await serve({ HTTAP_FILES: "0" });
     const r = await request(s.port, get("/?", origin));
     expect(r!.headers.get("access-control-allow-origin")).toBe("*");
-    expect(json(r).Services).toBe("Loopback Stats Device");
+    expect(json(r).Services).toBe("Loopback Stats Device Leader Fleet");
   });
 
   test("HTTAP_CORS list: echo, Vary, expose HTTaP-Session, preflight 204; other origins get nothing", async () => {
