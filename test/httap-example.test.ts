@@ -34,7 +34,7 @@ const ask = async (method: string, target: string, body?: string, headers = "") 
 describe("example: register file and memory", () => {
   test("root object and list name REG and MEM; /?device tells what the device is", async () => {
     const root = (await ask("GET", "/?")).json as { ID: string };
-    expect(root).toMatchObject({ Services: "Files HYX Loopback Stats Device", Signals: ["MEM", "REG"] });
+    expect(root).toMatchObject({ Services: "Files HYX Loopback Stats Device Leader Fleet", Signals: ["MEM", "REG"] });
     const device = await ask("GET", "/?device");
     expect(device.json).toEqual({ id: root.ID, board: "none", apps: [], urls: expect.any(Array), version: expect.any(String) });
     expect(device.headers.get("httap-session")).toBe("00000000");
