@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { attachSimFile } from "../src/gpio/sim-file.ts";
 import { readEdges } from "../src/gpio/sim-layout.ts";
@@ -23,6 +23,7 @@ import { startServer, type RunningServer } from "./support/server.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-code-"));
+const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
 const MOTOR_PINS = [5, 6, 23, 24];
 const SPEAKER_PIN = 12;
 const DEADMAN_MS = 1000;
@@ -228,6 +229,42 @@ describe("code.html", () => {
     }
   }, 60_000);
 
+  test("save on the device from the page, open it again in a fresh page, export through /?loopback", async () => {
+    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const { page, errors } = await openCode(context);
+      await loadBlocks(page, [block("car_move", { SECONDS: 0.2 }, { HOW: "backward" }, block("sound_tone", { HZ: 523, MS: 100 }))]);
+      await page.locator("#program-name").fill("My Dance!");
+      expect(await page.locator("#program-name").inputValue()).toBe("my-dance"); // names as the device takes them
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByText("Saved “my-dance” on the device.").waitFor({ timeout: WAIT_MS });
+      const saved = (await (await fetch(`http://127.0.0.1:${server.port}/?programs?name=my-dance`)).json()) as { code: string };
+      expect(saved.code).toBe("car.backward(0.2);\nspeaker.tone(523, 100);\n");
+      await page.close();
+      const again = await openCode(context);
+      await loadBlocks(again.page, []); // the draft this browser kept is gone: what comes back comes from the device
+      expect(await again.page.locator("#gen").textContent()).toBe("// Drag blocks from the toolbox to start.");
+      await again.page.locator("#program-list").selectOption("my-dance");
+      await again.page.getByRole("button", { name: "Open" }).click();
+      await again.page.getByText("Opened “my-dance”.").waitFor({ timeout: WAIT_MS });
+      expect(await again.page.locator("#gen").textContent()).toBe(saved.code);
+      // export: the device is ours after a run, so the file comes back through /?loopback
+      await again.page.getByRole("button", { name: "Run" }).click();
+      await again.page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
+      const loopback = again.page.waitForRequest((r) => r.url().includes("/?loopback?name=my-dance.httap.json"));
+      const download = again.page.waitForEvent("download");
+      await again.page.getByRole("button", { name: "Export" }).click();
+      await loopback;
+      const file = await download;
+      expect(file.suggestedFilename()).toBe("my-dance.httap.json");
+      const exported = JSON.parse(await Bun.file((await file.path()) as string).text()) as { name: string; mode: string; code: string };
+      expect(exported).toMatchObject({ name: "my-dance", mode: "blocks", code: saved.code });
+      expect([...errors, ...again.errors]).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   test("a tab that dies mid-program: the device's dead-man stop brings the motors low within the dead-man time + 1 s", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
@@ -295,6 +332,7 @@ describe("code.html while someone else drives", () => {
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText(/Ana is driving the real car, so your program runs on the virtual car/).waitFor({ timeout: WAIT_MS });
       await page.getByText("Done on the virtual car.").waitFor({ timeout: WAIT_MS });
+      await page.locator("#vcar").screenshot({ path: join(SHOTS, "code-390x844-light-virtual-car.png") });
       const car = (await page.evaluate("({ ...document.getElementById('vcar').dataset })")) as Record<string, string>;
       expect(Number(car.y)).toBeLessThan(130 - 50); // it went up the arena (forward from the middle, facing up)
       expect(Number(car.heading)).toBeGreaterThan(200); // then turned left, about a quarter turn

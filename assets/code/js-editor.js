@@ -12,6 +12,7 @@ import {
   EditorState,
   EditorView,
   forceLinting,
+  HighlightStyle,
   highlightActiveLineGutter,
   history,
   historyKeymap,
@@ -27,6 +28,7 @@ import {
   StateEffect,
   StateField,
   syntaxHighlighting,
+  tags,
 } from "../vendor/codemirror.js";
 import { syntaxErrors } from "./instrument.js";
 
@@ -46,6 +48,19 @@ const runningLine = StateField.define({
   },
   provide: (f) => EditorView.decorations.from(f),
 });
+
+/** Colours for a dark page: CodeMirror's default ones are made for a light background. */
+const darkHighlight = HighlightStyle.define([
+  { tag: tags.keyword, color: "#c4b5fd" },
+  { tag: [tags.number, tags.bool, tags.null], color: "#86efac" },
+  { tag: tags.string, color: "#fcd34d" },
+  { tag: tags.comment, color: "#a8a3c7", fontStyle: "italic" },
+  { tag: [tags.function(tags.variableName), tags.propertyName], color: "#93c5fd" },
+  { tag: tags.variableName, color: "#efeefb" },
+  { tag: tags.operator, color: "#f0abfc" },
+]);
+const dark = () => matchMedia("(prefers-color-scheme: dark)").matches;
+const highlighting = () => syntaxHighlighting(dark() ? darkHighlight : defaultHighlightStyle, { fallback: true });
 
 const theme = EditorView.theme({
   "&": { color: "var(--ink)", backgroundColor: "var(--raised)", fontSize: "15px", height: "100%" },
@@ -82,7 +97,7 @@ export function codeEditor(parent, doc, onChange) {
         drawSelection(),
         indentOnInput(),
         bracketMatching(),
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        highlighting(),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
         javascript(),
         lint,
@@ -118,7 +133,7 @@ export function codeViewer(parent) {
     state: EditorState.create({
       doc: "",
       extensions: [
-        syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+        highlighting(),
         javascript(),
         theme,
         EditorView.lineWrapping,
