@@ -13,6 +13,13 @@ const SCPI_HOLD_S = 5;
 /** The reads must fit in the tone (wall time from its answer), with room for the way of the answer. */
 const READS_WITHIN_MS = TONE.ms - 500;
 const ATTEMPTS = 3;
+/** Further rounds of reads while the tone plays and the pin has not yet shown both levels. */
+const MORE_READS = 4;
+
+const bothLevels = (s: Sampling) => {
+  const c = levelCounts(s.samples, PINS.speaker);
+  return c.high > 0 && c.low > 0;
+};
 
 export interface TonePlayed {
   readonly started: CommandResult;
@@ -29,7 +36,13 @@ export async function playAndSample(
 ): Promise<TonePlayed> {
   for (let attempts = 1; ; attempts++) {
     const started = await start();
-    const sampling = await t.sample(undefined, READS_WITHIN_MS);
+    const begun = performance.now();
+    let sampling = await t.sample(undefined, READS_WITHIN_MS);
+    // a tone whose first edges come late (an engine just restarted on a loaded host) is read on while it plays
+    for (let more = 0; more < MORE_READS && !sampling.cutShort && !bothLevels(sampling); more++) {
+      const next = await t.sample(undefined, READS_WITHIN_MS - (performance.now() - begun));
+      sampling = { samples: [...sampling.samples, ...next.samples], cutShort: next.cutShort, span: `${sampling.span} + ${next.span}` };
+    }
     const counts = levelCounts(sampling.samples, PINS.speaker);
     await after?.();
     const isSeen = counts.high > 0 && counts.low > 0;

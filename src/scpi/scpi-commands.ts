@@ -83,6 +83,8 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
 
   /** The device, for this client: opens or renews its session, or error 101 naming the owner. */
   const claim = (c: CommandContext): Session => {
+    const pause = d.sessions.paused; // the leader's pause holds for every front end: nobody drives (issue 21)
+    if (pause !== null) throw new ScpiError(101, `paused by the leader${pause.message === "" ? "" : `: ${pause.message}`}`);
     const a = d.sessions.admit(c.host, now());
     if (a.kind === "busy") throw new ScpiError(101, busyText(a));
     c.interpreter.hasOwned = true;

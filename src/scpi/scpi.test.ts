@@ -162,6 +162,18 @@ describe("interpreter", () => {
     expect(run(a, "ERR?")).toEqual([]); // a new message starts at the root again
     expect(run(a, "SYST:ERR?")).toEqual(['-113,"Undefined header; ERR"']);
   });
+  test("the leader's pause holds over SCPI too: commands are refused with the message, queries still look", () => {
+    run(a, "*CLS");
+    sessions.pause("eyes on me");
+    run(a, 'RES "REG/R1",3');
+    expect(run(a, "SYST:ERR?")[0]).toBe('101,"Device busy; paused by the leader: eyes on me"');
+    expect(run(a, 'RES? "REG"')).toEqual([`{"R1":${reg}}`]);
+    sessions.resume();
+    run(a, 'RES "REG/R1",3');
+    expect(run(a, 'RES? "REG/R1";SYST:ERR?')).toEqual(['{"R1":3}', '0,"No error"']);
+    sessions.end("invalid");
+  });
+
   test("RESource reaches user resources with HTTaP's checks, and the session rule holds", () => {
     run(a, "*CLS");
     expect(run(a, 'RES "REG/R1",7;RES? "REG"')).toEqual(['{"R1":7}']);
