@@ -91,6 +91,32 @@ function smallControls(page: Page): Promise<string[]> {
     .map(([e, r]) => (e.id || e.textContent.trim()) + " " + Math.round(r.width) + "x" + Math.round(r.height))`) as Promise<string[]>;
 }
 
+describe("code.html on Simon's board", () => {
+  test("the toolbox is the board's (lights and buttons, no motion); the first program plays on the real board", async () => {
+    const simon = await startServer({
+      HTTAP_GPIO: "sim",
+      HTTAP_BOARD: "simon",
+      HTTAP_SIM_FILE: join(dir, "simon.bin"),
+      HTTAP_STATE_DIR: join(dir, "s"),
+    });
+    const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const { page, errors } = await openPage(context, `http://127.0.0.1:${simon.port}/code.html`);
+      await ready(page);
+      const categories = (await page.locator(".blocklyToolboxCategoryLabel").allTextContents()).map((t) => t.trim());
+      expect(categories.slice(0, 4)).toEqual(["Sound", "Lights", "Buttons", "Control"]);
+      expect(await page.locator("#gen").textContent()).toBe('leds.set("yellow", true);\nspeaker.tone(440, 300);\n');
+      await page.getByRole("button", { name: "Run" }).click();
+      await page.getByText("Done on the real board.").waitFor({ timeout: WAIT_MS });
+      await page.screenshot({ path: join(SHOTS, "code-simon-1280x800-light.png"), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await simon.stop();
+    }
+  }, 60_000);
+});
+
 describe("code.html look", () => {
   for (const size of [
     { width: 390, height: 844, touch: true },

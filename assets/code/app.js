@@ -16,7 +16,15 @@ import { DeviceTarget } from "/code/device-target.js";
 import { instrument, syntaxErrors } from "/code/instrument.js";
 
 const DRAFT_KEY = "httap.code.draft";
-/** A new page's program: four blocks a newcomer can run at once. */
+/** A new page's program: blocks a newcomer can run at once (a board without motors gets a tone and a light). */
+function firstBlocks(board) {
+  if (board.hasMotors) return FIRST_BLOCKS;
+  const tone = FIRST_BLOCKS.blocks.blocks[0].next.block;
+  if (board.leds.length === 0) return { blocks: { languageVersion: 0, blocks: [{ ...tone, x: 24, y: 24 }] } };
+  const name = { shadow: { type: "leds_name", fields: { NAME: board.leds.at(-1) } } };
+  const led = { type: "leds_set", x: 24, y: 24, fields: { ON: "true" }, inputs: { NAME: name }, next: { block: tone } };
+  return { blocks: { languageVersion: 0, blocks: [led] } };
+}
 const FIRST_BLOCKS = {
   blocks: {
     languageVersion: 0,
@@ -199,6 +207,8 @@ async function runnableCode() {
   return code;
 }
 
+/** What the program drives: a car, or a board of lights and buttons. */
+const thing = () => (board?.hasMotors === false ? "board" : "car");
 const someoneElseDrives = () => device.queue !== null && device.queue.owned && !device.queue.you;
 
 async function run() {
@@ -208,7 +218,7 @@ async function run() {
   $("said").replaceChildren();
   const where = $("target").value;
   pendingReal = null;
-  if (where === "virtual" || !board.hasMotors) return start(code, "virtual");
+  if (where === "virtual") return start(code, "virtual");
   if (device.isOpen) return start(code, "real");
   pendingReal = code; // runs when the device is ours (the fair line's turn)
   device.claim();
@@ -218,8 +228,8 @@ async function run() {
 
 function startVirtualWhileWaiting(code) {
   const who = device.queue?.owner ?? "Someone";
-  const text = `${who} is driving the real car, so your program runs on the virtual car.`;
-  start(code, "virtual", `${text} You’re in line: when your turn comes, it runs on the real car.`);
+  const text = `${who} is driving the real ${thing()}, so your program runs on the virtual ${thing()}.`;
+  start(code, "virtual", `${text} You’re in line: when your turn comes, it runs on the real ${thing()}.`);
 }
 
 async function start(code, where, note) {
@@ -229,14 +239,14 @@ async function start(code, where, note) {
   running = where;
   $("stop").disabled = false;
   document.documentElement.dataset.running = where;
-  tell(note ?? (where === "real" ? "Running on the real car…" : "Running on the virtual car…"));
+  tell(note ?? (where === "real" ? `Running on the real ${thing()}…` : `Running on the virtual ${thing()}…`));
   follow();
   const outcome = await runner.run(code, target, { say: said });
   running = null;
   delete document.documentElement.dataset.running;
   $("stop").disabled = pendingReal === null;
   highlight(null);
-  if (outcome.ended === "done") tell(where === "real" ? "Done on the real car." : "Done on the virtual car.", "done");
+  if (outcome.ended === "done") tell(where === "real" ? `Done on the real ${thing()}.` : `Done on the virtual ${thing()}.`, "done");
   else if (outcome.ended === "stopped") {
     if (outcome.why === "restart" || outcome.why === "turn") return;
     tell(outcome.why === "closed" ? "Stopped: your turn ended." : "Stopped.");
@@ -319,7 +329,7 @@ device.addEventListener("open", () => {
   if (pendingReal === null) return;
   const code = pendingReal;
   pendingReal = null;
-  start(code, "real", running === "virtual" ? "It’s your turn: your program now runs on the real car." : undefined);
+  start(code, "real", running === "virtual" ? `It’s your turn: your program now runs on the real ${thing()}.` : undefined);
 });
 device.addEventListener("busy", () => {
   if (pendingReal !== null && !runner.running && $("target").value === "auto") startVirtualWhileWaiting(pendingReal);
@@ -392,7 +402,12 @@ function currentProgram(name) {
 async function load(program) {
   if (program.mode === "blocks" && program.blocks) {
     await setMode("blocks");
-    Blockly.serialization.workspaces.load(program.blocks, workspace);
+    try {
+      Blockly.serialization.workspaces.load(program.blocks, workspace);
+    } catch (error) {
+      note(`These blocks cannot be shown here: ${error.message}`, "error");
+      return;
+    }
   } else {
     await setMode("js");
     editor.setText(program.code ?? "");
@@ -490,7 +505,7 @@ async function startPage() {
     grid: { spacing: 24, length: 2, colour: "#8883", snap: true },
   });
   try {
-    Blockly.serialization.workspaces.load(draft.blocks ?? FIRST_BLOCKS, workspace);
+    Blockly.serialization.workspaces.load(draft.blocks ?? firstBlocks(board), workspace);
   } catch {
     Blockly.serialization.workspaces.load(FIRST_BLOCKS, workspace);
   }
@@ -501,9 +516,12 @@ async function startPage() {
   });
   showGenerated();
   virtual = new VirtualCar($("vcar"), board);
+  if (!board.hasMotors) {
+    $("vcar-title").textContent = "Virtual board";
+    for (const option of $("target").options) option.textContent = option.textContent.replace("car", "board");
+  }
   real = new DeviceTarget(device, board);
   $("program-name").value = draft.name ?? "";
-  if (!board.hasMotors) $("target").value = "virtual";
   if (draft.mode === "js") await setMode("js");
   $("run").disabled = false;
   tell(board.hasMotors ? "Snap blocks together, then press Run." : "This board has no motors: programs play its speaker and lights.");

@@ -22,6 +22,14 @@ export class DeviceTarget {
     this._timer = 0;
   }
 
+  /**
+   * Before a run: a stop, awaited. It leaves the motors as a program expects them, and the device starts its
+   * real-time engine with the first motor command (tens of ms), which would otherwise shorten the first move.
+   */
+  async prepare() {
+    await this.stop();
+  }
+
   drive(left, right) {
     this._wheels = left === 0 && right === 0 ? null : { left, right };
     this.device.drive(left, right);
@@ -38,6 +46,7 @@ export class DeviceTarget {
     this._wheels = null;
     clearInterval(this._timer);
     this._timer = 0;
+    if (!this.hasMotors) return Promise.resolve(); // a board without motors has no /?motors
     return this.device.stopDriving();
   }
 

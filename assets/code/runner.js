@@ -79,6 +79,7 @@ export class Runner {
     const api = programApi(ctl, target, hooks);
     let outcome;
     try {
+      await target.prepare?.(); // the real car: motors stopped and its engine started before the first step is timed
       await fn(api.car, api.speaker, api.leds, api.buttons, api.wait, api.onButton, api.say, api.__s, api.__block);
       if (ctl.handlers.length > 0 && !ctl.stopped) await new Promise((resolve) => ctl.wake.push(resolve)); // until Stop
       outcome = ctl.error !== undefined ? failure(ctl, ctl.error) : { ended: ctl.stopped ? "stopped" : "done" };

@@ -212,7 +212,7 @@ export class VirtualCar {
       pad.addEventListener("keyup", up);
       panel.append(pad);
     }
-    this.root.replaceChildren(svg, panel);
+    this.root.replaceChildren(...(this.hasMotors ? [svg] : []), panel); // no wheels: only the lights and the buttons
     this._paint();
   }
 }
