@@ -179,7 +179,9 @@ describe("SCPI over raw TCP", () => {
 
 describe("SCPI limits (STYLE rule 21: the same backpressure and limits as HTTP)", () => {
   test("a client sending *IDN? without reading: RSS stays bounded, others are answered, it is cut after the keep-alive time", async () => {
-    const { scpiPort, server } = await instrument({ HTTAP_KEEPALIVE: "3" });
+    // no pages: the garbage collector's slack grows with the live heap (the pages' prebuilt responses, Blockly's
+    // among them), and what this bounds is what one SCPI client can make the server hold
+    const { scpiPort, server } = await instrument({ HTTAP_KEEPALIVE: "3", HTTAP_FILES: "0" });
     const pid = server.proc.pid;
     const other = await Client.open(scpiPort, "127.0.0.2");
     for (let i = 0; i < 2000; i++) other.send("*IDN?\n"); // warm up the interpreter's code paths before the reference
@@ -225,7 +227,10 @@ else:
     expect(Number(out.split(" ")[2])).toBeGreaterThan(2.5); // not before the keep-alive time
     expect(Number(out.split(" ")[1])).toBeGreaterThan(100_000); // it did flood (here the kernels take MBs before it blocks)
     expect(answered).toBeGreaterThan(0);
-    expect(rssMax - rssStart).toBeLessThan(16); // it was 1 GiB in 8 s before
+    console.log(`scpi: RSS grew ${(rssMax - rssStart).toFixed(1)} MiB under the flood`);
+    // bounded, not tight: the defect took 1 GiB in 8 s (some 400 MiB in the 3 s before the cut); 13 MiB is usual, and a
+    // loaded machine's garbage collector runs late, so the bound leaves it room
+    expect(rssMax - rssStart).toBeLessThan(48);
     // the log comes through a pipe: waited for, then checked
     await waitFor(() => /scpi 127\.0\.0\.1: took no reply byte for 3 s \(\d+ bytes unsent\); closing the connection/.test(server.output()));
     expect(server.output()).toMatch(/scpi 127\.0\.0\.1: took no reply byte for 3 s \(\d+ bytes unsent\); closing the connection/);
