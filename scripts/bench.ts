@@ -31,6 +31,7 @@ import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { hardwarePhases, type HardwareFigures } from "./bench/hardware-phases.ts";
 import { scpiPhase } from "./bench/scpi-phase.ts";
 import { releaseToStop, type ReleaseFigure } from "./bench/drive-release.ts";
+import { codePhases, leaderStop } from "./bench/room-phases.ts";
 import { churn, wrk } from "./stress/load-tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -118,6 +119,18 @@ async function main(): Promise<void> {
     console.log("bench: release-to-stop, the car page in Chromium as a phone on a throttled network");
     const release: ReleaseFigure[] = await releaseToStop(driver, driveSim);
     await stop(driver.proc);
+
+    // The Code page's timing and Stop (issue 20), and the leader's STOP ALL (issue 21), on the simulator.
+    const roomSim = join(ws.emptyDir, "sim-room.bin");
+    const LEADER_PIN = "2468";
+    const roomServer = await startServer({
+      ...httap,
+      env: { HTTAP_GPIO: "sim", HTTAP_SIM_FILE: roomSim, HTTAP_STATE_DIR: join(ws.emptyDir, "state"), HTTAP_LEADER_PIN: LEADER_PIN },
+    });
+    console.log("bench: the Code page and the leader's STOP ALL in Chromium");
+    const code = await codePhases(roomServer, roomSim);
+    const leaderStopMs = await leaderStop(roomServer, roomSim, LEADER_PIN);
+    await stop(roomServer.proc);
 
     const t = new Table();
     t.add("1 KB lock-step, 1 conn (req/s)", ls[0].rps, ls[1].rps, 0, "≥ 1.00×", ls[0].rps >= ls[1].rps);
@@ -220,6 +233,18 @@ async function main(): Promise<void> {
         Number.isFinite(r.medianMs) ? r.medianMs <= target : null,
       );
     }
+    t.add(
+      "code.html: forward 1 s, drift of the phase, median of 3 (ms)",
+      code.forwardDriftMs,
+      NaN,
+      0,
+      "≤ 100 ms",
+      code.forwardDriftMs <= 100,
+    );
+    t.add("code.html: tone 300 ms, drift (ms)", code.toneDriftMs, NaN, 0, "≤ 100 ms", code.toneDriftMs <= 100);
+    t.add("code.html: turn 0.5 s, drift (ms)", code.turnDriftMs, NaN, 0, "≤ 100 ms", code.turnDriftMs <= 100);
+    t.add("code.html: Stop in a forever loop to motors low, median of 3 (ms)", code.stopMs, NaN, 0, "≤ 300 ms", code.stopMs <= 300);
+    t.add("leader STOP ALL click to motors low, median of 3 (ms)", leaderStopMs, NaN, 0, "≤ 300 ms", leaderStopMs <= 300);
     const errors = ls[0].errors + ls[1].errors + par[0].errors + par[1].errors + mb.errors + rss[0].errors + rss[1].errors;
     console.log("");
     t.print();
