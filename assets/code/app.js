@@ -219,6 +219,11 @@ async function run() {
   const where = $("target").value;
   pendingReal = null;
   if (where === "virtual") return start(code, "virtual");
+  if (device.paused !== null) {
+    // the leader paused the device: nothing runs on it until the resume (and a new Run)
+    if (where === "auto") return start(code, "virtual", `${pausedText()}, so your program runs on the virtual ${thing()}.`);
+    return tell(`${pausedText()}: press Run again when the leader resumes.`, "error");
+  }
   if (device.isOpen) return start(code, "real");
   pendingReal = code; // runs when the device is ours (the fair line's turn)
   device.claim();
@@ -249,7 +254,8 @@ async function start(code, where, note) {
   if (outcome.ended === "done") tell(where === "real" ? `Done on the real ${thing()}.` : `Done on the virtual ${thing()}.`, "done");
   else if (outcome.ended === "stopped") {
     if (outcome.why === "restart" || outcome.why === "turn") return;
-    tell(outcome.why === "closed" ? "Stopped: your turn ended." : "Stopped.");
+    if (outcome.why === "paused") tell(`Stopped: paused by the leader${leaderSays()}. Press Run again after the resume.`);
+    else tell(outcome.why === "closed" ? "Stopped: your turn ended." : "Stopped.");
   } else showError(outcome);
 }
 
@@ -334,6 +340,22 @@ device.addEventListener("open", () => {
 device.addEventListener("busy", () => {
   if (pendingReal !== null && !runner.running && $("target").value === "auto") startVirtualWhileWaiting(pendingReal);
 });
+/** The leader's pause, as a sentence: "The leader paused the car" and the leader's message, if any. */
+function pausedText() {
+  return `The leader paused the ${thing()}${leaderSays()}`;
+}
+/** The leader's message with the pause, as ` (“…”)`, or "". */
+const leaderSays = () => (device.paused ? ` (“${device.paused}”)` : "");
+/** The leader paused the device (issue 21): a program on the real car stops now, and does not start again by itself. */
+function pausedByLeader() {
+  const waiting = pendingReal !== null;
+  pendingReal = null;
+  if (running === "real") runner.stop("paused");
+  else if (waiting) {
+    if (!runner.running) $("stop").disabled = true;
+    tell(`${pausedText()}: your program will not run on it. Press Run again after the resume.`);
+  }
+}
 device.addEventListener("closed", () => {
   if (running === "real") runner.stop("closed");
 });
@@ -416,15 +438,48 @@ async function load(program) {
   saveDraft();
 }
 
+/**
+ * The program this page last saved or opened, as the device listed it ({name, bytes}): saving it again asks
+ * nothing, unless someone else's program of another size took the name meanwhile.
+ */
+let known = null;
+/** The device's entry for `name` ({name, bytes}), or null; undefined when the device did not answer. */
+async function savedEntry(name) {
+  try {
+    const r = await fetch("/?programs", { cache: "no-store" });
+    if (!r.ok) return undefined;
+    return ((await r.json()).programs ?? []).find((p) => p.name === name) ?? null;
+  } catch {
+    return undefined;
+  }
+}
+/** Asks, in the page's own dialog, whether to replace the program `name` saved on the device. */
+function askReplace(name) {
+  const dialog = $("overwrite");
+  $("overwrite-text").textContent =
+    `A program called “${name}” is already saved on this device, perhaps by someone else. Replace it with yours, ` +
+    "or cancel and choose another name?";
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("overwrite-cancel").focus();
+  return new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "replace"), { once: true }));
+}
+
 $("save").addEventListener("click", async () => {
   const name = $("program-name").value;
   if (name === "") return note("Give the program a name first (a–z, 0–9, - and _).", "error");
+  const entry = await savedEntry(name);
+  if (entry && !(known?.name === name && known.bytes === entry.bytes) && !(await askReplace(name))) {
+    $("program-name").focus();
+    return note(`Not saved: “${name}” is already on the device. Choose another name to keep both.`);
+  }
   const r = await fetch("/?programs", { method: "POST", body: JSON.stringify(currentProgram(name)), cache: "no-store" }).catch(() => null);
   if (r === null) return note("The device did not answer: not saved.", "error");
   const answer = await r.json().catch(() => ({ message: `the device answered ${r.status}` }));
   if (!r.ok) return note(`Not saved: ${answer.message}`, "error");
   note(`Saved “${name}” on the device.`);
-  refreshList(name);
+  await refreshList(name);
+  known = (await savedEntry(name)) ?? null;
 });
 $("open").addEventListener("click", async () => {
   const name = $("program-list").value;
@@ -433,6 +488,7 @@ $("open").addEventListener("click", async () => {
   const program = r === null ? null : await r.json().catch(() => null);
   if (r === null || !r.ok || program === null) return note(`Could not open “${name}”: ${program?.message ?? "no answer"}`, "error");
   await load(program);
+  known = starters.includes(name) ? null : ((await savedEntry(name)) ?? null);
   const starter = `Opened the starter “${name}”: save it under a name of your own to keep changes.`;
   note(starters.includes(name) ? starter : `Opened “${name}”.`);
 });
@@ -521,6 +577,7 @@ async function startPage() {
     for (const option of $("target").options) option.textContent = option.textContent.replace("car", "board");
   }
   real = new DeviceTarget(device, board);
+  real.onPause = pausedByLeader;
   $("program-name").value = draft.name ?? "";
   if (draft.mode === "js") await setMode("js");
   $("run").disabled = false;

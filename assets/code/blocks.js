@@ -5,6 +5,7 @@
  * (`await __block(id)`: the highlight, the error's block, and a yield in every loop, so a forever loop without a
  * wait cannot freeze the page) and every call of the program API is awaited.
  */
+import { PARAMS } from "./runner.js";
 
 /** Melodies the "play melody" block offers: [Hz, ms] notes, 0 Hz a rest. */
 export const MELODIES = {
@@ -189,6 +190,8 @@ function definitions(board) {
  */
 export function defineBlocks(Blockly, generator, Order, board) {
   Blockly.common.defineBlocksWithJsonArray(definitions(board));
+  // the API's names (and the runner's own): a variable or function named `car` becomes `car2`, not a hidden API
+  generator.addReservedWords(PARAMS.join(","));
   const value = (block, name, fallback) => generator.valueToCode(block, name, Order.NONE) || fallback;
   const f = generator.forBlock;
   f.car_drive = (b) => `car.drive(${value(b, "LEFT", "0")}, ${value(b, "RIGHT", "0")});\n`;

@@ -3,6 +3,8 @@
  * latest-wins (`device.drive`) and re-sent every 150 ms while a wheel turns, well within the device's dead-man time,
  * as the car page does: a page that dies leaves a car that stops by itself. Tones are sent without waiting for the
  * answer (the runner waits the note's length), LEDs and buttons are awaited (an LED the board lacks is an error).
+ * While the workshop leader pauses the device (issue 21: httap.js's `paused`, commands answer 423) nothing is sent
+ * or re-sent, and `onPause` is called: the page stops the program, which the participant runs again after the resume.
  */
 
 /** Re-send the wheels' speeds this often while they turn (the device's dead-man time is 500 ms by default). */
@@ -20,6 +22,25 @@ export class DeviceTarget {
     this.hasMotors = board.hasMotors;
     this._wheels = null; // {left, right} while they turn
     this._timer = 0;
+    /** @type {(() => void) | null} called when the leader pauses the device (an event, or a command answered 423) */
+    this.onPause = null;
+    device.addEventListener("paused", (e) => {
+      if (e.detail.message !== null) this._pausedNow();
+    });
+  }
+
+  /** The device is paused: stop re-sending, and tell. */
+  _pausedNow() {
+    this._wheels = null;
+    clearInterval(this._timer);
+    this._timer = 0;
+    this.onPause?.();
+  }
+
+  /** A command's failure: a 423 (paused) is told through onPause; then the error goes on. */
+  _refused(error) {
+    if (error?.status === 423) this._pausedNow();
+    throw error;
   }
 
   /**
@@ -31,6 +52,7 @@ export class DeviceTarget {
   }
 
   drive(left, right) {
+    if (this.device.paused !== null) return this._pausedNow();
     this._wheels = left === 0 && right === 0 ? null : { left, right };
     this.device.drive(left, right);
     clearInterval(this._timer);
@@ -39,6 +61,7 @@ export class DeviceTarget {
 
   _resend() {
     if (this._wheels === null || !this.device.isOpen) return;
+    if (this.device.paused !== null) return this._pausedNow(); // answered 423: the leader paused the device
     this.device.drive(this._wheels.left, this._wheels.right);
   }
 
@@ -51,7 +74,7 @@ export class DeviceTarget {
   }
 
   tone(hz, ms) {
-    this.device.post("speaker", { freq: Math.round(hz), ms: Math.round(ms) }).catch(() => {});
+    this.device.post("speaker", { freq: Math.round(hz), ms: Math.round(ms) }).catch((error) => error?.status === 423 && this._pausedNow());
   }
 
   silence() {
@@ -60,11 +83,11 @@ export class DeviceTarget {
   }
 
   async setLed(name, on) {
-    await this.device.post("leds", { [name]: on ? 1 : 0 });
+    await this.device.post("leds", { [name]: on ? 1 : 0 }).catch((error) => this._refused(error));
   }
 
   async pressed(name) {
-    const buttons = await this.device.get("buttons");
+    const buttons = await this.device.get("buttons").catch((error) => this._refused(error));
     return buttons?.[name] === true;
   }
 }

@@ -4,8 +4,11 @@
  * - `syntaxErrors`: where the parser found errors, by line, before anything runs;
  * - `instrument`: every call awaited (`(await f(x))`: API calls, and the participant's own functions, which become
  *   async), every statement preceded by `await __s(line)` and every loop body opened by it, so the runner knows the
- *   line that runs and the page keeps its turn even in `while (true) {}`.
- * A function given to an array method (`list.map(x => …)`) stays synchronous: it cannot call the API.
+ *   line that runs and the page keeps its turn even in `while (true) {}` or `while (true);`.
+ * A function given to an array method (`list.map(x => …)`), a getter, a setter, a constructor or a generator stays
+ * synchronous: it cannot call the API, and a loop in it cannot give the page its turn. Each of its loops' iterations
+ * passes through `__t()` instead, which ends the run with an error when the synchronous code has run too long, so
+ * `list.forEach(() => { while (true); })` freezes the page for a moment at most and Stop works again.
  */
 
 /** Line (1-based) and column of an offset. */
@@ -86,17 +89,27 @@ export function instrument(source, parser) {
     return !(isMethod && (name === null || source.slice(name.from, name.to) === "constructor"));
   }
 
+  /** A loop's body: the statement after `do`, or the loop's last child (`;` for an empty body); null if not a loop. */
+  function loopBody(node) {
+    if (!LOOPS.has(node.name)) return null;
+    const body = node.name === "DoStatement" ? node.firstChild?.nextSibling : node.lastChild;
+    return body !== null && body !== undefined && (isStatement(body) || body.name === ";") ? body : null;
+  }
+
   /** The node's text with its children rewritten; `canAwait`: the code runs in an async function. */
   function rewrite(node, canAwait) {
     let out = "";
     let pos = node.from;
-    const isLoop = LOOPS.has(node.name);
+    const body = loopBody(node);
     const inBlock = node.name === "Script" || node.name === "Block";
     for (let child = node.firstChild; child !== null; child = child.nextSibling) {
       out += source.slice(pos, child.from);
       let text = rewrite(child, asyncness(child) ?? canAwait);
-      if (canAwait && isStatement(child) && isLoop) text = `{ await __s(${lineOf(child.from)}); ${text} }`;
-      else if (canAwait && isStatement(child) && inBlock) text = `await __s(${lineOf(child.from)}); ${text}`;
+      // every loop's body, whatever it is (`;` too), is opened by a yield, or by the watchdog where it cannot yield
+      if (body !== null && child.from === body.from && child.to === body.to) {
+        const pass = canAwait ? `await __s(${lineOf(child.from)});` : "__t();";
+        text = child.name === ";" ? `{ ${pass} }` : `{ ${pass} ${text} }`;
+      } else if (canAwait && isStatement(child) && inBlock) text = `await __s(${lineOf(child.from)}); ${text}`;
       out += text;
       pos = child.to;
     }

@@ -21,6 +21,11 @@ const SLICE_MS = 8;
 const WAIT_STEP_MS = 25;
 /** How often `onButton` looks at the buttons (ms): a press is longer than this. */
 const BUTTON_POLL_MS = 30;
+/**
+ * How long synchronous code (a loop in a function given to `list.map(…)`, a getter, a constructor: it cannot give the
+ * page its turn) may run before the run ends with an error, so that the page comes back and Stop works (ms).
+ */
+export const SYNC_LIMIT_MS = 1500;
 
 /** Thrown through the program when it is stopped; never shown as an error. */
 class Stopped extends Error {}
@@ -41,7 +46,8 @@ function nextTurn() {
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const AsyncFunction = (async () => {}).constructor;
-const PARAMS = ["car", "speaker", "leds", "buttons", "wait", "onButton", "say", "__s", "__block"];
+/** The names a program is given; the blocks' generator reserves them, so that no variable hides them. */
+export const PARAMS = ["car", "speaker", "leds", "buttons", "wait", "onButton", "say", "__s", "__block", "__t"];
 
 /** Compiles runnable code, or throws its SyntaxError. */
 export function compile(code) {
@@ -74,17 +80,21 @@ export class Runner {
   async run(code, target, hooks = {}) {
     if (this._ctl !== null) await this.stop("another run");
     const fn = compile(code); // a SyntaxError is thrown before anything moves
-    const ctl = { stopped: false, why: "", line: 0, block: null, target, slice: performance.now(), wake: [], handlers: [] };
+    // wake: the wakers of the waits in progress (each removes its own), called at once by a stop
+    const ctl = { stopped: false, why: "", line: 0, block: null, target, slice: performance.now(), wake: new Set(), handlers: [] };
+    ctl.syncFrom = null; // when the synchronous code now running began (see __t)
     this._ctl = ctl;
     const api = programApi(ctl, target, hooks);
     let outcome;
     try {
       await target.prepare?.(); // the real car: motors stopped and its engine started before the first step is timed
-      await fn(api.car, api.speaker, api.leds, api.buttons, api.wait, api.onButton, api.say, api.__s, api.__block);
-      if (ctl.handlers.length > 0 && !ctl.stopped) await new Promise((resolve) => ctl.wake.push(resolve)); // until Stop
+      await fn(api.car, api.speaker, api.leds, api.buttons, api.wait, api.onButton, api.say, api.__s, api.__block, api.__t);
+      if (ctl.handlers.length > 0 && !ctl.stopped) await new Promise((resolve) => ctl.wake.add(resolve)); // until Stop
       outcome = ctl.error !== undefined ? failure(ctl, ctl.error) : { ended: ctl.stopped ? "stopped" : "done" };
     } catch (error) {
-      outcome = ctl.error !== undefined ? failure(ctl, ctl.error) : error instanceof Stopped ? { ended: "stopped" } : failure(ctl, error);
+      // once stopped, what the program throws comes from the stop (a command the paused device refused, …)
+      const stopped = error instanceof Stopped || ctl.stopped;
+      outcome = ctl.error !== undefined ? failure(ctl, ctl.error) : stopped ? { ended: "stopped" } : failure(ctl, error);
     } finally {
       if (!ctl.stopped) halt(ctl, "end");
       if (this._ctl === ctl) this._ctl = null;
@@ -111,7 +121,9 @@ function halt(ctl, why) {
   if (ctl.stopped) return Promise.resolve();
   ctl.stopped = true;
   ctl.why = why;
-  for (const wake of ctl.wake.splice(0)) wake();
+  const wakers = [...ctl.wake];
+  ctl.wake.clear();
+  for (const wake of wakers) wake();
   return Promise.all([ctl.target.stop(), ctl.target.silence()]).catch(() => {});
 }
 
@@ -148,11 +160,13 @@ function programApi(ctl, target, hooks) {
     const end = performance.now() + number(ms, "wait's time", 0, 3_600_000);
     for (let left = end - performance.now(); left > 0; left = end - performance.now()) {
       await new Promise((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, WAIT_STEP_MS));
-        ctl.wake.push(() => {
+        const wake = () => {
           clearTimeout(timer);
+          ctl.wake.delete(wake);
           resolve();
-        });
+        };
+        const timer = setTimeout(wake, Math.min(left, WAIT_STEP_MS));
+        ctl.wake.add(wake);
       });
       live();
     }
@@ -235,11 +249,29 @@ function programApi(ctl, target, hooks) {
     say,
     __s: (line) => {
       ctl.line = line;
+      ctl.syncFrom = null;
       return step();
     },
     __block: (id) => {
       ctl.block = id;
+      ctl.syncFrom = null;
       return step();
+    },
+    /** Each iteration of a loop that cannot yield (synchronous code): the run ends if it has run too long. */
+    __t: () => {
+      const now = performance.now();
+      ctl.syncFrom ??= now;
+      if (ctl.stopped) throw new Stopped("stopped");
+      if (now - ctl.syncFrom > SYNC_LIMIT_MS) {
+        const seconds = SYNC_LIMIT_MS / 1000;
+        const error = new Error(
+          `a loop inside a function given to another (like list.forEach), a getter or a constructor ran ${seconds} s without a pause: ` +
+            "such a loop cannot wait, so the program was stopped; put long loops in the program itself or in your own functions",
+        );
+        ctl.error ??= error;
+        halt(ctl, "error");
+        throw error;
+      }
     },
   };
 }

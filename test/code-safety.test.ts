@@ -1,0 +1,259 @@
+/**
+ * @module The Code page's safety (issue 20, after review) in Debian's headless Chromium against the real server on the
+ * simulator: a loop with an empty body (`while (true);`, `for (;;);`, `do ; while (true)`) still gives the page its
+ * turn, so a click is handled and Stop brings the motors low; a loop in an array callback, which cannot wait, ends the
+ * run with a sentence instead of freezing the page for good; a forever loop with waits keeps a bounded set of
+ * wakers; a variable named `car` in blocks does not hide the API; saving over a program already on the device asks
+ * first, in the page's own dialog; the leader's pause (issue 21) stops a running program at once and nothing drives
+ * after the resume until Run. Every wait is for a condition, up to WAIT_MS.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { attachSimFile } from "../src/gpio/sim-file.ts";
+import { readEdges } from "../src/gpio/sim-layout.ts";
+import type { Mapping } from "../src/os/libc.ts";
+import { launchChromium, type RunningBrowser } from "./support/browser.ts";
+import { openPage, type OpenedPage } from "./support/pages.ts";
+import { startServer, type RunningServer } from "./support/server.ts";
+import { WAIT_MS, waitFor } from "./support/wait.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "httap-code-safety-"));
+const MOTOR_PINS = [5, 6, 23, 24];
+const GPLEV0 = 0x34 / 4;
+const PIN = "2468";
+let server: RunningServer;
+let chrome: RunningBrowser;
+let map: Mapping;
+
+beforeAll(async () => {
+  server = await startServer({
+    HTTAP_GPIO: "sim",
+    HTTAP_SIM_FILE: join(dir, "sim.bin"),
+    HTTAP_STATE_DIR: join(dir, "state"),
+    HTTAP_LEADER_PIN: PIN,
+  });
+  map = attachSimFile(join(dir, "sim.bin"));
+  chrome = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await chrome?.close();
+  map?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const level = (pin: number) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1;
+const motorsHigh = () => MOTOR_PINS.some((p) => level(p) === 1);
+const edgeCount = () => readEdges(map.buffer).count;
+const motorRises = (from: number) => readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 1);
+
+/** The motor pins all low and still for 60 ms. */
+async function stopped(): Promise<boolean> {
+  const end = performance.now() + WAIT_MS;
+  while (performance.now() < end) {
+    const count = edgeCount();
+    await Bun.sleep(60);
+    if (readEdges(map.buffer, count).edges.every((e) => !MOTOR_PINS.includes(e.pin)) && !motorsHigh()) return true;
+  }
+  return false;
+}
+
+// Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
+
+async function openCode(context: BrowserContext): Promise<OpenedPage> {
+  const opened = await openPage(context, `http://127.0.0.1:${server.port}/code.html`);
+  await opened.page.waitForFunction("document.documentElement.dataset.ready !== undefined", null, { timeout: WAIT_MS });
+  return opened;
+}
+
+async function javascriptMode(page: Page, code: string): Promise<void> {
+  await page.getByRole("tab", { name: "JavaScript" }).click();
+  await page.waitForFunction("document.querySelector('#js .cm-editor') !== null", null, { timeout: WAIT_MS });
+  await page.evaluate(`codePage.loadEditor().then((e) => e.setText(${JSON.stringify(code)}))`);
+}
+
+/** The page handles a click now: a listener counts it, and the count is read back within 5 s. */
+async function clickIsHandled(page: Page): Promise<boolean> {
+  await page.evaluate(`window.__clicks = 0;
+    window.__counting ??= document.getElementById("output").addEventListener("click", () => window.__clicks++) ?? true`);
+  await page.locator("#output").click({ timeout: 5000 });
+  return page.waitForFunction("window.__clicks === 1", null, { timeout: 5000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+const output = (page: Page) => page.locator("#output").textContent();
+const api = async (target: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body) };
+  const r = await fetch(`http://127.0.0.1:${server.port}${target}`, { ...init, headers });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+};
+/** Closes a context, or gives up after 5 s (a page frozen by a defect would otherwise hold the rest of the file). */
+const closeContext = (context: BrowserContext) => Promise.race([context.close().catch(() => {}), Bun.sleep(5000)]);
+const newContext = () => chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
+
+describe("code.html, safe to run", () => {
+  test("`while (true);`, `for (;;);`, `do ; while (true)`: a click is handled, Stop brings the motors low", async () => {
+    const context = await newContext();
+    try {
+      const { page, errors } = await openCode(context);
+      for (const loop of ["while (true);", "for (;;);", "do ; while (true)"]) {
+        await javascriptMode(page, `car.drive(100, 100);\n${loop}\n`);
+        await page.getByRole("button", { name: "Run" }).click();
+        expect(await waitFor(motorsHigh)).toBe(true);
+        expect(await clickIsHandled(page)).toBe(true);
+        await page.getByRole("button", { name: "Stop" }).click();
+        expect(await stopped()).toBe(true);
+        await page.getByText("Stopped.").waitFor({ timeout: WAIT_MS });
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await closeContext(context);
+    }
+  }, 90_000);
+
+  test("a loop in an array callback (it cannot wait) ends the run with a sentence; the page answers, the motors are low", async () => {
+    const context = await newContext();
+    try {
+      const { page, errors } = await openCode(context);
+      await javascriptMode(page, "car.drive(100, 100);\n[1, 2].forEach((n) => {\n  while (true);\n});\n");
+      await page.getByRole("button", { name: "Run" }).click();
+      await page.locator('#output[data-kind="error"]').waitFor({ timeout: WAIT_MS });
+      expect(await output(page)).toContain("without a pause");
+      expect(await stopped()).toBe(true);
+      expect(await clickIsHandled(page)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await closeContext(context);
+    }
+  }, 60_000);
+
+  test("a forever loop with waits keeps its wakers bounded (none left behind by each wait)", async () => {
+    const context = await newContext();
+    try {
+      const { page, errors } = await openCode(context);
+      await page.locator("#target").selectOption("virtual");
+      await javascriptMode(page, "while (true) {\n  wait(10);\n}\n");
+      await page.getByRole("button", { name: "Run" }).click();
+      await page.waitForFunction("codePage.runner.running", null, { timeout: WAIT_MS });
+      let most = 0;
+      const end = performance.now() + 2000;
+      while (performance.now() < end) {
+        const size = (await page.evaluate(
+          "(() => { const w = codePage.runner._ctl?.wake; return w?.size ?? w?.length ?? 0; })()",
+        )) as number;
+        most = Math.max(most, size);
+        await Bun.sleep(100);
+      }
+      expect(most).toBeLessThanOrEqual(2);
+      await page.getByRole("button", { name: "Stop" }).click();
+      await page.getByText("Stopped.").waitFor({ timeout: WAIT_MS });
+      expect(errors).toEqual([]);
+    } finally {
+      await closeContext(context);
+    }
+  }, 60_000);
+
+  test("blocks: a variable named `car` does not hide the API: the car still drives", async () => {
+    const context = await newContext();
+    try {
+      const { page, errors } = await openCode(context);
+      const move = {
+        type: "car_move",
+        fields: { HOW: "forward" },
+        inputs: { SECONDS: { shadow: { type: "math_number", fields: { NUM: 0.3 } } } },
+      };
+      const set = {
+        type: "variables_set",
+        x: 20,
+        y: 20,
+        fields: { VAR: { id: "v-car" } },
+        inputs: { VALUE: { block: { type: "math_number", fields: { NUM: 1 } } } },
+        next: { block: move },
+      };
+      const state = { blocks: { languageVersion: 0, blocks: [set] }, variables: [{ name: "car", id: "v-car" }] };
+      await page.evaluate(`codePage.Blockly.serialization.workspaces.load(${JSON.stringify(state)}, codePage.workspace)`);
+      const gen = (await page.locator("#gen").textContent()) ?? "";
+      expect(gen).not.toMatch(/\bvar car\b/);
+      expect(gen).toContain("car.forward(0.3);");
+      const from = edgeCount();
+      await page.getByRole("button", { name: "Run" }).click();
+      await page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
+      expect(motorRises(from).length).toBeGreaterThan(0);
+      expect(await stopped()).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await closeContext(context);
+    }
+  }, 60_000);
+
+  test("saving over a program already on the device asks first, in the page's dialog: Cancel keeps theirs, Replace saves", async () => {
+    const theirs = { name: "my-program", mode: "js", code: "car.forward(2); // Ana's\n", blocks: null };
+    expect((await api("/?programs", theirs)).status).toBe(200);
+    const context = await newContext();
+    try {
+      const { page, errors } = await openCode(context);
+      await page.locator("#program-name").fill("my-program");
+      await page.getByRole("button", { name: "Save" }).click();
+      const dialog = page.getByRole("dialog", { name: "Replace the saved program?" });
+      await dialog.waitFor({ timeout: WAIT_MS });
+      expect(await dialog.textContent()).toContain("“my-program” is already saved on this device");
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await page.getByText(/Not saved: “my-program” is already on the device/).waitFor({ timeout: WAIT_MS });
+      expect((await api("/?programs?name=my-program")).body.code).toBe(theirs.code);
+      await page.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ timeout: WAIT_MS });
+      await dialog.getByRole("button", { name: "Replace it" }).click();
+      await page.getByText("Saved “my-program” on the device.").waitFor({ timeout: WAIT_MS });
+      expect((await api("/?programs?name=my-program")).body.code).not.toBe(theirs.code);
+      expect(await dialog.isVisible()).toBe(false);
+      // saving one's own program again asks nothing
+      await page.evaluate(`document.getElementById("program-note").textContent = ""`);
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByText("Saved “my-program” on the device.").waitFor({ timeout: WAIT_MS });
+      expect(await dialog.isVisible()).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await closeContext(context);
+    }
+  }, 60_000);
+
+  test("the leader's pause stops a running program at once; after the resume nothing drives until Run", async () => {
+    const context = await newContext();
+    try {
+      const { page } = await openCode(context);
+      const drives: string[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && r.url().endsWith("/?motors") && (r.postData() ?? "").includes("left")) drives.push(r.url());
+      });
+      await javascriptMode(page, "while (true) {\n  car.drive(60, 60);\n  wait(100);\n}\n");
+      await page.getByRole("button", { name: "Run" }).click();
+      expect(await waitFor(motorsHigh)).toBe(true);
+      const login = await api("/?leader/login", { pin: PIN });
+      expect(login.status).toBe(200);
+      const auth = { Authorization: `Bearer ${login.body.token}` };
+      expect((await api("/?leader", { action: "pause", message: "eyes on me" }, auth)).status).toBe(200);
+      await page.getByText(/Stopped: paused by the leader/).waitFor({ timeout: WAIT_MS });
+      expect(await page.evaluate("codePage.runner.running")).toBe(false);
+      expect(await stopped()).toBe(true);
+      const sent = drives.length;
+      expect((await api("/?leader", { action: "resume" }, auth)).status).toBe(200);
+      const from = edgeCount();
+      await page.waitForFunction("document.getElementById('run').disabled === false", null, { timeout: WAIT_MS });
+      await Bun.sleep(1500); // several re-send periods (150 ms) and a queue poll: nothing may drive meanwhile
+      expect(motorRises(from)).toEqual([]);
+      expect(drives.length).toBe(sent);
+      // Run again: it drives
+      await page.getByRole("button", { name: "Run" }).click();
+      expect(await waitFor(motorsHigh)).toBe(true);
+      await page.getByRole("button", { name: "Stop" }).click();
+      expect(await stopped()).toBe(true);
+    } finally {
+      await closeContext(context);
+    }
+  }, 60_000);
+});
