@@ -97,9 +97,8 @@ export async function codePhases(server: Server, simFile: string): Promise<CodeF
       await page.getByText("Stopped.").waitFor({ timeout: WAIT_MS });
     }
     await fetch(`http://127.0.0.1:${server.port}/?invalid`).catch(() => {});
-    console.log(
-      `bench: code.html drift (ms) forward ${drift.forward.map((x) => x.toFixed(0)).join(", ")}; stop ${drift.stop.map((x) => x.toFixed(0)).join(", ")}`,
-    );
+    const shown = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
+    console.log(`bench: code.html drift (ms) forward ${shown(drift.forward)}, tone ${shown(drift.tone)}; stop ${shown(drift.stop)}`);
     return {
       forwardDriftMs: median(drift.forward),
       toneDriftMs: median(drift.tone),
