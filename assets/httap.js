@@ -32,6 +32,8 @@ const PING_AT_SHARE = 1 / 3;
 const QUEUE_POLL_MS = 1000;
 /** Longest wait between two attempts while lost, in seconds. */
 const LOST_RETRY_MS = 1000;
+/** While the leader pauses, a waiting page asks again this often (its place is kept; it learns of the resume). */
+const PAUSED_ASK_MS = 3000;
 const NAME_KEY = "httap.name";
 const NO_SESSION = "00000000";
 /** The device's reasons for a session's end (`/?queue` `yourLastEnd`), as `closed` names them. */
@@ -238,7 +240,13 @@ export class Httap extends EventTarget {
       return this._lost();
     }
     if (response.status === 503) return this._busy(response);
-    if (response.status === 423) return this._paused((await response.json().catch(() => ({}))).paused?.message ?? "");
+    if (response.status === 423) {
+      // paused: the line's clocks stand still (our place is kept); ask again, so the turn goes on once resumed
+      this._paused((await response.json().catch(() => ({}))).paused?.message ?? "");
+      this._clear("_askTimer");
+      if (this.wantsTurn && !this.isOpen) this._askTimer = setTimeout(() => this._ask(), PAUSED_ASK_MS);
+      return;
+    }
     if (!response.ok) return;
     const body = await response.json();
     const session = response.headers.get("HTTaP-Session");

@@ -129,7 +129,7 @@ export class SessionManager {
   /** The active session at `now`, or null (one that has lapsed but not yet been swept counts as gone). No effect. */
   current(now: number = this.#now()): Session | null {
     const s = this.#current;
-    return s !== null && s.remainMs(now, this.#timeoutMs) > 0 ? s : null;
+    return s !== null && (this.#pause !== null || s.remainMs(now, this.#timeoutMs) > 0) ? s : null;
   }
 
   /** Ends the session if `host` owns it (its SCPI connection closed: closing ends the session at once). */
@@ -220,14 +220,21 @@ export class SessionManager {
 
   /** The leader pauses the device: no turn ends while paused (the board is quieted by the caller). */
   pause(message: string, now: number = this.#now()): void {
+    this.sweep(now); // what had already lapsed ends before the clocks stop
     if (this.#pause === null) this.#pause = { message, since: now };
     else this.#pause = { message, since: this.#pause.since };
+    this.#line.freeze(now); // nobody may ask while paused: nobody leaves the line for it
   }
 
-  /** The leader resumes: the owner drives on, its turn's end moved by the time paused. */
+  /**
+   * The leader resumes: the owner drives on, its turn's end moved by the time paused; its session's keep-alive and
+   * the line's clocks (each waiter's, a reservation) start again from now.
+   */
   resume(now: number = this.#now()): void {
     if (this.#pause === null) return;
     if (this.#turnEndsAt !== null) this.#turnEndsAt += now - this.#pause.since;
+    if (this.#current !== null) this.#current.lastSeenAt = Math.max(this.#current.lastSeenAt, now);
+    this.#line.thaw(now);
     this.#pause = null;
   }
 
@@ -275,7 +282,7 @@ export class SessionManager {
     this.#line.forgetQuiet(now); // first: a host that left the line must not end anyone's turn
     this.#settleTurn(now);
     const s = this.#current;
-    if (s !== null && s.remainMs(now, this.#timeoutMs) <= 0) this.end("lapsed");
+    if (s !== null && this.#pause === null && s.remainMs(now, this.#timeoutMs) <= 0) this.end("lapsed");
     // a turn is over for someone present: a waiter whose page is hidden cannot take the device, so it ends nobody's
     else if (this.#pause === null && this.#turnEndsAt !== null && now >= this.#turnEndsAt && this.#line.hasPresent) this.end("turn-over");
   }

@@ -57,3 +57,63 @@ describe("the leader's pause (issue 21)", () => {
     expect(m.queue("B", now()).turnLeftS).toBeNull();
   });
 });
+
+describe("the line's clocks stand still while paused (issue 21)", () => {
+  test("A drives, B and C wait, 60 s paused with nobody asking, resume: B first, C second", () => {
+    const { m, ends, advance, now } = manager(0);
+    m.admit("A", now(), "Ana");
+    advance(1_000);
+    m.admit("B", now(), "Bo");
+    advance(1_000);
+    m.admit("C", now(), "Cy");
+    m.pause("look here", now());
+    for (let i = 0; i < 12; i++) {
+      advance(5_000); // 60 s; the sweep timer runs, nobody asks (their pages got 423 and wait)
+      m.sweep(now());
+    }
+    expect(ends).toEqual([]); // the owner keeps its session
+    expect(m.queue("B", now()).line).toEqual(["Bo", "Cy"]);
+    m.resume(now());
+    m.sweep(now());
+    expect(m.queue("B", now()).place).toBe(1);
+    expect(m.queue("C", now()).place).toBe(2);
+    m.leave("A", now()); // A gives the car back: it waits for B
+    expect(m.admit("C", now()).kind).toBe("busy");
+    advance(4_000); // B's reservation runs from the resume
+    expect(m.admit("B", now()).kind).toBe("owner");
+    m.leave("B", now());
+    expect(m.admit("C", now()).kind).toBe("owner");
+  });
+
+  test("a reservation held when the pause began is not used up by the pause", () => {
+    const { m, advance, now } = manager(0);
+    m.admit("A", now());
+    m.admit("B", now());
+    m.admit("C", now());
+    m.leave("A", now()); // B holds the freed car for 5 s
+    m.pause("", now());
+    advance(60_000);
+    m.sweep(now());
+    m.resume(now());
+    advance(4_000);
+    m.admit("C", now()); // asking keeps C in line; the car still waits for B
+    expect(m.admit("B", now()).kind).toBe("owner");
+  });
+
+  test("after the resume the clocks run again: a waiter silent for the keep-alive time leaves", () => {
+    const { m, advance, now } = manager(0);
+    m.admit("A", now());
+    m.admit("B", now());
+    m.pause("", now());
+    advance(60_000);
+    m.resume(now());
+    advance(10_000);
+    m.renew("A", now());
+    m.sweep(now());
+    expect(m.queue("B", now()).place).toBe(1);
+    advance(6_000);
+    m.renew("A", now());
+    m.sweep(now());
+    expect(m.queue("B", now()).place).toBe(0);
+  });
+});

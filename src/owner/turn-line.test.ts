@@ -1,7 +1,7 @@
 /** The fair line (issues 8, 18) through the session manager, on a fake clock. */
 import { describe, expect, test } from "bun:test";
 import { SessionManager, type Admission } from "./session-manager.ts";
-import { RESERVATION_MS } from "./turn-line.ts";
+import { RESERVATION_MS, TurnLine } from "./turn-line.ts";
 
 function manager(turnS = 0, awayS = 60) {
   let t = 0;
@@ -180,5 +180,21 @@ describe("fair turns", () => {
     m.end("invalid");
     expect(m.leaveLine("B", now())).toBe(true);
     expect(admit("C")).toMatchObject({ kind: "owner" });
+  });
+});
+
+describe("frozen while the leader pauses (issue 21)", () => {
+  test("nobody leaves for silence while frozen; thawed, each clock starts from the thaw", () => {
+    const line = new TurnLine({ quietMs: 15_000, awayMs: 60_000 });
+    line.ask("B", null, 0);
+    line.ask("C", null, 1_000);
+    line.freeze(2_000);
+    line.forgetQuiet(62_000);
+    expect(line.length).toBe(2);
+    line.thaw(62_000);
+    line.forgetQuiet(76_000);
+    expect([line.placeOf("B"), line.placeOf("C")]).toEqual([1, 2]);
+    line.forgetQuiet(77_001);
+    expect(line.length).toBe(0);
   });
 });

@@ -34,6 +34,8 @@ export class TurnLine {
   readonly #awayMs: number;
   /** The first present waiter, holding the freed device until `until`. Only while the device is free. */
   #reserved: Reservation | null = null;
+  /** When the line's clocks stopped (the leader's pause, issue 21), or null while they run. */
+  #frozenAt: number | null = null;
 
   constructor(options: TurnLineOptions) {
     this.#quietMs = options.quietMs;
@@ -97,7 +99,7 @@ export class TurnLine {
   /** Whom the freed device waits for at `now`, or null when anyone may take it. No effect. */
   reservedAt(now: number): Reservation | null {
     const r = this.#reserved;
-    return r !== null && now < r.until ? r : null;
+    return r !== null && (this.#frozenAt !== null || now < r.until) ? r : null;
   }
 
   /** `host` opened a session: it leaves the line, and a reservation for it is used. */
@@ -114,10 +116,31 @@ export class TurnLine {
   }
 
   /**
+   * The line's clocks stop (the leader paused the device, issue 21): nobody may ask meanwhile, so nobody leaves for
+   * silence, a grace time or a reservation runs out until `thaw`.
+   */
+  freeze(now: number): void {
+    this.#frozenAt ??= now;
+  }
+
+  /** The clocks run again from `now`: every waiter counts as having asked now, a reservation and graces restart. */
+  thaw(now: number): void {
+    const since = this.#frozenAt;
+    if (since === null) return;
+    this.#frozenAt = null;
+    for (const w of this.#line) {
+      w.lastAskedAt = Math.max(w.lastAskedAt, now);
+      if (w.awayUntil !== null) w.awayUntil += now - since;
+    }
+    if (this.#reserved !== null) this.#reserved = { host: this.#reserved.host, until: now + RESERVATION_MS };
+  }
+
+  /**
    * Drops waiters silent for the keep-alive time, those away past their grace, and the holder of a reservation it
    * did not use in time (the next one present gets its own).
    */
   forgetQuiet(now: number): void {
+    if (this.#frozenAt !== null) return; // paused: the line's clocks stand still
     const r = this.#reserved;
     if (r !== null && now >= r.until) {
       const i = this.#line.findIndex((w) => w.host === r.host);
