@@ -9,8 +9,12 @@ import type { SessionManager } from "../owner/session-manager.ts";
 import { JSON_TYPE_LINE, NO_CACHE_LINE } from "../httap/protocol.ts";
 import { leaderRefusal } from "./leader-replies.ts";
 
-/** Writes that are not device commands. */
-const NOT_COMMANDS = new Set(["queue", "invalid", "leader", "loopback", "sim", "fleet"]);
+/**
+ * Writes that are not device commands: the public words that never drive the board (the line, the leader, the
+ * fleet, saved programs: the Code page saves one while paused), the loopback, the simulator's wires. `claim` and
+ * the resources drive it.
+ */
+const NOT_COMMANDS = new Set(["queue", "invalid", "leader", "loopback", "sim", "fleet", "programs"]);
 
 export function pauseGate(
   httap: RequestHandler,
