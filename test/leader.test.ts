@@ -133,6 +133,13 @@ describe("the leader's PIN and token over TCP", () => {
     expect((await act('{"action":"end-turn"}', bearer)).status).toBe(200);
     expect((await call("127.0.0.3", "GET", "/?queue")).json.owned).toBe(false);
 
+    // STOP ALL's simple request: text/plain, the token in the body, no Authorization (no CORS preflight to wait for)
+    const plain = { "Content-Type": "text/plain;charset=UTF-8" };
+    expect((await act(JSON.stringify({ action: "stop", token: "ef".repeat(16) }), plain)).status).toBe(401);
+    const stopped = await act(JSON.stringify({ action: "stop", token }), plain);
+    expect(stopped).toMatchObject({ status: 200, json: { paused: { message: "the car was stopped" } } });
+    expect((await act(JSON.stringify({ action: "resume", token }), plain)).json.paused).toBeNull();
+
     for (const r of replies) expect(r).not.toContain(PIN);
     expect(s.output()).not.toContain(PIN);
     expect(s.output()).toContain("leader: wrong PIN from 127.0.0.7");

@@ -1,9 +1,9 @@
 /**
  * @module `/?leader` (issue 21): the workshop leader's word. `POST /?leader/login {"pin":"…"}` gives a token (an
  * HttpOnly, SameSite=Strict cookie for this device's own pages, and a JSON field that the leader's page sends to
- * other cars as `Authorization: Bearer`); `POST /?leader {"action":…}` with the token: stop, pause, resume,
- * end-turn, turn (length), name. `GET /?leader` says whether a PIN is set, whether the asker is the leader, and
- * the pause. Without a PIN every action is refused (403) with how to set one. No SCPI command reaches it.
+ * other cars as `Authorization: Bearer` or as the body's `token`); `POST /?leader {"action":…}` with the token:
+ * stop, pause, resume, end-turn, turn (length), name. `GET /?leader` says whether a PIN is set, whether the asker
+ * is the leader, and the pause. Without a PIN every action is refused (403) with how to set one. No SCPI command reaches it.
  */
 import { dynamicReply } from "../http/reply.ts";
 import type { HttpRequest, Reply } from "../http/types.ts";
@@ -85,11 +85,14 @@ export function leaderWord(o: LeaderWordOptions): PublicWord {
 
   const act = (call: WordCall): Reply => {
     if (o.pinHash === null) return leaderRefusal("no-leader-pin", NO_PIN_MESSAGE, call.cors);
-    if (!tokens.isValid(tokenFrom(call.request), clock(call))) {
-      return leaderRefusal("leader-token", "the leader's token is missing, unknown or expired: POST /?leader/login", call.cors);
-    }
     const body = decodeJsonBody(call.request.body);
     const v = body.ok && isRecord(body.value) ? body.value : {};
+    // the token in the body too: the leader's page sends STOP ALL as a simple request (text/plain, no Authorization),
+    // which a browser sends at once, with no CORS preflight to wait for or to have expired
+    const bodyToken = typeof v.token === "string" && /^[0-9a-f]{32}$/.test(v.token) ? v.token : null;
+    if (!tokens.isValid(tokenFrom(call.request) ?? bodyToken, clock(call))) {
+      return leaderRefusal("leader-token", "the leader's token is missing, unknown or expired: POST /?leader/login", call.cors);
+    }
     const message = typeof v.message === "string" && v.message.trim() !== "" ? v.message.trim().slice(0, MESSAGE_MAX) : null;
     switch (v.action) {
       case "stop":
