@@ -10,5 +10,7 @@ export const FLEET_ANNOUNCE_EVERY_MS = 5_000;
 export const FLEET_CHANGE_MIN_MS = 1_000;
 /** The most peers kept (a workshop has 5-15 cars; a hostile network cannot grow the list without bound). */
 export const FLEET_PEERS_MAX = 64;
+/** The longest a peer's record is believed (s): a larger TTL is cut to this, so a car gone silent leaves in time. */
+export const FLEET_PEER_TTL_MAX_S = 120;
 /** The DNS-SD service type of every httap appliance. */
 export const FLEET_SERVICE = "_httap._tcp.local";

@@ -1,8 +1,11 @@
 /**
  * @module The peers this device has heard (issue 21): each kept until its records' TTL runs out or it says
- * goodbye; its addresses are where its announcements came from. Pure: the clock is passed in.
+ * goodbye, a TTL capped at FLEET_PEER_TTL_MAX_S (a record saying "a day" must not keep a dead car listed); its
+ * addresses are where its announcements came from. When the list is full, a newcomer takes the place of the peer
+ * heard least recently (a room that changed cars, or a flood, never locks new cars out). Pure: the clock is
+ * passed in.
  */
-import { FLEET_PEERS_MAX } from "./fleet-limits.ts";
+import { FLEET_PEER_TTL_MAX_S, FLEET_PEERS_MAX } from "./fleet-limits.ts";
 import type { FleetFacts, PeerAnnouncement } from "./fleet-records.ts";
 
 export interface Peer {
@@ -24,16 +27,27 @@ export class PeerList {
       this.#peers.delete(key);
       return;
     }
+    const expiresAt = now + Math.min(a.ttlS, FLEET_PEER_TTL_MAX_S) * 1000;
     const known = this.#peers.get(key);
     if (known === undefined) {
-      if (this.#peers.size >= FLEET_PEERS_MAX) return;
-      this.#peers.set(key, { instance: a.instance, facts: a.facts, addresses: [address], lastSeenAt: now, expiresAt: now + a.ttlS * 1000 });
+      if (this.#peers.size >= FLEET_PEERS_MAX) this.#dropStalest(now);
+      this.#peers.set(key, { instance: a.instance, facts: a.facts, addresses: [address], lastSeenAt: now, expiresAt });
       return;
     }
     known.facts = a.facts;
     known.addresses = [address, ...known.addresses.filter((x) => x !== address)].slice(0, 4);
     known.lastSeenAt = now;
-    known.expiresAt = now + a.ttlS * 1000;
+    known.expiresAt = expiresAt;
+  }
+
+  /** Forgets the expired peers, and if none was, the one heard least recently. */
+  #dropStalest(now: number): void {
+    let stalest: [string, Peer] | null = null;
+    for (const [k, p] of this.#peers) {
+      if (now >= p.expiresAt) this.#peers.delete(k);
+      else if (stalest === null || p.lastSeenAt < stalest[1].lastSeenAt) stalest = [k, p];
+    }
+    if (this.#peers.size >= FLEET_PEERS_MAX && stalest !== null) this.#peers.delete(stalest[0]);
   }
 
   /** The live peers at `now` (those expired are forgotten). */
