@@ -51,6 +51,8 @@ export class Httap extends EventTarget {
     /** @type {any} the root object */ this.root = null;
     /** @type {any} `/?device`: id, board, apps, urls, version (null until read, or on an older device) */ this.device = null;
     /** @type {any} the last `/?queue` */ this.queue = null;
+    /** @type {string | null} the page that drives ("car", "code"...), sent with claims: the leader's card shows it */
+    this.app = null;
     /** @type {string | null} the leader's message while the device is paused (issue 21) */ this.paused = null;
     this._askTimer = null; // the next claim while waiting
     this._pingTimer = null; // the owner's keep-alive
@@ -234,7 +236,7 @@ export class Httap extends EventTarget {
         method: "POST",
         cache: "no-store",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(name === "" ? {} : { name }),
+        body: JSON.stringify({ ...(name === "" ? {} : { name }), ...(this.app === null ? {} : { app: this.app }) }),
       });
     } catch {
       return this._lost();

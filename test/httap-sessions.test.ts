@@ -73,6 +73,7 @@ describe("HTTaP sessions over TCP", () => {
       expect(await queue(B)).toEqual({
         owned: true,
         owner: "Ana",
+        ownerApp: null, // A's claim named no page
         reserved: false,
         turnLeftS: null, // nobody waits: no turn limit runs
         you: false,

@@ -76,6 +76,7 @@ describe("fair turns over TCP", () => {
     expect((await look(BYSTANDER, "/?queue")).json).toEqual({
       owned: true,
       owner: "Ana",
+      ownerApp: null,
       reserved: false,
       turnLeftS: expect.any(Number), // the default 120 s turn runs: someone waits
       you: false,

@@ -58,6 +58,7 @@ car.stop();
 
 const $ = (id) => document.getElementById(id);
 const device = new Httap();
+device.app = "code"; // the leader's card says what the driver uses
 const shell = mountShell(device, { start: "Press Run to try your program", verb: "driving", slot: $("turn-slot") });
 // Here everyone codes while they wait: the strip tells the place in line, the dialog stays closed and nothing is inert.
 shell.dialog.showModal = () => shell.dialog.show();

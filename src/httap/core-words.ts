@@ -83,7 +83,10 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
           if (!checked.ok) return refusal(NO_SESSION_LINES + cors, "bad-value", checked.why);
           name = checked.name;
         }
-        const admission = c.sessions.admit(request.remoteAddress, now, name);
+        const app = body.value.app;
+        if (app !== undefined && (typeof app !== "string" || !/^[a-z][a-z0-9-]{0,15}$/.test(app)))
+          return refusal(NO_SESSION_LINES + cors, "bad-value", 'app must name the page, 1-16 of a-z 0-9 "-": {"app":"code"}');
+        const admission = c.sessions.admit(request.remoteAddress, now, name, app ?? null);
         if (admission.kind === "busy") return busyReply(admission, cors);
         const view = c.views.of(admission.session);
         return dynamicReply(

@@ -246,6 +246,15 @@ describe("sessions", () => {
     expect(events).toEqual(["start 10.0.0.1 Ana <b>&</b>", "end 10.0.0.1 lapsed", "start 10.0.0.2 null"]);
   });
 
+  test("a claim may name the page that drives (the leader's card shows it); a bad one is refused", () => {
+    const { ask, claim } = setup();
+    expect(claim("A", '{"app":"Code!"}').status).toBe(400);
+    expect(claim("A", '{"name":"Ana","app":"code"}').status).toBe(200);
+    expect(ask({ query: "queue", from: "B" }).json).toMatchObject({ owner: "Ana", ownerApp: "code" });
+    expect(claim("A", '{"app":"car"}').status).toBe(200); // the owner moved to the car page
+    expect(ask({ query: "queue", from: "B" }).json.ownerApp).toBe("car");
+  });
+
   test("POST /?queue: {leave} gives the device back or leaves the line (200), {away} keeps a hidden waiter's place", () => {
     const { ask, claim, sessions } = setup();
     const ends: string[] = [];

@@ -25,7 +25,17 @@ describe("SessionManager", () => {
     advance(4_200);
     const b = m.admit("10.0.0.2", now());
     // the room sees names, never addresses: A gave none
-    expect(b).toEqual({ kind: "busy", owner: null, owned: true, reserved: false, turnLeftS: null, place: 1, waiting: 1, retryS: 3 });
+    expect(b).toEqual({
+      kind: "busy",
+      owner: null,
+      ownerApp: null,
+      owned: true,
+      reserved: false,
+      turnLeftS: null,
+      place: 1,
+      waiting: 1,
+      retryS: 3,
+    });
     const again = m.admit("10.0.0.1", now());
     expect(again.kind === "owner" && !again.isNew).toBe(true);
     expect(m.remainS(m.current()!, now())).toBe(15);

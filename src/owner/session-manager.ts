@@ -32,6 +32,8 @@ export interface Holder {
   /** Whether a session is open. */
   readonly owned: boolean;
   readonly owner: string | null;
+  /** The page the owner drives from, as its claim said ("car", "code": a program runs), or null. */
+  readonly ownerApp: string | null;
   /** Free, but held for the first in line for a few seconds. */
   readonly reserved: boolean;
   /** Seconds left in the owner's turn when a turn limit applies (someone waits), else null: no invented figures. */
@@ -142,7 +144,7 @@ export class SessionManager {
    * the owner's request renews its session, a free device opens one for that host (unless it is held for the first
    * in line), anyone else joins the line or keeps its place there.
    */
-  admit(host: string, now: number, name: string | null = null): Admission {
+  admit(host: string, now: number, name: string | null = null, app: string | null = null): Admission {
     this.sweep(now);
     const s = this.#current;
     if (s === null) {
@@ -150,6 +152,7 @@ export class SessionManager {
       if (reserved === null || reserved.host === host) {
         const opened = new Session(this.#ids.take(), host, now, name ?? this.#line.nameOf(host)); // the name it waited under
         this.#lastEnds.delete(host);
+        opened.app = app;
         this.#line.opened(host);
         this.#current = opened;
         this.#settleTurn(now);
@@ -159,6 +162,7 @@ export class SessionManager {
     } else if (s.owner === host) {
       s.lastSeenAt = now;
       if (name !== null) s.name = name;
+      if (app !== null) s.app = app;
       return { kind: "owner", session: s, isNew: false };
     }
     const place = this.#line.ask(host, name, now);
@@ -250,7 +254,13 @@ export class SessionManager {
   #holder(now: number): Holder {
     const s = this.current(now);
     const turnLeftS = s === null || this.#turnEndsAt === null ? null : Math.max(0, Math.ceil((this.#turnEndsAt - now) / 1000));
-    return { owned: s !== null, owner: s?.name ?? null, reserved: s === null && this.#line.reservedAt(now) !== null, turnLeftS };
+    return {
+      owned: s !== null,
+      owner: s?.name ?? null,
+      ownerApp: s?.app ?? null,
+      reserved: s === null && this.#line.reservedAt(now) !== null,
+      turnLeftS,
+    };
   }
 
   /** A turn limit runs from the moment someone waits behind the owner, and stops when nobody does. */

@@ -21,6 +21,7 @@ export class Session implements SessionInfo {
   readonly startedAt: number; // ms, the injected clock
   lastSeenAt: number; // ms of the owner's last request (HTTaP or SCPI); Remain counts from here
   name: string | null; // the display name, as the owner last gave it
+  app: string | null = null; // the page it drives from ("car", "code"...), as it last said: the leader's card shows it
 
   constructor(id: string, owner: string, now: number, name: string | null = null) {
     this.id = id;

@@ -29,6 +29,7 @@ describe("fair turns", () => {
     expect(admit("B")).toMatchObject({ kind: "owner", isNew: true });
     expect(m.queue("C", 3000)).toEqual({
       owner: "Ben",
+      ownerApp: null,
       owned: true,
       reserved: false,
       you: false,
