@@ -127,7 +127,12 @@ function render(entry) {
   const who = document.createElement("p");
   who.className = "hint";
   who.dataset.who = "";
-  who.textContent = q === null ? "…" : q.owned ? `${q.owner ?? "Someone"} ${q.ownerApp === "code" ? "runs a program" : "drives"}; ${q.waiting} waiting` : `free; ${q.waiting} waiting`;
+  who.textContent =
+    q === null
+      ? "…"
+      : q.owned
+        ? `${q.owner ?? "Someone"} ${q.ownerApp === "code" ? "runs a program" : "drives"}; ${q.waiting} waiting`
+        : `free; ${q.waiting} waiting`;
   const state = document.createElement("p");
   state.dataset.state = "";
   if (q?.paused) {
