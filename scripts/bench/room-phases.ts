@@ -74,7 +74,9 @@ export async function codePhases(server: Server, simFile: string): Promise<CodeF
       const speaker = edges.filter((e) => e.pin === SPEAKER_PIN);
       if (speaker.length === 0) continue;
       const forward = motors.filter((e) => e.ns < speaker[0].ns);
-      const turning = motors.filter((e) => e.ns > speaker.at(-1)!.ns);
+      // the turn may begin before the tone's last edge: it is what comes from the first wheel that rises after the tone began
+      const turnFrom = motors.find((e) => e.ns > speaker[0].ns && e.level === 1)?.ns ?? speaker.at(-1)!.ns;
+      const turning = motors.filter((e) => e.ns >= turnFrom);
       drift.forward.push(Math.abs(ms(forward[0].ns, forward.at(-1)!.ns) - 1000));
       drift.tone.push(Math.abs(ms(speaker[0].ns, speaker.at(-1)!.ns) - 300));
       drift.turn.push(Math.abs(ms(turning[0].ns, turning.at(-1)!.ns) - 500));
