@@ -167,7 +167,7 @@ describe("the room in network namespaces (issue 21)", () => {
     for (const s of servers) expect(udpPorts(s.proc.pid)).toContain(5353);
   });
 
-  test("the leader's page: STOP ALL stops the three cars and lands on each (the time logged); PAUSE ALL shows the message, 423; resume", async () => {
+  test("the leader's page: STOP ALL stops and lands on all three (time logged); PAUSE ALL: the message, 423; resume", async () => {
     const context = await browser!.newContext();
     const drivers: Page[] = [];
     for (const c of CARS) {
