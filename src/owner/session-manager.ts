@@ -253,7 +253,8 @@ export class SessionManager {
   /** Who holds the device at `now`: the one answer the line, the busy replies and `/?queue` all give. No effect. */
   #holder(now: number): Holder {
     const s = this.current(now);
-    const turnLeftS = s === null || this.#turnEndsAt === null ? null : Math.max(0, Math.ceil((this.#turnEndsAt - now) / 1000));
+    // whole ms first: (now + 10000) - now is 10000.000000000002 for some clocks' fractions, and must not read 11 s
+    const turnLeftS = s === null || this.#turnEndsAt === null ? null : Math.max(0, Math.ceil(Math.round(this.#turnEndsAt - now) / 1000));
     return {
       owned: s !== null,
       owner: s?.name ?? null,

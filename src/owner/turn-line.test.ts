@@ -141,6 +141,18 @@ describe("fair turns", () => {
     expect(m.queue("A", now())).toMatchObject({ owner: "Ben", place: 1, turnLeftS: 120 });
   });
 
+  test("the turn's time left reads the whole limit at the moment it starts, whatever the clock's fraction", () => {
+    let t = 0;
+    const m = new SessionManager({ timeoutS: 15, turnS: 10, now: () => t, log: () => {} });
+    for (const start of [12345.678901234, 0.1, 987654.321, 1e9 + 0.3]) {
+      t = start;
+      m.admit("A", t);
+      expect(m.admit("B", t)).toMatchObject({ kind: "busy", turnLeftS: 10 }); // not 11 from (t + 10000) - t rounding up
+      m.end("invalid");
+      m.leaveLine("B", t);
+    }
+  });
+
   test("HTTAP_TURN_S=0: no limit, and no invented countdown", () => {
     const { m, ends, at, admit, now } = manager(0);
     admit("A");
