@@ -59,6 +59,7 @@ export class Httap extends EventTarget {
     this._pollTimer = null;
     this._hidden = false;
     this._generation = 0; // bumped when we stop owning: queued commands of the old turn are dropped
+    this._turns = 0; // bumped when the device becomes ours or stops being ours: a /?queue sent before is stale
     /** @type {Map<string, Promise<unknown>>} one request at a time per resource, in order */ this._queues = new Map();
     /** @type {{left: number, right: number} | null} the newest drive command not yet sent */ this._driveWanted = null;
     this._driveInFlight = false;
@@ -297,6 +298,7 @@ export class Httap extends EventTarget {
 
   /** @param {string | null} session @param {number} remainS */
   _opened(session, remainS) {
+    this._turns += 1;
     this.session = session;
     this.isOpen = true;
     this.wantsTurn = true;
@@ -313,6 +315,7 @@ export class Httap extends EventTarget {
   /** @param {string} reason */
   _closed(reason) {
     if (!this.isOpen) return;
+    this._turns += 1;
     this.isOpen = false;
     if (reason !== "lost") this.wantsTurn = false; // a turn that ended is not asked for again by itself
     this.session = null;
@@ -378,8 +381,9 @@ export class Httap extends EventTarget {
     const poll = async () => {
       if (!this._hidden && this.isReachable) {
         try {
+          const asked = this._turns; // a reply about an older turn than ours now says nothing about it
           const response = await fetch(`${this.base}/?queue`, { cache: "no-store" });
-          if (response.ok) this._queue(await response.json());
+          if (response.ok && asked === this._turns) this._queue(await response.json());
         } catch {
           this._lost();
         }
