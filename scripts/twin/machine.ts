@@ -60,6 +60,14 @@ export class Machine {
 
   /** The SoC twin's qemu-system-aarch64 command line (without `nice`): kernel, DTB and initramfs, no network. */
   static commandLine(f: MachineFiles, append: string): string[] {
+    return Machine.raspi3bCommandLine(f, append, ["-nic", "none"]);
+  }
+
+  /**
+   * What both twins boot (without `nice`): raspi3b with `f`'s kernel, DTB and initramfs, the console on the mini UART,
+   * QMP on `f.monitorSocket`, no display; `devices` adds the twin's own (its network, its SD card).
+   */
+  static raspi3bCommandLine(f: MachineFiles, append: string, devices: readonly string[]): string[] {
     return [
       "qemu-system-aarch64",
       "-M",
@@ -80,8 +88,7 @@ export class Machine {
       `unix:${f.monitorSocket},server=on,wait=off`,
       "-display",
       "none",
-      "-nic",
-      "none",
+      ...devices,
     ];
   }
 

@@ -4,12 +4,9 @@
  * console on the mini UART, QMP for the GPIO registers, and QEMU's USB network device on user-mode networking with
  * `restrict=on` (the guest reaches nothing outside QEMU) whose one way in is a forward bound to 127.0.0.1.
  */
-import type { MachineIo } from "../machine.ts";
+import { Machine, type MachineFiles } from "../machine.ts";
 
-export interface SystemMachineFiles extends MachineIo {
-  readonly kernel: string;
-  readonly dtb: string;
-  readonly initrd: string;
+export interface SystemMachineFiles extends MachineFiles {
   readonly image: string;
 }
 
@@ -17,33 +14,14 @@ export interface SystemMachineFiles extends MachineIo {
 export const GUEST_PORT = 60000;
 
 export function systemCommandLine(f: SystemMachineFiles, append: string, hostPort: number): string[] {
-  return [
-    "qemu-system-aarch64",
-    "-M",
-    "raspi3b",
-    "-kernel",
-    f.kernel,
-    "-dtb",
-    f.dtb,
-    "-initrd",
-    f.initrd,
-    "-append",
-    append,
+  return Machine.raspi3bCommandLine(f, append, [
     "-drive",
     `if=sd,format=raw,file=${f.image}`,
-    "-serial",
-    "null",
-    "-serial",
-    "stdio",
-    "-qmp",
-    `unix:${f.monitorSocket},server=on,wait=off`,
-    "-display",
-    "none",
     "-device",
     "usb-net,netdev=n0",
     "-netdev",
     `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${hostPort}-:${GUEST_PORT}`,
-  ];
+  ]);
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice), for the forward. */
