@@ -15,9 +15,14 @@ const STOP_POST_OK = /^code=exited ; status=0(\/0)?$/;
 /** Hang guard for the service to be back and serving, in emulator time: RestartSec=1 plus a start on an emulated A53. */
 const BACK_TIMEOUT_MS = 300_000;
 
-async function driving(c: SystemContext): Promise<Waited> {
+/** The car driving (the motor pins seen in the hold), or null when it never did: the check `name` then fails, not carried out. */
+async function driving(c: SystemContext, name: string): Promise<Waited | null> {
   await c.guest.run(`hold motors ${shellJson(DRIVE)}`);
-  return await c.twin.waitFor((s) => s.level(PINS.left.in1) === 1 && s.level(PINS.right.in2) === 1);
+  const drive = await c.twin.waitFor((s) => s.level(PINS.left.in1) === 1 && s.level(PINS.right.in2) === 1);
+  if (drive.met) return drive;
+  await c.guest.run("release");
+  c.report.fail(name, `not carried out: the motors never showed the drive (${drive.last.pins(PINS.outputs)})`);
+  return null;
 }
 
 /** "ActiveState=active SubState=running … NRestarts=1" → the values by name. */
@@ -29,12 +34,8 @@ export async function killCheck(c: SystemContext): Promise<void> {
   const name = "system: systemctl kill -s KILL while driving: ExecStopPost= --safe-state, the motors stopped, the service back";
   await c.report.guard(name, async () => {
     const before = serviceFields(lineOf(await c.guest.run("service"), "SERVICE"));
-    const drive = await driving(c);
-    if (!drive.met) {
-      await c.guest.run("release");
-      c.report.fail(name, `not carried out: the motors never showed the drive (${drive.last.pins(PINS.outputs)})`);
-      return;
-    }
+    const drive = await driving(c, name);
+    if (drive === null) return;
     const r = await c.guest.run(
       "KS=$(date +%s); OLD=$(pid_of); T0=$(up); systemctl kill -s KILL httap; release; wait_serving $OLD $T0; service; journal_since $KS",
       BACK_TIMEOUT_MS,
@@ -62,12 +63,8 @@ export async function killCheck(c: SystemContext): Promise<void> {
 export async function stopCheck(c: SystemContext): Promise<void> {
   const name = "system: systemctl stop while driving: exit 0, ExecStopPost= ok, no output driven high";
   await c.report.guard(name, async () => {
-    const drive = await driving(c);
-    if (!drive.met) {
-      await c.guest.run("release");
-      c.report.fail(name, `not carried out: the motors never showed the drive (${drive.last.pins(PINS.outputs)})`);
-      return;
-    }
+    const drive = await driving(c, name);
+    if (drive === null) return;
     const r = await c.guest.run(
       "KS=$(date +%s); T0=$(up); systemctl stop httap; release; say STOPPED after=$(since $T0)s; service; stop_post; journal_since $KS",
     );
@@ -102,12 +99,7 @@ export async function pwmRefusedCheck(c: SystemContext): Promise<void> {
   const name = "system: --safe-state with the speaker's PWM refused still drives every pin low and exits 0";
   await c.report.guard(name, async () => {
     const files = "/sys/class/pwm/pwmchip0/export /sys/class/pwm/pwmchip0/pwm0/{period,duty_cycle,enable}";
-    const drive = await driving(c);
-    if (!drive.met) {
-      await c.guest.run("release");
-      c.report.fail(name, `not carried out: the motors never showed the drive (${drive.last.pins(PINS.outputs)})`);
-      return;
-    }
+    if ((await driving(c, name)) === null) return;
     const r = await c.guest.run(`chmod g-w ${files}; KS=$(date +%s); systemctl stop httap; release; stop_post; journal_since $KS`);
     const after = await c.machine.readGpio();
     await c.guest.run(`chmod g+w ${files}; T0=$(up); systemctl start httap; wait_serving 0 $T0`, BACK_TIMEOUT_MS);
