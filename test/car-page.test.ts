@@ -13,12 +13,11 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext } from "playwright-core";
-import { monotonicNs, type Mapping } from "../src/os/libc.ts";
-import { attachSimFile } from "../src/gpio/sim-file.ts";
-import { readEdges } from "../src/gpio/sim-layout.ts";
+import { monotonicNs } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { firstLoad, openPage, type OpenedPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-car-"));
@@ -26,23 +25,19 @@ const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
 const simFile = join(dir, "sim.bin");
 let server: RunningServer;
 let chrome: RunningBrowser;
-let map: Mapping;
-const MOTOR_PINS = [5, 6, 23, 24];
+let sim: SimPins;
 /** The dead-man time: long beside the page's 150 ms re-sends, so a slow browser on a loaded machine is not a dead one. */
 const DEADMAN_MS = 2000;
-const GPLEV0 = 0x34 / 4;
-const level = (pin: number) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1;
-const motorLevels = () => MOTOR_PINS.map(level);
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_DEADMAN_MS: String(DEADMAN_MS) });
-  map = attachSimFile(simFile);
+  sim = new SimPins(simFile);
   chrome = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  map?.close();
+  sim?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -59,22 +54,9 @@ async function queue(): Promise<{ owned: boolean; you: boolean }> {
   return (await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json()) as { owned: boolean; you: boolean };
 }
 
-/** `pins` quiet for good: all low and no edge on them for 60 ms (15 PWM periods at 250 Hz); waits up to WAIT_MS. */
-async function quiet(pins: readonly number[]): Promise<boolean> {
-  const end = performance.now() + WAIT_MS;
-  while (performance.now() < end) {
-    const count = readEdges(map.buffer).count;
-    await Bun.sleep(60);
-    const still = readEdges(map.buffer, count).edges.every((e) => !pins.includes(e.pin));
-    if (still && pins.every((p) => level(p) === 0)) return true;
-  }
-  return false;
-}
-const stopped = () => quiet(MOTOR_PINS);
-
 /** When the motors last went low after `since` (the coast), in ms after it, from the edge log. */
 function coastAfter(from: number, since: bigint): number {
-  const edges = readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.ns >= since);
+  const edges = sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin) && e.ns >= since);
   const lastHigh = edges.filter((e) => e.level === 1).at(-1);
   const falls = edges.filter((e) => e.level === 0 && (lastHigh === undefined || e.ns >= lastHigh.ns));
   return falls.length === 0 ? 0 : Number(falls.at(-1)!.ns - since) / 1e6;
@@ -102,20 +84,20 @@ describe("piano.html", () => {
           });
           await page.getByText("Touch a key or a melody to play.").waitFor({ timeout: WAIT_MS });
           expect((await queue()).owned).toBe(false); // opening the piano took nothing
-          let from = readEdges(map.buffer).count;
+          let from = sim.edgeCount();
           const key = page.getByRole("button", { name: "A4", exact: true });
           await key.dispatchEvent("pointerdown", { pointerId: 1, bubbles: true }); // the first key asks for the speaker
           await page.getByText("Ready: the speaker is yours.").waitFor({ timeout: WAIT_MS });
-          expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 40)).toBe(true);
+          expect(await waitFor(() => sim.edgesSince(from).filter((e) => e.pin === 12).length > 40)).toBe(true);
           expect(JSON.parse(speakerPosts[0])).toMatchObject({ freq: 440 }); // A4 (the engine's accuracy: bench and unit tests)
           await key.dispatchEvent("pointerup", { pointerId: 1, bubbles: true });
           // silenced by letting go: the page says stop, and the pin falls quiet (the held tone alone would last 3 s)
           expect(await waitFor(() => speakerPosts.some((p) => JSON.parse(p).stop === true))).toBe(true);
-          expect(await quiet([12])).toBe(true);
+          expect(await sim.pinsStill([12])).toBe(true);
           expect(await page.evaluate(async () => ((await (await fetch("/?speaker")).json()) as { playing: boolean }).playing)).toBe(false);
-          from = readEdges(map.buffer).count;
+          from = sim.edgeCount();
           await page.getByRole("button", { name: "Twinkle twinkle" }).click();
-          expect(await waitFor(() => readEdges(map.buffer, from).edges.filter((e) => e.pin === 12).length > 100)).toBe(true);
+          expect(await waitFor(() => sim.edgesSince(from).filter((e) => e.pin === 12).length > 100)).toBe(true);
           await page.getByRole("button", { name: "Stop" }).click();
           // a focused key plays while Enter or Space is held, and stops when it is let go
           for (const press of ["Enter", " "]) {
@@ -162,23 +144,23 @@ describe("car.html", () => {
         const cdp = await context.newCDPSession(page);
         const cx = box.x + box.width / 2,
           cy = box.y + box.height / 2;
-        const from = readEdges(map.buffer).count;
+        const from = sim.edgeCount();
         // the touch asks for the car, free, so this same press drives
         await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: cx, y: cy, id: 1 }] });
         await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: cx, y: box.y + 5, id: 1 }] }); // full forward
-        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
-        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 23 && e.level === 1))).toBe(true);
+        expect(await waitFor(() => sim.edgesSince(from).some((e) => e.pin === 5 && e.level === 1))).toBe(true);
+        expect(await waitFor(() => sim.edgesSince(from).some((e) => e.pin === 23 && e.level === 1))).toBe(true);
         await Bun.sleep(DEADMAN_MS + 200); // held past the dead-man time: the page re-sends, so the car keeps going
-        expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
+        expect(await waitFor(() => sim.level(5) === 1 && sim.level(23) === 1)).toBe(true);
         // the car picture shows it, from /?motors: full speed forward (the top speed, 60%)
         await page.getByText("Forward", { exact: true }).waitFor({ timeout: WAIT_MS });
         expect(await page.locator("#speed-big").textContent()).toBe("60%");
         expect(await page.locator("#pad").getAttribute("data-held")).toBe("armed");
         await page.screenshot({ path: join(SHOTS, "car-phone-driving.png") });
-        const mark = readEdges(map.buffer).count;
+        const mark = sim.edgeCount();
         const released = monotonicNs();
         await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-        expect(await stopped()).toBe(true);
+        expect(await sim.motorsStopped()).toBe(true);
         expect(coastAfter(mark, released)).toBeGreaterThan(0); // the coast came after the release
         expect(await lastStop()).toBe("command"); // the page's stop, not the dead-man's
         expect(errors).toEqual([]);
@@ -198,34 +180,34 @@ describe("car.html", () => {
         const { page, errors } = await open(context);
         // arrow keys on the focused speed slider change the speed and do not steer (nor ask for the car)
         await page.locator("#speed").focus();
-        let from = readEdges(map.buffer).count;
+        let from = sim.edgeCount();
         await page.keyboard.press("ArrowLeft");
         await page.keyboard.press("ArrowDown");
         await page.keyboard.press("ArrowUp");
         await page.keyboard.press("ArrowLeft");
         expect(await page.locator("#speed-out").textContent()).toBe("50%");
         expect((await queue()).owned).toBe(false);
-        expect(readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin))).toEqual([]);
+        expect(sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin))).toEqual([]);
         await page.locator("#speed").fill("60");
 
         await page.locator("#pad").focus();
-        from = readEdges(map.buffer).count;
+        from = sim.edgeCount();
         await page.keyboard.down("ArrowUp");
-        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
-        const mark = readEdges(map.buffer).count;
+        expect(await waitFor(() => sim.edgesSince(from).some((e) => e.pin === 5 && e.level === 1))).toBe(true);
+        const mark = sim.edgeCount();
         const released = monotonicNs();
         await page.keyboard.up("ArrowUp");
-        expect(await stopped()).toBe(true);
+        expect(await sim.motorsStopped()).toBe(true);
         expect(coastAfter(mark, released)).toBeGreaterThan(0);
         expect(await lastStop()).toBe("command"); // the page's stop on key release, not the dead-man's
 
         // A tab that dies mid-drive sends nothing more: the device stops the car after HTTAP_DEADMAN_MS.
-        from = readEdges(map.buffer).count;
+        from = sim.edgeCount();
         await page.keyboard.down("KeyW");
-        expect(await waitFor(() => readEdges(map.buffer, from).edges.some((e) => e.pin === 5 && e.level === 1))).toBe(true);
+        expect(await waitFor(() => sim.edgesSince(from).some((e) => e.pin === 5 && e.level === 1))).toBe(true);
         const cut = monotonicNs();
         await context.setOffline(true);
-        expect(await stopped()).toBe(true);
+        expect(await sim.motorsStopped()).toBe(true);
         expect(coastAfter(from, cut)).toBeGreaterThan(0); // after the tab died
         expect(await lastStop()).toBe("deadman"); // not the page: it could not reach the device
         // the page says so, and its stick and controls take no input until the device answers again

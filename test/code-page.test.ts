@@ -14,23 +14,20 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { attachSimFile } from "../src/gpio/sim-file.ts";
-import { readEdges } from "../src/gpio/sim-layout.ts";
-import { monotonicNs, type Mapping } from "../src/os/libc.ts";
+import { monotonicNs } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { openPage, type OpenedPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-code-"));
 const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
-const MOTOR_PINS = [5, 6, 23, 24];
 const SPEAKER_PIN = 12;
 const DEADMAN_MS = 1000;
-const GPLEV0 = 0x34 / 4;
 let server: RunningServer;
 let chrome: RunningBrowser;
-let map: Mapping;
+let sim: SimPins;
 
 beforeAll(async () => {
   server = await startServer({
@@ -39,30 +36,15 @@ beforeAll(async () => {
     HTTAP_STATE_DIR: join(dir, "state"),
     HTTAP_DEADMAN_MS: String(DEADMAN_MS),
   });
-  map = attachSimFile(join(dir, "sim.bin"));
+  sim = new SimPins(join(dir, "sim.bin"));
   chrome = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  map?.close();
+  sim?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const level = (pin: number) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1;
-const motorsHigh = () => MOTOR_PINS.some((p) => level(p) === 1);
-const edgeCount = () => readEdges(map.buffer).count;
-
-/** The motor pins all low and still for 60 ms. */
-async function stopped(): Promise<boolean> {
-  const end = performance.now() + WAIT_MS;
-  while (performance.now() < end) {
-    const count = edgeCount();
-    await Bun.sleep(60);
-    if (readEdges(map.buffer, count).edges.every((e) => !MOTOR_PINS.includes(e.pin)) && !motorsHigh()) return true;
-  }
-  return false;
-}
 
 // Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
 
@@ -115,11 +97,11 @@ describe("code.html", () => {
       const tone = block("sound_tone", { HZ: 440, MS: 300 }, {}, turn);
       await loadBlocks(page, [{ ...block("car_move", { SECONDS: 1 }, { HOW: "forward" }, tone), x: 20, y: 20 }]);
       expect(await page.locator("#gen").textContent()).toBe("car.forward(1);\nspeaker.tone(440, 300);\ncar.turnRight(0.5);\ncar.stop();\n");
-      const from = edgeCount();
+      const from = sim.edgeCount();
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
-      expect(await stopped()).toBe(true);
-      const edges = readEdges(map.buffer, from).edges;
+      expect(await sim.motorsStopped()).toBe(true);
+      const edges = sim.edgesSince(from);
       const motors = edges.filter((e) => MOTOR_PINS.includes(e.pin));
       const speaker = edges.filter((e) => e.pin === SPEAKER_PIN);
       expect(speaker.length).toBeGreaterThan(100); // 300 ms of 440 Hz
@@ -170,22 +152,22 @@ describe("code.html", () => {
       const figures: number[] = [];
       const stopAndMeasure = async () => {
         expect(await clickIsHandled(page)).toBe(true);
-        const from = edgeCount();
+        const from = sim.edgeCount();
         const at = monotonicNs();
         await page.getByRole("button", { name: "Stop" }).click();
-        expect(await stopped()).toBe(true);
-        const falls = readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 0);
+        expect(await sim.motorsStopped()).toBe(true);
+        const falls = sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 0);
         const ms = falls.length === 0 ? 0 : Number(falls.at(-1)!.ns - at) / 1e6;
         figures.push(ms);
         expect(ms).toBeLessThanOrEqual(1000);
         await page.getByText("Stopped.").waitFor({ timeout: WAIT_MS });
       };
       await page.getByRole("button", { name: "Run" }).click();
-      expect(await waitFor(motorsHigh)).toBe(true);
+      expect(await waitFor(sim.motorsHigh)).toBe(true);
       await stopAndMeasure();
       await javascriptMode(page, "car.drive(100, 100);\nwhile (true) {}\n");
       await page.getByRole("button", { name: "Run" }).click();
-      expect(await waitFor(motorsHigh)).toBe(true);
+      expect(await waitFor(sim.motorsHigh)).toBe(true);
       await stopAndMeasure();
       console.log(`code.html Stop to motors low (ms): blocks ${figures[0].toFixed(0)}, while (true) {} ${figures[1].toFixed(0)}`);
       expect(errors).toEqual([]);
@@ -211,21 +193,21 @@ describe("code.html", () => {
       const classes = `codePage.workspace.getBlockById(${JSON.stringify(ledId)}).getSvgRoot().classList`;
       expect(await page.evaluate(`${classes}.contains("blocklyHighlighted") && ${classes}.contains("blocklySelected")`)).toBe(true);
       expect(await page.evaluate(`codePage.workspace.getBlockById(${JSON.stringify(ledId)}).getIcon("warning") !== undefined`)).toBe(true);
-      expect(await stopped()).toBe(true);
+      expect(await sim.motorsStopped()).toBe(true);
 
       const motorPosts: string[] = [];
       page.on("request", (r) => {
         if (r.method() === "POST" && /\/\?(motors|speaker|leds)$/.test(r.url())) motorPosts.push(r.url());
       });
       await javascriptMode(page, "car.drive(100, 100\nwait(500);\n");
-      const from = edgeCount();
+      const from = sim.edgeCount();
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText(/Syntax error, line 2.*Nothing ran\./).waitFor({ timeout: WAIT_MS });
       await page.locator("#js .cm-lintRange-error").first().waitFor({ timeout: WAIT_MS }); // marked in the editor
       await page.locator("#js .cm-lint-marker-error").first().waitFor({ timeout: WAIT_MS }); // and in the gutter
       await Bun.sleep(300);
       expect(motorPosts).toEqual([]);
-      expect(readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin))).toEqual([]);
+      expect(sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin))).toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -274,16 +256,16 @@ describe("code.html", () => {
       const { page } = await openCode(context);
       await javascriptMode(page, "while (true) {\n  car.drive(60, 60);\n  wait(100);\n}\n");
       await page.getByRole("button", { name: "Run" }).click();
-      expect(await waitFor(motorsHigh)).toBe(true);
+      expect(await waitFor(sim.motorsHigh)).toBe(true);
       await Bun.sleep(2 * DEADMAN_MS); // the page's re-sends keep the car going past its dead-man time
-      expect(motorsHigh() || (await waitFor(motorsHigh, 500))).toBe(true);
+      expect(sim.motorsHigh() || (await waitFor(sim.motorsHigh, 500))).toBe(true);
       const cdp = await context.newCDPSession(page);
-      const from = edgeCount();
+      const from = sim.edgeCount();
       const at = monotonicNs();
       // the renderer dies: no pagehide, no last request (the call itself gets no answer from a dead page)
       await Promise.race([cdp.send("Page.crash").catch(() => {}), Bun.sleep(500)]);
-      expect(await stopped()).toBe(true);
-      const falls = readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 0);
+      expect(await sim.motorsStopped()).toBe(true);
+      const falls = sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 0);
       const ms = Number(falls.at(-1)!.ns - at) / 1e6;
       console.log(`code.html tab crash to motors low: ${ms.toFixed(0)} ms (dead-man ${DEADMAN_MS} ms)`);
       expect(ms).toBeLessThanOrEqual(DEADMAN_MS + 1000);
@@ -312,14 +294,14 @@ function fromAna(port: number, method: string, target: string, body = ""): Promi
 
 describe("code.html while someone else drives", () => {
   test("the program runs on the virtual car, sends the device nothing, and runs on the real car when the turn comes", async () => {
-    const sim = join(dir, "other.bin");
+    const otherFile = join(dir, "other.bin");
     const other = await startServer({
       HTTAP_GPIO: "sim",
-      HTTAP_SIM_FILE: sim,
+      HTTAP_SIM_FILE: otherFile,
       HTTAP_STATE_DIR: join(dir, "other"),
       HTTAP_KEEPALIVE: "200",
     });
-    const otherMap = attachSimFile(sim);
+    const otherSim = new SimPins(otherFile);
     const context = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
     try {
       expect(await fromAna(other.port, "POST", "/?claim", '{"name":"Ana"}')).toContain("200 OK");
@@ -331,7 +313,7 @@ describe("code.html while someone else drives", () => {
       await page.waitForFunction("document.documentElement.dataset.turn === 'other'", null, { timeout: WAIT_MS });
       const turn = block("car_move", { SECONDS: 0.5 }, { HOW: "turnLeft" }, block("sound_tone", { HZ: 660, MS: 200 }));
       await loadBlocks(page, [block("car_move", { SECONDS: 0.8 }, { HOW: "forward" }, turn)]);
-      const edgesBefore = readEdges(otherMap.buffer).count;
+      const edgesBefore = otherSim.edgeCount();
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText(/Ana is driving the real car, so your program runs on the virtual car/).waitFor({ timeout: WAIT_MS });
       await page.getByText("Done on the virtual car.").waitFor({ timeout: WAIT_MS });
@@ -341,13 +323,13 @@ describe("code.html while someone else drives", () => {
       expect(Number(car.heading)).toBeGreaterThan(200); // then turned left, about a quarter turn
       expect(Number(car.heading)).toBeLessThan(340);
       expect(commands).toEqual([]); // no device command left the page
-      expect(readEdges(otherMap.buffer).count).toBe(edgesBefore); // and the board did not move
+      expect(otherSim.edgeCount()).toBe(edgesBefore); // and the board did not move
       const stats = (await (await fetch(`http://127.0.0.1:${other.port}/?motors`)).json()) as { left: number; right: number };
       expect(stats).toMatchObject({ left: 0, right: 0 });
       // Ana gives the car back: the page's turn comes (it is in line since Run) and the same program runs on the real car
       await fromAna(other.port, "POST", "/?queue", '{"leave":true}');
       await page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
-      const real = readEdges(otherMap.buffer, edgesBefore).edges;
+      const real = otherSim.edgesSince(edgesBefore);
       expect(real.some((e) => e.pin === 5 && e.level === 1)).toBe(true);
       expect(real.some((e) => e.pin === SPEAKER_PIN)).toBe(true);
       expect(commands.length).toBeGreaterThan(0);
@@ -355,7 +337,7 @@ describe("code.html while someone else drives", () => {
       expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     } finally {
       await context.close();
-      otherMap.close();
+      otherSim.close();
       await other.stop();
     }
   }, 60_000);

@@ -12,21 +12,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { attachSimFile } from "../src/gpio/sim-file.ts";
-import { readEdges } from "../src/gpio/sim-layout.ts";
-import type { Mapping } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { openPage, type OpenedPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-code-safety-"));
-const MOTOR_PINS = [5, 6, 23, 24];
-const GPLEV0 = 0x34 / 4;
 const PIN = "2468";
 let server: RunningServer;
 let chrome: RunningBrowser;
-let map: Mapping;
+let sim: SimPins;
 
 beforeAll(async () => {
   server = await startServer({
@@ -35,31 +31,17 @@ beforeAll(async () => {
     HTTAP_STATE_DIR: join(dir, "state"),
     HTTAP_LEADER_PIN: PIN,
   });
-  map = attachSimFile(join(dir, "sim.bin"));
+  sim = new SimPins(join(dir, "sim.bin"));
   chrome = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  map?.close();
+  sim?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const level = (pin: number) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1;
-const motorsHigh = () => MOTOR_PINS.some((p) => level(p) === 1);
-const edgeCount = () => readEdges(map.buffer).count;
-const motorRises = (from: number) => readEdges(map.buffer, from).edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 1);
-
-/** The motor pins all low and still for 60 ms. */
-async function stopped(): Promise<boolean> {
-  const end = performance.now() + WAIT_MS;
-  while (performance.now() < end) {
-    const count = edgeCount();
-    await Bun.sleep(60);
-    if (readEdges(map.buffer, count).edges.every((e) => !MOTOR_PINS.includes(e.pin)) && !motorsHigh()) return true;
-  }
-  return false;
-}
+const motorRises = (from: number) => sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 1);
 
 // Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
 
@@ -104,10 +86,10 @@ describe("code.html, safe to run", () => {
       for (const loop of ["while (true);", "for (;;);", "do ; while (true)"]) {
         await javascriptMode(page, `car.drive(100, 100);\n${loop}\n`);
         await page.getByRole("button", { name: "Run" }).click();
-        expect(await waitFor(motorsHigh)).toBe(true);
+        expect(await waitFor(sim.motorsHigh)).toBe(true);
         expect(await clickIsHandled(page)).toBe(true);
         await page.getByRole("button", { name: "Stop" }).click();
-        expect(await stopped()).toBe(true);
+        expect(await sim.motorsStopped()).toBe(true);
         await page.getByText("Stopped.").waitFor({ timeout: WAIT_MS });
       }
       expect(errors).toEqual([]);
@@ -124,7 +106,7 @@ describe("code.html, safe to run", () => {
       await page.getByRole("button", { name: "Run" }).click();
       await page.locator('#output[data-kind="error"]').waitFor({ timeout: WAIT_MS });
       expect(await output(page)).toContain("without a pause");
-      expect(await stopped()).toBe(true);
+      expect(await sim.motorsStopped()).toBe(true);
       expect(await clickIsHandled(page)).toBe(true);
       expect(errors).toEqual([]);
     } finally {
@@ -180,11 +162,11 @@ describe("code.html, safe to run", () => {
       const gen = (await page.locator("#gen").textContent()) ?? "";
       expect(gen).not.toMatch(/\bvar car\b/);
       expect(gen).toContain("car.forward(0.3);");
-      const from = edgeCount();
+      const from = sim.edgeCount();
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
       expect(motorRises(from).length).toBeGreaterThan(0);
-      expect(await stopped()).toBe(true);
+      expect(await sim.motorsStopped()).toBe(true);
       expect(errors).toEqual([]);
     } finally {
       await closeContext(context);
@@ -232,26 +214,26 @@ describe("code.html, safe to run", () => {
       });
       await javascriptMode(page, "while (true) {\n  car.drive(60, 60);\n  wait(100);\n}\n");
       await page.getByRole("button", { name: "Run" }).click();
-      expect(await waitFor(motorsHigh)).toBe(true);
+      expect(await waitFor(sim.motorsHigh)).toBe(true);
       const login = await api("/?leader/login", { pin: PIN });
       expect(login.status).toBe(200);
       const auth = { Authorization: `Bearer ${login.body.token}` };
       expect((await api("/?leader", { action: "pause", message: "eyes on me" }, auth)).status).toBe(200);
       await page.getByText(/Stopped: paused by the leader/).waitFor({ timeout: WAIT_MS });
       expect(await page.evaluate("codePage.runner.running")).toBe(false);
-      expect(await stopped()).toBe(true);
+      expect(await sim.motorsStopped()).toBe(true);
       const sent = drives.length;
       expect((await api("/?leader", { action: "resume" }, auth)).status).toBe(200);
-      const from = edgeCount();
+      const from = sim.edgeCount();
       await page.waitForFunction("document.getElementById('run').disabled === false", null, { timeout: WAIT_MS });
       await Bun.sleep(1500); // several re-send periods (150 ms) and a queue poll: nothing may drive meanwhile
       expect(motorRises(from)).toEqual([]);
       expect(drives.length).toBe(sent);
       // Run again: it drives
       await page.getByRole("button", { name: "Run" }).click();
-      expect(await waitFor(motorsHigh)).toBe(true);
+      expect(await waitFor(sim.motorsHigh)).toBe(true);
       await page.getByRole("button", { name: "Stop" }).click();
-      expect(await stopped()).toBe(true);
+      expect(await sim.motorsStopped()).toBe(true);
     } finally {
       await closeContext(context);
     }

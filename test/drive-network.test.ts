@@ -11,15 +11,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { attachSimFile } from "../src/gpio/sim-file.ts";
-import type { Mapping } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { openPage } from "./support/pages.ts";
 import {
   CROWDED_WIFI,
   Finger,
-  MOTOR_PINS,
-  motorEdges,
   type NetworkProfile,
   releaseToStopMs,
   stickGeometry,
@@ -28,44 +24,32 @@ import {
   WORKSHOP_WIFI,
 } from "./support/phone-driving.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { motorEdges, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-drive-"));
 const simFile = join(dir, "sim.bin");
 let server: RunningServer;
 let chrome: RunningBrowser;
-let map: Mapping;
+let sim: SimPins;
 const env = () => ({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile });
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } as const;
 /** How long a participant drives before letting go (the issue's measurement). */
 const DRIVE_MS = 8_000;
 /** The generous bound between letting go and the motors low for good. */
 const RELEASE_BOUND_MS = 1_000;
-const GPLEV0 = 0x34 / 4;
-const motorLevels = () => MOTOR_PINS.map((pin) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1);
 
 beforeAll(async () => {
   server = await startServer(env());
-  map = attachSimFile(simFile);
+  sim = new SimPins(simFile);
   chrome = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  map?.close();
+  sim?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The motor pins all low with no edge on them for 60 ms (15 PWM periods at 250 Hz); waits up to WAIT_MS. */
-async function motorsQuiet(): Promise<boolean> {
-  const end = performance.now() + WAIT_MS;
-  while (performance.now() < end) {
-    const count = motorEdges(map.buffer, 0).count;
-    await Bun.sleep(60);
-    if (motorEdges(map.buffer, count).edges.length === 0 && motorLevels().every((l) => l === 0)) return true;
-  }
-  return false;
-}
 
 /** Whether the page has read who drives (the client connected and knows it), from the browser's resource timing. */
 const connected = (page: Page) => page.evaluate(() => performance.getEntriesByType("resource").some((e) => e.name.endsWith("/?queue")));
@@ -91,15 +75,15 @@ describe("driving on a slow network", () => {
         try {
           const { page, finger, errors } = await openCar(context, profile);
           const stick = await stickGeometry(page);
-          const from = motorEdges(map.buffer, 0).count;
+          const from = motorEdges(sim.buffer, 0).count;
           await finger.down(stick.x, stick.y - stick.r * 0.6); // forward
           // the first press on a free car claims it and drives: wait for the wheels to turn
-          expect(await waitFor(() => motorEdges(map.buffer, from).edges.some((e) => e.level === 1))).toBe(true);
+          expect(await waitFor(() => motorEdges(sim.buffer, from).edges.some((e) => e.level === 1))).toBe(true);
           await finger.hold(DRIVE_MS);
-          const stillDriving = motorEdges(map.buffer, from).edges.filter((e) => e.level === 1).length;
+          const stillDriving = motorEdges(sim.buffer, from).edges.filter((e) => e.level === 1).length;
           const releasedAt = await finger.up();
-          expect(await motorsQuiet()).toBe(true);
-          const stopMs = releaseToStopMs(map.buffer, from, releasedAt);
+          expect(await sim.motorsStopped()).toBe(true);
+          const stopMs = releaseToStopMs(sim.buffer, from, releasedAt);
           console.log(`drive-network: ${profile.name}: released, motors low for good after ${stopMs.toFixed(0)} ms`);
           expect(stillDriving).toBeGreaterThan(0);
           expect(stopMs).toBeLessThanOrEqual(RELEASE_BOUND_MS);
@@ -123,26 +107,26 @@ describe("driving on a slow network", () => {
       try {
         const { page, finger } = await openCar(context, WORKSHOP_WIFI);
         const stick = await stickGeometry(page);
-        let from = motorEdges(map.buffer, 0).count;
+        let from = motorEdges(sim.buffer, 0).count;
         await finger.down(stick.x, stick.y - stick.r * 0.6);
-        expect(await waitFor(() => motorEdges(map.buffer, from).edges.some((e) => e.level === 1))).toBe(true);
+        expect(await waitFor(() => motorEdges(sim.buffer, from).edges.some((e) => e.level === 1))).toBe(true);
         await finger.hold(500);
         const port = server.port;
         await server.stop(); // the device restarts (the motors stop with it)
         server = await startServer({ ...env(), HTTAP_TCPPORT: String(port) });
-        from = motorEdges(map.buffer, 0).count; // the new run zeroed the log in place
+        from = motorEdges(sim.buffer, 0).count; // the new run zeroed the log in place
         // the page finds the device again (it asks and is answered), the finger still on the stick, moving
         const seen = page.waitForResponse((r) => r.url().includes("/?") && r.status() < 500, { timeout: WAIT_MS });
         await finger.hold(300);
         await seen;
         await finger.hold(2_000);
-        expect(motorEdges(map.buffer, from).edges).toEqual([]);
-        expect(motorLevels()).toEqual([0, 0, 0, 0]);
+        expect(motorEdges(sim.buffer, from).edges).toEqual([]);
+        expect(sim.motorLevels()).toEqual([0, 0, 0, 0]);
         await finger.up();
         await finger.down(stick.x, stick.y - stick.r * 0.6); // released and pressed again: now it drives
-        expect(await waitFor(() => motorEdges(map.buffer, from).edges.some((e) => e.level === 1))).toBe(true);
+        expect(await waitFor(() => motorEdges(sim.buffer, from).edges.some((e) => e.level === 1))).toBe(true);
         await finger.up();
-        expect(await motorsQuiet()).toBe(true);
+        expect(await sim.motorsStopped()).toBe(true);
       } finally {
         await context.close();
         await giveBack();

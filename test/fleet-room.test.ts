@@ -18,7 +18,7 @@ import { readEdges } from "../src/gpio/sim-layout.ts";
 import { FLEET_RECORD_TTL_S } from "../src/fleet/fleet-limits.ts";
 import { buildBinaries } from "./support/build.ts";
 import { CHROMIUM } from "./support/browser.ts";
-import { MOTOR_PINS } from "./support/phone-driving.ts";
+import { MOTOR_PINS } from "./support/sim-pins.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { shipBinary, withCheckoutHidden } from "./support/shipped-binary.ts";
 import { udpPorts } from "./support/udp-sockets.ts";

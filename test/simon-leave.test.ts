@@ -8,31 +8,28 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILT_IN_PROFILES } from "../src/devices/board-profile.ts";
-import { attachSimFile } from "../src/gpio/sim-file.ts";
-import type { Mapping } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { openPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-simon-leave-"));
 const simFile = join(dir, "sim.bin");
 let server: RunningServer;
 let chrome: RunningBrowser;
-let map: Mapping;
+let sim: SimPins;
 const LED_PINS = Object.values((BUILT_IN_PROFILES.simon as { leds: Record<string, number> }).leds);
 const COLOUR_PINS = LED_PINS.filter((p) => p !== (BUILT_IN_PROFILES.simon as { leds: Record<string, number> }).leds.status);
-const GPLEV0 = 0x34 / 4;
-const level = (pin: number) => (Atomics.load(new Uint32Array(map.buffer), GPLEV0) >>> pin) & 1;
 
 beforeAll(async () => {
   server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_BOARD: "simon" });
-  map = attachSimFile(simFile);
+  sim = new SimPins(simFile);
   chrome = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  map?.close();
+  sim?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -44,10 +41,10 @@ test(
     const { page } = await openPage(context, `http://127.0.0.1:${server.port}/simon.html`);
     await page.getByRole("button", { name: "Start" }).click();
     // the pattern is playing: a colour lights up (and the status LED shows the board is someone's)
-    expect(await waitFor(() => COLOUR_PINS.some((p) => level(p) === 1), WAIT_MS, 5)).toBe(true);
-    expect(level(26)).toBe(1);
+    expect(await waitFor(() => COLOUR_PINS.some((p) => sim.level(p) === 1), WAIT_MS, 5)).toBe(true);
+    expect(sim.level(26)).toBe(1);
     await context.close(); // the tab goes away mid-pattern: its page gives the board back as it goes
-    expect(await waitFor(() => LED_PINS.every((p) => level(p) === 0))).toBe(true);
+    expect(await waitFor(() => LED_PINS.every((p) => sim.level(p) === 0))).toBe(true);
     const queue = (await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json()) as { owned: boolean };
     expect(queue.owned).toBe(false);
   },

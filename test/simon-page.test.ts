@@ -9,12 +9,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Mapping } from "../src/os/libc.ts";
-import { attachSimFile } from "../src/gpio/sim-file.ts";
-import { readEdges } from "../src/gpio/sim-layout.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { firstLoad, openPage } from "./support/pages.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
+import { SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-simon-"));
@@ -22,11 +20,12 @@ const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
 const LEDS = { red: 22, green: 25, blue: 27, yellow: 24 } as const; // the built-in simon profile
 let server: RunningServer;
 let chrome: RunningBrowser;
-let map: Mapping;
+let sim: SimPins;
 /** The LEDs the board lit since edge `from`, in order, from the simulator's edge log. */
 const litSince = (from: number) =>
-  readEdges(map.buffer, from)
-    .edges.filter((e) => e.level === 1)
+  sim
+    .edgesSince(from)
+    .filter((e) => e.level === 1)
     .map((e) => (Object.keys(LEDS) as (keyof typeof LEDS)[]).find((c) => LEDS[c] === e.pin))
     .filter((c) => c !== undefined);
 
@@ -34,12 +33,12 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const simFile = join(dir, "sim.bin");
   server = await startServer({ HTTAP_GPIO: "sim", HTTAP_SIM_FILE: simFile, HTTAP_BOARD: "simon" });
-  map = attachSimFile(simFile);
+  sim = new SimPins(simFile);
   chrome = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
-  map?.close();
+  sim?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -54,7 +53,7 @@ test(
       await page.locator("#board .pad").first().waitFor({ timeout: WAIT_MS });
       const queue = async () => (await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json()) as { owned: boolean };
       expect((await queue()).owned).toBe(false); // looking took nothing
-      const from = readEdges(map.buffer).count;
+      const from = sim.edgeCount();
       await page.getByRole("button", { name: "Start" }).click(); // asks for the board, then plays
       await page.getByText("Your turn", { exact: true }).waitFor({ timeout: WAIT_MS });
       expect(await waitFor(() => litSince(from).length >= 1)).toBe(true);

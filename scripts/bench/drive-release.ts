@@ -7,7 +7,8 @@
  */
 import { attachSimFile } from "../../src/gpio/sim-file.ts";
 import { launchChromium } from "../../test/support/browser.ts";
-import { Finger, motorEdges, releaseToStopMs, stickGeometry, throttle, type NetworkProfile } from "../../test/support/phone-driving.ts";
+import { motorEdges } from "../../test/support/sim-pins.ts";
+import { Finger, releaseToStopMs, stickGeometry, throttle, type NetworkProfile } from "../../test/support/phone-driving.ts";
 import type { Server } from "./servers.ts";
 
 export const RELEASE_LATENCIES_MS = [60, 150, 300] as const;

@@ -6,11 +6,9 @@
  * to every car at once, so more cars add no round trip). Every figure is read from the simulator's edge log, on the
  * same monotonic clock as the click.
  */
-import { attachSimFile } from "../../src/gpio/sim-file.ts";
-import { readEdges } from "../../src/gpio/sim-layout.ts";
 import { monotonicNs } from "../../src/os/libc.ts";
 import { launchChromium } from "../../test/support/browser.ts";
-import { MOTOR_PINS } from "../../test/support/phone-driving.ts";
+import { MOTOR_PINS, SimPins } from "../../test/support/sim-pins.ts";
 import type { Server } from "./servers.ts";
 
 const SPEAKER_PIN = 12;
@@ -26,9 +24,6 @@ export interface CodeFigures {
   readonly stopMs: number;
 }
 
-const GPLEV0 = 0x34 / 4;
-/** Whether a motor pin is high now (the simulator's level register). */
-const motorsHigh = (buffer: ArrayBuffer) => MOTOR_PINS.some((p) => ((Atomics.load(new Uint32Array(buffer), GPLEV0) >>> p) & 1) === 1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
@@ -39,18 +34,8 @@ function block(type: string, numbers: Record<string, number> = {}, fields: Recor
   return { type, fields, inputs, ...(next === undefined ? {} : { next: { block: next } }) };
 }
 
-/** Waits until the pins are low and still for 60 ms. */
-async function settle(buffer: ArrayBuffer, pins: readonly number[]): Promise<void> {
-  const end = performance.now() + WAIT_MS;
-  while (performance.now() < end) {
-    const count = readEdges(buffer).count;
-    await Bun.sleep(60);
-    if (readEdges(buffer, count).edges.every((e) => !pins.includes(e.pin))) return;
-  }
-}
-
 export async function codePhases(server: Server, simFile: string): Promise<CodeFigures> {
-  const map = attachSimFile(simFile);
+  const sim = new SimPins(simFile);
   const chrome = await launchChromium();
   try {
     const page = await (await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -65,11 +50,11 @@ export async function codePhases(server: Server, simFile: string): Promise<CodeF
     const program = block("car_move", { SECONDS: 1 }, { HOW: "forward" }, block("sound_tone", { HZ: 440, MS: 300 }, {}, turn));
     for (let i = 0; i < RUNS; i++) {
       await load([{ ...program, x: 20, y: 20 }]);
-      const from = readEdges(map.buffer).count;
+      const from = sim.edgeCount();
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
-      await settle(map.buffer, [...MOTOR_PINS, SPEAKER_PIN]);
-      const edges = readEdges(map.buffer, from).edges;
+      await sim.pinsStill([...MOTOR_PINS, SPEAKER_PIN], false); // still, whatever the level
+      const edges = sim.edgesSince(from);
       const motors = edges.filter((e) => MOTOR_PINS.includes(e.pin));
       const speaker = edges.filter((e) => e.pin === SPEAKER_PIN);
       if (speaker.length === 0) continue;
@@ -86,14 +71,15 @@ export async function codePhases(server: Server, simFile: string): Promise<CodeF
       await load([forever]);
       await page.getByRole("button", { name: "Run" }).click();
       const end = performance.now() + WAIT_MS;
-      while (performance.now() < end && !motorsHigh(map.buffer)) await Bun.sleep(20);
+      while (performance.now() < end && !sim.motorsHigh()) await Bun.sleep(20);
       await Bun.sleep(500);
-      const from = readEdges(map.buffer).count;
+      const from = sim.edgeCount();
       const at = monotonicNs();
       await page.getByRole("button", { name: "Stop" }).click();
-      await settle(map.buffer, MOTOR_PINS);
-      const last = readEdges(map.buffer, from)
-        .edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.ns >= at)
+      await sim.pinsStill(MOTOR_PINS, false); // still, whatever the level
+      const last = sim
+        .edgesSince(from)
+        .filter((e) => MOTOR_PINS.includes(e.pin) && e.ns >= at)
         .at(-1);
       drift.stop.push(last === undefined ? 0 : ms(at, last.ns));
       await page.getByText("Stopped.").waitFor({ timeout: WAIT_MS });
@@ -109,13 +95,13 @@ export async function codePhases(server: Server, simFile: string): Promise<CodeF
     };
   } finally {
     await chrome.close();
-    map.close();
+    sim.close();
   }
 }
 
 /** STOP ALL on the leader's page while a participant drives (held arrow key on the car page): click to motors low. */
 export async function leaderStop(server: Server, simFile: string, pin: string): Promise<number> {
-  const map = attachSimFile(simFile);
+  const sim = new SimPins(simFile);
   const chrome = await launchChromium();
   const times: number[] = [];
   try {
@@ -134,14 +120,15 @@ export async function leaderStop(server: Server, simFile: string, pin: string): 
     for (let i = 0; i < RUNS; i++) {
       await driver.keyboard.down("ArrowUp"); // the throttle held: the page re-sends while it is down
       const end = performance.now() + WAIT_MS;
-      while (performance.now() < end && !motorsHigh(map.buffer)) await Bun.sleep(20);
+      while (performance.now() < end && !sim.motorsHigh()) await Bun.sleep(20);
       await Bun.sleep(500);
-      const from = readEdges(map.buffer).count;
+      const from = sim.edgeCount();
       const at = monotonicNs();
       await leader.click("#stop-all");
-      await settle(map.buffer, MOTOR_PINS);
-      const last = readEdges(map.buffer, from)
-        .edges.filter((e) => MOTOR_PINS.includes(e.pin) && e.ns >= at)
+      await sim.pinsStill(MOTOR_PINS, false); // still, whatever the level
+      const last = sim
+        .edgesSince(from)
+        .filter((e) => MOTOR_PINS.includes(e.pin) && e.ns >= at)
         .at(-1);
       times.push(last === undefined ? 0 : ms(at, last.ns));
       await driver.keyboard.up("ArrowUp");
@@ -152,6 +139,6 @@ export async function leaderStop(server: Server, simFile: string, pin: string): 
     return median(times);
   } finally {
     await chrome.close();
-    map.close();
+    sim.close();
   }
 }

@@ -7,9 +7,7 @@
  */
 import type { CDPSession, Page } from "playwright-core";
 import { monotonicNs } from "../../src/os/libc.ts";
-import { readEdges } from "../../src/gpio/sim-layout.ts";
-
-export const MOTOR_PINS: readonly number[] = [5, 6, 23, 24];
+import { motorEdges } from "./sim-pins.ts";
 
 /** A network as the issue measured it: a room of 20 phones on one access point. */
 export interface NetworkProfile {
@@ -83,12 +81,6 @@ export class Finger {
       await this.move(this.#x + (i % 2 === 0 ? 2 : -2), this.#y);
     }
   }
-}
-
-/** Motor edges logged since edge index `from` (`count` is where the log stands now). */
-export function motorEdges(buffer: ArrayBuffer, from: number): { edges: { pin: number; level: number; ns: bigint }[]; count: number } {
-  const log = readEdges(buffer, from);
-  return { edges: log.edges.filter((e) => MOTOR_PINS.includes(e.pin)), count: log.count };
 }
 
 /**
