@@ -8,7 +8,7 @@ import type { Reply } from "../http/types.ts";
 import { checkDisplayName } from "../owner/display-name.ts";
 import type { Admission, SessionManager } from "../owner/session-manager.ts";
 import type { HttapSessions } from "./httap-session.ts";
-import { decodeJsonBody } from "./json-body.ts";
+import { decodeJsonBody, isJsonObject } from "./json-body.ts";
 import { refusal } from "./httap-error.ts";
 import { loopback } from "./loopback.ts";
 import { JSON_TYPE_LINE, NO_CACHE_LINE, NO_SESSION_ID } from "./protocol.ts";
@@ -75,7 +75,7 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
       handle: ({ request, now, cors }) => {
         const body = request.body.length === 0 ? { ok: true as const, value: {} } : decodeJsonBody(request.body);
         if (!body.ok) return refusal(NO_SESSION_LINES + cors, "bad-json", `the claim's body is not JSON: ${body.reason}`);
-        if (!isObjectBody(body.value))
+        if (!isJsonObject(body.value))
           return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be an object: {"name":"Zoé"} or {}');
         let name: string | null = null;
         if (body.value.name !== undefined) {
@@ -129,7 +129,7 @@ export function coreWords(c: CoreWordsContext): VocabularyWord[] {
         const host = request.remoteAddress;
         if (request.method === "POST") {
           const body = decodeJsonBody(request.body);
-          const value = body.ok && isObjectBody(body.value) && Object.keys(body.value).length === 1 ? body.value : {};
+          const value = body.ok && isJsonObject(body.value) && Object.keys(body.value).length === 1 ? body.value : {};
           if (value.away === true) c.sessions.away(host, now);
           else if (value.leave === true) c.sessions.leave(host, now);
           else return refusal(NO_SESSION_LINES + cors, "bad-value", 'the body must be {"away":true} or {"leave":true}');
@@ -188,8 +188,4 @@ export function busyReply(a: Extract<Admission, { kind: "busy" }>, cors: string)
       Remain: a.retryS,
     }),
   );
-}
-
-function isObjectBody(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -12,6 +12,11 @@ export type JsonBodyResult =
 const MAX_LOCATE_DEPTH = 256;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** A JSON object (not null, not an array): what every body that names its fields must be. */
+export function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 export function decodeJsonBody(body: Uint8Array): JsonBodyResult {
   let text: string;
   try {

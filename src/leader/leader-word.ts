@@ -8,7 +8,7 @@
 import { dynamicReply } from "../http/reply.ts";
 import type { HttpRequest, Reply } from "../http/types.ts";
 import { NO_SESSION_LINES } from "../httap/core-words.ts";
-import { decodeJsonBody } from "../httap/json-body.ts";
+import { decodeJsonBody, isJsonObject } from "../httap/json-body.ts";
 import type { PublicWord, WordCall } from "../httap/vocabulary.ts";
 import type { SessionManager } from "../owner/session-manager.ts";
 import { leaderPinMatches } from "./leader-pin.ts";
@@ -69,7 +69,7 @@ export function leaderWord(o: LeaderWordOptions): PublicWord {
       return leaderRefusal("login-locked", message, call.cors, `Retry-After: ${check.retryS}\r\n`, { retryS: check.retryS });
     }
     const body = decodeJsonBody(call.request.body);
-    const pin = body.ok && isRecord(body.value) && typeof body.value.pin === "string" ? body.value.pin : "";
+    const pin = body.ok && isJsonObject(body.value) && typeof body.value.pin === "string" ? body.value.pin : "";
     if (!leaderPinMatches(pin, o.pinHash)) {
       const locked = guard.failed(host, now);
       o.log(`leader: wrong PIN from ${host}${locked ? "; locked out" : ""}`);
@@ -86,7 +86,7 @@ export function leaderWord(o: LeaderWordOptions): PublicWord {
   const act = (call: WordCall): Reply => {
     if (o.pinHash === null) return leaderRefusal("no-leader-pin", NO_PIN_MESSAGE, call.cors);
     const body = decodeJsonBody(call.request.body);
-    const v = body.ok && isRecord(body.value) ? body.value : {};
+    const v = body.ok && isJsonObject(body.value) ? body.value : {};
     // the token in the body too: the leader's page sends STOP ALL as a simple request (text/plain, no Authorization),
     // which a browser sends at once, with no CORS preflight to wait for or to have expired
     const bodyToken = typeof v.token === "string" && /^[0-9a-f]{32}$/.test(v.token) ? v.token : null;
@@ -148,8 +148,4 @@ export function leaderWord(o: LeaderWordOptions): PublicWord {
 
 function tokenFrom(r: HttpRequest): string | null {
   return tokenOf(r.header("authorization"), r.header("cookie"));
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

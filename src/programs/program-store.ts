@@ -3,6 +3,7 @@
  * atomically off the loop by `StateStore` (temporary file, fsync, rename), read synchronously. Every refusal is
  * decided here, before anything is queued, so a refused save writes nothing.
  */
+import { isJsonObject } from "../httap/json-body.ts";
 import { StateError, type StateStore } from "../state/state-store.ts";
 import { MAX_STATE_FILE_BYTES, MAX_STATE_FILES, MAX_STATE_TOTAL_BYTES } from "../state/state-limits.ts";
 import { MAX_PROGRAM_BYTES, MAX_PROGRAMS, MAX_PROGRAMS_TOTAL_BYTES, PROGRAM_NAME, programFile, programNameOf } from "./program-limits.ts";
@@ -52,10 +53,10 @@ export function checkName(name: unknown): ProgramResult<string> {
 
 /** A program from a parsed request body, checked field by field. */
 export function checkProgram(value: unknown): ProgramResult<Program> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isJsonObject(value)) {
     return refuse("bad-program", 'a program is an object: {"name":"my-dance","mode":"blocks"|"js","code":"...","blocks":{...}}');
   }
-  const v = value as Record<string, unknown>;
+  const v = value;
   const name = checkName(v.name);
   if (!name.ok) return name;
   if (v.mode !== "blocks" && v.mode !== "js") return refuse("bad-program", 'the program\'s mode must be "blocks" or "js"');

@@ -11,7 +11,7 @@
 import { dynamicReply } from "../http/reply.ts";
 import type { Reply } from "../http/types.ts";
 import { NO_SESSION_LINES } from "../httap/core-words.ts";
-import { decodeJsonBody } from "../httap/json-body.ts";
+import { decodeJsonBody, isJsonObject } from "../httap/json-body.ts";
 import { paramValue } from "../httap/resource-address.ts";
 import type { PublicWord } from "../httap/vocabulary.ts";
 import { MAX_PROGRAM_BYTES, MAX_PROGRAM_NAME_CHARS, MAX_PROGRAMS } from "./program-limits.ts";
@@ -59,8 +59,8 @@ export function programsWord(programs: ProgramStore): PublicWord {
       }
       const body = decodeJsonBody(request.body);
       if (!body.ok) return no("bad-json", `the body is not JSON: ${body.reason}`);
-      const value = body.value as Record<string, unknown> | null;
-      if (typeof value === "object" && value !== null && "delete" in value) {
+      const value = body.value;
+      if (isJsonObject(value) && "delete" in value) {
         const removed = programs.remove(String(value.delete));
         return removed.ok ? ok({ deleted: value.delete }) : no(removed.code, removed.message);
       }
