@@ -13,10 +13,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
 import { monotonicNs } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
-import { openPage, type OpenedPage } from "./support/pages.ts";
+import { block, clickIsHandled, javascriptMode, loadBlocks, openCode, output } from "./support/code-page.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
@@ -46,52 +45,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
-
-async function openCode(context: BrowserContext, port = server.port): Promise<OpenedPage> {
-  const opened = await openPage(context, `http://127.0.0.1:${port}/code.html`);
-  await opened.page.waitForFunction("document.documentElement.dataset.ready !== undefined", null, { timeout: WAIT_MS });
-  return opened;
-}
-
-/** Replaces the workspace with `blocks` (Blockly's serialization: the same API the editor saves and loads with). */
-async function loadBlocks(page: Page, blocks: unknown[]): Promise<void> {
-  const state = JSON.stringify({ blocks: { languageVersion: 0, blocks } });
-  await page.evaluate(`codePage.Blockly.serialization.workspaces.load(${state}, codePage.workspace)`);
-}
-
-/** A block with number inputs (shadows) and fields, and the block after it. */
-function block(type: string, numbers: Record<string, number> = {}, fields: Record<string, string> = {}, next?: object, more = {}) {
-  const inputs: Record<string, object> = {};
-  for (const [k, v] of Object.entries(numbers)) inputs[k] = { shadow: { type: "math_number", fields: { NUM: v } } };
-  return { type, fields, inputs: { ...inputs, ...more }, ...(next === undefined ? {} : { next: { block: next } }) };
-}
-
-async function javascriptMode(page: Page, code: string): Promise<void> {
-  await page.getByRole("tab", { name: "JavaScript" }).click();
-  await page.waitForFunction("document.querySelector('#js .cm-editor') !== null", null, { timeout: WAIT_MS });
-  await page.evaluate(`codePage.loadEditor().then((e) => e.setText(${JSON.stringify(code)}))`);
-}
-
-/** The page handles a click now: a listener counts it, and the count is read back within 5 s. */
-async function clickIsHandled(page: Page): Promise<boolean> {
-  await page.evaluate(`window.__clicks = 0;
-    window.__counting ??= document.getElementById("output").addEventListener("click", () => window.__clicks++) ?? true`);
-  await page.locator("#output").click({ timeout: 5000 });
-  return page.waitForFunction("window.__clicks === 1", null, { timeout: 5000 }).then(
-    () => true,
-    () => false,
-  );
-}
-
-const output = (page: Page) => page.locator("#output").textContent();
 const queue = async () => (await (await fetch(`http://127.0.0.1:${server.port}/?queue`)).json()) as { owned: boolean };
 
 describe("code.html", () => {
   test("blocks built through Blockly's API run on the board: motors, speaker, turn, each about as long as it says", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       expect((await queue()).owned).toBe(false); // opening the page took nothing
       const turn = block("car_move", { SECONDS: 0.5 }, { HOW: "turnRight" }, block("car_stop"));
       const tone = block("sound_tone", { HZ: 440, MS: 300 }, {}, turn);
@@ -146,7 +106,7 @@ describe("code.html", () => {
   test("Stop ends a forever loop (block without a wait, `while (true) {}`): clicks handled, motors low within 1 s", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       const drive = block("car_drive", { LEFT: 100, RIGHT: 100 });
       await loadBlocks(page, [{ type: "control_forever", inputs: { DO: { block: drive } } }]);
       const figures: number[] = [];
@@ -179,7 +139,7 @@ describe("code.html", () => {
   test("an unknown LED name highlights its block, names it and stops the motors; a syntax error is marked and nothing runs", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       const led = { type: "leds_set", fields: { ON: "true" }, inputs: { NAME: { block: { type: "text", fields: { TEXT: "purple" } } } } };
       const wait = block("control_wait", { SECONDS: 0.3 }, {}, led);
       await loadBlocks(page, [block("car_drive", { LEFT: 100, RIGHT: 100 }, {}, wait)]);
@@ -217,7 +177,7 @@ describe("code.html", () => {
   test("save on the device from the page, open it again in a fresh page, export through /?loopback", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       await loadBlocks(page, [block("car_move", { SECONDS: 0.2 }, { HOW: "backward" }, block("sound_tone", { HZ: 523, MS: 100 }))]);
       await page.locator("#program-name").fill("My Dance!");
       expect(await page.locator("#program-name").inputValue()).toBe("my-dance"); // names as the device takes them
@@ -226,7 +186,7 @@ describe("code.html", () => {
       const saved = (await (await fetch(`http://127.0.0.1:${server.port}/?programs?name=my-dance`)).json()) as { code: string };
       expect(saved.code).toBe("car.backward(0.2);\nspeaker.tone(523, 100);\n");
       await page.close();
-      const again = await openCode(context);
+      const again = await openCode(context, server.port);
       await loadBlocks(again.page, []); // the draft this browser kept is gone: what comes back comes from the device
       expect(await again.page.locator("#gen").textContent()).toBe("// Drag blocks from the toolbox to start.");
       await again.page.locator("#program-list").selectOption("my-dance");
@@ -253,7 +213,7 @@ describe("code.html", () => {
   test("a tab that dies mid-program: the device's dead-man stop brings the motors low within the dead-man time + 1 s", async () => {
     const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
-      const { page } = await openCode(context);
+      const { page } = await openCode(context, server.port);
       await javascriptMode(page, "while (true) {\n  car.drive(60, 60);\n  wait(100);\n}\n");
       await page.getByRole("button", { name: "Run" }).click();
       expect(await waitFor(sim.motorsHigh)).toBe(true);

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
-import { openPage, type OpenedPage } from "./support/pages.ts";
+import { clickIsHandled, javascriptMode, openCode, output } from "./support/code-page.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
@@ -43,32 +43,6 @@ afterAll(async () => {
 
 const motorRises = (from: number) => sim.edgesSince(from).filter((e) => MOTOR_PINS.includes(e.pin) && e.level === 1);
 
-// Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
-
-async function openCode(context: BrowserContext): Promise<OpenedPage> {
-  const opened = await openPage(context, `http://127.0.0.1:${server.port}/code.html`);
-  await opened.page.waitForFunction("document.documentElement.dataset.ready !== undefined", null, { timeout: WAIT_MS });
-  return opened;
-}
-
-async function javascriptMode(page: Page, code: string): Promise<void> {
-  await page.getByRole("tab", { name: "JavaScript" }).click();
-  await page.waitForFunction("document.querySelector('#js .cm-editor') !== null", null, { timeout: WAIT_MS });
-  await page.evaluate(`codePage.loadEditor().then((e) => e.setText(${JSON.stringify(code)}))`);
-}
-
-/** The page handles a click now: a listener counts it, and the count is read back within 5 s. */
-async function clickIsHandled(page: Page): Promise<boolean> {
-  await page.evaluate(`window.__clicks = 0;
-    window.__counting ??= document.getElementById("output").addEventListener("click", () => window.__clicks++) ?? true`);
-  await page.locator("#output").click({ timeout: 5000 });
-  return page.waitForFunction("window.__clicks === 1", null, { timeout: 5000 }).then(
-    () => true,
-    () => false,
-  );
-}
-
-const output = (page: Page) => page.locator("#output").textContent();
 const api = async (target: string, body?: unknown, headers: Record<string, string> = {}) => {
   const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body) };
   const r = await fetch(`http://127.0.0.1:${server.port}${target}`, { ...init, headers });
@@ -82,7 +56,7 @@ describe("code.html, safe to run", () => {
   test("`while (true);`, `for (;;);`, `do ; while (true)`: a click is handled, Stop brings the motors low", async () => {
     const context = await newContext();
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       for (const loop of ["while (true);", "for (;;);", "do ; while (true)"]) {
         await javascriptMode(page, `car.drive(100, 100);\n${loop}\n`);
         await page.getByRole("button", { name: "Run" }).click();
@@ -101,7 +75,7 @@ describe("code.html, safe to run", () => {
   test("a loop in an array callback (it cannot wait) ends the run with a sentence; the page answers, the motors are low", async () => {
     const context = await newContext();
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       await javascriptMode(page, "car.drive(100, 100);\n[1, 2].forEach((n) => {\n  while (true);\n});\n");
       await page.getByRole("button", { name: "Run" }).click();
       await page.locator('#output[data-kind="error"]').waitFor({ timeout: WAIT_MS });
@@ -117,7 +91,7 @@ describe("code.html, safe to run", () => {
   test("a forever loop with waits keeps its wakers bounded (none left behind by each wait)", async () => {
     const context = await newContext();
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       await page.locator("#target").selectOption("virtual");
       await javascriptMode(page, "while (true) {\n  wait(10);\n}\n");
       await page.getByRole("button", { name: "Run" }).click();
@@ -143,7 +117,7 @@ describe("code.html, safe to run", () => {
   test("blocks: a variable named `car` does not hide the API: the car still drives", async () => {
     const context = await newContext();
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       const move = {
         type: "car_move",
         fields: { HOW: "forward" },
@@ -178,7 +152,7 @@ describe("code.html, safe to run", () => {
     expect((await api("/?programs", theirs)).status).toBe(200);
     const context = await newContext();
     try {
-      const { page, errors } = await openCode(context);
+      const { page, errors } = await openCode(context, server.port);
       await page.locator("#program-name").fill("my-program");
       await page.getByRole("button", { name: "Save" }).click();
       const dialog = page.getByRole("dialog", { name: "Replace the saved program?" });
@@ -207,7 +181,7 @@ describe("code.html, safe to run", () => {
   test("the leader's pause stops a running program at once; after the resume nothing drives until Run", async () => {
     const context = await newContext();
     try {
-      const { page } = await openCode(context);
+      const { page } = await openCode(context, server.port);
       const drives: string[] = [];
       page.on("request", (r) => {
         if (r.method() === "POST" && r.url().endsWith("/?motors") && (r.postData() ?? "").includes("left")) drives.push(r.url());

@@ -8,6 +8,7 @@
  */
 import { monotonicNs } from "../../src/os/libc.ts";
 import { launchChromium } from "../../test/support/browser.ts";
+import { block, codeReady, loadBlocks } from "../../test/support/code-page.ts";
 import { MOTOR_PINS, SimPins } from "../../test/support/sim-pins.ts";
 import type { Server } from "./servers.ts";
 
@@ -27,29 +28,18 @@ export interface CodeFigures {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
-/** A block with number inputs (shadows) and fields, and the block after it (Blockly's serialization). */
-function block(type: string, numbers: Record<string, number> = {}, fields: Record<string, string> = {}, next?: object) {
-  const inputs: Record<string, object> = {};
-  for (const [k, v] of Object.entries(numbers)) inputs[k] = { shadow: { type: "math_number", fields: { NUM: v } } };
-  return { type, fields, inputs, ...(next === undefined ? {} : { next: { block: next } }) };
-}
-
 export async function codePhases(server: Server, simFile: string): Promise<CodeFigures> {
   const sim = new SimPins(simFile);
   const chrome = await launchChromium();
   try {
     const page = await (await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(`http://127.0.0.1:${server.port}/code.html`);
-    await page.waitForFunction("document.documentElement.dataset.ready !== undefined", null, { timeout: WAIT_MS });
-    const load = (blocks: unknown[]) =>
-      page.evaluate(
-        `codePage.Blockly.serialization.workspaces.load(${JSON.stringify({ blocks: { languageVersion: 0, blocks } })}, codePage.workspace)`,
-      );
+    await codeReady(page);
     const drift = { forward: [] as number[], tone: [] as number[], turn: [] as number[], stop: [] as number[] };
     const turn = block("car_move", { SECONDS: 0.5 }, { HOW: "turnRight" }, block("car_stop"));
     const program = block("car_move", { SECONDS: 1 }, { HOW: "forward" }, block("sound_tone", { HZ: 440, MS: 300 }, {}, turn));
     for (let i = 0; i < RUNS; i++) {
-      await load([{ ...program, x: 20, y: 20 }]);
+      await loadBlocks(page, [{ ...program, x: 20, y: 20 }]);
       const from = sim.edgeCount();
       await page.getByRole("button", { name: "Run" }).click();
       await page.getByText("Done on the real car.").waitFor({ timeout: WAIT_MS });
@@ -68,7 +58,7 @@ export async function codePhases(server: Server, simFile: string): Promise<CodeF
     }
     const forever = { type: "control_forever", inputs: { DO: { block: block("car_drive", { LEFT: 100, RIGHT: 100 }) } } };
     for (let i = 0; i < RUNS; i++) {
-      await load([forever]);
+      await loadBlocks(page, [forever]);
       await page.getByRole("button", { name: "Run" }).click();
       const end = performance.now() + WAIT_MS;
       while (performance.now() < end && !sim.motorsHigh()) await Bun.sleep(20);
