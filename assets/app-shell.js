@@ -25,6 +25,30 @@ export function buzz(pattern) {
   }
 }
 
+/**
+ * Reads `/?name` every `ms` while the page is shown and the device answers, one read at a time, and gives each value
+ * to `paint`: for everyone watching (reads take nothing), on its own path (never queued behind a command).
+ * @param {import("./httap.js").Httap} device
+ * @param {string} name
+ * @param {number} ms
+ * @param {(value: any) => void} paint
+ */
+export function watchReads(device, name, ms, paint) {
+  let inFlight = false;
+  setInterval(async () => {
+    if (inFlight || document.visibilityState === "hidden" || !device.isReachable) return;
+    inFlight = true;
+    try {
+      const r = await fetch(`${device.base}/?${name}`, { cache: "no-store" });
+      if (r.ok) paint(await r.json());
+    } catch {
+      /* lost: the client says so */
+    } finally {
+      inFlight = false;
+    }
+  }, ms);
+}
+
 /** Makes an element from markup whose every text is static; names and figures are filled in with textContent. */
 function element(html) {
   const t = document.createElement("template");
