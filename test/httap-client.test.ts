@@ -5,27 +5,20 @@
  * device had just given it (the car then never drove until the page was reloaded).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { fakeBrowser, type FakeBrowser } from "./support/fake-browser.ts";
 
-const timers: (() => void)[] = [];
-const saved: Record<string, unknown> = {};
+let browser: FakeBrowser;
 let queueReply: (r: Response) => void = () => {};
 
 beforeAll(() => {
-  const g = globalThis as Record<string, unknown>;
-  for (const k of ["document", "localStorage", "fetch", "setTimeout", "clearTimeout", "addEventListener"]) saved[k] = g[k];
-  g.document = { addEventListener: () => {}, visibilityState: "visible" };
-  g.localStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
-  g.addEventListener = () => {};
-  g.setTimeout = (fn: () => void) => timers.push(fn);
-  g.clearTimeout = () => {};
-  g.fetch = (url: string) => {
+  browser = fakeBrowser((url) => {
     if (url === "/?queue") return new Promise<Response>((resolve) => (queueReply = resolve)); // held: answered late
     if (url === "/?claim")
       return Promise.resolve(new Response('{"Remain":15,"Timeout":15}', { status: 200, headers: { "HTTaP-Session": "abcd1234" } }));
     return Promise.resolve(new Response("{}", { status: 200 }));
-  };
+  });
 });
-afterAll(() => Object.assign(globalThis, saved));
+afterAll(() => browser.restore());
 
 test("a /?queue reply asked for before our claim was answered does not close the turn the claim opened", async () => {
   // @ts-ignore: a browser script, typed by its JSDoc only (no declaration file)
@@ -35,7 +28,7 @@ test("a /?queue reply asked for before our claim was answered does not close the
   device.addEventListener("closed", (e: Event) => closed.push((e as CustomEvent).detail));
   device.isReachable = true;
   device._startPolling();
-  timers.shift()?.(); // the poll goes out: the device is free, and nobody has claimed it yet
+  browser.timers.shift()?.fn(); // the poll goes out: the device is free, and nobody has claimed it yet
   device.claim(); // the participant touches the stick
   await Bun.sleep(0);
   expect(device.isOpen).toBe(true);

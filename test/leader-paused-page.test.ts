@@ -4,27 +4,20 @@
  * run here with a fake fetch and fake timers: no browser needed.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { fakeBrowser, type FakeBrowser } from "./support/fake-browser.ts";
 
-const timers: { fn: () => void; ms: number }[] = [];
 const claims: string[] = [];
 let answer = 423;
-const saved: Record<string, unknown> = {};
+let browser: FakeBrowser;
 
 beforeAll(() => {
-  const g = globalThis as Record<string, unknown>;
-  for (const k of ["document", "localStorage", "fetch", "setTimeout", "clearTimeout", "addEventListener"]) saved[k] = g[k];
-  g.document = { addEventListener: () => {}, visibilityState: "visible" };
-  g.localStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
-  g.addEventListener = () => {};
-  g.setTimeout = (fn: () => void, ms: number) => timers.push({ fn, ms });
-  g.clearTimeout = () => {};
-  g.fetch = async (url: string) => {
+  browser = fakeBrowser(async (url) => {
     claims.push(url);
     const body = answer === 423 ? { error: "paused", paused: { message: "Eyes on me" } } : { owned: true, place: 1, waiting: 1 };
     return new Response(JSON.stringify(body), { status: answer, headers: { "Retry-After": "1" } });
-  };
+  });
 });
-afterAll(() => Object.assign(globalThis, saved));
+afterAll(() => browser.restore());
 
 test("a claim answered 423 is asked again while paused, and the page is in line again after the resume", async () => {
   // @ts-ignore: a browser script, typed by its JSDoc only (no declaration file)
@@ -36,7 +29,7 @@ test("a claim answered 423 is asked again while paused, and the page is in line 
   await device._ask();
   expect(device.paused).toBe("Eyes on me");
   expect(claims).toEqual(["/?claim"]);
-  const again = timers.at(-1);
+  const again = browser.timers.at(-1);
   expect(again?.ms).toBeLessThanOrEqual(3000); // it asks again: the pause may end any time
   answer = 503; // resumed: someone drives, we wait in line
   again?.fn();
