@@ -16,6 +16,16 @@ export const NAME_MAX = 24;
 /** Seconds as m:ss. */
 export const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
+/** When a turn ends on this page's clock (`performance.now()`), from the device's seconds left; null when none. */
+export const turnEnd = (/** @type {unknown} */ s) => (typeof s === "number" ? performance.now() + s * 1000 : null);
+
+/**
+ * Whole seconds left until `end` (from `turnEnd`), or null. Whole ms before rounding up, as the device does:
+ * (now + 10000) - now is 10000.000000000002 for some clock fractions, which would read 11 s.
+ * @param {number | null} end
+ */
+export const secondsLeft = (end) => (end === null ? null : Math.max(0, Math.ceil(Math.round(end - performance.now()) / 1000)));
+
 /** A short buzz where the phone has it (Android's browsers); nothing elsewhere. */
 export function buzz(pattern) {
   try {
@@ -140,9 +150,9 @@ export function mountShell(device, options = {}) {
   let owner = null;
 
   const ownerName = () => owner ?? "Someone";
-  const turnLeft = () => (turnEndsAt === null ? null : Math.max(0, Math.ceil((turnEndsAt - performance.now()) / 1000)));
+  const turnLeft = () => secondsLeft(turnEndsAt);
   const setTurnLeft = (s) => {
-    turnEndsAt = typeof s === "number" ? performance.now() + s * 1000 : null;
+    turnEndsAt = turnEnd(s);
   };
 
   function phase() {
