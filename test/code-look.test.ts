@@ -14,14 +14,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
-import { firstLoad, openPage } from "./support/pages.ts";
+import { firstLoad, loadAxe, openPage } from "./support/pages.ts";
 import { throttle, WORKSHOP_WIFI } from "./support/phone-driving.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { WAIT_MS } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-code-look-"));
 const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
-const AXE = resolve(import.meta.dir, "../node_modules/axe-core/axe.min.js");
 const BUDGET_BYTES = 450 * 1024;
 const INTERACTIVE_MS = 3000;
 let server: RunningServer;
@@ -75,7 +74,7 @@ describe("code.html budget", () => {
 
 /** axe-core's violations in the page's own parts, one line each. */
 async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate('"axe" in window'))) await page.addScriptTag({ path: AXE });
+  await loadAxe(page);
   const found = (await page.evaluate(`axe.run({ exclude: [["#blockly"], ["#js .cm-editor"], [".blocklyWidgetDiv"], [".blocklyTooltipDiv"],
     [".blocklyDropDownDiv"], ["body > canvas"]] })
     .then((r) => r.violations.map((v) => v.id + ": " + v.nodes.map((n) => n.target.join(" ")).join(", ")))`)) as string[];

@@ -10,12 +10,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { monotonicNs } from "../src/os/libc.ts";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
 import { block, clickIsHandled, javascriptMode, loadBlocks, openCode, output } from "./support/code-page.ts";
+import { fromAna } from "./support/relay.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
@@ -236,21 +236,6 @@ describe("code.html", () => {
     }
   }, 60_000);
 });
-
-/** One HTTP request from 127.0.0.2, another host than the browser's 127.0.0.1 (Ana's phone). */
-function fromAna(port: number, method: string, target: string, body = ""): Promise<string> {
-  return new Promise((done, fail) => {
-    const socket = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => {
-      const length = Buffer.byteLength(body);
-      socket.write(`${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n`);
-      socket.write(`Connection: close\r\n\r\n${body}`);
-    });
-    let text = "";
-    socket.on("data", (b) => (text += b.toString()));
-    socket.on("end", () => done(text));
-    socket.on("error", fail);
-  });
-}
 
 describe("code.html while someone else drives", () => {
   test("the program runs on the virtual car, sends the device nothing, and runs on the real car when the turn comes", async () => {

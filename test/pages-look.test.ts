@@ -7,18 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
-import { openPage } from "./support/pages.ts";
+import { loadAxe, openPage } from "./support/pages.ts";
+import { fromAna } from "./support/relay.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { WAIT_MS } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-look-"));
 const SHOTS = resolve(import.meta.dir, "../.test-output/screenshots");
-const AXE = resolve(import.meta.dir, "../node_modules/axe-core/axe.min.js");
 const VIEWPORTS = [
   { width: 390, height: 844, touch: true },
   { width: 844, height: 390, touch: true },
@@ -48,21 +47,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One HTTP request from 127.0.0.2, another host than the browser's 127.0.0.1 (Ana's phone). */
-function fromAna(port: number, method: string, target: string, body = ""): Promise<string> {
-  return new Promise((done, fail) => {
-    const socket = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => {
-      const length = Buffer.byteLength(body);
-      socket.write(`${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n`);
-      socket.write(`Connection: close\r\n\r\n${body}`);
-    });
-    let text = "";
-    socket.on("data", (b) => (text += b.toString()));
-    socket.on("end", () => done(text));
-    socket.on("error", fail);
-  });
-}
-
 // Code that runs in the page is given as text: the tests are type-checked without the DOM's types.
 
 /** The page has heard from the device and drawn what it knows. */
@@ -77,7 +61,7 @@ async function settled(page: Page, name: PageName): Promise<void> {
 
 /** axe-core's violations, one line each with the elements concerned. */
 async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate('"axe" in window'))) await page.addScriptTag({ path: AXE });
+  await loadAxe(page);
   const violations = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)')) as {
     id: string;
     help: string;

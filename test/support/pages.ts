@@ -1,8 +1,12 @@
 /**
  * @module Test support for the web pages: open a page in a context while collecting its console errors, page
- * errors and every response status, and read its first load (requests, bytes) from the browser's resource timing.
+ * errors and every response status, read its first load (requests, bytes) from the browser's resource timing, and
+ * load axe-core into it for the accessibility checks.
  */
+import { resolve } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+
+const AXE = resolve(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
 
 export interface OpenedPage {
   readonly page: Page;
@@ -30,4 +34,9 @@ export function firstLoad(page: Page): Promise<{ requests: number; bytes: number
     const nav = performance.getEntriesByType("navigation" as never)[0] as PerformanceResourceTiming; // the page itself
     return { requests: entries.length + 1, bytes: entries.reduce((s, e) => s + e.transferSize, nav.transferSize) };
   });
+}
+
+/** Loads axe-core into the page, unless it is there already (`axe.run` is then page code, given as text). */
+export async function loadAxe(page: Page): Promise<void> {
+  if (!(await page.evaluate('"axe" in window'))) await page.addScriptTag({ path: AXE });
 }

@@ -1,7 +1,8 @@
 /**
  * @module Test support: a browser on loopback always connects from 127.0.0.1, so a second (third...) participant
  * goes through a small TCP relay on 127.0.0.1 whose connections reach the server from another loopback address.
- * The relay's own port is another origin too: each participant keeps its own storage (its display name).
+ * The relay's own port is another origin too: each participant keeps its own storage (its display name). A test that
+ * only needs another host's request (Ana's phone) sends it with `fromAna`.
  */
 import { connect } from "node:net";
 import type { TCPSocketListener } from "bun";
@@ -38,4 +39,19 @@ export function relayFrom(localAddress: string, port: number): Relay {
     },
   });
   return { port: listener.port, stop: () => listener.stop(true) };
+}
+
+/** One HTTP request from 127.0.0.2, another host than the browser's 127.0.0.1 (Ana's phone). */
+export function fromAna(port: number, method: string, target: string, body = ""): Promise<string> {
+  return new Promise((done, fail) => {
+    const socket = connect({ host: "127.0.0.1", port, localAddress: "127.0.0.2" }, () => {
+      const length = Buffer.byteLength(body);
+      socket.write(`${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n`);
+      socket.write(`Connection: close\r\n\r\n${body}`);
+    });
+    let text = "";
+    socket.on("data", (b) => (text += b.toString()));
+    socket.on("end", () => done(text));
+    socket.on("error", fail);
+  });
 }
