@@ -77,12 +77,18 @@ async function refreshFleet() {
   }
 }
 
+/** The cars whose /?queue is being read: one read per car at a time, so a car that does not answer piles up none. */
+const reading = new Set();
 async function refreshQueue(entry) {
+  if (reading.has(entry)) return;
+  reading.add(entry);
   try {
     entry.queue = (await call(entry, "GET", "queue")).value;
     delete entry.card.dataset.unreachable;
   } catch {
     entry.card.dataset.unreachable = "";
+  } finally {
+    reading.delete(entry);
   }
   render(entry);
 }
