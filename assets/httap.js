@@ -30,7 +30,7 @@
 const PING_AT_SHARE = 1 / 3;
 /** How often who-drives is read, on its own path (it never delays a command). */
 const QUEUE_POLL_MS = 1000;
-/** Longest wait between two attempts while lost, in seconds. */
+/** While lost, the wait before the next attempt to reach the device. */
 const LOST_RETRY_MS = 1000;
 /** While the leader pauses, a waiting page asks again this often (its place is kept; it learns of the resume). */
 const PAUSED_ASK_MS = 3000;
