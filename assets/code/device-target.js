@@ -29,11 +29,16 @@ export class DeviceTarget {
     });
   }
 
-  /** The device is paused: stop re-sending, and tell. */
-  _pausedNow() {
+  /** Forgets the turning wheels and their re-send timer. */
+  _stopResending() {
     this._wheels = null;
     clearInterval(this._timer);
     this._timer = 0;
+  }
+
+  /** The device is paused: stop re-sending, and tell. */
+  _pausedNow() {
+    this._stopResending();
     this.onPause?.();
   }
 
@@ -53,10 +58,11 @@ export class DeviceTarget {
 
   drive(left, right) {
     if (this.device.paused !== null) return this._pausedNow();
-    this._wheels = left === 0 && right === 0 ? null : { left, right };
+    this._stopResending();
     this.device.drive(left, right);
-    clearInterval(this._timer);
-    this._timer = this._wheels === null ? 0 : setInterval(() => this._resend(), RESEND_MS);
+    if (left === 0 && right === 0) return;
+    this._wheels = { left, right };
+    this._timer = setInterval(() => this._resend(), RESEND_MS);
   }
 
   _resend() {
@@ -66,9 +72,7 @@ export class DeviceTarget {
   }
 
   stop() {
-    this._wheels = null;
-    clearInterval(this._timer);
-    this._timer = 0;
+    this._stopResending();
     if (!this.hasMotors) return Promise.resolve(); // a board without motors has no /?motors
     return this.device.stopDriving();
   }
