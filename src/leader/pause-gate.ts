@@ -5,7 +5,7 @@
  * fleet, the loopback, the simulator's wires.
  */
 import type { HttpRequest, Reply, RequestHandler } from "../http/types.ts";
-import type { SessionManager } from "../owner/session-manager.ts";
+import { pauseText, type SessionManager } from "../owner/session-manager.ts";
 import { JSON_TYPE_LINE, NO_CACHE_LINE } from "../httap/protocol.ts";
 import { leaderRefusal } from "./leader-replies.ts";
 
@@ -27,10 +27,9 @@ export function pauseGate(
     if (pause === null || request.method !== "POST") return httap(request);
     const word = (request.query ?? "").split(/[/?]/, 1)[0];
     if (NOT_COMMANDS.has(word)) return httap(request);
-    const text = `paused by the leader${pause.message === "" ? "" : `: ${pause.message}`}`;
     // the driver's command keeps its session (its id in the reply: the page knows its turn goes on after the pause)
     const owner = sessions.renew(request.remoteAddress, now());
     const lines = owner === null ? undefined : `HTTaP-Session: ${owner.id}\r\n${JSON_TYPE_LINE}${NO_CACHE_LINE}`;
-    return leaderRefusal("paused", text, corsOf(request), "", { paused: { message: pause.message } }, lines);
+    return leaderRefusal("paused", pauseText(pause), corsOf(request), "", { paused: { message: pause.message } }, lines);
   };
 }

@@ -76,6 +76,11 @@ export interface Pause {
   readonly since: number;
 }
 
+/** The pause in words, as every front end refuses a command with it. */
+export function pauseText(p: Pause): string {
+  return `paused by the leader${p.message === "" ? "" : `: ${p.message}`}`;
+}
+
 export interface SessionManagerOptions {
   readonly timeoutS: number;
   /** A turn's length while others wait (HTTAP_TURN_S); 0: no limit. */

@@ -10,7 +10,7 @@ import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 import type { HttapErrorCode } from "../httap/httap-error.ts";
 import { invokeResource } from "../httap/resource-call.ts";
 import type { ResourceRegistry } from "../httap/resource-registry.ts";
-import type { Admission, SessionManager } from "../owner/session-manager.ts";
+import { pauseText, type Admission, type SessionManager } from "../owner/session-manager.ts";
 import type { Session } from "../owner/session.ts";
 import { MAX_HZ, MAX_NOTE_MS, MIN_HZ } from "../devices/speaker.ts";
 import { ScpiError, type ScpiErrorNumber } from "./scpi-errors.ts";
@@ -84,7 +84,7 @@ export function scpiCommands(d: ScpiDevice): ScpiCommands {
   /** The device, for this client: opens or renews its session, or error 101 naming the owner. */
   const claim = (c: CommandContext): Session => {
     const pause = d.sessions.paused; // the leader's pause holds for every front end: nobody drives (issue 21)
-    if (pause !== null) throw new ScpiError(101, `paused by the leader${pause.message === "" ? "" : `: ${pause.message}`}`);
+    if (pause !== null) throw new ScpiError(101, pauseText(pause));
     const a = d.sessions.admit(c.host, now());
     if (a.kind === "busy") throw new ScpiError(101, busyText(a));
     c.interpreter.hasOwned = true;
