@@ -52,8 +52,12 @@ export class PeerList {
 
   /** The live peers at `now` (those expired are forgotten). */
   live(now: number): Peer[] {
-    for (const [k, p] of this.#peers) if (now >= p.expiresAt) this.#peers.delete(k);
+    this.#forgetExpired(now);
     return [...this.#peers.values()].sort((a, b) => a.facts.name.localeCompare(b.facts.name));
+  }
+
+  #forgetExpired(now: number): void {
+    for (const [k, p] of this.#peers) if (now >= p.expiresAt) this.#peers.delete(k);
   }
 
   /** Whether `origin` is a live peer's page (`http://<address or name>.local:<port>`): fleet CORS (issue 21). */
@@ -62,8 +66,10 @@ export class PeerList {
     if (m === null) return false;
     const host = m[1].toLowerCase();
     const port = m[2] === undefined ? 80 : Number(m[2]);
-    return this.live(now).some(
-      (p) => p.facts.port === port && (p.addresses.includes(host) || host === `${p.facts.id.toLowerCase()}.local`),
-    );
+    this.#forgetExpired(now); // asked on a peer page's every poll: no copy, no sort
+    for (const p of this.#peers.values()) {
+      if (p.facts.port === port && (p.addresses.includes(host) || host === `${p.facts.id.toLowerCase()}.local`)) return true;
+    }
+    return false;
   }
 }
