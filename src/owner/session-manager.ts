@@ -97,14 +97,13 @@ const ASK_AGAIN_MAX_S = 3;
 
 export class SessionManager {
   readonly timeoutS: number;
-  turnS: number; // changed only through setTurnS (the leader, issue 21)
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #log: (line: string) => void;
   readonly #ids: SessionIdSequence;
   #current: Session | null = null; // the one active session, if any
   readonly #line: TurnLine; // hosts waiting for the device, first come first served
-  #turnMs: number; // 0: no turn limit
+  #turnMs: number; // 0: no turn limit; changed only through setTurnS (the leader, issue 21)
   #pause: Pause | null = null; // the leader's pause (issue 21)
   #turnEndsAt: number | null = null; // set when someone starts waiting behind the owner (with a turn limit)
   readonly #lastEnds = new Map<string, SessionEndReason>(); // host → why its last session ended, for /?queue
@@ -114,13 +113,17 @@ export class SessionManager {
 
   constructor(options: SessionManagerOptions) {
     this.timeoutS = options.timeoutS;
-    this.turnS = options.turnS ?? 0;
     this.#timeoutMs = options.timeoutS * 1000;
-    this.#turnMs = this.turnS * 1000;
+    this.#turnMs = (options.turnS ?? 0) * 1000;
     this.#now = options.now;
     this.#log = options.log;
     this.#line = new TurnLine({ quietMs: this.#timeoutMs, awayMs: (options.awayS ?? 60) * 1000 });
     this.#ids = new SessionIdSequence(Date.now()); // wall time, not the session clock: ids differ between runs
+  }
+
+  /** A turn's length while others wait (s); 0: no limit. */
+  get turnS(): number {
+    return this.#turnMs / 1000;
   }
 
   /** Subscribes to session start or end; returns the unsubscribe function. */
@@ -249,7 +252,6 @@ export class SessionManager {
 
   /** The leader sets the turn length (0: no limit; the caller checks the range); a running turn starts again. */
   setTurnS(turnS: number, now: number = this.#now()): void {
-    this.turnS = turnS;
     this.#turnMs = turnS * 1000;
     this.#turnEndsAt = null;
     this.#settleTurn(now);
