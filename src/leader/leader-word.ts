@@ -96,8 +96,10 @@ export function leaderWord(o: LeaderWordOptions): PublicWord {
     const message = typeof v.message === "string" && v.message.trim() !== "" ? v.message.trim().slice(0, MESSAGE_MAX) : null;
     switch (v.action) {
       case "stop":
-        t.stopBoard(); // first: the car stops now, then it stays stopped until resumed (a driver's re-send cannot restart it)
+        // paused first, then stopped: it stays stopped until resumed (a driver's re-send cannot restart it), and the
+        // pause holds even when quieting the board throws (the engine failed)
         t.sessions.pause(message ?? "the car was stopped");
+        t.stopBoard();
         break;
       case "pause":
         t.sessions.pause(message ?? "");
