@@ -26,7 +26,6 @@ import type { VocabularyWord } from "./httap/vocabulary.ts";
 import { appsFor } from "./devices/board-apps.ts";
 import { deviceWord } from "./device-word.ts";
 import { deviceUrls } from "./device-urls.ts";
-import { CorsPolicy } from "./httap/cors-policy.ts";
 import { FleetMdns } from "./fleet/fleet-mdns.ts";
 import type { FleetFacts } from "./fleet/fleet-records.ts";
 import { fleetWord } from "./fleet/fleet-word.ts";
@@ -195,7 +194,7 @@ export class Appliance {
     // HTTaP wiring (issue 3): the handler for every target that starts with "/?".
     // the server's counters, and the engine's state: a participant whose car does not move can see why (issue 16)
     const stats = () => ({ ...this.#server?.stats(), ...(board !== null ? { engine: board.engineStatus() } : {}) });
-    this.httap = createHttapDomain({
+    const domain = createHttapDomain({
       sessions,
       id,
       keepAliveS: config.keepAliveS,
@@ -206,12 +205,12 @@ export class Appliance {
       stats,
       words,
     });
+    this.httap = domain;
     // issue 21: device commands answer 423 while the leader pauses; peers' pages reach /?fleet, /?queue, /?leader
-    const cors = new CorsPolicy(config.cors, config.files);
     const gated = pauseGate(
-      this.httap.handle,
+      domain.handle,
       sessions,
-      (request) => cors.replyLines(request.header("origin")),
+      (request) => domain.corsLines(request),
       () => performance.now(),
     );
     const httap: RequestHandler = fleetCors(gated, (origin) => fleet?.peers.isPeerOrigin(origin, performance.now()) ?? false);

@@ -55,6 +55,8 @@ export interface HttapDomain {
   readonly resources: ResourceRegistry;
   /** The words this domain answers, core and added. */
   readonly vocabulary: Vocabulary;
+  /** The CORS lines a reply to `request` carries under the configured policy (for a wrapper that answers itself). */
+  corsLines(request: HttpRequest): string;
 }
 
 export function createHttapDomain(options: HttapDomainOptions): HttapDomain {
@@ -111,6 +113,10 @@ class HttapRouter implements HttapDomain {
       services: this.vocabulary.services,
     });
     this.handle = (request) => this.#dispatch(request);
+  }
+
+  corsLines(request: HttpRequest): string {
+    return this.#cors.replyLines(request.header("origin"));
   }
 
   #dispatch(request: HttpRequest): Reply {
