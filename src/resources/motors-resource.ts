@@ -42,16 +42,18 @@ class DriveSequence {
   #session: string | null = null;
   #newest = -1;
 
-  /** Whether a command numbered `seq` in `session` is new enough to apply; records it when it is. */
-  accept(session: string, seq: number | null, isStop: boolean): boolean {
+  /** Whether a command numbered `seq` in `session` is new enough to apply. */
+  accepts(session: string, seq: number | null, isStop: boolean): boolean {
     if (session !== this.#session) {
       this.#session = session;
       this.#newest = -1;
     }
-    if (seq === null) return true;
-    const isNewer = seq > this.#newest;
-    if (isNewer) this.#newest = seq;
-    return isNewer || isStop; // a late stop still stops: stopping is never wrong
+    return seq === null || seq > this.#newest || isStop; // a late stop still stops: stopping is never wrong
+  }
+
+  /** The command numbered `seq` was applied (a refused one is not: its re-send must still apply). */
+  applied(seq: number | null): void {
+    if (seq !== null && seq > this.#newest) this.#newest = seq;
   }
 
   get newest(): number {
@@ -72,9 +74,10 @@ export function motorsResource(board: () => Board | string): Resource {
       const command = motorsCommand(c.body());
       if (!command.ok) return c.reply.error("bad-value", command.why);
       const { left, right, isStop, seq } = command.value;
-      if (!sequence.accept(c.session?.id ?? "", seq, isStop))
+      if (!sequence.accepts(c.session?.id ?? "", seq, isStop))
         return c.reply.json({ ...b.motors(), applied: false, why: `command ${seq} is older than ${sequence.newest}, already applied` });
       b.drive(left, right);
+      sequence.applied(seq);
       return c.reply.json({ ...b.motors(), applied: true });
     }),
   });
