@@ -146,10 +146,11 @@ export class Appliance {
     }
 
     const hasBoard = config.gpio !== "none" && this.#options.hardware !== false;
+    const boardName = hasBoard ? config.board.name : "none";
     words.push(
       deviceWord({
         id,
-        board: hasBoard ? config.board.name : "none",
+        board: boardName,
         apps: hasBoard ? appsFor(config.board) : [],
         version: VERSION,
         urls: () => deviceUrls(config.host, this.#server?.port ?? config.port),
@@ -169,12 +170,11 @@ export class Appliance {
     };
     const facts = (): FleetFacts => {
       const q = sessions.queue("", performance.now());
-      const board = hasBoard ? config.board.name : "none";
       const port = this.#server?.port ?? config.port;
       return {
         id,
         name: leader.name,
-        board,
+        board: boardName,
         version: VERSION,
         port,
         driver: q.owner,
