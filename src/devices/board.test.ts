@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { openSimBackend } from "../gpio/sim-file.ts";
 import { Board, NotOnThisBoard, PinOwned } from "./board.ts";
 import { loadProfile } from "./board-profile.ts";
+import { EngineUnavailable } from "./engine-unavailable.ts";
 import { Hardware } from "./hardware.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-board-"));
@@ -29,7 +30,7 @@ function board(profile: string) {
     log: () => {},
   });
   boards.push(hw);
-  return { board: new Board(hw), soc: sim.soc, gpio: sim.backend };
+  return { board: new Board(hw), soc: sim.soc, gpio: sim.backend, hw };
 }
 
 describe("the board's rules live in the board", () => {
@@ -69,6 +70,17 @@ describe("the board's rules live in the board", () => {
     b.showOwned(true);
     b.setLeds({ red: true, yellow: true });
     b.quiet("session-end");
+    expect(Object.values(b.leds()).every((on) => !on)).toBe(true);
+  });
+
+  test("quiet with a failed engine: the motors and speaker have nothing to stop, the LEDs still go off, nothing throws", () => {
+    const { board: b, hw } = board("simon");
+    b.setLeds({ red: true });
+    const unavailable = () => {
+      throw new EngineUnavailable("the real-time engine failed (test)");
+    };
+    (hw.speaker as unknown as { stop: () => void }).stop = unavailable;
+    expect(() => b.quiet("session-end")).not.toThrow();
     expect(Object.values(b.leds()).every((on) => !on)).toBe(true);
   });
 

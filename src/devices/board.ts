@@ -8,6 +8,7 @@ import type { Note } from "../engine/channels.ts";
 import type { EngineFigures } from "../engine/rt-engine.ts";
 import { HEADER_PINS, type Level, type PinFunction, type PinMode, type Pull } from "../gpio/gpio-backend.ts";
 import type { EngineStatus, Hardware } from "./hardware.ts";
+import { EngineUnavailable } from "./engine-unavailable.ts";
 import type { StopReason } from "./motors.ts";
 import type { SpeakerState } from "./speaker.ts";
 
@@ -170,8 +171,9 @@ export class Board {
 
   /** Motors coast, the speaker stops, every LED goes off: a session's end, an SCPI `*RST`. Never throws. */
   quiet(reason: QuietReason): void {
-    this.#hw.motors?.stop(reason === "reset" ? "command" : "session-end");
-    this.#hw.speaker.stop();
+    // each part on its own: an engine that failed (its pins are driven low already) must not leave the LEDs lit
+    whenEngineAnswers(() => this.#hw.motors?.stop(reason === "reset" ? "command" : "session-end"));
+    whenEngineAnswers(() => this.#hw.speaker.stop());
     for (const name of this.ledNames) this.#hw.setLed(name, false);
   }
 
@@ -204,5 +206,14 @@ export class Board {
     if (!Object.hasOwn(this.#hw.profile.leds, name))
       throw new NotOnThisBoard(`no LED "${name}" on this board (${this.ledNames.join(", ")})`);
     return name;
+  }
+}
+
+/** Runs `part`; an engine that is unavailable has nothing left to stop (its failure drove its pins low). */
+function whenEngineAnswers(part: () => void): void {
+  try {
+    part();
+  } catch (error) {
+    if (!(error instanceof EngineUnavailable)) throw error;
   }
 }
