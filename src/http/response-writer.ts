@@ -9,6 +9,12 @@ import type { Reply } from "./types.ts";
 const encoder = new TextEncoder();
 const CONNECTION_CLOSE = "Connection: close\r\n";
 const CONNECTION_KEEP_ALIVE = "Connection: keep-alive\r\n";
+/**
+ * A body up to this size is copied behind a head that needs a Connection line, so the answer leaves in one write (one
+ * syscall, one segment with TCP_NODELAY) rather than a head segment and a body segment; larger bodies are written
+ * from the prebuilt bytes as a second write, where the copy would cost more than the write it saves.
+ */
+export const COALESCE_MAX_BODY_BYTES = 64 * 1024;
 
 /** Which Connection line a reply needs: none for HTTP/1.1 keep-alive (the default), else close or keep-alive. */
 export function connectionLine(keepAlive: boolean, isHttp10: boolean): string | null {
@@ -23,8 +29,10 @@ export function writeReply(queue: SendQueue, socket: WritableSocket, reply: Repl
     const bodyEnd = isHead ? headLength : bytes.length;
     if (connection === null) {
       queue.send(socket, bytes, 0, bodyEnd); // the common case: one write of a view, no copy
+    } else if (bodyEnd - headLength <= COALESCE_MAX_BODY_BYTES) {
+      queue.send(socket, withExtraHeader(bytes, headLength, connection, bodyEnd)); // one write: a copy beats a packet
     } else {
-      queue.send(socket, withExtraHeader(bytes, headLength, connection));
+      queue.send(socket, withExtraHeader(bytes, headLength, connection, headLength));
       queue.send(socket, bytes, headLength, bodyEnd);
     }
     return bodyEnd - headLength;
@@ -42,10 +50,15 @@ export function writeReply(queue: SendQueue, socket: WritableSocket, reply: Repl
   return sendBody ? body.length : 0;
 }
 
-/** A copy of a prebuilt head with one more header line before the blank line (rare path: close or HTTP/1.0). */
-function withExtraHeader(bytes: Uint8Array, headLength: number, line: string): Uint8Array {
-  const out = Buffer.allocUnsafe(headLength + line.length);
+/**
+ * A copy of a prebuilt reply's head with one more header line before the blank line, followed by the body up to
+ * `bodyEnd` (`headLength`: the head alone). Taken for close and HTTP/1.0 answers: a new connection per request
+ * (issue 22's churn row) sends every answer this way.
+ */
+function withExtraHeader(bytes: Uint8Array, headLength: number, line: string, bodyEnd: number): Uint8Array {
+  const out = Buffer.allocUnsafe(bodyEnd + line.length);
   out.set(bytes.subarray(0, headLength - 2), 0);
   out.write(`${line}\r\n`, headLength - 2, "latin1");
+  if (bodyEnd > headLength) out.set(bytes.subarray(headLength, bodyEnd), headLength + line.length);
   return out;
 }
