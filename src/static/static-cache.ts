@@ -1,7 +1,8 @@
 /**
  * @module The static cache: every file of the source as ready response bytes in one arena, found by a Map lookup of
- * its canonical path. Built once at start (async only because embedded blobs are read with `await blob.bytes()`),
- * never changed afterwards.
+ * its canonical path. Built once at start (async only because embedded blobs are read with `await blob.bytes()`).
+ * The one thing made later: the identity body of a file that has a gzip variant, which no
+ * browser is sent, is left out of the arena and made on first need (`lazy-identity.ts`).
  */
 import { prebuiltReply } from "../http/reply.ts";
 import type { PrebuiltReply } from "../http/types.ts";
@@ -11,6 +12,7 @@ import { builtInFavicon } from "./favicon.ts";
 import { encodeVariants, precompressedName, type ContentCoding, type EncodedBody } from "./file-variants.ts";
 import { applyMimeSidecars, type TypedAsset } from "./mime-sidecar.ts";
 import { mimeTypeFor } from "./mime-types.ts";
+import { LazyIdentity } from "./lazy-identity.ts";
 import { cacheControlFor, notModifiedHead, okHead, partialHeaders, type FileHeadInfo } from "./response-heads.ts";
 
 /** One representation of a file, its answers ready to write. */
@@ -24,10 +26,11 @@ export interface Representation {
 
 export interface CachedFile {
   readonly path: string;
+  /** In the arena, or a `LazyIdentity` when the file has a gzip variant. */
   readonly identity: Representation;
   readonly gzip: Representation | null;
   readonly br: Representation | null;
-  /** The identity body, a view into the arena, sliced for range requests. */
+  /** The identity body, sliced for range requests (made on first use when the identity is lazy). */
   readonly body: Uint8Array;
   /** Header lines of a 206, all but Content-Range. */
   readonly partialHeaders: string;
@@ -70,27 +73,36 @@ export function precompressAssets(files: readonly AssetFile[]): Map<string, Uint
   return bodies;
 }
 
-/** Reads the source once and lays every response out in one arena. */
+/**
+ * Reads the source once and lays every response out in one arena: each representation's 200 and 304, except the
+ * identity body of a file with a gzip variant (only its head is packed; `LazyIdentity` makes the body when asked).
+ */
 export async function buildStaticCache(source: AssetSource): Promise<StaticCache> {
   const assets = servedAssets(await source.readFiles());
   const precompressed = await source.readPrecompressed();
   const prepared = assets.map((asset) => prepareFile(asset, precompressed));
   const parts: Uint8Array[][] = [];
   for (const file of prepared) {
-    for (const variant of file.variants) parts.push([variant.okHead, variant.body], [variant.notModifiedHead]);
+    for (const variant of file.variants) {
+      parts.push(isLazy(file, variant) ? [variant.okHead] : [variant.okHead, variant.body], [variant.notModifiedHead]);
+    }
   }
   const { buffer, views } = packArena(parts);
   const files = new Map<string, CachedFile>();
   let next = 0;
   for (const file of prepared) {
-    const representations = file.variants.map((variant): Representation => {
-      const ok = views[next++];
-      const notModified = views[next++];
+    const packed = file.variants.map((variant) => ({ variant, ok: views[next++], notModified: views[next++] }));
+    const gzip = packed.find((p) => p.variant.coding === "gzip");
+    const representations = packed.map(({ variant, ok, notModified }): Representation => {
+      const notModifiedReply = prebuiltReply(304, notModified, notModified.length);
+      if (gzip !== undefined && isLazy(file, variant)) {
+        return new LazyIdentity(variant.etag, notModifiedReply, ok, gzip.ok.subarray(gzip.variant.okHead.length));
+      }
       return {
         coding: variant.coding,
         etag: variant.etag,
         ok: prebuiltReply(200, ok, variant.okHead.length),
-        notModified: prebuiltReply(304, notModified, notModified.length),
+        notModified: notModifiedReply,
       };
     });
     const identity = representations[0];
@@ -99,7 +111,10 @@ export async function buildStaticCache(source: AssetSource): Promise<StaticCache
       identity,
       gzip: representations.find((r) => r.coding === "gzip") ?? null,
       br: representations.find((r) => r.coding === "br") ?? null,
-      body: identity.ok.bytes.subarray(identity.ok.headLength),
+      get body() {
+        const ok = identity.ok;
+        return ok.bytes.subarray(ok.headLength);
+      },
       partialHeaders: file.partialHeaders,
     });
   }
@@ -111,11 +126,19 @@ interface PreparedVariant extends EncodedBody {
   readonly notModifiedHead: Uint8Array;
 }
 
+interface PreparedFile {
+  readonly path: string;
+  readonly variants: readonly PreparedVariant[];
+  readonly partialHeaders: string;
+}
+
+/** The identity body is left out of the arena when a gzip body can make it again. */
+function isLazy(file: PreparedFile, variant: PreparedVariant): boolean {
+  return variant.coding === "identity" && file.variants.some((v) => v.coding === "gzip");
+}
+
 /** Compresses one file (or picks its precompressed bodies) and writes its heads, ready for packing. */
-function prepareFile(
-  asset: TypedAsset,
-  precompressed: PrecompressedBodies | null,
-): { path: string; variants: PreparedVariant[]; partialHeaders: string } {
+function prepareFile(asset: TypedAsset, precompressed: PrecompressedBodies | null): PreparedFile {
   const encoded = encodeVariants(asset.bytes, asset.mimeType, precompressed);
   const info: FileHeadInfo = {
     mimeType: asset.mimeType,
