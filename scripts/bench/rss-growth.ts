@@ -46,10 +46,13 @@ export interface RequestCount {
   readonly failed: number;
 }
 
-/** One connection count: the peak RSS while both tools ran, and their requests. */
+/** One connection count: the peak RSS while each tool ran, and their requests. */
 export interface GrowthStep {
   readonly connections: number;
+  /** The higher of the two peaks. */
   readonly peakMiB: number;
+  readonly keepAlivePeakMiB: number;
+  readonly churnPeakMiB: number;
   readonly keepAlive: RequestCount;
   readonly churn: RequestCount;
 }
@@ -82,20 +85,23 @@ export async function measureRssGrowth(spec: ServerSpec, target = "/"): Promise<
     console.log(`bench: growth idle on ${spec.name}: ${rssBreakdown(pid)}`);
     const steps: GrowthStep[] = [];
     for (const connections of GROWTH_CONNECTIONS) {
-      const sampler = new PeakSampler(pid);
+      const keepAliveSampler = new PeakSampler(pid);
       const keepAlive = await h2load(server.port, target, connections);
+      const keepAlivePeakMiB = keepAliveSampler.stop();
+      const churnSampler = new PeakSampler(pid);
       const c = await churn(server.port, target, connections * CHURN_REQUESTS_PER_CLIENT, connections);
-      const peakMiB = sampler.stop();
+      const churnPeakMiB = churnSampler.stop();
+      const peakMiB = Math.max(keepAlivePeakMiB, churnPeakMiB);
       const churned: RequestCount = {
         requests: connections * CHURN_REQUESTS_PER_CLIENT,
         ok: c.complete - c.failed,
         refused: 0, // ab does not say which failures were 503s: they count as failed
         failed: c.failed + connections * CHURN_REQUESTS_PER_CLIENT - c.complete,
       };
-      steps.push({ connections, peakMiB, keepAlive, churn: churned });
+      steps.push({ connections, peakMiB, keepAlivePeakMiB, churnPeakMiB, keepAlive, churn: churned });
       console.log(
-        `bench: growth ${connections} clients on ${spec.name}: peak ${peakMiB.toFixed(1)} MiB; keep-alive ` +
-          `${describe(keepAlive)}; churn ${describe(churned)}; now ${rssBreakdown(pid)}`,
+        `bench: growth ${connections} clients on ${spec.name}: keep-alive peak ${keepAlivePeakMiB.toFixed(1)} MiB, ` +
+          `${describe(keepAlive)}; churn peak ${churnPeakMiB.toFixed(1)} MiB, ${describe(churned)}; now ${rssBreakdown(pid)}`,
       );
     }
     await Bun.sleep(GROWTH_SETTLE_MS);
