@@ -17,6 +17,8 @@ export const SC_PAGESIZE = 30;
 export const CLOCK_MONOTONIC = 1;
 export const TIMER_ABSTIME = 1;
 export const SCHED_FIFO = 1;
+/** ORed into sched_setscheduler's policy: threads the caller creates start as SCHED_OTHER (<linux/sched.h>). */
+export const SCHED_RESET_ON_FORK = 0x40000000;
 /** mlock2(2) flag: lock pages as they are touched (Linux 4.4+). */
 export const MLOCK_ONFAULT = 1;
 

@@ -4,12 +4,19 @@
  * nothing per call (the engine sleeps thousands of times a second).
  */
 import { ptr, type Pointer } from "bun:ffi";
-import { CLOCK_MONOTONIC, lib, MLOCK_ONFAULT, SCHED_FIFO, TIMER_ABSTIME } from "./libc.ts";
+import { CLOCK_MONOTONIC, lib, MLOCK_ONFAULT, SCHED_FIFO, SCHED_RESET_ON_FORK, TIMER_ABSTIME } from "./libc.ts";
 
-/** SCHED_FIFO at `priority` for the calling thread; false when not permitted (needs root or CAP_SYS_NICE). */
+/**
+ * SCHED_FIFO at `priority` for the calling thread; false when not permitted (needs root or CAP_SYS_NICE). With
+ * SCHED_RESET_ON_FORK, so the threads it starts later do not inherit it (sched(7)): the JavaScript engine starts its
+ * JIT compiler threads lazily, from whichever thread needs one first, and those threads then compile for every thread
+ * of the process. One started by the engine Worker ran at the engine's own FIFO priority, and a FIFO thread is not
+ * preempted by another of equal priority: a 150-250 ms compile on the engine's CPU delayed its wake-ups as long
+ * (seen with `perf record -e sched:sched_switch`; issue 22).
+ */
 export function takeFifoPriority(priority: number): boolean {
   const param = new Int32Array([priority]);
-  return lib().sched_setscheduler(0, SCHED_FIFO, ptr(param)) === 0;
+  return lib().sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, ptr(param)) === 0;
 }
 
 /** mlock2(MLOCK_ONFAULT) of one address range; false when not permitted (needs CAP_IPC_LOCK or RLIMIT_MEMLOCK). */
