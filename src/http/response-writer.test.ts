@@ -1,7 +1,7 @@
 /** @module Tests of response-writer.ts: how many writes an answer takes, and that its bytes are intact. */
 import { describe, expect, test } from "bun:test";
 import { prebuiltReply } from "./reply.ts";
-import { COALESCE_MAX_BODY_BYTES, connectionLine, writeReply } from "./response-writer.ts";
+import { SCRATCH_BYTES, connectionLine, writeReply } from "./response-writer.ts";
 import { SendQueue } from "./send-queue.ts";
 
 /** A socket that takes everything and keeps each write apart. */
@@ -47,9 +47,30 @@ describe("writeReply with a prebuilt reply", () => {
     ]);
   });
 
+  test("a socket that takes nothing now: each answer is kept as a copy, so the next one cannot overwrite it", () => {
+    const writes: string[] = [];
+    let isFull = true;
+    const socket = {
+      write(data: Uint8Array, offset = 0, length = data.length - offset) {
+        if (isFull) return 0;
+        writes.push(text(data.subarray(offset, offset + length)));
+        return length;
+      },
+    };
+    const queue = new SendQueue();
+    writeReply(queue, socket, prebuilt("first"), false, connectionLine(false, false));
+    writeReply(queue, socket, prebuilt("second"), false, connectionLine(false, false));
+    isFull = false;
+    queue.flush(socket);
+    expect(writes).toEqual([
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfirst",
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecond",
+    ]);
+  });
+
   test("a body over the coalescing size: the head, then the body from the prebuilt bytes, intact", () => {
     const socket = recordingSocket();
-    const body = "x".repeat(COALESCE_MAX_BODY_BYTES + 1);
+    const body = "x".repeat(SCRATCH_BYTES + 1);
     writeReply(new SendQueue(), socket, prebuilt(body), false, connectionLine(false, false));
     expect(socket.writes.length).toBe(2);
     expect(text(socket.writes[0]).endsWith("Connection: close\r\n\r\n")).toBe(true);

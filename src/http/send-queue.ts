@@ -65,6 +65,23 @@ export class SendQueue {
     this.#queuedBytes += end - start;
   }
 
+  /**
+   * Like `send`, for bytes in a buffer the caller reuses at once (a scratch buffer): what the socket does not take now
+   * is copied before it is kept, so the caller may overwrite the buffer as soon as this returns.
+   */
+  sendTransient(socket: WritableSocket, bytes: Uint8Array, start = 0, end = bytes.length): void {
+    if (this.#isBroken || start >= end) return;
+    // a copy, not `slice`: on a Buffer that is a view of the very bytes the caller will overwrite
+    if (this.#pending.length > 0) return this.send(socket, new Uint8Array(bytes.subarray(start, end)));
+    const n = socket.write(bytes, start, end - start);
+    if (n < 0) {
+      this.#isBroken = true;
+      return;
+    }
+    if (this.#counter !== null) this.#counter.bytesOut += n;
+    if (start + n < end) this.send(socket, new Uint8Array(bytes.subarray(start + n, end)));
+  }
+
   /** Called on `drain`: writes queued bytes until the socket is full again. Returns the bytes sent. */
   flush(socket: WritableSocket): number {
     let sent = 0;
