@@ -21,6 +21,10 @@ export const SCHED_FIFO = 1;
 export const SCHED_RESET_ON_FORK = 0x40000000;
 /** mlock2(2) flag: lock pages as they are touched (Linux 4.4+). */
 export const MLOCK_ONFAULT = 1;
+/** prctl(2) option: the calling thread's timer slack in ns (<linux/prctl.h>). */
+export const PR_SET_TIMERSLACK = 29;
+/** getrusage(2): the calling thread only (Linux 2.6.26+). */
+export const RUSAGE_THREAD = 1;
 
 /** errno values that get their own sentence (asm-generic/errno-base.h). */
 export const ERRNO = {
@@ -47,6 +51,8 @@ const symbols = {
   clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   mlock2: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+  getrusage: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
   sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
   __errno_location: { args: [], returns: FFIType.ptr },
   // the sandbox (src/privileges.ts): glibc's set*id calls apply to every thread of the process, Workers included
