@@ -2,12 +2,15 @@
  * @module Hardware rows for the benchmark (issue 7), on the simulator of the compiled binary: the engine's edge
  * error for a 1 kHz tone idle and while 8 connections saturate the HTTP server; command-to-pin latency from sending
  * `POST /?motors` to the edge in the simulator's log (both CLOCK_MONOTONIC) beside the `/?ping` round trip of the
- * same moment; the engine's CPU use with a tone and both motors at half speed.
+ * same moment; the engine's CPU use with a tone and both motors at half speed. Beside them, the same figures for the
+ * engine's floor (engine-floor.ts: a Worker that only sleeps to each edge and writes the pin), in the same places.
  */
+import { dirname } from "node:path";
 import { monotonicNs } from "../../src/os/libc.ts";
 import { attachSimFile } from "../../src/gpio/sim-file.ts";
 import { readEdges } from "../../src/gpio/sim-layout.ts";
 import { ClientConnection } from "../stress/http-client.ts";
+import { engineFloor, type FloorFigures } from "./engine-floor.ts";
 import { load } from "./load-generator.ts";
 import { OTHER_CPU, pinLoadGenerator, type Server } from "./servers.ts";
 
@@ -34,6 +37,18 @@ export interface HardwareFigures {
   readonly commandLoaded: Latency;
   readonly pingIdle: Latency;
   readonly pingLoaded: Latency;
+  readonly cpuPercent: number;
+  /** The floor's figures for the same rows, with the same priority (see `floorPhases`). */
+  readonly floor: FloorRows;
+}
+
+/** The floor (engine-floor.ts) in the hardware rows' places: sleeping to each edge, with nothing else to do. */
+export interface FloorRows {
+  readonly fifo: boolean;
+  /** Edge error of a 1 kHz tone (an edge every 500 µs), idle and under the same 8-connection load. */
+  readonly toneIdle: FloorFigures;
+  readonly toneLoaded: FloorFigures;
+  /** CPU use for a tone and both motors at half speed. */
   readonly cpuPercent: number;
 }
 
@@ -102,6 +117,22 @@ async function tone(server: Server, loaded: boolean): Promise<EdgeError> {
   return e;
 }
 
+const FLOOR_MS = 2000;
+
+/**
+ * The floor's rows: its Worker in a process on the server's CPU, SCHED_FIFO when `fifo`, the simulator file beside
+ * `simFile` (the file system decides what a pin write costs in page faults); loaded by the same 8 connections to
+ * `server` as httap's row. About 8 s.
+ */
+export async function floorPhases(server: Server, simFile: string, fifo: boolean): Promise<FloorRows> {
+  // without SCHED_FIFO, the least timer slack (1 ns), as the engine takes: the best the runtime can do either way
+  const base = { fifo, slackNs: fifo ? null : 1, simDir: dirname(simFile), durationMs: FLOOR_MS };
+  const toneIdle = await engineFloor(base);
+  const toneLoaded = await underLoad(server, FLOOR_MS + 1500, () => engineFloor(base));
+  const both = await engineFloor({ ...base, motors: true });
+  return { fifo: toneIdle.fifo, toneIdle, toneLoaded, cpuPercent: both.cpuPercent };
+}
+
 export async function hardwarePhases(server: Server, simFile: string): Promise<HardwareFigures> {
   // Warm the engine (it starts with the first timed command) and its JIT.
   await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":2000,"ms":500}' });
@@ -119,6 +150,7 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
   const r = await rt(server.port);
   await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"stop":true}' });
   await Bun.sleep(800);
+  const floor = await floorPhases(server, simFile, r.realtimePriority);
   return {
     realtime: r.realtimePriority,
     toneIdle,
@@ -128,5 +160,6 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
     pingIdle: idle.ping,
     pingLoaded: loaded.ping,
     cpuPercent: r.engineCpuPercent,
+    floor,
   };
 }
