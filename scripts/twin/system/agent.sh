@@ -124,8 +124,10 @@ mdns() { # $1 = host name
   say "RESOLVE $(timeout 30 avahi-resolve -4 -n "$1.local" 2>&1 | tr '\t' ' ')"
   say "NSS $(timeout 30 getent hosts "$1.local" | tr -s ' ')"
   say "HOSTNAME $(hostname) avahi=$(avahi-resolve -a 127.0.0.1 2>/dev/null | cut -f2)"
-  journalctl -b -u avahi-daemon --no-pager -q -o short-monotonic |
-    grep -iE 'conflict|Server startup|Joining|Leaving|Registering new|Withdrawing|Host name' | head -n 20 | cut -c1-200 | pre AVAHILOG
+  say "AVAHICONF $(grep -E '^(use-ipv[46]|publish-a{1,4}-on-ipv[46])=' /etc/avahi/avahi-daemon.conf | tr '\n' ' ')"
+  # the daemon's own account, last lines (a rename: the records it withdrew, then "Host name conflict")
+  journalctl -b -u avahi-daemon --no-pager -q -o short-monotonic | sed -E 's/ [^ ]+ avahi-daemon\[[0-9]+\]://' |
+    tail -n 30 | cut -c1-160 | pre AVAHILOG
 }
 
 # --- the hotspot: two mac80211_hwsim radios; wlan0 is NetworkManager's (the image's hotspot keyfile), wlan1 (left

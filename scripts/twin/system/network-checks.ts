@@ -34,10 +34,14 @@ export async function mdnsCheck(c: SystemContext): Promise<void> {
     const resolved = lineOf(r, "RESOLVE");
     const nss = lineOf(r, "NSS");
     const seen = announced.map((f) => `"${f[3]}" ${f[6]} ${f[7]}:${f[8]} on ${f[1]}`).join(", ") || "nothing";
+    const ok = ours.length > 0 && resolved.startsWith(`${host} `) && nss.endsWith(` ${host}`);
+    // on a failure, Avahi's own account (a rename says "Host name conflict" after the records it withdrew)
+    const journal = ok ? "" : `; avahi-daemon journal: ${linesOf(r, "AVAHILOG").join(" | ") || "(nothing)"}`;
     c.report.check(
       `system: Avahi announces "httap on ${LEADER.hostname}" (_http._tcp, port ${LEADER.port}) and ${host} resolves`,
-      ours.length > 0 && resolved.startsWith(`${host} `) && nss.endsWith(` ${host}`),
-      `avahi-browse: ${seen}; avahi-resolve: ${resolved || "(nothing)"}; getent hosts: ${nss || "(nothing)"}; ${lineOf(r, "HOSTNAME")}`,
+      ok,
+      `avahi-browse: ${seen}; avahi-resolve: ${resolved || "(nothing)"}; getent hosts: ${nss || "(nothing)"}; ${lineOf(r, "HOSTNAME")}; ` +
+        `avahi-daemon.conf: ${lineOf(r, "AVAHICONF") || "(nothing set)"}${journal}`,
     );
   });
 }
