@@ -26,19 +26,28 @@ export function avahiService(port: number): string {
 }
 
 /**
- * avahi-daemon.conf with `use-ipv6=no` in [server] (replaced, or added under the section). Avahi 0.8 takes an IPv6
- * address changing on link-up (link-local, then a router's prefix) for a host-name conflict with itself and renames the
- * device NAME-2, NAME-3 … (avahi/avahi issues 117, 193): `NAME.local` on the label stops resolving. Found by the system
- * twin (issue 19); over IPv4 alone the name stays, and phones resolve it the same.
+ * avahi-daemon.conf with `use-ipv6=no` in [server] and `publish-aaaa-on-ipv4=no` in [publish] (each replaced, or added
+ * under its section): Avahi publishes the device's IPv4 addresses alone. Avahi 0.8 hears its own multicast (loopback
+ * on, and a response is not checked for being its own) and takes its record for an address it has just dropped for a
+ * conflict: on link-up the IPv6 link-local address gives way to a router's prefix (fe80:: withdrawn, fec0:: probing),
+ * its own last announcement of the fe80:: AAAA comes back, and the device renames itself NAME-2, NAME-3 … (avahi/avahi
+ * issues 117, 193): `NAME.local` on the label stops resolving. `use-ipv6=no` alone still published the AAAA records over
+ * IPv4 (the system twin, issue 19, saw car-07-2 after it). Phones resolve the label's name by its A record.
  */
 export function avahiConfIpv4Only(text: string): string {
   const lines = text.replace(/\n+$/, "").split("\n");
-  const kept = lines.filter((l) => !/^\s*#?\s*use-ipv6\s*=/.test(l));
-  const line = "use-ipv6=no";
-  const server = kept.findIndex((l) => l.trim() === "[server]");
-  if (server < 0) kept.unshift("[server]", line);
-  else kept.splice(server + 1, 0, line);
-  return `${kept.join("\n")}\n`;
+  setIniKey(lines, "server", "use-ipv6", "no");
+  setIniKey(lines, "publish", "publish-aaaa-on-ipv4", "no");
+  return `${lines.join("\n")}\n`;
+}
+
+/** `key=value` right under `[section]` (added at the top when missing); any other line for the key, commented or not, goes. */
+function setIniKey(lines: string[], section: string, key: string, value: string): void {
+  const old = new RegExp(`^\\s*#?\\s*${key}\\s*=`);
+  for (let i = lines.length - 1; i >= 0; i--) if (old.test(lines[i])) lines.splice(i, 1);
+  const at = lines.findIndex((l) => l.trim() === `[${section}]`);
+  if (at < 0) lines.unshift(`[${section}]`, `${key}=${value}`);
+  else lines.splice(at + 1, 0, `${key}=${value}`);
 }
 
 /** A stable UUID from a name, so a second run writes the same keyfile. */
