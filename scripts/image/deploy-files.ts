@@ -27,12 +27,13 @@ export function avahiService(port: number): string {
 
 /**
  * avahi-daemon.conf with `use-ipv6=no` in [server] and `publish-aaaa-on-ipv4=no` in [publish] (each replaced, or added
- * under its section): Avahi publishes the device's IPv4 addresses alone. Avahi 0.8 hears its own multicast (loopback
- * on, and a response is not checked for being its own) and takes its record for an address it has just dropped for a
- * conflict: on link-up the IPv6 link-local address gives way to a router's prefix (fe80:: withdrawn, fec0:: probing),
- * its own last announcement of the fe80:: AAAA comes back, and the device renames itself NAME-2, NAME-3 … (avahi/avahi
- * issues 117, 193): `NAME.local` on the label stops resolving. `use-ipv6=no` alone still published the AAAA records over
- * IPv4 (the system twin, issue 19, saw car-07-2 after it). Phones resolve the label's name by its A record.
+ * under its section): Avahi publishes the device's IPv4 addresses alone. Avahi 0.8 hears its own multicast
+ * (IP_MULTICAST_LOOP) and checks a response against the records it holds at that moment, not whether it sent it: when
+ * the IPv6 link-local address gives way to a router's prefix on link-up, it withdraws its fe80:: AAAA record and, in
+ * the same millisecond (system twin), reports a host-name conflict and renames the device NAME-2, NAME-3 … (avahi/avahi
+ * issues 117, 193): `NAME.local` on the label stops resolving. `use-ipv6=no` alone still published the AAAA records
+ * over IPv4 (the twin saw car-07-2 after it); without them an IPv6 change touches none of Avahi's records. Phones
+ * resolve the label's name by its A record.
  */
 export function avahiConfIpv4Only(text: string): string {
   const lines = text.replace(/\n+$/, "").split("\n");
