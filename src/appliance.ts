@@ -27,6 +27,7 @@ import { appsFor } from "./devices/board-apps.ts";
 import { deviceWord } from "./device-word.ts";
 import { deviceUrls } from "./device-urls.ts";
 import { FleetMdns } from "./fleet/fleet-mdns.ts";
+import { FLEET_START_DELAY_MS } from "./fleet/fleet-limits.ts";
 import type { FleetFacts } from "./fleet/fleet-records.ts";
 import { fleetWord } from "./fleet/fleet-word.ts";
 import { fleetCors } from "./fleet/fleet-cors.ts";
@@ -227,7 +228,7 @@ export class Appliance {
     });
     const { port } = this.#server.start();
     if (fleet !== null) {
-      fleet.start();
+      fleet.startSoon(FLEET_START_DELAY_MS); // after the first answers: a peer learns of this car within seconds anyway
       this.#fleet = fleet;
     }
     return { port, files: files?.fileCount ?? 0, scpiPort: this.#scpi?.port ?? 0 };

@@ -14,3 +14,9 @@ export const FLEET_PEERS_MAX = 64;
 export const FLEET_PEER_TTL_MAX_S = 120;
 /** The DNS-SD service type of every httap appliance. */
 export const FLEET_SERVICE = "_httap._tcp.local";
+/**
+ * The room is joined this long after the HTTP port listens, not before the first answer: opening the mDNS socket,
+ * joining its group on every interface and the first query and announcement took ~10 ms of a device's start-up
+ * (issue 22: exec to first response), and a peer learns of a new car within its announcement period anyway.
+ */
+export const FLEET_START_DELAY_MS = 250;

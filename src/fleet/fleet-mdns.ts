@@ -29,9 +29,20 @@ export class FleetMdns {
   #timer: ReturnType<typeof setInterval> | null = null;
   #changeTimer: ReturnType<typeof setTimeout> | null = null;
   #lastAnnouncedAt = Number.NEGATIVE_INFINITY;
+  #startTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: FleetOptions) {
     this.#o = options;
+  }
+
+  /** Starts after `delayMs` (FLEET_START_DELAY_MS: after the first answers); `stop()` before then cancels it. */
+  startSoon(delayMs: number): void {
+    if (this.#startTimer !== null || this.#mdns !== null) return;
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = null;
+      this.start();
+    }, delayMs);
+    this.#startTimer.unref?.();
   }
 
   /** Opens the socket, asks who is there and announces this device. */
@@ -74,6 +85,8 @@ export class FleetMdns {
 
   /** Says goodbye (TTL 0) and closes the socket. */
   async stop(): Promise<void> {
+    if (this.#startTimer !== null) clearTimeout(this.#startTimer);
+    this.#startTimer = null;
     const mdns = this.#mdns;
     if (mdns === null) return;
     if (this.#timer !== null) clearInterval(this.#timer);
