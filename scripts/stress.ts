@@ -74,14 +74,14 @@ async function main(): Promise<number> {
   ensureHttapBinary(ROOT, HTTAP);
   const ws = createWorkspace(ROOT);
   try {
-    const { httap: httapSpec, base: baseSpec } = defaultSpecs(HTTAP, ws.baselineBinary, ws.webRoot, ws.emptyDir);
+    const { httap: httapSpec, base: baseSpec } = defaultSpecs(HTTAP, ws.baselineBinary, ws.floorBinary, ws.webRoot, ws.emptyDir);
     const t = new Table();
     // Two kinds of verdict. A row's target (a rate, a ratio, a latency, the tight memory figures) measures a shared
     // machine: a miss fails the full run only. must() checks correctness, which no busy machine excuses: every run.
     let missed = 0;
     let failed = 0;
     const row = (metric: string, h: number, b: number, digits: number, target = "", ok: boolean | null = null) => {
-      t.add(metric, h, b, digits, target, ok);
+      t.add(metric, { httap: h, base: b }, digits, target === "" ? undefined : { text: target, ok });
       if (ok === false) missed++;
     };
     const must = (ok: boolean, what: string) => {

@@ -31,13 +31,13 @@ export async function lockStep(
   name: string,
   servers: readonly Server[],
   targets: readonly string[],
-  headers: readonly string[] = ["", ""],
+  headers: readonly string[] = [],
 ): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
   const out: LockStepResult[] = [];
   for (const [i, s] of servers.entries()) {
-    await load(s.port, targets[i], 1, WARMUP_MS, false, headers[i]);
-    const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i]);
+    await load(s.port, targets[i], 1, WARMUP_MS, false, headers[i] ?? "");
+    const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i] ?? "");
     out.push({
       rps: (r.requests * 1000) / r.elapsedMs,
       p50: percentile(r.latencies!, r.requests, 50),
@@ -54,14 +54,14 @@ export async function parallel(
   name: string,
   servers: readonly Server[],
   targets: readonly string[],
-  headers: readonly string[] = ["", ""],
+  headers: readonly string[] = [],
 ): Promise<ParallelResult[]> {
   pinLoadGenerator(OTHER_CPU);
   const out: ParallelResult[] = [];
   for (const [i, s] of servers.entries()) {
-    await load(s.port, targets[i], PARALLEL_CONNECTIONS, WARMUP_MS, false, headers[i]);
+    await load(s.port, targets[i], PARALLEL_CONNECTIONS, WARMUP_MS, false, headers[i] ?? "");
     const cpu0 = cpuUs(s.proc.pid);
-    const r = await load(s.port, targets[i], PARALLEL_CONNECTIONS, LOAD_MS, false, headers[i]);
+    const r = await load(s.port, targets[i], PARALLEL_CONNECTIONS, LOAD_MS, false, headers[i] ?? "");
     const cpu = cpuUs(s.proc.pid) - cpu0;
     out.push({ rps: (r.requests * 1000) / r.elapsedMs, cpuPerReq: cpu / r.requests, errors: r.errors });
     console.log(`bench: ${name} ${PARALLEL_CONNECTIONS} connections on ${s.name}: ${r.requests} requests, ${r.errors} errors`);

@@ -31,17 +31,22 @@ export interface ServerSpec {
   readonly args?: readonly string[];
 }
 
-/** The two servers every comparison starts from: httap's default configuration (pages embedded, only the port
- * set) and the compiled `Bun.serve` baseline serving `webRoot`, both run in an empty folder. */
+/**
+ * The servers every comparison starts from: httap's default configuration (pages embedded, only the port set), the
+ * compiled `Bun.serve` baseline and the compiled floor (`floor-server.ts`) serving `webRoot`, all run in an empty
+ * folder.
+ */
 export function defaultSpecs(
   httapBinary: string,
   baselineBinary: string,
+  floorBinary: string,
   webRoot: string,
   emptyDir: string,
-): { httap: ServerSpec; base: ServerSpec } {
+): { httap: ServerSpec; base: ServerSpec; floor: ServerSpec } {
   return {
     httap: { name: "httap", file: httapBinary, env: {}, portVariable: "HTTAP_TCPPORT", cwd: emptyDir },
     base: { name: "Bun.serve", file: baselineBinary, env: { BENCH_DIR: webRoot }, portVariable: "PORT", cwd: emptyDir },
+    floor: { name: "floor", file: floorBinary, env: { BENCH_DIR: webRoot }, portVariable: "PORT", cwd: emptyDir },
   };
 }
 

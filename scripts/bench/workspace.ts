@@ -43,6 +43,8 @@ function newestMtimeMs(dir: string): number {
 }
 
 export interface Workspace {
+  /** The temp folder holding all of it. */
+  readonly dir: string;
   /** Web root: the pages of assets/ (favicon included), one-kb.txt, one-mb.bin (httap's directory mode and the
    * baseline both serve it). */
   readonly webRoot: string;
@@ -50,10 +52,12 @@ export interface Workspace {
   readonly emptyDir: string;
   /** The compiled baseline executable. */
   readonly baselineBinary: string;
+  /** The compiled floor: a trivial `Bun.listen` server answering prebuilt replies (`floor-server.ts`). */
+  readonly floorBinary: string;
   remove(): void;
 }
 
-/** Creates the temp folders and compiles `baseline-server.ts`; `remove()` deletes all of it. */
+/** Creates the temp folders and compiles `baseline-server.ts` and `floor-server.ts`; `remove()` deletes all of it. */
 export function createWorkspace(root: string): Workspace {
   const dir = mkdtempSync(join(tmpdir(), "httap-bench-"));
   const remove = () => rmSync(dir, { recursive: true, force: true });
@@ -71,25 +75,35 @@ export function createWorkspace(root: string): Workspace {
     const emptyDir = join(dir, "cwd");
     mkdirSync(emptyDir);
     // Compiled too, so start-up time and RSS compare a compiled binary with a compiled binary.
-    const baselineBinary = join(dir, "baseline-server");
-    const source = join(import.meta.dir, "baseline-server.ts");
-    const c = Bun.spawnSync(
-      [
-        process.execPath,
-        "build",
-        "--compile",
-        "--no-compile-autoload-dotenv",
-        "--no-compile-autoload-bunfig",
-        "--outfile",
-        baselineBinary,
-        source,
-      ],
-      { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: COMPILE_TIMEOUT_MS },
-    );
-    if (c.exitCode !== 0) throw new Error(`compiling the baseline failed:\n${c.stderr}`);
-    return { webRoot, emptyDir, baselineBinary, remove };
+    const baselineBinary = compileServer(dir, "baseline-server");
+    const floorBinary = compileServer(dir, "floor-server");
+    return { dir, webRoot, emptyDir, baselineBinary, floorBinary, remove };
   } catch (err) {
     remove();
     throw err;
   }
+}
+
+/**
+ * Compiles `scripts/bench/<name>.ts` into `<dir>/<name><suffix>`, with `extra` arguments to `bun build` (a target and
+ * its runtime for arm64); returns the executable's path.
+ */
+export function compileServer(dir: string, name: string, extra: readonly string[] = [], suffix = ""): string {
+  const binary = join(dir, `${name}${suffix}`);
+  const c = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      ...extra,
+      "--outfile",
+      binary,
+      join(import.meta.dir, `${name}.ts`),
+    ],
+    { cwd: dir, stdout: "pipe", stderr: "pipe", timeout: COMPILE_TIMEOUT_MS },
+  );
+  if (c.exitCode !== 0) throw new Error(`compiling ${name} failed:\n${c.stderr}`);
+  return binary;
 }
