@@ -24,6 +24,17 @@ export function createSimFile(path: string): Mapping {
   // Zeroed in place, never truncated: a tool (or a test) that still maps the file from a previous run, say across a
   // --supervise restart, would take SIGBUS on the pages a truncation removed. Readable by tools of other users: it
   // holds no secret.
+  // A new file is sized, not written: its pages read as zeros and are allocated only when touched (issue 22: writing
+  // 1 MiB of zeros was part of every simulated start-up and of its resident memory).
+  const created = openNew(path);
+  if (created !== null) {
+    try {
+      ftruncateSync(created, SIM_FILE_BYTES);
+    } finally {
+      closeSync(created);
+    }
+    return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+  }
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
     const zeros = new Uint8Array(64 * 1024);
@@ -34,6 +45,16 @@ export function createSimFile(path: string): Mapping {
     closeSync(fd);
   }
   return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+}
+
+/** The descriptor of a file created by this call, or null when one exists already at `path`. */
+function openNew(path: string): number | null {
+  try {
+    return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (error) {
+    if ((error as { code?: string }).code === "EEXIST") return null;
+    throw error;
+  }
 }
 
 /** Maps an existing simulator file (the Worker, a test, a tool). */
