@@ -1,0 +1,71 @@
+/**
+ * @module How long before an edge the engine wakes and spins (issue 22), learnt from how late the kernel ends its
+ * sleeps. The margin is a high percentile of the recent overshoots (not the worst one): a wake-up later than the
+ * margin makes that edge late by the difference, a margin wider than the usual overshoot burns CPU spinning. On a
+ * shared VM one sleep in a few hundred overshoots by 0.3 to several ms (the host runs something else); covering
+ * those with a spin before every edge cost 18 % of a core and still missed the longest. Pure: no clock, no thread.
+ */
+
+/** Overshoots are kept in 1 µs buckets up to 1 ms; longer ones count in the last bucket. */
+const BUCKETS = 1001;
+
+export interface SpinMarginOptions {
+  /** The margin before anything was learnt, ns. */
+  readonly startNs: number;
+  readonly minNs: number;
+  readonly maxNs: number;
+  /** The share of recent sleeps the margin must cover: 0.99 leaves one wake-up in a hundred to come late. */
+  readonly quantile: number;
+  /** Added to the percentile, ns; negative accepts that much lateness from the sleeps beyond it. */
+  readonly headroomNs: number;
+  /** How many recent sleeps count. */
+  readonly window: number;
+  /** The margin is worked out again after this many sleeps. */
+  readonly updateEvery: number;
+}
+
+export class SpinMargin {
+  /** Wake this long before an edge, ns. */
+  ns: number;
+  readonly #options: SpinMarginOptions;
+  readonly #recent: Int16Array; // the bucket of each of the last `window` sleeps, a ring
+  readonly #counts = new Int32Array(BUCKETS); // how many of them fall in each bucket
+  #next = 0; // where the ring writes next
+  #filled = 0; // sleeps in the ring, up to `window`
+  #sinceUpdate = 0;
+
+  constructor(options: SpinMarginOptions) {
+    if (!(options.quantile > 0 && options.quantile < 1)) throw new RangeError("the quantile must be between 0 and 1");
+    if (options.window < 1 || options.updateEvery < 1) throw new RangeError("the window and the update period must be ≥ 1");
+    this.#options = options;
+    this.#recent = new Int16Array(options.window);
+    this.ns = options.startNs;
+  }
+
+  /** One sleep ended `overshootNs` after the time asked (negative: early, as after a signal). */
+  note(overshootNs: number): void {
+    const bucket = overshootNs <= 0 ? 0 : Math.min(BUCKETS - 1, Math.floor(overshootNs / 1000));
+    if (this.#filled === this.#recent.length) this.#counts[this.#recent[this.#next]]--;
+    else this.#filled++;
+    this.#recent[this.#next] = bucket;
+    this.#counts[bucket]++;
+    this.#next = this.#next + 1 === this.#recent.length ? 0 : this.#next + 1;
+    if (++this.#sinceUpdate >= this.#options.updateEvery) {
+      this.#sinceUpdate = 0;
+      this.#update();
+    }
+  }
+
+  /** The margin: the upper end of the bucket below which `quantile` of the recent sleeps fall, plus the headroom. */
+  #update(): void {
+    const { quantile, headroomNs, minNs, maxNs } = this.#options;
+    const allowedAbove = Math.floor((1 - quantile) * this.#filled);
+    let above = 0;
+    let bucket = BUCKETS - 1;
+    for (; bucket > 0; bucket--) {
+      if (above + this.#counts[bucket] > allowedAbove) break;
+      above += this.#counts[bucket];
+    }
+    this.ns = Math.min(maxNs, Math.max(minNs, (bucket + 1) * 1000 + headroomNs));
+  }
+}
