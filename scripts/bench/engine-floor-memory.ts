@@ -38,4 +38,6 @@ export interface FloorSetup {
   readonly durationMs: number;
   /** Reads the thread's faults, switches and CPU time at every edge, to explain late ones (costs CPU). */
   readonly trace: boolean;
+  /** Each sleep's overshoot in ns, in order, as long as there is room (engine-margin-replay.ts replays them). */
+  readonly overshoots: SharedArrayBuffer | null;
 }

@@ -34,6 +34,7 @@ function run(setup: FloorSetup): void {
   const sleeper = new AbsoluteSleep();
   const usage = new ThreadUsage();
   const halfNs = 1e9 / setup.toneHz / 2;
+  const overshoots = setup.overshoots === null ? null : new Int32Array(setup.overshoots);
   const spinNs = setup.spinNs;
 
   const record = (at: number, ns: number, maxWord: number) => {
@@ -66,6 +67,7 @@ function run(setup: FloorSetup): void {
       sleeper.untilNs(wake);
       woke = monotonicNsNumber();
       record(F.overshoot, woke - wake, F.maxOvershootNs);
+      if (overshoots !== null && words[F.sleeps] < overshoots.length) overshoots[words[F.sleeps]] = Math.min(woke - wake, 2 ** 31 - 1);
       words[F.sleeps]++;
     }
     let now = woke;
@@ -130,7 +132,7 @@ function warmUp(): void {
 
 self.onmessage = (event: MessageEvent<FloorSetup>) => {
   warmUp();
-  run({ ...event.data, durationMs: 300, trace: false }); // the JIT's compile of the loop itself, not measured
+  run({ ...event.data, durationMs: 300, trace: false, overshoots: null }); // the JIT's compile of the loop, not measured
   new Int32Array(event.data.memory).fill(0);
   run(event.data);
   postMessage({ done: true });

@@ -6,6 +6,7 @@
  * sleep's overshoot (the wake-up latency a spin margin has to cover). Run it alone to explore:
  *
  *   bun scripts/bench/engine-floor.ts [--fifo] [--spin-us 0] [--slack-ns N] [--motors] [--ms 2000] [--trace] [--dir D]
+ *     [--record overshoots.bin]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +31,8 @@ export interface FloorOptions {
   readonly trace?: boolean;
   /** Where the simulator file goes (its file system decides the page faults of pin writes); default the temp dir. */
   readonly simDir?: string;
+  /** Writes each sleep's overshoot (ns, little-endian i32, in order) to this file, for engine-margin-replay.ts. */
+  readonly recordPath?: string;
 }
 
 export interface Percentiles {
@@ -115,6 +118,8 @@ async function child(options: FloorOptions): Promise<FloorFigures> {
     motors: options.motors ?? false,
     durationMs: options.durationMs ?? 2000,
     trace: options.trace ?? false,
+    // room for every sleep: at most one per edge, 2 per ms for the tone and 0.5 for the motors
+    overshoots: options.recordPath === undefined ? null : new SharedArrayBuffer(4 * 3 * (options.durationMs ?? 2000)),
   };
   const worker = new Worker(new URL("./engine-floor-worker.ts", import.meta.url).href);
   try {
@@ -129,6 +134,10 @@ async function child(options: FloorOptions): Promise<FloorFigures> {
     rmSync(dir, { recursive: true, force: true });
   }
   const w = new Int32Array(memory);
+  if (options.recordPath !== undefined && setup.overshoots !== null) {
+    const count = Math.min(w[F.sleeps], setup.overshoots.byteLength / 4);
+    await Bun.write(options.recordPath, new Int32Array(setup.overshoots, 0, count).slice()); // a copy: not shared memory
+  }
   const lateCount = w[F.lateCount];
   const late: LateEdge[] = [];
   for (let i = 0; i < Math.min(lateCount, LATE_SLOTS); i++) {
@@ -176,6 +185,7 @@ if (import.meta.main) {
       durationMs: number("--ms"),
       trace: args.includes("--trace"),
       simDir: flag(args, "--dir") ?? undefined,
+      recordPath: flag(args, "--record") ?? undefined,
     });
     const p = (x: Percentiles) => `p50 ${x.p50Us} p90 ${x.p90Us} p99 ${x.p99Us} max ${x.maxUs} µs (${x.count})`;
     console.log(`fifo ${f.fifo}; CPU ${f.cpuPercent} % (spinning ${f.spinPercent} %); faults ${f.faults}, switches ${f.switches}`);
