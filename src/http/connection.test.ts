@@ -267,17 +267,25 @@ describe("Connection: deadlines (fake clock)", () => {
 });
 
 describe("Connection: lingering close", () => {
-  test("after Connection: close the connection lingers (FIN sent, input dropped) and closes on the peer's FIN", () => {
+  test("after Connection: close with nothing more received, it closes at once with a FIN: nothing to linger for", () => {
     const h = harness();
     h.send(get("/bye", "Connection: close\r\n"));
     const [answer] = h.socket.responses();
     expect(answer.headers.get("connection")).toBe("close");
+    expect(h.connection.state).toBe("closed");
+    expect(h.closes).toEqual(["done"]);
+    expect(h.socket.calls).toEqual(["end"]); // a FIN after the whole answer, never a reset
+  });
+
+  test("after Connection: close with more bytes already here (a pipelining client), it lingers: input dropped, closed on FIN", () => {
+    const h = harness();
+    h.send(get("/bye", "Connection: close\r\n") + get("/ignored"));
     expect(h.connection.state).toBe("lingering");
     expect(h.connection.isLingering).toBe(true);
     expect(h.connection.deadlineKind).toBe("linger");
     expect(h.connection.evictableAs(h.clock.now)).toBe("lingering");
     expect(h.socket.calls).toEqual(["shutdown"]);
-    h.send(get("/ignored")); // read and dropped, never answered
+    h.send(get("/ignored-too")); // read and dropped, never answered
     h.connection.onDrain();
     expect(h.handled).toEqual(["/bye"]);
     expect(h.closes).toEqual([]);
@@ -287,12 +295,13 @@ describe("Connection: lingering close", () => {
     expect(h.socket.calls).toEqual(["shutdown", "end"]);
   });
 
-  test("a final answer written partially drains first, then lingers, then closes when the linger is over", () => {
+  test("a final answer written partially drains first; input that came meanwhile makes it linger, closed when the linger is over", () => {
     const h = harness();
     h.socket.room = 8;
     h.send(get("/bye", "Connection: close\r\n"));
     expect(h.connection.state).toBe("draining");
     expect(h.socket.calls).toEqual([]); // no FIN while bytes are unsent
+    h.send(get("/late")); // dropped: the final answer is being given
     h.socket.room = Number.POSITIVE_INFINITY;
     h.connection.onDrain();
     expect(h.connection.state).toBe("lingering");
@@ -305,7 +314,19 @@ describe("Connection: lingering close", () => {
     expect(h.socket.calls).toEqual(["shutdown", "terminate"]);
   });
 
-  test("a peer that half-closed while its final answer drains: through lingering straight to closed, with a FIN", () => {
+  test("a final answer written partially, nothing more received: drained, then closed at once with a FIN", () => {
+    const h = harness();
+    h.socket.room = 8;
+    h.send(get("/bye", "Connection: close\r\n"));
+    expect(h.connection.state).toBe("draining");
+    h.socket.room = Number.POSITIVE_INFINITY;
+    h.connection.onDrain();
+    expect(bodies(h.socket.responses())).toEqual(["/bye|-|"]);
+    expect(h.closes).toEqual(["done"]);
+    expect(h.socket.calls).toEqual(["end"]);
+  });
+
+  test("a peer that half-closed while its final answer drains: closed with a FIN once the answer is out", () => {
     const h = harness();
     h.socket.room = 8;
     h.send(get("/bye", "Connection: close\r\n"));
@@ -314,7 +335,7 @@ describe("Connection: lingering close", () => {
     h.socket.room = Number.POSITIVE_INFINITY;
     h.connection.onDrain();
     expect(h.closes).toEqual(["done"]);
-    expect(h.socket.calls).toEqual(["shutdown", "end"]); // FIN after the whole answer, no reset, no linger wait
+    expect(h.socket.calls).toEqual(["end"]); // FIN after the whole answer, no reset, no linger wait
   });
 
   test("a peer that half-closed before its answer on a keep-alive connection: answered, then closed", () => {

@@ -81,6 +81,7 @@ export class Connection {
   #isReadPaused = false; // socket.pause() in force while responding
   #isPeerEnded = false; // the peer sent FIN: answer what is complete, then close
   #hasReceived = false; // any byte ever arrived (an unused connection is a browser's spare)
+  #isCloseAsked = false; // the client's last request said it sends no more (Connection: close, HTTP/1.0)
 
   constructor(id: number, socket: ConnectionSocket, remoteAddress: string, context: ConnectionContext) {
     this.id = id;
@@ -147,7 +148,10 @@ export class Connection {
   onData(chunk: Uint8Array): void {
     this.#context.stats.bytesIn += chunk.length;
     // After the final answer, input is dropped (read, so it never turns into a reset).
-    if (this.state === "draining" || this.state === "lingering" || this.state === "closed") return;
+    if (this.state === "draining" || this.state === "lingering" || this.state === "closed") {
+      this.#isCloseAsked = false; // more came after all: linger, so the answer is not destroyed by a reset
+      return;
+    }
     const now = this.#context.now();
     this.lastActiveAt = now;
     this.#hasReceived = true;
@@ -316,6 +320,7 @@ export class Connection {
     this.#received.consume(requestEnd - this.#received.start);
     this.#chunked = null;
     const keepAlive = head.wantsKeepAlive && !this.#context.isStopping();
+    this.#isCloseAsked = !head.wantsKeepAlive;
     const sent = writeReply(this.#queue, this.#socket, reply, view.isHead, connectionLine(keepAlive, head.version === 10));
     this.#context.accessLog?.(
       `${this.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.version === 11 ? 1 : 0}" ${reply.status} ${sent}`,
@@ -338,6 +343,10 @@ export class Connection {
    * can destroy our last answer in the peer's receive buffer before it is read (RFC 9112 §9.6).
    */
   #finish(): void {
+    // The client said it sends no more, and nothing more came: no input to drop, so no reset can destroy the answer,
+    // and the connection closes at once rather than lingering for the peer's FIN, as nginx's lingering_close does by
+    // default. A client opening a connection per request (ab, HTTP/1.0 tools) then frees its slot at once (issue 22).
+    if (this.#isCloseAsked && this.#received.length === 0 && !this.#isReadPaused) return this.close("done");
     this.#enter("lingering");
     this.#socket.shutdown();
     this.#setDeadline("linger", this.#context.now() + LINGER_MS);
