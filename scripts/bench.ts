@@ -49,7 +49,6 @@ import { room as roomOf } from "./stress/room.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 
-const HTTAP = join(ROOT, "dist/httap-linux-x64");
 /** The goodput row's load: as many keep-alive clients as the default configuration admits. */
 const ROOM_CONNECTIONS = MAX_CONNECTIONS_DEFAULT;
 const ROOM_LOAD_S = 3;
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
   const isArm64 = process.argv.includes("--arm64");
   const unknown = process.argv.slice(2).filter((a) => a !== "--arm64");
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (usage: bun scripts/bench.ts [--arm64])`);
-  ensureHttapBinary(ROOT, HTTAP);
+  const HTTAP = ensureHttapBinary(ROOT);
   const ws = createWorkspace(ROOT);
   try {
     const t = new Table();

@@ -26,7 +26,6 @@ import { slowAttack, type SlowKind } from "./stress/slow-clients.ts";
 import { soak } from "./stress/soak.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
-const HTTAP = join(ROOT, "dist/httap-linux-x64");
 const QUICK = process.argv.includes("--quick");
 const GOODPUT_S = QUICK ? 3 : 8;
 const CONNECTION_COUNTS = [16, 64, 256, 1024] as const;
@@ -71,7 +70,7 @@ const EXAMPLE: ServerSpec = {
 };
 
 async function main(): Promise<number> {
-  ensureHttapBinary(ROOT, HTTAP);
+  const HTTAP = ensureHttapBinary(ROOT);
   const ws = createWorkspace(ROOT);
   try {
     const { httap: httapSpec, base: baseSpec } = defaultSpecs(HTTAP, ws.baselineBinary, ws.floorBinary, ws.webRoot, ws.emptyDir);

@@ -9,9 +9,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { elfMachine, EM_AARCH64 } from "../elf.ts";
 import type { ServerSpec } from "./servers.ts";
-import { compileServer } from "./workspace.ts";
+import { compileServer, ensureHttapBinary } from "./workspace.ts";
 
-const BUILD_TIMEOUT_MS = 600_000;
 const QEMU = "/usr/bin/qemu-aarch64-static";
 const SYSROOT = "/usr/aarch64-linux-gnu";
 /** A Pi 3's and a Zero 2 W's core. */
@@ -20,17 +19,7 @@ const CPU = "cortex-a53";
 /** The three servers as arm64 executables run under qemu-user, named "… (arm64)". */
 export function arm64Specs(root: string, dir: string, webRoot: string, emptyDir: string): ServerSpec[] {
   if (!existsSync(QEMU)) throw new Error(`--arm64 needs ${QEMU} (npm test's setup installs qemu-user-static)`);
-  const httap = join(root, "dist/httap-linux-arm64");
-  if (!existsSync(httap)) {
-    console.log("bench: dist/httap-linux-arm64 missing, building it");
-    const b = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "arm64"], {
-      cwd: root,
-      stdout: "inherit",
-      stderr: "inherit",
-      timeout: BUILD_TIMEOUT_MS,
-    });
-    if (b.exitCode !== 0) throw new Error("building the arm64 binary failed");
-  }
+  const httap = ensureHttapBinary(root, "arm64");
   const runtime = arm64Runtime(root);
   const extra = ["--target=bun-linux-arm64", `--compile-executable-path=${runtime}`];
   const under = (name: string, file: string, env: Record<string, string>, portVariable: string): ServerSpec => ({

@@ -171,8 +171,7 @@ async function main(): Promise<void> {
   const { createWorkspace, ensureHttapBinary } = await import("./workspace.ts");
   const { defaultSpecs } = await import("./servers.ts");
   const root = resolve(import.meta.dir, "../..");
-  const binary = join(root, "dist/httap-linux-x64");
-  ensureHttapBinary(root, binary);
+  const binary = ensureHttapBinary(root);
   const ws = createWorkspace(root);
   try {
     const { httap, base, floor } = defaultSpecs(binary, ws.baselineBinary, ws.floorBinary, ws.webRoot, ws.emptyDir);

@@ -13,24 +13,30 @@ const ONE_MIB = 1024 * 1024;
 const BUILD_TIMEOUT_MS = 300_000;
 const COMPILE_TIMEOUT_MS = 120_000;
 
-/** Builds `dist/httap-linux-x64` when it is missing; warns when it is older than the sources it was built from. */
-export function ensureHttapBinary(root: string, binary: string): void {
+/**
+ * Builds `dist/httap-linux-<target>` when it is missing; warns when it is older than the sources it was built from.
+ * Returns its path.
+ */
+export function ensureHttapBinary(root: string, target: "x64" | "arm64" = "x64"): string {
+  const name = `dist/httap-linux-${target}`;
+  const binary = join(root, name);
   if (!existsSync(binary)) {
-    console.log("bench: dist/httap-linux-x64 missing, building it");
-    const b = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", "x64"], {
+    console.log(`bench: ${name} missing, building it`);
+    const b = Bun.spawnSync([process.execPath, "scripts/build.ts", "--target", target], {
       cwd: root,
       stdout: "inherit",
       stderr: "inherit",
       timeout: BUILD_TIMEOUT_MS,
     });
-    if (b.exitCode !== 0) throw new Error("build failed");
-    return;
+    if (b.exitCode !== 0) throw new Error(`building ${name} failed`);
+    return binary;
   }
   // Only a warning: others may be mid-edit in src/, and a bench should not fail on a build it was not asked for.
   const built = statSync(binary).mtimeMs;
   if (["src", "assets"].some((d) => newestMtimeMs(join(root, d)) > built)) {
-    console.log("bench: warning: dist/httap-linux-x64 is older than src/ or assets/ (rebuild: bun scripts/build.ts --target x64)");
+    console.log(`bench: warning: ${name} is older than src/ or assets/ (rebuild: bun scripts/build.ts --target ${target})`);
   }
+  return binary;
 }
 
 function newestMtimeMs(dir: string): number {
