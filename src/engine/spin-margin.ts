@@ -2,8 +2,9 @@
  * @module How long before an edge the engine wakes and spins (issue 22), learnt from how late the kernel ends its
  * sleeps. The margin is a high percentile of the recent overshoots (not the worst one): a wake-up later than the
  * margin makes that edge late by the difference, a margin wider than the usual overshoot burns CPU spinning. On a
- * shared VM one sleep in a few hundred overshoots by 0.3 to several ms (the host runs something else); covering
- * those with a spin before every edge cost 18 % of a core and still missed the longest. Pure: no clock, no thread.
+ * shared VM one sleep in a hundred to a thousand overshoots by 0.3 to several ms (the host runs something else); the
+ * worst of the last 64 followed those, and the engine spun before every edge for them (18 % of a core for a tone and
+ * two motors) while still missing the longest. Pure: no clock, no thread.
  */
 
 /** Overshoots are kept in 1 µs buckets up to 1 ms; longer ones count in the last bucket. */
