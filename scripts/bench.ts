@@ -224,9 +224,9 @@ async function main(): Promise<void> {
     if (isArm64) {
       console.log("bench: --arm64: the HTTP rows with every server arm64 under qemu-user (cortex-a53)");
       const specs = arm64Specs(ROOT, ws.dir, ws.webRoot, ws.emptyDir);
-      const arm64StartUp = await medianStartUpMs(specs);
+      const arm64StartUp = await medianStartUpMs(specs.startUp);
       const armServers = [];
-      for (const spec of specs) armServers.push(await startServer(spec));
+      for (const spec of specs.http) armServers.push(await startServer(spec));
       const armHttp = await httpRows(armServers, ARM64_CHURN_REQUESTS, ARM64_CHURN_CONCURRENCY);
       await stopAll();
       addHttpRows(t, armHttp, "arm64 qemu-user: ");

@@ -16,8 +16,12 @@ const SYSROOT = "/usr/aarch64-linux-gnu";
 /** A Pi 3's and a Zero 2 W's core. */
 const CPU = "cortex-a53";
 
-/** The three servers as arm64 executables run under qemu-user, named "… (arm64)". */
-export function arm64Specs(root: string, dir: string, webRoot: string, emptyDir: string): ServerSpec[] {
+/**
+ * The three servers as arm64 executables run under qemu-user, named "… (arm64)": `http` with httap in directory mode
+ * (the bench files), `startUp` with httap in its default configuration (embedded, precompressed pages), as the x64
+ * start-up row has it: directory mode compresses every page at start, which under emulation alone took seconds.
+ */
+export function arm64Specs(root: string, dir: string, webRoot: string, emptyDir: string): { http: ServerSpec[]; startUp: ServerSpec[] } {
   if (!existsSync(QEMU)) throw new Error(`--arm64 needs ${QEMU} (npm test's setup installs qemu-user-static)`);
   const httap = ensureHttapBinary(root, "arm64");
   const runtime = arm64Runtime(root);
@@ -30,11 +34,12 @@ export function arm64Specs(root: string, dir: string, webRoot: string, emptyDir:
     portVariable,
     cwd: emptyDir,
   });
-  return [
-    under("httap", httap, { HTTAP_STATICPATH: webRoot }, "HTTAP_TCPPORT"),
-    under("Bun.serve", compileServer(dir, "baseline-server", extra, "-arm64"), { BENCH_DIR: webRoot }, "PORT"),
-    under("floor", compileServer(dir, "floor-server", extra, "-arm64"), { BENCH_DIR: webRoot }, "PORT"),
-  ];
+  const base = under("Bun.serve", compileServer(dir, "baseline-server", extra, "-arm64"), { BENCH_DIR: webRoot }, "PORT");
+  const floor = under("floor", compileServer(dir, "floor-server", extra, "-arm64"), { BENCH_DIR: webRoot }, "PORT");
+  return {
+    http: [under("httap", httap, { HTTAP_STATICPATH: webRoot }, "HTTAP_TCPPORT"), base, floor],
+    startUp: [under("httap", httap, {}, "HTTAP_TCPPORT"), base, floor],
+  };
 }
 
 /** The arm64 Bun runtime `scripts/build.ts` unpacked from npm into `.cache/` (it builds the arm64 binary first). */
