@@ -9,7 +9,7 @@
  *   bun scripts/bench/engine-margin-replay.ts /tmp/overshoots.bin [more.bin …]
  */
 import { readFileSync } from "node:fs";
-import { SpinMargin, type SpinMarginOptions } from "../../src/engine/spin-margin.ts";
+import { ENGINE_SPIN_MARGIN, SpinMargin } from "../../src/engine/spin-margin.ts";
 
 const EDGE_NS = 500_000; // a 1 kHz tone
 const EDGES_PER_SECOND = 2000;
@@ -33,17 +33,6 @@ class WorstOf64 implements MarginRule {
     this.#count = 0;
   }
 }
-
-/** The engine's rule (engine-worker.ts), with other quantiles and headrooms to compare. */
-const ENGINE: SpinMarginOptions = {
-  startNs: 120_000,
-  minNs: 10_000,
-  maxNs: 200_000,
-  quantile: 0.992,
-  headroomNs: 5_000,
-  window: 1024,
-  updateEvery: 64,
-};
 
 const quantileOf = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 
@@ -85,10 +74,10 @@ function replay(overshoots: Int32Array, rule: MarginRule): string {
 
 const variants: readonly [string, () => MarginRule][] = [
   ["worst of 64 + 20 µs", () => new WorstOf64()],
-  ["engine: q 0.992 + 5 µs", () => new SpinMargin(ENGINE)],
-  ["q 0.99 + 0 µs", () => new SpinMargin({ ...ENGINE, quantile: 0.99, headroomNs: 0 })],
-  ["q 0.99 - 10 µs", () => new SpinMargin({ ...ENGINE, quantile: 0.99, headroomNs: -10_000 })],
-  ["q 0.995 + 0 µs", () => new SpinMargin({ ...ENGINE, quantile: 0.995, headroomNs: 0 })],
+  ["engine: q 0.992 + 5 µs", () => new SpinMargin(ENGINE_SPIN_MARGIN)],
+  ["q 0.99 + 0 µs", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, quantile: 0.99, headroomNs: 0 })],
+  ["q 0.99 - 10 µs", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, quantile: 0.99, headroomNs: -10_000 })],
+  ["q 0.995 + 0 µs", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, quantile: 0.995, headroomNs: 0 })],
 ];
 
 if (import.meta.main) {

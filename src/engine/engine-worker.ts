@@ -14,29 +14,12 @@ import { AbsoluteSleep, lockOnFault, setTimerSlackNs, takeFifoPriority } from ".
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
 import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
-import { SpinMargin, type SpinMarginOptions } from "./spin-margin.ts";
+import { ENGINE_SPIN_MARGIN, SpinMargin } from "./spin-margin.ts";
 
 declare const self: Worker;
 
 /** Heartbeat silence after which everything stops (issue 7). */
 const HEARTBEAT_LOSS_NS = 500e6;
-/**
- * Wake this long before an edge and spin the rest (spin-margin.ts): the 99.2nd percentile of the last 1024 sleeps'
- * overshoot plus 5 µs, at most 200 µs. A tuned Pi kernel with SCHED_FIFO wakes within tens of µs and spins little; a
- * shared VM needs more. Each µs of margin costs 0.25 % of a core for a tone and two motors (2,500 sleeps a second),
- * and a wake-up a host delays by milliseconds is not worth a spin before every edge. Replayed over the same recorded
- * overshoots (40,000 sleeps of a FIFO Worker on the 2-core VM; issue 22), the worst of the last 64 plus 20 µs spun
- * 9.8 % of a core idle and 15.7 % under load, this 4.9 % and 9.5 %, with the same share of seconds at p99 ≤ 20 µs.
- */
-const SPIN_MARGIN: SpinMarginOptions = {
-  startNs: 120_000,
-  minNs: 10_000,
-  maxNs: 200_000,
-  quantile: 0.992,
-  headroomNs: 5_000,
-  window: 1024,
-  updateEvery: 64,
-};
 /** A new tone's first edge is scheduled this far ahead, so it too is reached by the spin, not taken late. */
 const START_AHEAD_NS = 300_000;
 /** Longest sleep between looks at the doorbell and the heartbeat when edges are far apart. */
@@ -69,7 +52,7 @@ function run(setup: EngineSetup): void {
   if (!isFifo) setTimerSlackNs(1);
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
   Atomics.notify(words, W.flags); // the main thread may wait for this word (RtEngine.waitStarted)
-  const margin = new SpinMargin(SPIN_MARGIN);
+  const margin = new SpinMargin(ENGINE_SPIN_MARGIN);
   const sleeper = new AbsoluteSleep();
 
   warmUp();
