@@ -31,8 +31,8 @@ export interface SpinMarginOptions {
  * with SCHED_FIFO wakes within tens of µs and spins little; a shared VM needs more. Each µs of margin costs 0.25 % of
  * a core for a tone and two motors (2,500 sleeps a second), and a wake-up a host delays by milliseconds is not worth a
  * spin before every edge. Replayed over the same recorded overshoots (40,000 sleeps of a FIFO Worker on the 2-core VM;
- * issue 22), the worst of the last 64 plus 20 µs spun 9.8 % of a core idle and 15.7 % under load, this 4.9 % and 9.5
- * %, with the same share of seconds at p99 ≤ 20 µs.
+ * issue 22), the worst of the last 64 plus 20 µs spun 9.8 % of a core idle and 15.7 % under load, this 4.9 % and
+ * 9.5 %, with the same share of seconds at p99 ≤ 20 µs.
  */
 export const ENGINE_SPIN_MARGIN: SpinMarginOptions = {
   startNs: 120_000,
