@@ -1,8 +1,9 @@
 /**
- * @module Build: compiles `src/main.ts` with the `assets/` folder embedded into one executable per target,
- * `dist/httap-linux-x64` and `dist/httap-linux-arm64`. The gzip and brotli variants of the pages are compressed here,
- * by the static layer's own functions, and embedded too, so the binary never loads compression code (node:zlib
- * alone adds ~8 MiB to its resident memory). No network download by Bun ever: the runtime to embed comes from
+ * @module Build: compiles `src/main.ts` with the pages of `assets/` embedded into one executable per target,
+ * `dist/httap-linux-x64` and `dist/httap-linux-arm64`. The pages go in as one cache image: every response (200 and
+ * 304 heads, identity, gzip and brotli bodies) prebuilt here by the static layer's own functions, so the binary copies
+ * one blob at start and never reads, hashes or compresses a page, nor loads compression code (node:zlib alone adds
+ * ~8 MiB to its resident memory). No network download by Bun ever: the runtime to embed comes from
  * node_modules (x64) or from the npm registry via `npm pack`, cached under `.cache/` (arm64).
  *
  *   bun scripts/build.ts [--target x64|arm64]...      (default: both)
@@ -10,8 +11,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DirectorySource } from "../src/static/directory-source.ts";
-import { PRECOMPRESSED_FOLDER } from "../src/static/embedded-source.ts";
-import { precompressAssets } from "../src/static/static-cache.ts";
+import { encodeCacheImage } from "../src/static/cache-image.ts";
+import { CACHE_IMAGE_FILE, CACHE_IMAGE_FOLDER } from "../src/static/embedded-source.ts";
+import { packStaticCache } from "../src/static/static-cache.ts";
 import { EM_AARCH64, EM_X86_64, elfMachine } from "./elf.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -110,31 +112,27 @@ function runtimeFor(target: Target, version: string): string {
 }
 
 /**
- * Compresses the pages the way the server would at start (same files, built-in favicon included, same rules and
- * settings: the static layer's own functions) into `<stage>/assets-precompressed/<tag>`, the names the binary looks
- * them up by. The stage is per process, like the output file: a test run and a manual build may overlap.
- * Returns the folder to embed.
+ * Lays out every response of the pages the way the server would at start (same files, built-in favicon included, same
+ * rules and settings: the static layer's own functions) and writes the cache image to
+ * `<stage>/httap-static/cache.bin`, the name the binary looks it up by (`embedded-source.ts`). The stage is per
+ * process, like the output file: a test run and a manual build may overlap. Returns the folder to embed.
  */
-async function stagePrecompressed(stage: string): Promise<string> {
-  const folder = join(stage, PRECOMPRESSED_FOLDER);
+async function stageCacheImage(stage: string): Promise<string> {
+  const folder = join(stage, CACHE_IMAGE_FOLDER);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(folder, { recursive: true });
   const files = await new DirectorySource(join(ROOT, ASSETS), (line) => console.warn(`build: warning: ${line}`)).readFiles();
-  const bodies = precompressAssets(files);
-  let bytes = 0;
-  for (const [name, body] of bodies) {
-    writeFileSync(join(folder, name), body);
-    bytes += body.length;
-  }
-  console.log(`build: ${bodies.size} precompressed variants (${bytes} bytes) for ${files.length} files in ${ASSETS}/`);
+  const packed = packStaticCache(files);
+  const image = encodeCacheImage(packed);
+  writeFileSync(join(folder, CACHE_IMAGE_FILE), image);
+  console.log(`build: ${packed.files.length} files of ${ASSETS}/ as one cache image of ${image.length} bytes (every response prebuilt)`);
   return folder;
 }
 
-function compile(target: Target, version: string, runtime: string, precompressed: string): string {
+function compile(target: Target, version: string, runtime: string, imageFolder: string): string {
   const out = join(DIST, `httap-linux-${target}`);
   const tmp = `${out}.${process.pid}.tmp`; // unique: a test run and a manual build may overlap
-  // Bun names embedded files after the base name of the asset folder: "assets/index.html" and so on, and
-  // "assets-precompressed/<tag>" for the staged variants.
+  // Bun names embedded files after the base name of the asset folder: "httap-static/cache.bin" for the image.
   const cmd = [
     process.execPath,
     "build",
@@ -144,9 +142,7 @@ function compile(target: Target, version: string, runtime: string, precompressed
     `--target=${TARGETS[target].bunTarget}`,
     `--compile-executable-path=${runtime}`,
     "--asset",
-    ASSETS,
-    "--asset",
-    precompressed,
+    imageFolder,
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     // --bytecode: the JS is compiled ahead of time, so start-up parses nothing (measured: ~1 MiB less idle RSS,
@@ -210,10 +206,10 @@ async function main(): Promise<void> {
   const version = buildVersion();
   mkdirSync(DIST, { recursive: true });
   console.log(`build: httap ${version} with Bun ${bun}`);
-  const stage = join(CACHE, `precompressed-${process.pid}`);
+  const stage = join(CACHE, `static-${process.pid}`);
   process.on("exit", () => rmSync(stage, { recursive: true, force: true })); // on fail() too
-  const precompressed = await stagePrecompressed(stage);
-  for (const t of targets) compile(t, version, runtimeFor(t, bun), precompressed);
+  const imageFolder = await stageCacheImage(stage);
+  for (const t of targets) compile(t, version, runtimeFor(t, bun), imageFolder);
 }
 
 if (import.meta.main) await main();

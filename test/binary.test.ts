@@ -114,7 +114,7 @@ describe("dist/httap-linux-x64", () => {
         { target: "/favicon.ico", path: "favicon.ico", bytes: Buffer.from(builtInFavicon()) }, // assets/ has none
       ];
       for (const { target, path, bytes } of cases) {
-        const atStart = encodeVariants(bytes, mimeTypeFor(path), null);
+        const atStart = encodeVariants(bytes, mimeTypeFor(path));
         for (const coding of ["br", "gzip"] as const) {
           const res = await rawGet(port, target, REQUEST_TIMEOUT_MS, `Accept-Encoding: ${coding}\r\n`);
           expect([target, res.status, res.headers.get("content-encoding")]).toEqual([target, 200, coding]);

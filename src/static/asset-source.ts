@@ -10,13 +10,6 @@ export interface AssetFile {
   readonly bytes: Uint8Array;
 }
 
-/**
- * Gzip and brotli bodies compressed at build time (`scripts/build.ts`), keyed by `precompressedName()` of the
- * variant, i.e. its entity tag without quotes ("0f1e2d3c4b5a6978-gz"). The tag hashes the identity bytes and media
- * type, so a body can only ever be paired with the content it was compressed from.
- */
-export type PrecompressedBodies = ReadonlyMap<string, Uint8Array>;
-
 export interface AssetSource {
   readonly kind: "embedded" | "directory";
   /** Says where the files come from, for start-up messages ("directory /srv/www"). */
@@ -27,10 +20,10 @@ export interface AssetSource {
    */
   readFiles(): Promise<AssetFile[]>;
   /**
-   * The bodies compressed at build time, or `null` when there are none and the variants are compressed at start.
-   * When present they are the only compressed variants: a file with none is served as identity only.
+   * The cache image `scripts/build.ts` made of these files (`cache-image.ts`), or `null` when there is none and the
+   * cache is laid out at start from `readFiles()`.
    */
-  readPrecompressed(): Promise<PrecompressedBodies | null>;
+  readImage(): Promise<Uint8Array | null>;
 }
 
 /** Receives one line for each file skipped, so the operator can see why a file is not served. */

@@ -5,7 +5,7 @@
  * walk is refused too. Only the directory named by the operator may itself be a link (their choice).
  */
 import { ConfigError } from "../config.ts";
-import type { AssetFile, AssetSource, PrecompressedBodies, Warn } from "./asset-source.ts";
+import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
 import { MAX_STATIC_TOTAL_BYTES } from "./static-limits.ts";
 import { isAllowedAssetPath } from "./static-path.ts";
 
@@ -45,8 +45,8 @@ export class DirectorySource implements AssetSource {
     return this.#files;
   }
 
-  /** A directory brings no precompressed bodies: its variants are compressed at start. */
-  async readPrecompressed(): Promise<PrecompressedBodies | null> {
+  /** A directory brings no cache image: its files are compressed and laid out at start. */
+  async readImage(): Promise<Uint8Array | null> {
     return null;
   }
 

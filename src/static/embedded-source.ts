@@ -1,26 +1,22 @@
 /**
- * @module The pages shipped with httap. In the compiled binary they are `Bun.embeddedFiles`, put there by
- * `bun build --compile --asset assets`: Bun names each blob after the asset folder's base name plus the path inside
- * it, whatever path was given to `--asset` (found by experiment with Bun 1.4.5: `--asset assets`, `./assets`,
- * `/abs/assets` and `../x/assets` all give "assets/index.html", "assets/img/car.svg"). Files embedded another way
- * (`import … with { type: "file" }`) have no folder ("data-1a2b3c.txt") and are not pages, so only names under
- * "assets/" are served, with that prefix removed. Their gzip and brotli variants were compressed by `scripts/build.ts`
- * and embedded from a second folder, "assets-precompressed/<tag>" (see `PrecompressedBodies`), so the binary never
- * compresses at start. Run from source, the same pages are read from the `assets/` folder of the checkout instead,
- * and compressed at start.
+ * @module The pages shipped with httap. In the compiled binary they are one embedded blob, the cache image that
+ * `scripts/build.ts` made of the `assets/` folder (every response prebuilt: `cache-image.ts`), embedded with
+ * `bun build --compile --asset <stage>/httap-static`. Bun names an embedded file after its folder's base name plus
+ * the path inside it (found by experiment with Bun 1.4.5: `--asset assets`, `./assets`, `/abs/assets` and
+ * `../x/assets` all give "assets/index.html"), so the image is "httap-static/cache.bin". Run from source, the same
+ * pages are read from the `assets/` folder of the checkout instead, and compressed and laid out at start.
  */
-import type { AssetFile, AssetSource, PrecompressedBodies, Warn } from "./asset-source.ts";
+import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
 import { DirectorySource } from "./directory-source.ts";
-import { isAllowedAssetPath } from "./static-path.ts";
 
 /** `true` in the compiled binary: scripts/build.ts defines it. */
 declare const HTTAP_COMPILED: boolean | undefined;
 
-/** The prefix Bun gives files embedded with `--asset assets`. */
-const EMBEDDED_PREFIX = "assets/";
-/** The base name of the folder `scripts/build.ts` stages the precompressed bodies in, and so their embedded prefix. */
-export const PRECOMPRESSED_FOLDER = "assets-precompressed";
-const PRECOMPRESSED_PREFIX = `${PRECOMPRESSED_FOLDER}/`;
+/** The folder `scripts/build.ts` stages the cache image in; its base name is the image's embedded prefix. */
+export const CACHE_IMAGE_FOLDER = "httap-static";
+/** The image's file in that folder, and so its embedded name. */
+export const CACHE_IMAGE_FILE = "cache.bin";
+const CACHE_IMAGE_NAME = `${CACHE_IMAGE_FOLDER}/${CACHE_IMAGE_FILE}`;
 
 /**
  * The checkout's `assets/` folder, two levels above this file (src/static/). A function, and no node:fs or node:url
@@ -31,63 +27,41 @@ function sourceAssetsDirectory(): string {
   return typeof HTTAP_COMPILED === "boolean" ? "(none: compiled binary)" : Bun.fileURLToPath(new URL("../../assets/", import.meta.url));
 }
 
-/** The URL path (without "/") an embedded blob name maps to, or `null` when it is not a page asset. */
-export function assetPathFromEmbeddedName(name: string): string | null {
-  return name.startsWith(EMBEDDED_PREFIX) ? name.slice(EMBEDDED_PREFIX.length) : null;
-}
-
 export class EmbeddedSource implements AssetSource {
   readonly kind = "embedded";
   readonly description: string;
-  readonly #blobs: readonly Blob[]; // the page assets among Bun.embeddedFiles
-  readonly #precompressedBlobs: readonly Blob[]; // their compressed variants, "assets-precompressed/<tag>"
+  readonly #image: Blob | null; // the build's cache image among Bun.embeddedFiles
   readonly #warn: Warn; // told about skipped files
 
   /** `embedded` defaults to `Bun.embeddedFiles`; tests pass their own blobs. */
   constructor(warn: Warn, embedded: readonly Blob[] = Bun.embeddedFiles) {
     this.#warn = warn;
-    this.#blobs = embedded.filter((blob) => assetPathFromEmbeddedName(nameOf(blob)) !== null);
-    this.#precompressedBlobs = embedded.filter((blob) => nameOf(blob).startsWith(PRECOMPRESSED_PREFIX));
+    this.#image = embedded.find((blob) => nameOf(blob) === CACHE_IMAGE_NAME) ?? null;
     this.description =
-      this.#blobs.length > 0
+      this.#image !== null
         ? "embedded assets"
         : Bun.isStandaloneExecutable
           ? "binary (built without embedded pages)"
           : `assets folder ${sourceAssetsDirectory()}`;
   }
 
+  /** The files themselves, only where there is no image (run from source): the image holds every response already. */
   async readFiles(): Promise<AssetFile[]> {
-    if (this.#blobs.length === 0) return this.#readSourceFolder();
-    const files: AssetFile[] = [];
-    for (const blob of this.#blobs) {
-      const path = assetPathFromEmbeddedName(nameOf(blob))!;
-      if (!isAllowedAssetPath(path)) {
-        this.#warn(`static files: skipped embedded ${nameOf(blob)}: a served name may only use 0-9 A-Z a-z / - _ . without ".."`);
-        continue;
-      }
-      files.push({ path, bytes: await blob.bytes() });
-    }
-    return files;
+    return this.#image === null ? this.#readSourceFolder() : [];
+  }
+
+  /** The build's image, copied once out of the binary; `null` run from source. */
+  async readImage(): Promise<Uint8Array | null> {
+    return this.#image === null ? null : this.#image.bytes();
   }
 
   /**
-   * The bodies the build compressed, or `null` (compress at start) when there are none: run from source, or a binary
-   * built without them.
-   */
-  async readPrecompressed(): Promise<PrecompressedBodies | null> {
-    if (this.#blobs.length === 0 || this.#precompressedBlobs.length === 0) return null;
-    const bodies = new Map<string, Uint8Array>();
-    for (const blob of this.#precompressedBlobs) bodies.set(nameOf(blob).slice(PRECOMPRESSED_PREFIX.length), await blob.bytes());
-    return bodies;
-  }
-
-  /**
-   * Not compiled (or compiled without `--asset assets`): read the checkout's folder. Its absence is not the
+   * Not compiled (or compiled without the image): read the checkout's folder. Its absence is not the
    * operator's mistake, so it is a warning and the server still runs (HTTaP and the built-in favicon answer).
    */
   async #readSourceFolder(): Promise<AssetFile[]> {
     if (Bun.isStandaloneExecutable) {
-      this.#warn("static files: this binary has no embedded pages (it was built without --asset assets)");
+      this.#warn("static files: this binary has no embedded pages (it was built without its cache image)");
       return [];
     }
     const directory = sourceAssetsDirectory();

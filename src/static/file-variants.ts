@@ -5,7 +5,6 @@
  * embedded in the binary) or at start (a directory, or the checkout's `assets/` when run from source); the same
  * function with the same settings gives the same bytes either way.
  */
-import type { PrecompressedBodies } from "./asset-source.ts";
 import { isCompressible } from "./mime-types.ts";
 import { BROTLI_BEST_MAX_BYTES, GZIP_LEVEL, MAX_COMPRESSED_RATIO, MIN_COMPRESS_BYTES } from "./static-limits.ts";
 
@@ -21,18 +20,11 @@ export interface EncodedBody {
 
 const ETAG_SUFFIX: Readonly<Record<ContentCoding, string>> = { identity: "", gzip: "-gz", br: "-br" };
 
-/** The name a compressed variant is stored under at build time: its quoted entity tag without the quotes. */
-export function precompressedName(etag: string): string {
-  return etag.slice(1, -1);
-}
-
 /**
  * The representations of `bytes`, identity first. The tag is a 64-bit hash of the content seeded with the media
  * type, so a file whose sidecar type changes (same bytes) is not answered 304 with the stale type still cached.
- * With `precompressed` (not `null`) the compressed bodies are looked up there and nothing is compressed; a body
- * missing there means the build found it not worth keeping.
  */
-export function encodeVariants(bytes: Uint8Array, mimeType: string, precompressed: PrecompressedBodies | null): EncodedBody[] {
+export function encodeVariants(bytes: Uint8Array, mimeType: string): EncodedBody[] {
   const hash = Bun.hash(bytes, Bun.hash(mimeType)).toString(16).padStart(16, "0");
   const tag = (coding: ContentCoding): string => `"${hash}${ETAG_SUFFIX[coding]}"`;
   const variants: EncodedBody[] = [{ coding: "identity", body: bytes, etag: tag("identity") }];
@@ -42,9 +34,8 @@ export function encodeVariants(bytes: Uint8Array, mimeType: string, precompresse
     { coding: "br", compress: () => brotli(bytes, mimeType) },
   ] as const;
   for (const { coding, compress } of codings) {
-    const etag = tag(coding);
-    const body = precompressed === null ? compress() : precompressed.get(precompressedName(etag));
-    if (body !== undefined && body.length <= bytes.length * MAX_COMPRESSED_RATIO) variants.push({ coding, body, etag });
+    const body = compress();
+    if (body.length <= bytes.length * MAX_COMPRESSED_RATIO) variants.push({ coding, body, etag: tag(coding) });
   }
   return variants;
 }

@@ -1,14 +1,14 @@
 /**
- * @module Tests of static-cache.ts with build-time variants: what `scripts/build.ts` embeds (`precompressAssets`), read
- * back through the embedded source as the binary does, gives the same responses as compressing at start.
+ * @module Tests of static-cache.ts and cache-image.ts: what `scripts/build.ts` embeds (the packed cache as an image),
+ * opened through the embedded source as the binary does, gives the same responses as laying the files out at start.
  */
 import { describe, expect, test } from "bun:test";
-import type { AssetFile, AssetSource, PrecompressedBodies } from "./asset-source.ts";
-import { EmbeddedSource, PRECOMPRESSED_FOLDER } from "./embedded-source.ts";
-import { builtInFavicon } from "./favicon.ts";
-import { encodeVariants, precompressedName } from "./file-variants.ts";
-import { mimeTypeFor } from "./mime-types.ts";
-import { buildStaticCache, precompressAssets, type StaticCache } from "./static-cache.ts";
+import type { AssetFile, AssetSource } from "./asset-source.ts";
+import { ARENA_ALIGNMENT_BYTES } from "./arena.ts";
+import { decodeCacheImage, encodeCacheImage } from "./cache-image.ts";
+import { CACHE_IMAGE_FILE, CACHE_IMAGE_FOLDER, EmbeddedSource } from "./embedded-source.ts";
+import { LazyIdentity } from "./lazy-identity.ts";
+import { buildStaticCache, packStaticCache, type StaticCache } from "./static-cache.ts";
 
 const encoder = new TextEncoder();
 const PAGE = `<!doctype html><title>t</title>\n${"<p>Drive the car, play a tone, repeat the pattern.</p>\n".repeat(40)}`;
@@ -21,17 +21,14 @@ const FILES: readonly AssetFile[] = [
   { path: "tiny.txt", bytes: encoder.encode("hello") }, // under MIN_COMPRESS_BYTES
 ];
 
-/** A source handing out `files` and `precompressed` as given. */
-function fixedSource(files: readonly AssetFile[], precompressed: PrecompressedBodies | null): AssetSource {
-  return { kind: "embedded", description: "test files", readFiles: async () => [...files], readPrecompressed: async () => precompressed };
+/** A source handing out `files` and no image: laid out at start, as a directory is. */
+function fixedSource(files: readonly AssetFile[]): AssetSource {
+  return { kind: "directory", description: "test files", readFiles: async () => [...files], readImage: async () => null };
 }
 
-/** The blobs a binary built from `files` holds: the pages, and the staged variants under their tag names. */
-function embeddedBlobs(files: readonly AssetFile[]): File[] {
-  return [
-    ...files.map((f) => new File([f.bytes as Uint8Array<ArrayBuffer>], `assets/${f.path}`)),
-    ...[...precompressAssets(files)].map(([name, body]) => new File([body as Uint8Array<ArrayBuffer>], `${PRECOMPRESSED_FOLDER}/${name}`)),
-  ];
+/** The blob a binary built from `files` holds. */
+function embeddedImage(files: readonly AssetFile[]): File {
+  return new File([encodeCacheImage(packStaticCache(files)) as Uint8Array<ArrayBuffer>], `${CACHE_IMAGE_FOLDER}/${CACHE_IMAGE_FILE}`);
 }
 
 /** Every response of the cache as text: path, coding, ETag and the bytes of its 200 and 304. */
@@ -44,49 +41,54 @@ function responses(cache: StaticCache): string[] {
   );
 }
 
-describe("precompressed variants", () => {
-  test("the build stages gzip and brotli of each file worth it, built-in favicon included, by tag name", () => {
-    const bodies = precompressAssets(FILES);
-    const favicon = encodeVariants(builtInFavicon(), mimeTypeFor("favicon.ico"), null);
-    const expected = [
-      ...encodeVariants(FILES[0].bytes, mimeTypeFor("index.html"), null).slice(1),
-      ...encodeVariants(FILES[1].bytes, mimeTypeFor("js/app.js"), null).slice(1),
-      ...favicon.slice(1),
-    ];
-    expect(expected.map((v) => v.coding)).toEqual(["gzip", "br", "gzip", "br", "gzip", "br"]);
-    expect([...bodies.keys()].sort()).toEqual(expected.map((v) => precompressedName(v.etag)).sort());
-    for (const v of expected) expect(bodies.get(precompressedName(v.etag))).toEqual(v.body);
+describe("the cache image", () => {
+  test("packing is deterministic: the same files give the same image, so build time equals start time", () => {
+    expect(encodeCacheImage(packStaticCache(FILES))).toEqual(encodeCacheImage(packStaticCache(FILES)));
   });
 
-  test("compression is deterministic: the same settings give the same bytes, so build time equals start time", () => {
-    const once = precompressAssets(FILES);
-    const twice = precompressAssets(FILES);
-    expect([...twice]).toEqual([...once]);
-  });
-
-  test("the binary's cache (embedded pages + staged variants) answers byte for byte what compressing at start does", async () => {
-    const atStart = await buildStaticCache(fixedSource(FILES, null));
-    const source = new EmbeddedSource(() => {}, embeddedBlobs(FILES));
-    expect((await source.readPrecompressed())?.size).toBe(6); // the staged bodies are what is served, not recompressed
+  test("the binary's cache (the embedded image) answers byte for byte what laying out at start does", async () => {
+    const atStart = await buildStaticCache(fixedSource(FILES));
+    const source = new EmbeddedSource(() => {}, [embeddedImage(FILES)]);
     const embedded = await buildStaticCache(source);
     expect(responses(embedded)).toEqual(responses(atStart));
     const index = embedded.files.get("index.html")!;
     expect([index.gzip?.coding, index.br?.coding]).toEqual(["gzip", "br"]);
-    const favicon = embedded.files.get("favicon.ico")!;
+    const favicon = embedded.files.get("favicon.ico")!; // the built-in one, packed at build time too
     expect([favicon.gzip?.coding, favicon.br?.coding]).toEqual(["gzip", "br"]);
+    expect([...embedded.files.keys()].sort()).toEqual(["favicon.ico", "index.html", "js/app.js", "noise.txt", "photo.png", "tiny.txt"]);
   });
 
-  test("with build-time variants nothing is compressed at start: a file without one is served as identity only", async () => {
-    const cache = await buildStaticCache(fixedSource(FILES, new Map()));
-    for (const file of cache.files.values()) expect([file.path, file.gzip, file.br]).toEqual([file.path, null, null]);
-  });
-
-  test("a variant compressed from other content is never paired with a file (its tag names the content)", async () => {
-    const stale = precompressAssets(FILES);
-    const edited = FILES.map((f) => (f.path === "index.html" ? { ...f, bytes: encoder.encode(`${PAGE}<p>new</p>\n`) } : f));
-    const cache = await buildStaticCache(fixedSource(edited, stale));
+  test("opened from the image, every response is a view of the one image buffer, aligned, nothing copied", async () => {
+    const cache = await buildStaticCache(new EmbeddedSource(() => {}, [embeddedImage(FILES)]));
+    const files = [...cache.files.values()];
+    for (const f of files) {
+      for (const r of [f.identity, f.gzip, f.br]) {
+        if (r === null) continue;
+        for (const reply of r instanceof LazyIdentity ? [r.notModified] : [r.ok, r.notModified]) {
+          expect(reply.bytes.buffer).toBe(cache.arena);
+          expect(reply.bytes.byteOffset % ARENA_ALIGNMENT_BYTES).toBe(0);
+        }
+      }
+    }
+    // a file with a gzip variant keeps no identity body until a client needs one; then it is made exact
     const index = cache.files.get("index.html")!;
-    expect([index.gzip, index.br]).toEqual([null, null]);
-    expect(cache.files.get("js/app.js")!.br).not.toBeNull();
+    expect(index.identity).toBeInstanceOf(LazyIdentity);
+    expect((index.identity as LazyIdentity).isResident).toBe(false);
+    expect(new TextDecoder().decode(index.body)).toBe(PAGE);
+    expect(new TextDecoder().decode(cache.files.get("tiny.txt")!.body)).toBe("hello");
+  });
+
+  test("a damaged image is refused with what is wrong, never served", () => {
+    const good = encodeCacheImage(packStaticCache(FILES));
+    const withMagic = (bytes: Uint8Array) => () => decodeCacheImage(bytes);
+    expect(withMagic(new Uint8Array(4))).toThrow(/page image is damaged \(it does not start with HTTAPSC1\)/);
+    expect(withMagic(encoder.encode("NOTANIMAGE-----"))).toThrow(/does not start with/);
+    const longIndex = good.slice();
+    new DataView(longIndex.buffer).setUint32(8, good.length, true);
+    expect(withMagic(longIndex)).toThrow(/index of \d+ bytes runs past its end/);
+    expect(withMagic(good.subarray(0, good.length - 100))).toThrow(/lies outside the arena/);
+    const notJson = good.slice();
+    notJson[12] = 0x7d; // "}" where the index's "[" was
+    expect(withMagic(notJson)).toThrow(/index is not JSON/);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * @module The static cache: every file of the source as ready response bytes in one arena, found by a Map lookup of
- * its canonical path. Built once at start (async only because embedded blobs are read with `await blob.bytes()`).
- * The one thing made later: the identity body of a file that has a gzip variant, which no
- * browser is sent, is left out of the arena and made on first need (`lazy-identity.ts`).
+ * its canonical path. Laid out once: by `scripts/build.ts` for the pages the binary embeds (`cache-image.ts`), or at
+ * start for a directory or the checkout's `assets/`. The one thing made later: the identity body of a file that has a
+ * gzip variant, which no browser is sent, is left out of the arena and made on first need (`lazy-identity.ts`).
  */
 import { prebuiltReply } from "../http/reply.ts";
 import type { PrebuiltReply } from "../http/types.ts";
 import { packArena } from "./arena.ts";
-import type { AssetFile, AssetSource, PrecompressedBodies } from "./asset-source.ts";
+import type { AssetFile, AssetSource } from "./asset-source.ts";
+import { decodeCacheImage } from "./cache-image.ts";
 import { builtInFavicon } from "./favicon.ts";
-import { encodeVariants, precompressedName, type ContentCoding, type EncodedBody } from "./file-variants.ts";
+import { encodeVariants, type ContentCoding, type EncodedBody } from "./file-variants.ts";
 import { applyMimeSidecars, type TypedAsset } from "./mime-sidecar.ts";
 import { mimeTypeFor } from "./mime-types.ts";
 import { LazyIdentity } from "./lazy-identity.ts";
@@ -39,6 +40,7 @@ export interface CachedFile {
 export interface StaticCache {
   /** Keyed by canonical relative path ("index.html", "img/car.svg"). */
   readonly files: ReadonlyMap<string, CachedFile>;
+  /** The buffer every response is a view of (the build's whole image, when the cache was opened from one). */
   readonly arena: ArrayBuffer;
 }
 
@@ -49,7 +51,7 @@ const encoder = new TextEncoder();
 
 /**
  * The files served for what a source read: sidecars applied and dropped, the built-in favicon added when there is
- * none. Also what `scripts/build.ts` compresses ahead of time, so the binary finds a variant for every file.
+ * none.
  */
 export function servedAssets(files: readonly AssetFile[]): TypedAsset[] {
   const assets = applyMimeSidecars(files);
@@ -60,27 +62,53 @@ export function servedAssets(files: readonly AssetFile[]): TypedAsset[] {
 }
 
 /**
- * What `scripts/build.ts` embeds next to the pages: the gzip and brotli bodies of every served file that has them,
- * by `precompressedName`. Made by the same function and settings as at start, so the bytes are the same.
+ * Where one prebuilt response lies in the arena: `length` bytes from `offset`, the first `headLength` of them its head.
+ * Plain numbers, so the build can write the layout into the binary (`cache-image.ts`) and the binary read it back.
  */
-export function precompressAssets(files: readonly AssetFile[]): Map<string, Uint8Array> {
-  const bodies = new Map<string, Uint8Array>();
-  for (const asset of servedAssets(files)) {
-    for (const variant of encodeVariants(asset.bytes, asset.mimeType, null).slice(1)) {
-      bodies.set(precompressedName(variant.etag), variant.body);
-    }
-  }
-  return bodies;
+export interface ReplyRange {
+  readonly offset: number;
+  readonly length: number;
+  readonly headLength: number;
+}
+
+/** One representation in the arena; `isLazy`: its `ok` range holds the identity's head only (see `LazyIdentity`). */
+export interface VariantLayout {
+  readonly coding: ContentCoding;
+  readonly etag: string;
+  readonly ok: ReplyRange;
+  readonly notModified: ReplyRange;
+  readonly isLazy: boolean;
+}
+
+export interface FileLayout {
+  readonly path: string;
+  readonly partialHeaders: string;
+  /** Identity first, then gzip and br when they are worth it. */
+  readonly variants: readonly VariantLayout[];
+}
+
+/** Every response laid out: the arena and where each one lies in it. What the build embeds, and what start-up opens. */
+export interface PackedCache {
+  readonly arena: Uint8Array;
+  readonly files: readonly FileLayout[];
 }
 
 /**
- * Reads the source once and lays every response out in one arena: each representation's 200 and 304, except the
- * identity body of a file with a gzip variant (only its head is packed; `LazyIdentity` makes the body when asked).
+ * The cache for a source: the build's image when the source has one (the compiled binary: one blob copied, nothing
+ * read, hashed or compressed at start), otherwise every file read, compressed and laid out now.
  */
 export async function buildStaticCache(source: AssetSource): Promise<StaticCache> {
-  const assets = servedAssets(await source.readFiles());
-  const precompressed = await source.readPrecompressed();
-  const prepared = assets.map((asset) => prepareFile(asset, precompressed));
+  const image = await source.readImage();
+  return openStaticCache(image !== null ? decodeCacheImage(image) : packStaticCache(await source.readFiles()));
+}
+
+/**
+ * Compresses the files and lays every response out in one arena: each representation's 200 and 304, except the
+ * identity body of a file with a gzip variant (only its head is packed; `LazyIdentity` makes the body when asked).
+ * Deterministic: the same files give the same bytes, at build time or at start.
+ */
+export function packStaticCache(files: readonly AssetFile[]): PackedCache {
+  const prepared = servedAssets(files).map(prepareFile);
   const parts: Uint8Array[][] = [];
   for (const file of prepared) {
     for (const variant of file.variants) {
@@ -88,22 +116,38 @@ export async function buildStaticCache(source: AssetSource): Promise<StaticCache
     }
   }
   const { buffer, views } = packArena(parts);
-  const files = new Map<string, CachedFile>();
+  const range = (view: Uint8Array, headLength: number): ReplyRange => ({ offset: view.byteOffset, length: view.length, headLength });
   let next = 0;
-  for (const file of prepared) {
-    const packed = file.variants.map((variant) => ({ variant, ok: views[next++], notModified: views[next++] }));
-    const gzip = packed.find((p) => p.variant.coding === "gzip");
-    const representations = packed.map(({ variant, ok, notModified }): Representation => {
-      const notModifiedReply = prebuiltReply(304, notModified, notModified.length);
-      if (gzip !== undefined && isLazy(file, variant)) {
-        return new LazyIdentity(variant.etag, notModifiedReply, ok, gzip.ok.subarray(gzip.variant.okHead.length));
-      }
-      return {
+  const layout = prepared.map(
+    (file): FileLayout => ({
+      path: file.path,
+      partialHeaders: file.partialHeaders,
+      variants: file.variants.map((variant) => ({
         coding: variant.coding,
         etag: variant.etag,
-        ok: prebuiltReply(200, ok, variant.okHead.length),
-        notModified: notModifiedReply,
-      };
+        ok: range(views[next++], variant.okHead.length),
+        notModified: range(views[next++], variant.notModifiedHead.length),
+        isLazy: isLazy(file, variant),
+      })),
+    }),
+  );
+  return { arena: new Uint8Array(buffer), files: layout };
+}
+
+/** The cache's objects over a packed arena: views into it, nothing copied. */
+export function openStaticCache(packed: PackedCache): StaticCache {
+  const view = (r: ReplyRange) => packed.arena.subarray(r.offset, r.offset + r.length);
+  const files = new Map<string, CachedFile>();
+  for (const file of packed.files) {
+    const gzip = file.variants.find((v) => v.coding === "gzip");
+    const representations = file.variants.map((variant): Representation => {
+      const notModified = prebuiltReply(304, view(variant.notModified), variant.notModified.headLength);
+      if (variant.isLazy) {
+        if (gzip === undefined) throw new Error(`static cache: ${file.path} has a lazy identity but no gzip body to make it from`);
+        const gzipBody = view(gzip.ok).subarray(gzip.ok.headLength);
+        return new LazyIdentity(variant.etag, notModified, view(variant.ok), gzipBody);
+      }
+      return { coding: variant.coding, etag: variant.etag, ok: prebuiltReply(200, view(variant.ok), variant.ok.headLength), notModified };
     });
     const identity = representations[0];
     files.set(file.path, {
@@ -118,7 +162,7 @@ export async function buildStaticCache(source: AssetSource): Promise<StaticCache
       partialHeaders: file.partialHeaders,
     });
   }
-  return { files, arena: buffer };
+  return { files, arena: packed.arena.buffer as ArrayBuffer };
 }
 
 interface PreparedVariant extends EncodedBody {
@@ -138,8 +182,8 @@ function isLazy(file: PreparedFile, variant: PreparedVariant): boolean {
 }
 
 /** Compresses one file (or picks its precompressed bodies) and writes its heads, ready for packing. */
-function prepareFile(asset: TypedAsset, precompressed: PrecompressedBodies | null): PreparedFile {
-  const encoded = encodeVariants(asset.bytes, asset.mimeType, precompressed);
+function prepareFile(asset: TypedAsset): PreparedFile {
+  const encoded = encodeVariants(asset.bytes, asset.mimeType);
   const info: FileHeadInfo = {
     mimeType: asset.mimeType,
     cacheControl: cacheControlFor(asset.path),

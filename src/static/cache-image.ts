@@ -1,0 +1,58 @@
+/**
+ * @module The static cache as `scripts/build.ts` leaves it in the binary: the arena and the index that says where
+ * each response lies, in one blob. The binary starts by copying that blob and reading its index, where it used to read
+ * every page and its compressed variants, hash them and lay them out again (issue 22: 15-20 ms of each start-up on
+ * x64, and ~3 MiB of resident copies made on the way).
+ *
+ * Layout: "HTTAPSC1" (magic and format version), the index's length in bytes (u32, little-endian), the index (JSON,
+ * UTF-8: `FileLayout[]`), zeros up to a multiple of ARENA_ALIGNMENT_BYTES, then the arena. Each range of the index
+ * counts from the arena's first byte, so the arena keeps its alignment inside the image.
+ */
+import { ARENA_ALIGNMENT_BYTES } from "./arena.ts";
+import type { FileLayout, PackedCache, ReplyRange } from "./static-cache.ts";
+
+const MAGIC = "HTTAPSC1";
+const INDEX_AT = MAGIC.length + 4;
+
+/** The image of a packed cache, ready to embed. */
+export function encodeCacheImage(packed: PackedCache): Uint8Array {
+  const index = new TextEncoder().encode(JSON.stringify(packed.files));
+  const arenaAt = Math.ceil((INDEX_AT + index.length) / ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES;
+  const image = new Uint8Array(arenaAt + packed.arena.length);
+  image.set(new TextEncoder().encode(MAGIC));
+  new DataView(image.buffer).setUint32(MAGIC.length, index.length, true);
+  image.set(index, INDEX_AT);
+  image.set(packed.arena, arenaAt);
+  return image;
+}
+
+/**
+ * The packed cache in an image: the arena is a view into `image`, nothing is copied. A damaged or foreign image
+ * throws with what is wrong: it comes from our own build, so this is a broken binary, not bad input.
+ */
+export function decodeCacheImage(image: Uint8Array): PackedCache {
+  const fail = (what: string): never => {
+    throw new Error(`the binary's page image is damaged (${what}); rebuild it with scripts/build.ts`);
+  };
+  if (image.length < INDEX_AT || new TextDecoder().decode(image.subarray(0, MAGIC.length)) !== MAGIC)
+    fail(`it does not start with ${MAGIC}`);
+  const indexLength = new DataView(image.buffer, image.byteOffset, image.length).getUint32(MAGIC.length, true);
+  const arenaAt = Math.ceil((INDEX_AT + indexLength) / ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES;
+  if (arenaAt > image.length) fail(`its index of ${indexLength} bytes runs past its end`);
+  let files: FileLayout[];
+  try {
+    files = JSON.parse(new TextDecoder().decode(image.subarray(INDEX_AT, INDEX_AT + indexLength)));
+  } catch (error) {
+    return fail(`its index is not JSON: ${(error as Error).message}`);
+  }
+  const arena = image.subarray(arenaAt);
+  const inside = (r: ReplyRange | undefined) =>
+    r !== undefined && r.offset >= 0 && r.headLength >= 0 && r.headLength <= r.length && r.offset + r.length <= arena.length;
+  if (!Array.isArray(files)) fail("its index is not a list of files");
+  for (const file of files) {
+    if (typeof file?.path !== "string" || !Array.isArray(file.variants) || file.variants.length === 0)
+      fail("a file has no path or no variants");
+    for (const v of file.variants) if (!inside(v.ok) || !inside(v.notModified)) fail(`a response of ${file.path} lies outside the arena`);
+  }
+  return { arena, files };
+}
