@@ -146,13 +146,13 @@ function compile(target: Target, version: string, runtime: string, imageFolder: 
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",
     // --bytecode: the JS is compiled ahead of time, so start-up parses nothing (measured: ~1 MiB less idle RSS,
-    // faster exec to first response). --smol: the runtime's small-memory mode; its heap after load is ~3.5 MiB
-    // smaller (measured by npm run bench), which a 512 MiB Zero 2 W wants more than the last percent of speed.
+    // faster exec to first response). No --smol: once the pages came as one cache image it no longer saved memory
+    // (issue 22, same run: idle 41.8 vs 41.4 MiB, after load 61.4 vs 60.5, peak growth over 1024 connections 39.1 vs
+    // 30.9) and cost ~7 ms of every start-up (62.6 vs 55.5 ms; its extra collections read /proc/self/statm at start).
     "--minify",
     "--keep-names",
     "--sourcemap=linked",
     "--bytecode",
-    "--compile-exec-argv=--smol",
     "--define",
     `HTTAP_BUILD_VERSION=${JSON.stringify(version)}`,
     "--define",
