@@ -15,7 +15,7 @@ export interface Figures {
 export interface Target {
   readonly text: string;
   readonly ok: boolean | null;
-  /** Why a miss is not httap's to close (a floor measured in the same run), printed after the verdict. */
+  /** Why a miss is not httap's to close (a floor measured in the same run, or what a feature costs), printed after the verdict. */
   readonly floorNote?: string;
 }
 
@@ -82,9 +82,9 @@ export class Table {
   }
 
   /** Verdicts counted: how many rows met their target, missed it, or could not be judged. */
-  get verdicts(): { ok: number; miss: number; undecided: number } {
+  get verdicts(): { ok: number; miss: number; missExplained: number; undecided: number } {
     const count = (s: string) => this.#rows.filter((r) => r.target.includes(s)).length;
-    return { ok: count("(ok"), miss: count("(MISS"), undecided: count("(n/a") };
+    return { ok: count("(ok"), miss: count("(MISS"), missExplained: count("(MISS;"), undecided: count("(n/a") };
   }
 
   /** Prints a Markdown table, text left-aligned and numbers right-aligned. */
