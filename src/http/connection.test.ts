@@ -144,6 +144,25 @@ describe("Connection: split requests", () => {
   });
 });
 
+describe("Connection: the shared field table (issue 22)", () => {
+  // Every head's field offsets live in one table: a head whose body arrives later finds it taken by another
+  // connection's parse, and must parse its own head again before its handler reads a header.
+  for (const [name, framing, body] of [
+    ["Content-Length", "Content-Length: 11\r\n", "hello world"],
+    ["chunked", "Transfer-Encoding: chunked\r\n", "b\r\nhello world\r\n0\r\n\r\n"],
+  ]) {
+    test(`a ${name} body completed after another connection's request still reads its own headers`, () => {
+      const a = harness();
+      const b = harness();
+      a.send(`POST /a HTTP/1.1\r\nHost: a\r\nX-Filler: ${"f".repeat(40)}\r\nX-Tag: mine\r\n${framing}\r\n${body.slice(0, 5)}`);
+      b.send(get("/b", "X-Tag: other\r\nX-More: 1\r\n"));
+      a.send(body.slice(5));
+      expect(bodies(b.socket.responses())).toEqual(["/b|other|"]);
+      expect(bodies(a.socket.responses())).toEqual(["/a|mine|hello world"]);
+    });
+  }
+});
+
 describe("Connection: pipelining and backpressure", () => {
   test("pipelined requests in one chunk are answered in order", () => {
     const h = harness();

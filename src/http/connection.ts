@@ -305,6 +305,7 @@ export class Connection {
   #dispatch(body: Uint8Array, requestEnd: number): void {
     const head = this.#head;
     const view = this.#view;
+    if (!head.holdsFields) this.#parseHeadAgain();
     view.fill(this.#received.bytes, body);
     let reply: Reply;
     try {
@@ -326,6 +327,18 @@ export class Connection {
       `${this.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.version === 11 ? 1 : 0}" ${reply.status} ${sent}`,
     );
     if (!keepAlive) this.drainThenClose();
+  }
+
+  /**
+   * The body came in later socket events and another connection's parse took the shared field table meanwhile
+   * (`RequestHead.fields`): the head, still unconsumed at the front of the receive buffer, is parsed again. It parsed
+   * once, so it parses the same; anything else is a bug.
+   */
+  #parseHeadAgain(): void {
+    const received = this.#received;
+    this.#head.reset();
+    const used = parseRequestHead(received.bytes, received.start, this.#headEnd, this.#head);
+    if (used !== this.#headEnd - received.start) throw new Error(`connection ${this.id}: the head parsed again gave ${used}`);
   }
 
   /** A protocol failure: its prebuilt reply, then close (the framing can no longer be trusted). */

@@ -76,7 +76,7 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number, he
 
   // header fields up to the empty line
   const fieldsStart = p;
-  const f = head.fields;
+  const f = head.takeFields();
   let count = 0;
   for (;;) {
     if (p - fieldsStart > MAX_HEAD_BYTES) return "head-too-large";
