@@ -84,7 +84,7 @@ function harness(options: { maxBodyBytes?: number; keepAliveMs?: number } = {}) 
   };
   const socket = new FakeSocket();
   const connection = new Connection(7, socket, "192.0.2.1", context);
-  const send = (text: string) => connection.onData(new Uint8Array(Buffer.from(text, "latin1")));
+  const send = (text: string) => connection.onData(Buffer.from(text, "latin1"));
   /** Moves the clock and runs the tick as the server does (only when the deadline is due). */
   const advance = (ms: number) => {
     clock.now += ms;

@@ -145,7 +145,8 @@ export class Connection {
     this.#process();
   }
 
-  onData(chunk: Uint8Array): void {
+  /** Bytes from the socket: a fresh Buffer per event, lent to the receive buffer for this event only. */
+  onData(chunk: Buffer): void {
     this.#context.stats.bytesIn += chunk.length;
     // After the final answer, input is dropped (read, so it never turns into a reset).
     if (this.state === "draining" || this.state === "lingering" || this.state === "closed") {
@@ -155,17 +156,22 @@ export class Connection {
     const now = this.#context.now();
     this.lastActiveAt = now;
     this.#hasReceived = true;
-    const movedBy = this.#received.append(chunk);
+    // Nothing held (the usual case): the chunk is parsed in place, and only a rest left unconsumed is copied (issue 22).
+    const movedBy = this.#received.lend(chunk);
     if (movedBy === "over-limit") {
       // A flood. While waiting for a slot it is too much to hold for later: refuse now (503, linger), never reset.
       return this.state === "waiting-for-slot" ? this.refuse() : this.close("protocol-error");
     }
     if (movedBy > 0) this.#shift(movedBy);
-    if (this.state === "waiting-for-slot") return; // held, answered once admitted
-    if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive" && !this.#holdsNoRequest()) {
-      this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
+    if (this.state !== "waiting-for-slot") {
+      // (waiting for a slot: held, answered once admitted)
+      if (this.state === "awaiting-request" && this.deadlineKind === "keep-alive" && !this.#holdsNoRequest()) {
+        this.#setDeadline("request-head", now + FIRST_REQUEST_TIMEOUT_MS); // a new request has begun
+      }
+      this.#process();
     }
-    this.#process();
+    const keptMovedBy = this.#received.keep(); // the lent chunk's rest into the connection's own storage
+    if (keptMovedBy > 0) this.#shift(keptMovedBy);
   }
 
   onDrain(): void {
@@ -314,6 +320,7 @@ export class Connection {
       this.#context.errorLog(`handler failed on ${head.method} ${head.target}: ${(error as Error)?.stack ?? error}`);
       reply = HANDLER_FAILED;
     }
+    view.release();
     this.requestCount++;
     const stats = this.#context.stats;
     stats.requests++;

@@ -91,7 +91,7 @@ export class HttpServer {
         allowHalfOpen: true, // a client that sends FIN after its request still gets the answer
         data: undefined,
         socket: {
-          binaryType: "uint8array",
+          binaryType: "buffer", // a Buffer per event, lent to the receive buffer (Connection.onData)
           open: (socket) => this.#accept(socket),
           data: (socket, bytes) => socket.data?.onData(bytes),
           drain: (socket) => socket.data?.onDrain(),

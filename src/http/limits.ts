@@ -56,8 +56,8 @@ export const STOP_GRACE_MS = 500;
 export const TICK_INTERVAL_MS = 100;
 /** Seconds a refused client is told to wait before retrying when every connection slot is busy. */
 export const BUSY_RETRY_AFTER_S = 1;
-/** Initial receive buffer per connection in bytes (a browser head is ~0.5-1.5 KiB; under 4 KiB it comes from Node's shared
- * buffer pool, not an ArrayBuffer of its own: 256 idle connections cost less, issue 11); it grows for bodies and pipelines. */
+/** Initial receive buffer per connection in bytes (a browser head is ~0.5-1.5 KiB); allocated only when a chunk ends inside a
+ * request (a request that comes whole is parsed in the socket's own chunk, issue 22); it grows for bodies and pipelines. */
 export const RECEIVE_BUFFER_INITIAL_BYTES = 2 * 1024;
 /** Pipelined or body bytes a connection may hold beyond one maximal request before it is cut off as a flood. */
 export const RECEIVE_SLACK_BYTES = 64 * 1024;

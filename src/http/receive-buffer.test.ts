@@ -1,4 +1,4 @@
-/** @module Unit tests of the receive buffer: growth within the limits, moves reported, consume, compaction, release. */
+/** @module Unit tests of the receive buffer: growth within the limits, moves reported, consume, compaction, lending, release. */
 import { describe, expect, test } from "bun:test";
 import { MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES } from "./limits.ts";
 import { ReceiveBuffer, receiveLimitBytes } from "./receive-buffer.ts";
@@ -101,5 +101,44 @@ describe("ReceiveBuffer", () => {
     expect(b.append(bytesOf("next"))).toBe(0);
     expect(b.capacity).toBe(RECEIVE_BUFFER_INITIAL_BYTES);
     expect(textOf(b.unconsumed)).toBe("next");
+  });
+
+  test("a chunk lent with nothing held is used in place, and let go by compact once consumed: no storage at all", () => {
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
+    const chunk = Buffer.from("GET / HTTP/1.1\r\n\r\n", "latin1");
+    expect(b.lend(chunk)).toBe(0);
+    expect(b.bytes).toBe(chunk);
+    expect([b.isLent, b.start, b.end, b.capacity]).toEqual([true, 0, 18, 0]);
+    b.consume(18);
+    b.compact(true);
+    expect([b.isLent, b.start, b.end, b.capacity]).toEqual([false, 0, 0, 0]);
+    expect(b.keep()).toBe(0);
+  });
+
+  test("keep copies a lent chunk's unconsumed rest to the front of its own storage and says how far it moved", () => {
+    const b = new ReceiveBuffer(receiveLimitBytes(1024));
+    const chunk = Buffer.from("GET / HTTP/1.1\r\n\r\nGET /n", "latin1");
+    b.lend(chunk);
+    b.consume(18);
+    b.compact(true); // a partial request: nothing to let go yet
+    expect(b.isLent).toBe(true);
+    expect(b.keep()).toBe(18);
+    chunk.fill(0x7a); // the socket's chunk is no longer looked at
+    expect([b.isLent, b.start, b.end, b.capacity]).toEqual([false, 0, 6, RECEIVE_BUFFER_INITIAL_BYTES]);
+    expect(textOf(b.unconsumed)).toBe("GET /n");
+    expect(b.lend(Buffer.from(" HTTP/1.1", "latin1"))).toBe(0); // something held: appended, not lent
+    expect(b.isLent).toBe(false);
+    expect(textOf(b.unconsumed)).toBe("GET /n HTTP/1.1");
+  });
+
+  test("a lent chunk must be kept before the next append; one over the limit is refused as by append", () => {
+    const b = new ReceiveBuffer(receiveLimitBytes(0));
+    b.lend(Buffer.from("abc"));
+    expect(() => b.append(bytesOf("d"))).toThrow();
+    b.keep();
+    b.consume(3);
+    b.compact(true);
+    expect(b.lend(Buffer.alloc(b.limitBytes + 1))).toBe("over-limit");
+    expect([b.isLent, b.length]).toEqual([false, 0]);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * @module A connection's receive buffer: bytes [start, end) of one growable Buffer are received and not yet consumed.
  * It grows up to a limit (for HTTP one maximal request plus slack, `receiveLimitBytes`), moves the unconsumed bytes to
- * the front at most once per chunk, and gives a large allocation back when the connection is idle (issue 11). Generic
- * over the protocol: the SCPI server frames its lines in the same buffer.
+ * the front at most once per chunk, and gives a large allocation back when the connection is idle (issue 11). A chunk
+ * that arrives with nothing held may be lent instead of copied (`lend`, then `keep`), so a request that comes whole and
+ * is answered at once costs no storage at all (issue 22). Generic over the protocol: the SCPI server frames its lines
+ * in the same buffer.
  */
 import { MAX_HEAD_BYTES, MAX_TARGET_LENGTH, RECEIVE_BUFFER_INITIAL_BYTES, RECEIVE_SLACK_BYTES } from "./limits.ts";
 
@@ -27,7 +29,8 @@ export class ReceiveBuffer {
   readonly limitBytes: number; // most unconsumed bytes held at once
   readonly #initialBytes: number; // the first allocation; doubled from here
   readonly #releaseAboveBytes: number; // storage beyond this is given back when idle (the next bytes allocate anew)
-  #bytes: Buffer = NO_STORAGE; // the storage; offsets below index into it
+  #storage: Buffer = NO_STORAGE; // this buffer's own allocation
+  #bytes: Buffer = NO_STORAGE; // what the offsets index into: #storage, or a chunk lent until `keep()`
   #start = 0; // first unconsumed byte
   #end = 0; // one past the last received byte
 
@@ -55,9 +58,14 @@ export class ReceiveBuffer {
     return this.#end - this.#start;
   }
 
-  /** Bytes of storage allocated (0 before the first byte and after a release). */
+  /** Bytes of storage allocated (0 before the first byte and after a release; a lent chunk is not counted). */
   get capacity(): number {
-    return this.#bytes.length;
+    return this.#storage.length;
+  }
+
+  /** Whether the bytes are a lent chunk, not yet kept. */
+  get isLent(): boolean {
+    return this.#bytes !== this.#storage;
   }
 
   /** The unconsumed bytes as a view (allocates a view object: for tests and rare paths, not the request loop). */
@@ -71,6 +79,7 @@ export class ReceiveBuffer {
    * the buffer held elsewhere must move down by the number returned. Nothing changes when it is "over-limit".
    */
   append(chunk: Uint8Array): AppendResult {
+    if (this.isLent) throw new Error("receive buffer: append while a chunk is lent (keep() first)");
     let movedBy = 0;
     const needed = this.#end + chunk.length;
     if (needed > this.#bytes.length) {
@@ -82,7 +91,7 @@ export class ReceiveBuffer {
         const size = Math.max(live + chunk.length, this.#bytes.length * 2, this.#initialBytes);
         const bigger = Buffer.allocUnsafe(Math.min(this.limitBytes, size));
         this.#bytes.copy(bigger, 0, this.#start, this.#end);
-        this.#bytes = bigger;
+        this.#bytes = this.#storage = bigger;
       }
       movedBy = this.#start;
       this.#start = 0;
@@ -90,6 +99,36 @@ export class ReceiveBuffer {
     }
     this.#bytes.set(chunk, this.#end);
     this.#end += chunk.length;
+    return movedBy;
+  }
+
+  /**
+   * Like `append`, but with nothing held the chunk itself becomes the bytes, uncopied, until `keep()`, which the caller
+   * must call before the socket event ends: the chunk is only lent (the socket gives a fresh one per event, but the
+   * caller may not know who else holds it). Offsets into the bytes start at 0 as after any move; returns what `append`
+   * would when something is held already.
+   */
+  lend(chunk: Buffer): AppendResult {
+    if (this.#end !== this.#start || chunk.length > this.limitBytes) return this.append(chunk);
+    this.#bytes = chunk;
+    this.#start = 0;
+    this.#end = chunk.length;
+    return 0;
+  }
+
+  /**
+   * Ends a lend: what is left unconsumed of the lent chunk is copied to the front of the own storage (allocated or
+   * grown as `append` does). Returns how far the unconsumed bytes moved down: offsets held elsewhere move with them.
+   * Nothing to do (0) when nothing is lent.
+   */
+  keep(): number {
+    if (!this.isLent) return 0;
+    const lent = this.#bytes;
+    const movedBy = this.#start;
+    const live = this.#end - this.#start;
+    this.#bytes = this.#storage;
+    this.#start = this.#end = 0;
+    if (live > 0) this.append(lent.subarray(movedBy, movedBy + live));
     return movedBy;
   }
 
@@ -101,17 +140,19 @@ export class ReceiveBuffer {
 
   /**
    * Once per chunk, after the request loop (STYLE rule 7): when everything was consumed the offsets go back to 0, so
-   * the next chunk lands at the front with no copy; and when `isIdle`, a body-sized allocation is given back.
+   * the next chunk lands at the front with no copy (a lent chunk is let go); and when `isIdle`, a body-sized allocation
+   * is given back.
    */
   compact(isIdle: boolean): void {
     if (this.#start !== this.#end) return;
     this.#start = this.#end = 0;
-    if (isIdle && this.#bytes.length > this.#releaseAboveBytes) this.#bytes = NO_STORAGE;
+    this.#bytes = this.#storage; // a lent chunk all consumed: nothing to keep
+    if (isIdle && this.#storage.length > this.#releaseAboveBytes) this.#bytes = this.#storage = NO_STORAGE;
   }
 
   /** Drops everything and the storage (a closed connection). */
   release(): void {
     this.#start = this.#end = 0;
-    this.#bytes = NO_STORAGE;
+    this.#bytes = this.#storage = NO_STORAGE;
   }
 }

@@ -2,6 +2,9 @@
 import type { RequestHead } from "./request-head.ts";
 import type { HttpRequest, HttpVersion } from "./types.ts";
 
+/** The body of a request without one, and the buffer before the first request: shared, never written. */
+const EMPTY = new Uint8Array(0);
+
 export class RequestView implements HttpRequest {
   method = "";
   isHead = false;
@@ -9,11 +12,11 @@ export class RequestView implements HttpRequest {
   path = "";
   query: string | null = null;
   version: HttpVersion = 11;
-  body: Uint8Array = new Uint8Array(0);
+  body: Uint8Array = EMPTY;
   readonly remoteAddress: string;
   readonly connectionId: number;
   #head: RequestHead;
-  #buffer: Uint8Array = new Uint8Array(0);
+  #buffer: Uint8Array = EMPTY;
 
   constructor(head: RequestHead, remoteAddress: string, connectionId: number) {
     this.#head = head;
@@ -33,6 +36,12 @@ export class RequestView implements HttpRequest {
     this.query = q < 0 ? null : h.target.slice(q + 1);
     this.version = h.version;
     this.body = body;
+  }
+
+  /** The handler has returned: let go of the buffer and body, which may be a socket's chunk (no idle connection holds one). */
+  release(): void {
+    this.#buffer = EMPTY;
+    this.body = EMPTY;
   }
 
   header(lowercaseName: string): string | undefined {
