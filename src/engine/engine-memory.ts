@@ -23,6 +23,9 @@ export const W = {
   motorRight: 10,
   motorPeriodUs: 11,
   motorDeadUs: 12,
+  sleeps: 13, // engine: clock_nanosleep calls so far (a counter: readers take differences)
+  spinMicros: 14, // engine: µs spent spinning to edges after those sleeps, so far (a counter)
+  marginMicros: 15, // engine: the spin margin now, µs
   speakerVersion: 16, // seqlock
   speakerCount: 17, // notes in the block; 0 = silence
   stopVersion: 18, // bumped: everything to the safe state now

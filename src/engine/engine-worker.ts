@@ -65,6 +65,7 @@ function run(setup: EngineSetup): void {
   let secondEndsAt = heartbeatAt + 1e9;
   let lastRollAt = heartbeatAt;
   let lastCpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
+  let spinNs = 0; // spun and not yet counted in whole µs
   const stopAll = () => {
     for (const ch of channels) ch.stop(write);
   };
@@ -165,10 +166,19 @@ function run(setup: EngineSetup): void {
     if (next - now > margin.ns) {
       const wake = next - margin.ns;
       sleeper.untilNs(wake);
-      margin.note(monotonicNsNumber() - wake);
+      now = monotonicNsNumber();
+      margin.note(now - wake);
+      words[W.sleeps]++;
+      words[W.marginMicros] = margin.ns / 1000;
     }
+    const spinFrom = now;
     while ((now = monotonicNsNumber()) < next) {
       /* spin to the edge */
+    }
+    spinNs += now - spinFrom;
+    if (spinNs >= 1000) {
+      words[W.spinMicros] += Math.floor(spinNs / 1000);
+      spinNs %= 1000;
     }
     for (const ch of channels) {
       // every channel due by now, each edge at its own scheduled time; the error is taken after the write

@@ -50,6 +50,10 @@ export interface EngineFigures {
   readonly cpuMicros: number;
   /** Its CPU use over the last second, % of one core. */
   readonly cpuPercent: number;
+  /** Where that CPU goes: its sleeps so far and the µs it spun after them (counters: take differences), the margin. */
+  readonly sleeps: number;
+  readonly spinMicros: number;
+  readonly marginMicros: number;
 }
 
 export class RtEngine {
@@ -181,6 +185,9 @@ export class RtEngine {
       edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: figures(w, W.errorsLast, w[W.maxLastNs]) },
       cpuMicros: Atomics.load(w, W.cpuMicros) >>> 0,
       cpuPercent: Atomics.load(w, W.cpuPermille) / 10,
+      sleeps: Atomics.load(w, W.sleeps) >>> 0,
+      spinMicros: Atomics.load(w, W.spinMicros) >>> 0,
+      marginMicros: Atomics.load(w, W.marginMicros),
     };
   }
 
