@@ -9,7 +9,7 @@
  *   bun scripts/bench/engine-margin-replay.ts /tmp/overshoots.bin [more.bin …]
  */
 import { readFileSync } from "node:fs";
-import { ENGINE_SPIN_MARGIN, SpinMargin } from "../../src/engine/spin-margin.ts";
+import { ENGINE_SPIN_MARGIN, SHARED_SPIN_MARGIN, SpinMargin } from "../../src/engine/spin-margin.ts";
 
 const EDGE_NS = 500_000; // a 1 kHz tone
 const EDGES_PER_SECOND = 2000;
@@ -74,7 +74,10 @@ function replay(overshoots: Int32Array, rule: MarginRule): string {
 
 const variants: readonly [string, () => MarginRule][] = [
   ["worst of 64 + 20 µs", () => new WorstOf64()],
-  ["engine: q 0.992 + 5 µs", () => new SpinMargin(ENGINE_SPIN_MARGIN)],
+  ["engine: q .992+5, ≤ 30 µs", () => new SpinMargin(ENGINE_SPIN_MARGIN)],
+  ["the same, no budget", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, spinBudgetNs: Infinity })],
+  ["no budget, capped", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, spinBudgetNs: Infinity, fallbackQuantile: 0.999 })],
+  ["without FIFO: q 0.5 + 5", () => new SpinMargin(SHARED_SPIN_MARGIN)],
   ["q 0.99 + 0 µs", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, quantile: 0.99, headroomNs: 0 })],
   ["q 0.99 - 10 µs", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, quantile: 0.99, headroomNs: -10_000 })],
   ["q 0.995 + 0 µs", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, quantile: 0.995, headroomNs: 0 })],

@@ -14,7 +14,7 @@ import { AbsoluteSleep, lockOnFault, setTimerSlackNs, takeFifoPriority } from ".
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
 import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
-import { ENGINE_SPIN_MARGIN, SpinMargin } from "./spin-margin.ts";
+import { ENGINE_SPIN_MARGIN, SHARED_SPIN_MARGIN, SpinMargin } from "./spin-margin.ts";
 
 declare const self: Worker;
 
@@ -52,7 +52,7 @@ function run(setup: EngineSetup): void {
   if (!isFifo) setTimerSlackNs(1);
   Atomics.store(words, W.flags, FLAG_RUNNING | (isFifo ? FLAG_FIFO : 0) | (isLocked ? FLAG_MLOCK : 0));
   Atomics.notify(words, W.flags); // the main thread may wait for this word (RtEngine.waitStarted)
-  const margin = new SpinMargin(ENGINE_SPIN_MARGIN);
+  const margin = new SpinMargin(isFifo ? ENGINE_SPIN_MARGIN : SHARED_SPIN_MARGIN);
   const sleeper = new AbsoluteSleep();
 
   warmUp();

@@ -7,6 +7,8 @@ const OPTIONS: SpinMarginOptions = {
   maxNs: 300_000,
   quantile: 0.99,
   headroomNs: 5_000,
+  fallbackQuantile: 0.5,
+  spinBudgetNs: Infinity,
   window: 1000,
   updateEvery: 100,
 };
@@ -43,6 +45,24 @@ describe("SpinMargin", () => {
     expect(m.ns).toBe(201_000 + 5_000);
   });
 
+  test("covers only the median when the quantile is out of reach (2 in 100 at 400 µs, beyond 300 µs)", () => {
+    const m = new SpinMargin(OPTIONS);
+    noteAll(m, sleeps(1000, 30_000, 20, 400_000));
+    expect(m.ns).toBe(31_000 + 5_000);
+    noteAll(m, sleeps(1000, 30_000, 20, 200_000)); // within reach again
+    expect(m.ns).toBe(201_000 + 5_000);
+  });
+
+  test("narrows a margin whose spin would cost more than the budget", () => {
+    const m = new SpinMargin({ ...OPTIONS, spinBudgetNs: 20_000 });
+    noteAll(m, sleeps(1000, 30_000, 50, 150_000)); // q 0.99 + 5 µs would be 156 µs, spinning 120 µs a sleep
+    // spin at margin x: 950 sleeps × (x - 30.5 µs) = 20 µs × 1000 → x = 51.55 µs
+    expect(m.ns).toBe(51_552);
+    const cheap = new SpinMargin({ ...OPTIONS, spinBudgetNs: 20_000 });
+    noteAll(cheap, sleeps(1000, 30_000, 0, 0));
+    expect(cheap.ns).toBe(36_000); // within the budget: unchanged
+  });
+
   test("a negative headroom accepts that much lateness past the percentile", () => {
     const m = new SpinMargin({ ...OPTIONS, headroomNs: -10_000 });
     noteAll(m, sleeps(1000, 60_000, 0, 0));
@@ -68,6 +88,7 @@ describe("SpinMargin", () => {
 
   test("refuses a quantile outside (0, 1) and an empty window", () => {
     expect(() => new SpinMargin({ ...OPTIONS, quantile: 1 })).toThrow(RangeError);
+    expect(() => new SpinMargin({ ...OPTIONS, fallbackQuantile: 0 })).toThrow(RangeError);
     expect(() => new SpinMargin({ ...OPTIONS, window: 0 })).toThrow(RangeError);
   });
 });
