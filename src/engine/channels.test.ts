@@ -109,4 +109,25 @@ describe("motor channel", () => {
     ]);
     expect(m.nextAt).toBe(Infinity);
   });
+
+  test("a motor starting from rest may start later, at `startAt`: nothing moves before, then the PWM runs from there", () => {
+    const m = new MotorChannel(pins);
+    const log: [number, number, number][] = [];
+    const w = (at: number) => (p: number, l: 0 | 1) => log.push([at, p, l]);
+    m.set(0.5, 4e6, 20e6, 0, w(0), 0.5e6);
+    expect(log).toEqual([]);
+    expect(m.speed).toBe(0.5);
+    expect(m.nextAt).toBe(0.5e6);
+    run(m, 4.5e6, log);
+    expect(log.map(([t, p, l]) => [t / 1e6, p, l])).toEqual([
+      [0.5, 6, 0],
+      [0.5, 5, 1],
+      [2.5, 5, 0],
+      [4.5, 5, 1],
+    ]);
+    expect(m.periodStartFrom(4.5e6)).toBe(4.5e6);
+    expect(m.periodStartFrom(4.6e6)).toBe(8.5e6);
+    m.set(0.25, 4e6, 20e6, 5e6, w(5e6), 6e6); // already running: the new duty takes effect, the phase stays
+    expect(m.periodStartFrom(5e6)).toBe(8.5e6);
+  });
 });

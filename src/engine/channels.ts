@@ -119,8 +119,13 @@ export class MotorChannel implements Channel {
     return target !== null ? target.direction * target.duty : this.#direction * this.#duty;
   }
 
-  /** Sets the speed (-1..1: sign = direction, magnitude = duty) from `now`. */
-  set(speed: number, periodNs: number, deadNs: number, now: number, write: PinWriter): void {
+  /**
+   * Sets the speed (-1..1: sign = direction, magnitude = duty) from `now`. A motor starting from rest takes its PWM
+   * phase from `startAt` (a few ms ahead at most; when it is already past, an edge just due, the pins go at once and
+   * the first period counts from it): the phase is free, and the engine gives it the time of an edge already scheduled,
+   * so the two share one wake-up of the engine's thread instead of costing two.
+   */
+  set(speed: number, periodNs: number, deadNs: number, now: number, write: PinWriter, startAt = now): void {
     const duty = Math.min(1, Math.abs(speed));
     const direction: -1 | 0 | 1 = duty === 0 ? 0 : speed > 0 ? 1 : -1;
     this.#periodNs = periodNs;
@@ -134,16 +139,28 @@ export class MotorChannel implements Channel {
     if (this.#pending !== null) {
       this.#pending = { direction, duty };
       return;
-    } // still in the dead time
+    } // still in the dead time, or waiting for its start
     if (this.#direction === direction) {
       const wasFullOn = this.nextAt === Infinity; // duty 1 schedules nothing: a smaller duty needs a new phase
       this.#duty = duty; // otherwise it takes effect at the next "off"
       if (wasFullOn && duty < 1) this.#start(now, write);
       return;
     }
+    if (startAt > now) {
+      this.#pending = { direction, duty };
+      this.nextAt = startAt;
+      return;
+    }
     this.#direction = direction;
     this.#duty = duty;
-    this.#start(now, write);
+    this.#start(startAt, write);
+  }
+
+  /** When this motor's next PWM period starts, at or after `now`; Infinity when it has no edges (at rest, full on). */
+  periodStartFrom(now: number): number {
+    if (this.#pending !== null || this.#direction === 0 || this.nextAt === Infinity) return Infinity;
+    const behind = Math.max(0, Math.ceil((now - this.#periodStart) / this.#periodNs));
+    return this.#periodStart + behind * this.#periodNs;
   }
 
   fire(write: PinWriter): void {

@@ -22,6 +22,10 @@ declare const self: Worker;
 const HEARTBEAT_LOSS_NS = 500e6;
 /** A new tone's first edge is scheduled this far ahead, so it too is reached by the spin, not taken late. */
 const START_AHEAD_NS = 300_000;
+/** A motor starting from rest waits at most this long for an edge to share: a delay no one sees, far below a reversal's coast. */
+const MAX_START_DELAY_NS = 2e6;
+/** …or takes its phase from an edge due this long ago at most (this pass woke late): a 1 kHz tone's half period. */
+const MAX_START_PAST_NS = 500_000;
 /** Longest sleep between looks at the doorbell and the heartbeat when edges are far apart. */
 const MAX_SLEEP_NS = 20e6;
 const SCHED_PRIORITY = 50;
@@ -82,8 +86,9 @@ function run(setup: EngineSetup): void {
       seenStop = stop;
       stopAll();
     }
-    if (Atomics.load(words, W.motorVersion) !== seenMotor) takeMotors(now);
+    // the tone first: motors starting in the same pass can then share its edges (sharedStart)
     if (Atomics.load(words, W.speakerVersion) !== seenSpeaker) takeSpeaker(now);
+    if (Atomics.load(words, W.motorVersion) !== seenMotor) takeMotors(now);
   };
   const takeMotors = (now: number) => {
     const m = readLocked(words, W.motorVersion, seenMotor, () => [
@@ -96,11 +101,22 @@ function run(setup: EngineSetup): void {
       seenMotor = m.version;
       const [left, right, period, dead] = m.value;
       if (motors !== null) {
-        motors[0].set(left, period, dead, now, write);
-        motors[1].set(right, period, dead, now, write);
+        const startAt = sharedStart(now);
+        motors[0].set(left, period, dead, now, write, startAt);
+        motors[1].set(right, period, dead, now, write, startAt);
       }
       isStoppedByHeartbeat = false;
     }
+  };
+  // A motor starting from rest starts with a period of the other motor's, or else at the tone's next edge (which may
+  // be just due, when this pass woke late), when one comes soon enough: its edges then fall on edges the engine wakes
+  // for anyway (both motors' always, a tone's when the PWM period is a whole number of its half periods, as 250 Hz is
+  // of 1 kHz), one wake-up instead of two.
+  const sharedStart = (now: number) => {
+    let at = Infinity;
+    for (const m of motors ?? []) at = Math.min(at, m.periodStartFrom(now));
+    if (at - now > MAX_START_DELAY_NS && speaker !== null) at = speaker.nextAt;
+    return at - now <= MAX_START_DELAY_NS && now - at <= MAX_START_PAST_NS ? at : now;
   };
   const takeSpeaker = (now: number) => {
     const s = readLocked(words, W.speakerVersion, seenSpeaker, () => {

@@ -38,16 +38,17 @@ export interface SpinMarginOptions {
 
 /**
  * The engine's rule (engine-worker.ts; the bench's replay compares others with it): wake this long before an edge and
- * spin the rest, the 99.2nd percentile of the last 1024 sleeps' overshoot plus 5 µs, at most 200 µs. A tuned Pi kernel
- * with SCHED_FIFO wakes within tens of µs and spins little; a shared VM needs more. Each µs of margin costs 0.25 % of
- * a core for a tone and two motors (2,500 sleeps a second), and a wake-up a host delays by milliseconds is not worth a
- * spin before every edge. Replayed over the same recorded overshoots (40,000 sleeps of a FIFO Worker on the 2-core VM;
- * issue 22), the worst of the last 64 plus 20 µs spun 9.8 % of a core idle and 15.7 % under load, this 4.9 % and
- * 9.5 %, with the same share of seconds at p99 ≤ 20 µs.
- * When the host holds more than one wake-up in 125 past the cap, the margin covers the median only; and it never
- * spins more than 30 µs a sleep on average, twice what the sleep itself costs here. Replayed over a later recording
- * (39,950 sleeps, FIFO, overshoot p50 35 µs, p99 60 µs), the spin fell from 8.1 % of a core to 5.2 % with the
- * fallback (p99 ≤ 20 µs in 89 % of seconds either way) and to 4.0 % with the budget (84 %).
+ * spin the rest, the 99.2nd percentile of the last 1024 sleeps' overshoot plus 5 µs, at most 200 µs. A tuned Pi
+ * kernel with SCHED_FIFO wakes within tens of µs and spins little; a shared VM needs more. Each µs of margin costs
+ * 0.2 % of a core for a tone and two motors (2,000 sleeps a second, the motors' edges on the tone's), and a wake-up a
+ * host delays by milliseconds is not worth a spin before every edge. Replayed over the same recorded overshoots
+ * (40,000 sleeps of a FIFO Worker on the 2-core VM; issue 22), the worst of the last 64 plus 20 µs spun 9.8 % of a
+ * core idle and 15.7 % under load, this 4.9 % and 9.5 %, with the same share of seconds at p99 ≤ 20 µs.
+ *
+ * When the host holds more than one wake-up in 125 past the cap, the margin covers the median only; and it never spins
+ * more than 30 µs a sleep on average, twice what the sleep itself costs here. Replayed over a later recording (39,950
+ * sleeps, FIFO, overshoot p50 35 µs, p99 60 µs), the spin fell from 8.1 % of a core to 5.2 % with the fallback (p99
+ * ≤ 20 µs in 89 % of seconds either way) and to 4.0 % with the budget (84 %).
  */
 export const ENGINE_SPIN_MARGIN: SpinMarginOptions = {
   startNs: 120_000,
