@@ -52,6 +52,13 @@ export const KEEPALIVE_MAX_S = 200;
 export const LINGER_MS = 2_000;
 /** When the server stops, answers in flight get this long before their sockets are cut. */
 export const STOP_GRACE_MS = 500;
+/**
+ * After this many connections closed, the first quiet tick (no connection accepted during it) runs a full garbage
+ * collection. JSC collects only as JS allocates, so once a burst is over nothing runs it, and every closed connection
+ * (its socket's native part too) stays resident until the next burst (issue 22: RSS kept 3 s after 1024 clients
+ * churned, +18.6 MiB without, +9.1 with). One collection of the ~10 MiB heap takes 1-7 ms, once per burst.
+ */
+export const COLLECT_AFTER_CLOSED = 256;
 /** How often the one deadline tick runs; deadlines therefore fire up to this late. */
 export const TICK_INTERVAL_MS = 100;
 /** Seconds a refused client is told to wait before retrying when every connection slot is busy. */

@@ -19,6 +19,7 @@ export interface ServerStatsSnapshot {
     readonly refusedBusy: number; // newcomers answered 503 because every slot was working
     readonly waiting: number; // newcomers waiting for a slot now (up to 1 s, then 503)
     readonly refusing: number; // refused newcomers still reading their 503 now (no slot held)
+    readonly collections: number; // garbage collections run once a burst of closed connections was over
   };
   readonly evicted: Readonly<Record<EvictionKind, number>>;
   readonly timedOut: Readonly<Record<TimeoutKind, number>>;
@@ -37,6 +38,7 @@ export class ServerStats {
   bytesIn = 0; // bytes received on every connection
   bytesOut = 0; // bytes the sockets accepted from us
   requests = 0; // requests handed to the handler
+  collections = 0; // full garbage collections after a burst (COLLECT_AFTER_CLOSED)
   readonly byStatusClass = [0, 0, 0, 0, 0, 0]; // index = status / 100
   readonly evicted: Record<EvictionKind, number> = { lingering: 0, unused: 0, "keep-alive": 0 };
   readonly timedOut: Record<TimeoutKind, number> = { "request-head": 0, body: 0, "keep-alive": 0, send: 0 };
@@ -55,7 +57,16 @@ export class ServerStats {
     const c = this.byStatusClass;
     return {
       uptimeS: Math.floor((now - this.#startedAt) / 1000),
-      connections: { open, peak: this.peak, limit: this.limit, accepted: this.accepted, refusedBusy: this.refusedBusy, waiting, refusing },
+      connections: {
+        open,
+        peak: this.peak,
+        limit: this.limit,
+        accepted: this.accepted,
+        refusedBusy: this.refusedBusy,
+        waiting,
+        refusing,
+        collections: this.collections,
+      },
       evicted: { ...this.evicted },
       timedOut: { ...this.timedOut },
       bytes: { in: this.bytesIn, out: this.bytesOut },
