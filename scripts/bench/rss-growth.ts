@@ -9,6 +9,7 @@
  *
  *   flock /tmp/httap-timing.lock bun scripts/bench/rss-growth.ts [httap|directory|Bun.serve|floor]...
  */
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { churn } from "../stress/load-tools.ts";
 import { IDLE_SETTLE_MS, startCold } from "./resident-memory.ts";
@@ -70,6 +71,12 @@ export interface RssGrowth {
   readonly growthMiB: number;
   /** `settledMiB - idleMiB`: what the load left behind. */
   readonly keptMiB: number;
+  /**
+   * The growth at the highest peak split into anonymous memory (heaps, JIT code, sockets) and file-backed pages (the
+   * executable's pages first touched under load, such as the optimizing JIT's own code), over the idle reading.
+   */
+  readonly growthAnonMiB: number;
+  readonly growthFileMiB: number;
 }
 
 /**
@@ -82,15 +89,19 @@ export async function measureRssGrowth(spec: ServerSpec, target = "/"): Promise<
   try {
     await Bun.sleep(IDLE_SETTLE_MS);
     const idleMiB = rssMiB(pid);
+    const idle = rssParts(pid);
+    let peakParts = idle;
     console.log(`bench: growth idle on ${spec.name}: ${rssBreakdown(pid)}`);
     const steps: GrowthStep[] = [];
     for (const connections of GROWTH_CONNECTIONS) {
       const keepAliveSampler = new PeakSampler(pid);
       const keepAlive = await h2load(server.port, target, connections);
       const keepAlivePeakMiB = keepAliveSampler.stop();
+      if (keepAliveSampler.peakParts.rss > peakParts.rss) peakParts = keepAliveSampler.peakParts;
       const churnSampler = new PeakSampler(pid);
       const c = await churn(server.port, target, connections * CHURN_REQUESTS_PER_CLIENT, connections);
       const churnPeakMiB = churnSampler.stop();
+      if (churnSampler.peakParts.rss > peakParts.rss) peakParts = churnSampler.peakParts;
       const peakMiB = Math.max(keepAlivePeakMiB, churnPeakMiB);
       const churned: RequestCount = {
         requests: connections * CHURN_REQUESTS_PER_CLIENT,
@@ -108,41 +119,65 @@ export async function measureRssGrowth(spec: ServerSpec, target = "/"): Promise<
     const settledMiB = rssMiB(pid);
     console.log(`bench: growth settled on ${spec.name}: ${rssBreakdown(pid)}`);
     const peakMiB = Math.max(...steps.map((s) => s.peakMiB));
-    return { name: spec.name, idleMiB, steps, peakMiB, settledMiB, growthMiB: peakMiB - idleMiB, keptMiB: settledMiB - idleMiB };
+    const growthAnonMiB = peakParts.anon - idle.anon;
+    const growthFileMiB = peakParts.file - idle.file;
+    const growthMiB = peakMiB - idleMiB;
+    return { name: spec.name, idleMiB, steps, peakMiB, settledMiB, growthMiB, keptMiB: settledMiB - idleMiB, growthAnonMiB, growthFileMiB };
   } finally {
     await stop(server.proc);
   }
 }
 
-/** One line of a growth result: "httap: idle 35.1 → 16: 36.0, 256: 40.2, 1024: 41.0 → settled 37.2 MiB (+5.9 peak)". */
+/**
+ * One line of a growth result: "httap: idle 35.1 → 16: 36.0, 256: 40.2, 1024: 41.0 → settled 37.2 MiB (peak +5.9: anon
+ * +4.1, file +1.8; kept +2.1)".
+ */
 export function describeGrowth(g: RssGrowth): string {
   const steps = g.steps.map((s) => `${s.connections}: ${s.peakMiB.toFixed(1)}`).join(", ");
   return (
     `${g.name}: idle ${g.idleMiB.toFixed(1)} → ${steps} → settled ${g.settledMiB.toFixed(1)} MiB ` +
-    `(peak +${g.growthMiB.toFixed(1)}, kept +${g.keptMiB.toFixed(1)})`
+    `(peak +${g.growthMiB.toFixed(1)}: anon +${g.growthAnonMiB.toFixed(1)}, file +${g.growthFileMiB.toFixed(1)}; kept +${g.keptMiB.toFixed(1)})`
   );
+}
+
+/** VmRSS and its anonymous and file-backed parts, in MiB, from one read of /proc/<pid>/status (NaN when unreadable). */
+interface RssParts {
+  readonly rss: number;
+  readonly anon: number;
+  readonly file: number;
+}
+
+function rssParts(pid: number): RssParts {
+  let status = "";
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    // the process is gone: NaN below
+  }
+  const mib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: mib("VmRSS"), anon: mib("RssAnon"), file: mib("RssFile") };
 }
 
 function describe(c: RequestCount): string {
   return `${c.ok}/${c.requests} ok, ${c.refused} refused, ${c.failed} failed`;
 }
 
-/** Reads a process's RSS every `SAMPLE_MS` until stopped; the highest reading. */
+/** Reads a process's RSS every `SAMPLE_MS` until stopped; the highest reading, and its anon and file parts. */
 class PeakSampler {
-  #peakMiB: number;
+  peakParts: RssParts;
   readonly #timer: Timer;
 
   constructor(pid: number) {
-    this.#peakMiB = rssMiB(pid);
+    this.peakParts = rssParts(pid);
     this.#timer = setInterval(() => {
-      const now = rssMiB(pid);
-      if (now > this.#peakMiB) this.#peakMiB = now;
+      const now = rssParts(pid);
+      if (now.rss > this.peakParts.rss) this.peakParts = now;
     }, SAMPLE_MS);
   }
 
   stop(): number {
     clearInterval(this.#timer);
-    return this.#peakMiB;
+    return this.peakParts.rss;
   }
 }
 
