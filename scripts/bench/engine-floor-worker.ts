@@ -17,7 +17,8 @@ const SCHED_PRIORITY = 50; // the engine's
 const TONE_PIN = 12;
 const MOTOR_PINS = [5, 23] as const;
 const MOTOR_PERIOD_NS = 4e6; // 250 Hz
-const MOTOR_OFFSET_NS = 250_000; // between two tone edges: the motors wake the thread on their own
+/** The motors' edges on the tone's, as the engine places them (its motors take their phase from the tone): one wake-up. */
+const MOTOR_OFFSET_NS = 0;
 const START_AHEAD_NS = 5e6;
 
 function run(setup: FloorSetup): void {
