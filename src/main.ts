@@ -12,6 +12,7 @@ import { openStateStore, prepareStateDir } from "./state/state-dir.ts";
 import type { StateStore } from "./state/state-store.ts";
 import { VERSION } from "./version.ts";
 import { deviceUrls } from "./device-urls.ts";
+import { PACK_STATIC_FLAG, packStaticToStdout } from "./static/child-packer.ts";
 
 /** The URLs a person can type: every non-loopback address of this device, or the one address listened on. */
 function browserUrls(config: Config, port: number): string[] {
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (argv.includes("--safe-state")) return safeState(argv.filter((a) => a !== "--safe-state"));
+  if (argv[0] === PACK_STATIC_FLAG) return packStaticToStdout(argv[1]); // the server's own child (HTTAP_STATICPATH)
   if (argv.includes("--supervise")) {
     const args = argv.filter((a) => a !== "--supervise");
     try {

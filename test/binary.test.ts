@@ -6,7 +6,7 @@
  * compressed at build time, and its engine Worker must run from inside the executable. Network: 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -131,6 +131,40 @@ describe("dist/httap-linux-x64", () => {
   );
 
   test(
+    "HTTAP_STATICPATH: a child of the binary packs the directory (issue 22); the server answers what packing in-process does",
+    async () => {
+      const web = join(binary("x64").dir, "web");
+      mkdirSync(join(web, "js"), { recursive: true });
+      const page = Buffer.from(`<!doctype html><title>room</title>\n${"<p>Drive, play, repeat.</p>\n".repeat(60)}`);
+      writeFileSync(join(web, "index.html"), page);
+      writeFileSync(join(web, "js/app.js"), "console.log('hi');\n".repeat(40));
+      writeFileSync(join(web, "bad name.txt"), "skipped: a space in its name");
+      const server = await startServer({ HTTAP_STATICPATH: web }, binary("x64").command(), {
+        cwd: binary("x64").dir,
+        timeoutMs: NATIVE_START_TIMEOUT_MS,
+      });
+      servers.push(server);
+      const expected = encodeVariants(page, mimeTypeFor("index.html"));
+      for (const coding of ["br", "gzip"] as const) {
+        const res = await rawGet(server.port, "/", REQUEST_TIMEOUT_MS, `Accept-Encoding: ${coding}\r\n`);
+        expect([res.status, res.headers.get("content-encoding"), res.headers.get("etag")]).toEqual([
+          200,
+          coding,
+          expected.find((v) => v.coding === coding)!.etag,
+        ]);
+      }
+      expect(Buffer.compare((await rawGet(server.port, "/", REQUEST_TIMEOUT_MS)).body, page)).toBe(0);
+      expect(server.output()).toContain("bad name.txt"); // the child's warning reaches the operator
+      await server.stop();
+      // a directory that cannot be served stops start-up with exit 2 and the reason, as without a child
+      const r = await runOnce("x64", [], { HTTAP_TCPPORT: "0", HTTAP_STATICPATH: join(web, "absent") }, NATIVE_START_TIMEOUT_MS);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/HTTAP_STATICPATH: cannot read the directory .*absent/);
+    },
+    NATIVE_START_TIMEOUT_MS * 2 + REQUEST_TIMEOUT_MS * 3 + STOP_TIMEOUT_MS * 2 + 5_000,
+  );
+
+  test(
     "regression (issue 16, a4975a5): with the checkout hidden, the engine Worker runs from inside the executable",
     async () => {
       // Before a4975a5 the compiled engine Worker was looked up in the build tree: it ran on the build machine only.
@@ -238,6 +272,22 @@ describe("dist/httap-linux-arm64 under qemu-user", () => {
       }
     },
     QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS * 2 + STOP_TIMEOUT_MS * 2 + 5_000,
+  );
+
+  test(
+    "HTTAP_STATICPATH where the binary cannot run itself (qemu-user): the directory is packed in the server's process",
+    async () => {
+      const web = join(binary("arm64").dir, "web");
+      mkdirSync(web, { recursive: true });
+      const page = Buffer.from(`<!doctype html><title>room</title>\n${"<p>Drive, play, repeat.</p>\n".repeat(60)}`);
+      writeFileSync(join(web, "index.html"), page);
+      const server = await start("arm64", QEMU_START_TIMEOUT_MS, { HTTAP_STATICPATH: web, HTTAP_GPIO: "none" });
+      const res = await rawGet(server.port, "/", QEMU_REQUEST_TIMEOUT_MS, "Accept-Encoding: br\r\n");
+      expect([res.status, res.headers.get("content-encoding")]).toEqual([200, "br"]);
+      expect(Buffer.compare(brotliDecompressSync(res.body), page)).toBe(0);
+      await server.stop();
+    },
+    QEMU_START_TIMEOUT_MS + QEMU_REQUEST_TIMEOUT_MS + STOP_TIMEOUT_MS * 2 + 5_000,
   );
 
   test(

@@ -2,8 +2,13 @@
 import type { AssetSource, Warn } from "./asset-source.ts";
 import { DirectorySource } from "./directory-source.ts";
 import { EmbeddedSource } from "./embedded-source.ts";
+import { packedInChild } from "./child-packer.ts";
 
-/** HTTAP_STATICPATH wins; otherwise the pages shipped with httap (embedded, or the checkout's folder). */
+/**
+ * HTTAP_STATICPATH wins; otherwise the pages shipped with httap (embedded, or the checkout's folder). The compiled
+ * binary has a directory packed by a child of itself, so the compressor never stays resident (`child-packer.ts`).
+ */
 export function chooseAssetSource(staticPath: string | null, warn: Warn): AssetSource {
-  return staticPath === null ? new EmbeddedSource(warn) : new DirectorySource(staticPath, warn);
+  if (staticPath === null) return new EmbeddedSource(warn);
+  return Bun.isStandaloneExecutable ? packedInChild(staticPath, warn) : new DirectorySource(staticPath, warn);
 }
