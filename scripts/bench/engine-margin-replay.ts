@@ -74,7 +74,7 @@ function replay(overshoots: Int32Array, rule: MarginRule): string {
 
 const variants: readonly [string, () => MarginRule][] = [
   ["worst of 64 + 20 µs", () => new WorstOf64()],
-  ["engine: q .992+5, ≤ 30 µs", () => new SpinMargin(ENGINE_SPIN_MARGIN)],
+  ["engine: q .992+5, ≤ 40 µs", () => new SpinMargin(ENGINE_SPIN_MARGIN)],
   ["the same, no budget", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, spinBudgetNs: Infinity })],
   ["no budget, capped", () => new SpinMargin({ ...ENGINE_SPIN_MARGIN, spinBudgetNs: Infinity, fallbackQuantile: 0.999 })],
   ["without FIFO: q 0.5 + 5", () => new SpinMargin(SHARED_SPIN_MARGIN)],
