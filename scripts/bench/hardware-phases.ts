@@ -62,8 +62,25 @@ const quantile = (xs: number[], p: number) => {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-async function rt(port: number): Promise<{ edgeErrorUs: { lastSecond: EdgeError }; engineCpuPercent: number; realtimePriority: boolean }> {
+interface RtFigures {
+  readonly edgeErrorUs: { readonly lastSecond: EdgeError };
+  readonly realtimePriority: boolean;
+  readonly engineCpuPercent: number;
+  readonly engineSleeps: number;
+  readonly engineSpinMicros: number;
+  readonly engineSpinMarginUs: number;
+}
+
+async function rt(port: number): Promise<RtFigures> {
   return (await fetch(`http://127.0.0.1:${port}/?rt`)).json() as never;
+}
+
+/** The engine's spin between two readings of /?rt, as % of a core, and its sleeps a second. */
+function spinBetween(a: RtFigures, b: RtFigures, wallMs: number): { spinPercent: number; sleepsPerS: number } {
+  return {
+    spinPercent: ((b.engineSpinMicros - a.engineSpinMicros) / (wallMs * 1000)) * 100,
+    sleepsPerS: ((b.engineSleeps - a.engineSleeps) * 1000) / wallMs,
+  };
 }
 
 /** Runs `during` while 8 lock-step connections of GET / keep the server's thread busy. */
@@ -149,12 +166,21 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
   const idle = await commandLatency(server, simFile);
   const loaded = await underLoad(server, COMMANDS * (COMMAND_GAP_MS + 3) + 500, () => commandLatency(server, simFile));
   // CPU: a tone and both motors at half speed, the drive re-sent well inside the dead-man time.
-  await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":3000}' });
-  for (let i = 0; i < 12; i++) {
+  // The engine's own CPU figure covers its last second and swings with the host: three seconds are averaged.
+  await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":5000}' });
+  const readings: { at: number; rt: RtFigures }[] = [];
+  for (let i = 0; i < 22; i++) {
     await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":0.5,"right":0.5}' });
+    if (i === 7 || i === 12 || i === 17) readings.push({ at: performance.now(), rt: await rt(server.port) }); // 1.4, 2.4, 3.4 s
     await Bun.sleep(200);
   }
-  const r = await rt(server.port);
+  const r = readings[readings.length - 1].rt;
+  const cpuPercent = readings.reduce((sum, x) => sum + x.rt.engineCpuPercent, 0) / readings.length;
+  const spin = spinBetween(readings[0].rt, r, readings[readings.length - 1].at - readings[0].at);
+  console.log(
+    `bench: engine CPU ${cpuPercent.toFixed(1)} % of a core (${readings.map((x) => x.rt.engineCpuPercent).join(", ")}): ` +
+      `spin ${spin.spinPercent.toFixed(1)} %, ${spin.sleepsPerS.toFixed(0)} sleeps a second, margin now ${r.engineSpinMarginUs} µs`,
+  );
   await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"stop":true}' });
   await Bun.sleep(800);
   const floor = await floorPhases(server, simFile, r.realtimePriority);
@@ -166,7 +192,7 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
     commandLoaded: loaded.command,
     pingIdle: idle.ping,
     pingLoaded: loaded.ping,
-    cpuPercent: r.engineCpuPercent,
+    cpuPercent,
     floor,
   };
 }

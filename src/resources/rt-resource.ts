@@ -9,7 +9,7 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
   return defineResource({
     name: "rt",
     kind: "figures",
-    description: "real-time figures: engine edge error (µs) since start and over the last second, main loop lag (ms)",
+    description: "real-time figures: engine edge error (µs) since start and over the last second, its CPU and spin, main loop lag (ms)",
     get: (c) => {
       const b = board();
       const f = typeof b === "string" ? null : b.engineFigures();
@@ -28,6 +28,12 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
         memoryLocked: f?.memoryLocked ?? false,
         heartbeatLosses: f?.heartbeatLosses ?? 0,
         engineCpuPercent: f?.cpuPercent ?? 0,
+        // where the engine's CPU goes (counters: take differences): its thread's CPU, its sleeps, the µs it spun
+        // after them to land on an edge, and the spin margin now (issue 22)
+        engineCpuMicros: f?.cpuMicros ?? 0,
+        engineSleeps: f?.sleeps ?? 0,
+        engineSpinMicros: f?.spinMicros ?? 0,
+        engineSpinMarginUs: f?.marginMicros ?? 0,
         toneMethod: typeof b === "string" ? null : b.toneMethod,
         gpio: typeof b === "string" ? b : b.backend,
       });
