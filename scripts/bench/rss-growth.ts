@@ -136,7 +136,8 @@ export function describeGrowth(g: RssGrowth): string {
   const steps = g.steps.map((s) => `${s.connections}: ${s.peakMiB.toFixed(1)}`).join(", ");
   return (
     `${g.name}: idle ${g.idleMiB.toFixed(1)} → ${steps} → settled ${g.settledMiB.toFixed(1)} MiB ` +
-    `(peak +${g.growthMiB.toFixed(1)}: anon +${g.growthAnonMiB.toFixed(1)}, file +${g.growthFileMiB.toFixed(1)}; kept +${g.keptMiB.toFixed(1)})`
+    `(peak +${g.growthMiB.toFixed(1)}: anon +${g.growthAnonMiB.toFixed(1)}, file +${g.growthFileMiB.toFixed(1)}; ` +
+    `kept +${g.keptMiB.toFixed(1)})`
   );
 }
 
