@@ -21,6 +21,8 @@ function browserUrls(config: Config, port: number): string[] {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // the server's own child (HTTAP_STATICPATH) first: its directory may be named like any flag below
+  if (argv[0] === PACK_STATIC_FLAG) return packStaticToStdout(argv[1]);
   if (argv.includes("--help") || argv.includes("-h")) {
     console.log(helpText(VERSION));
     return 0;
@@ -30,7 +32,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (argv.includes("--safe-state")) return safeState(argv.filter((a) => a !== "--safe-state"));
-  if (argv[0] === PACK_STATIC_FLAG) return packStaticToStdout(argv[1]); // the server's own child (HTTAP_STATICPATH)
   if (argv.includes("--supervise")) {
     const args = argv.filter((a) => a !== "--supervise");
     try {

@@ -138,7 +138,8 @@ describe("dist/httap-linux-x64", () => {
       const page = Buffer.from(`<!doctype html><title>room</title>\n${"<p>Drive, play, repeat.</p>\n".repeat(60)}`);
       writeFileSync(join(web, "index.html"), page);
       writeFileSync(join(web, "js/app.js"), "console.log('hi');\n".repeat(40));
-      writeFileSync(join(web, "bad name.txt"), "skipped: a space in its name");
+      // skipped with a warning; a newline and "error: " in its name must not pass for the child's own error
+      writeFileSync(join(web, "bad\nerror: name.txt"), "skipped: a space and a newline in its name");
       const server = await startServer({ HTTAP_STATICPATH: web }, binary("x64").command(), {
         cwd: binary("x64").dir,
         timeoutMs: NATIVE_START_TIMEOUT_MS,
@@ -154,7 +155,7 @@ describe("dist/httap-linux-x64", () => {
         ]);
       }
       expect(Buffer.compare((await rawGet(server.port, "/", REQUEST_TIMEOUT_MS)).body, page)).toBe(0);
-      expect(server.output()).toContain("bad name.txt"); // the child's warning reaches the operator
+      expect(server.output()).toContain("bad\nerror: name.txt"); // the child's warning reaches the operator
       await server.stop();
       // a directory that cannot be served stops start-up with exit 2 and the reason, as without a child
       const r = await runOnce("x64", [], { HTTAP_TCPPORT: "0", HTTAP_STATICPATH: join(web, "absent") }, NATIVE_START_TIMEOUT_MS);

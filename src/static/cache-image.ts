@@ -12,6 +12,7 @@ import { ARENA_ALIGNMENT_BYTES } from "./arena.ts";
 import type { FileLayout, PackedCache, ReplyRange } from "./static-cache.ts";
 
 const MAGIC = "HTTAPSC1";
+const CODINGS: ReadonlySet<unknown> = new Set(["identity", "gzip", "br"]);
 const INDEX_AT = MAGIC.length + 4;
 
 /** The image of a packed cache, ready to embed. */
@@ -28,11 +29,11 @@ export function encodeCacheImage(packed: PackedCache): Uint8Array {
 
 /**
  * The packed cache in an image: the arena is a view into `image`, nothing is copied. A damaged or foreign image
- * throws with what is wrong: it comes from our own build, so this is a broken binary, not bad input.
+ * throws with what is wrong: it comes from our own build or our own child, so this is a broken binary, not bad input.
  */
 export function decodeCacheImage(image: Uint8Array): PackedCache {
   const fail = (what: string): never => {
-    throw new Error(`the binary's page image is damaged (${what}); rebuild it with scripts/build.ts`);
+    throw new Error(`the static cache image is damaged (${what}); an embedded one needs a rebuild (scripts/build.ts)`);
   };
   if (image.length < INDEX_AT || new TextDecoder().decode(image.subarray(0, MAGIC.length)) !== MAGIC)
     fail(`it does not start with ${MAGIC}`);
@@ -46,13 +47,24 @@ export function decodeCacheImage(image: Uint8Array): PackedCache {
     return fail(`its index is not JSON: ${(error as Error).message}`);
   }
   const arena = image.subarray(arenaAt);
+  const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
   const inside = (r: ReplyRange | undefined) =>
-    r !== undefined && r.offset >= 0 && r.headLength >= 0 && r.headLength <= r.length && r.offset + r.length <= arena.length;
+    r !== undefined &&
+    isCount(r.offset) &&
+    isCount(r.length) &&
+    isCount(r.headLength) &&
+    r.headLength <= r.length &&
+    r.offset + r.length <= arena.length;
   if (!Array.isArray(files)) fail("its index is not a list of files");
   for (const file of files) {
-    if (typeof file?.path !== "string" || !Array.isArray(file.variants) || file.variants.length === 0)
-      fail("a file has no path or no variants");
-    for (const v of file.variants) if (!inside(v.ok) || !inside(v.notModified)) fail(`a response of ${file.path} lies outside the arena`);
+    if (typeof file?.path !== "string" || typeof file.partialHeaders !== "string" || !Array.isArray(file.variants))
+      fail("a file has no path, partial headers or variants");
+    if (file.variants[0]?.coding !== "identity") fail(`${file.path} does not start with its identity`);
+    for (const v of file.variants) {
+      if (!CODINGS.has(v?.coding) || typeof v.etag !== "string" || typeof v.isLazy !== "boolean")
+        fail(`a variant of ${file.path} has no coding, tag or laziness`);
+      if (!inside(v.ok) || !inside(v.notModified)) fail(`a response of ${file.path} lies outside the arena`);
+    }
   }
   return { arena, files };
 }

@@ -15,8 +15,25 @@ import { packStaticCache } from "./static-cache.ts";
 
 /** The child's command-line flag; the directory follows it. */
 export const PACK_STATIC_FLAG = "--pack-static";
-/** How the child marks the one stderr line that is its configuration error (the other lines are warnings). */
-const ERROR_PREFIX = "error: ";
+/** The exit status of a child that found the directory unusable (as the server's own for bad configuration). */
+const BAD_DIRECTORY = 2;
+
+/**
+ * What the child says on stderr, one JSON record a line, so no file name (Linux allows a newline in one) and no
+ * runtime message can pass for another kind: `{"warning":…}` for each file skipped, `{"error":…}` for why the
+ * directory cannot be served. Whatever else appears there is the runtime's own (a crash) and only explains a failure.
+ */
+type ChildRecord = { readonly warning: string } | { readonly error: string };
+
+function parseRecord(line: string): ChildRecord | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value !== "object" || value === null) return null;
+    if (typeof (value as { warning?: unknown }).warning === "string") return value as ChildRecord;
+    if (typeof (value as { error?: unknown }).error === "string") return value as ChildRecord;
+  } catch {}
+  return null;
+}
 
 /** `directory` as a source whose image a child packs (compiled binary only: from source there is no such child). */
 export function packedInChild(directory: string, warn: Warn): AssetSource {
@@ -42,27 +59,30 @@ export async function packInChild(directory: string, warn: Warn): Promise<Uint8A
   }
   const [image, errors, code] = await Promise.all([child.stdout.bytes(), child.stderr.text(), child.exited]);
   const lines = errors.split("\n").filter((line) => line !== "");
-  const failure = lines.find((line) => line.startsWith(ERROR_PREFIX));
-  if (code !== 0 && failure === undefined) {
-    // a child that crashed or could not run its code (an emulator whose binfmt entry lacks the arm64 libraries)
-    warn(`static files: the packing child failed (exit ${code}${lines.length > 0 ? `: ${lines.at(-1)}` : ""}); packing here instead`);
-    return null;
+  const records = lines.map(parseRecord);
+  const failure = records.find((r) => r !== null && "error" in r);
+  if (code === 0 || (code === BAD_DIRECTORY && failure !== undefined)) {
+    for (const r of records) if (r !== null && "warning" in r) warn(r.warning);
+    if (failure !== undefined && "error" in failure) throw new ConfigError(failure.error);
+    return image;
   }
-  for (const line of lines) if (line !== failure) warn(line);
-  if (failure !== undefined) throw new ConfigError(failure.slice(ERROR_PREFIX.length));
-  return image;
+  // a child that crashed or could not run its code (an emulator whose binfmt entry lacks the arm64 libraries)
+  const said = lines.filter((_, i) => records[i] === null).at(-1);
+  warn(`static files: the packing child failed (exit ${code}${said !== undefined ? `: ${said}` : ""}); packing here instead`);
+  return null;
 }
 
 /** The child's side (`httap --pack-static <dir>`): the image to stdout; exit status 0, or 2 for a bad directory. */
 export async function packStaticToStdout(directory: string | undefined): Promise<number> {
+  const say = (record: ChildRecord) => console.error(JSON.stringify(record));
   try {
     if (directory === undefined) throw new ConfigError(`${PACK_STATIC_FLAG} needs a directory`);
-    const files = await new DirectorySource(directory, (line) => console.error(line)).readFiles();
+    const files = await new DirectorySource(directory, (line) => say({ warning: line })).readFiles();
     await Bun.write(Bun.stdout, encodeCacheImage(packStaticCache(files)));
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`${ERROR_PREFIX}${error.message}`);
-    return 2;
+    say({ error: error.message });
+    return BAD_DIRECTORY;
   }
 }

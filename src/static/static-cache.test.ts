@@ -81,12 +81,26 @@ describe("the cache image", () => {
   test("a damaged image is refused with what is wrong, never served", () => {
     const good = encodeCacheImage(packStaticCache(FILES));
     const withMagic = (bytes: Uint8Array) => () => decodeCacheImage(bytes);
-    expect(withMagic(new Uint8Array(4))).toThrow(/page image is damaged \(it does not start with HTTAPSC1\)/);
+    expect(withMagic(new Uint8Array(4))).toThrow(/static cache image is damaged \(it does not start with HTTAPSC1\)/);
     expect(withMagic(encoder.encode("NOTANIMAGE-----"))).toThrow(/does not start with/);
     const longIndex = good.slice();
     new DataView(longIndex.buffer).setUint32(8, good.length, true);
     expect(withMagic(longIndex)).toThrow(/index of \d+ bytes runs past its end/);
     expect(withMagic(good.subarray(0, good.length - 100))).toThrow(/lies outside the arena/);
+    // ranges must be whole numbers: a string compares and adds as text ("10" <= "9"), a view would be cut short
+    const decoded = decodeCacheImage(good);
+    const forged = (edit: (files: unknown[]) => void) => {
+      const files = structuredClone(decoded.files) as unknown[];
+      edit(files);
+      return encodeCacheImage({ arena: decoded.arena, files: files as never });
+    };
+    type Edited = { variants: { ok: Record<string, unknown>; coding: string }[]; partialHeaders?: string };
+    const stringRange = forged((f) => Object.assign((f[0] as Edited).variants[0].ok, { offset: "0", length: "9", headLength: "10" }));
+    expect(withMagic(stringRange)).toThrow(/lies outside the arena/);
+    const fraction = forged((f) => Object.assign((f[0] as Edited).variants[0].ok, { offset: 0.5 }));
+    expect(withMagic(fraction)).toThrow(/lies outside the arena/);
+    expect(withMagic(forged((f) => delete (f[0] as Edited).partialHeaders))).toThrow(/no path, partial headers or variants/);
+    expect(withMagic(forged((f) => ((f[0] as Edited).variants[0].coding = "zstd")))).toThrow(/does not start with its identity/);
     const notJson = good.slice();
     notJson[12] = 0x7d; // "}" where the index's "[" was
     expect(withMagic(notJson)).toThrow(/index is not JSON/);
