@@ -166,12 +166,13 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
   const idle = await commandLatency(server, simFile);
   const loaded = await underLoad(server, COMMANDS * (COMMAND_GAP_MS + 3) + 500, () => commandLatency(server, simFile));
   // CPU: a tone and both motors at half speed, the drive re-sent well inside the dead-man time.
-  // The engine's own CPU figure covers its last second and swings with the host: three seconds are averaged.
+  // The engine's own CPU figure covers its last whole second and swings with the host: three seconds are averaged,
+  // read from 2 s on, so the first is not a second that began before the tone and the motors did.
   await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":5000}' });
   const readings: { at: number; rt: RtFigures }[] = [];
   for (let i = 0; i < 22; i++) {
     await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":0.5,"right":0.5}' });
-    if (i === 7 || i === 12 || i === 17) readings.push({ at: performance.now(), rt: await rt(server.port) }); // 1.4, 2.4, 3.4 s
+    if (i === 10 || i === 15 || i === 20) readings.push({ at: performance.now(), rt: await rt(server.port) }); // 2, 3, 4 s
     await Bun.sleep(200);
   }
   const r = readings[readings.length - 1].rt;
