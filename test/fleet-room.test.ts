@@ -179,7 +179,16 @@ describe("the room in network namespaces (issue 21)", () => {
       drivers.push(page);
     }
     if (!(await waitFor(allDriving, 10_000, 20))) {
-      throw new Error(`the participants do not drive: ${await Promise.all(drivers.map((p) => p.locator(".turn-text").textContent()))}`);
+      // seen once in CI (all three "Your turn", no motor edge): what each car's engine and motors said, to name the cause
+      const said = await Promise.all(
+        CARS.map(async (c) => {
+          const rt = await look(`http://${c.ip}:${PORT}/?rt`);
+          const motors = await look(`http://${c.ip}:${PORT}/?motors`);
+          return `${c.name}: engine ${rt?.engine} ${rt?.engineFailure ?? ""}, motors ${JSON.stringify(motors)}`;
+        }),
+      );
+      const pages = await Promise.all(drivers.map((p) => p.locator(".turn-text").textContent()));
+      throw new Error(`the participants do not drive: ${pages}; ${said.join("; ")}`);
     }
 
     const leader = await context.newPage();
