@@ -23,8 +23,8 @@ export const W = {
   motorRight: 10,
   motorPeriodUs: 11,
   motorDeadUs: 12,
-  sleeps: 13, // engine: clock_nanosleep calls so far (a counter: readers take differences)
-  spinMicros: 14, // engine: µs spent spinning to edges after those sleeps, so far (a counter)
+  sleeps: 13, // engine: clock_nanosleep calls so far (a 32-bit counter that wraps: readers take short differences)
+  spinMicros: 14, // engine: µs spent spinning to edges after those sleeps (wraps after ~24 h at 5 % spin, likewise)
   marginMicros: 15, // engine: the spin margin now, µs
   speakerVersion: 16, // seqlock
   speakerCount: 17, // notes in the block; 0 = silence

@@ -17,10 +17,11 @@ const INDEX_AT = MAGIC.length + 4;
 
 /** The image of a packed cache, ready to embed. */
 export function encodeCacheImage(packed: PackedCache): Uint8Array {
-  const index = new TextEncoder().encode(JSON.stringify(packed.files));
+  const encoder = new TextEncoder();
+  const index = encoder.encode(JSON.stringify(packed.files));
   const arenaAt = Math.ceil((INDEX_AT + index.length) / ARENA_ALIGNMENT_BYTES) * ARENA_ALIGNMENT_BYTES;
   const image = new Uint8Array(arenaAt + packed.arena.length);
-  image.set(new TextEncoder().encode(MAGIC));
+  image.set(encoder.encode(MAGIC));
   new DataView(image.buffer).setUint32(MAGIC.length, index.length, true);
   image.set(index, INDEX_AT);
   image.set(packed.arena, arenaAt);
