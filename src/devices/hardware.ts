@@ -23,10 +23,23 @@ export interface HardwareOptions {
   /** Let the engine take SCHED_FIFO and lock its code in memory when permitted (HTTAP_REALTIME). */
   readonly realtime: boolean;
   readonly log: (line: string) => void;
+  /** How long the engine's start may take, and how long its first command waits for it; tests shorten them. */
+  readonly engineStart?: EngineStartTimes;
 }
 
-/** How long the first command that needs the engine waits for it to start (blocking the loop, once per start). */
-const ENGINE_START_WAIT_MS = 3_000;
+export interface EngineStartTimes {
+  /** The first command of a start waits this long for the engine (blocking the loop, once per start). */
+  readonly waitMs: number;
+  /** A start still not done after this long is given up as failed; until then commands are refused "still starting". */
+  readonly limitMs: number;
+}
+
+/**
+ * A Worker starts in tens of ms on an idle board, but seconds on a loaded one (a Pi Zero, or three cars and a browser
+ * on two cores). A slow start is kept alive, never killed and started again: that retry could never finish on a
+ * board where every start takes longer than the wait (issue 22: a room test's cars never drove).
+ */
+const ENGINE_START: EngineStartTimes = { waitMs: 3_000, limitMs: 60_000 };
 /** After a failure, commands are refused this long before the next one tries a new engine (no retry storm). */
 const ENGINE_RETRY_AFTER_MS = 1_000;
 
@@ -51,6 +64,9 @@ export class Hardware {
   readonly #log: (line: string) => void;
   readonly #realtime: boolean;
   #engine: RtEngine | null = null;
+  readonly #engineStart: EngineStartTimes;
+  /** The engine whose first command has already waited for its start: later ones do not block again. */
+  #startWaitedFor: RtEngine | null = null;
   /** The last engine failure and when (performance.now()), until an engine runs again. */
   #engineFailure: { reason: string; at: number } | null = null;
   #isClosed = false;
@@ -63,6 +79,7 @@ export class Hardware {
     this.roles = pinRoles(o.profile);
     this.#log = o.log;
     this.#realtime = o.realtime;
+    this.#engineStart = o.engineStart ?? ENGINE_START;
     const p = o.profile;
     let pwm: SysfsPwm | null = null;
     if (p.speakerPwm !== null) {
@@ -153,9 +170,11 @@ export class Hardware {
   }
 
   /**
-   * The engine for a command, started (and waited for) when there is none; throws EngineUnavailable with the reason
-   * when it cannot run, so the command is refused rather than answered as if it had played or driven. After a
-   * failure the next command tries a new engine, at most once every ENGINE_RETRY_AFTER_MS.
+   * The engine for a command, started when there is none; throws EngineUnavailable with the reason when it cannot
+   * drive now, so the command is refused rather than answered as if it had played or driven. The first command of a
+   * start waits for it (its answer then says what happened); while a slow start goes on, commands are refused as
+   * "still starting" without waiting again, and the start is given up only after `limitMs`. After a failure the next
+   * command tries a new engine, at most once every ENGINE_RETRY_AFTER_MS.
    */
   #engineForCommand(): RtEngine {
     if (this.#isClosed) throw new EngineUnavailable("the device is shutting down");
@@ -164,7 +183,16 @@ export class Hardware {
       throw new EngineUnavailable(`the real-time engine failed (${failure.reason}); tones and motors are off, retried in a second`);
     }
     const engine = this.#engine ?? this.#startEngine();
-    if (engine.state === "starting") engine.waitStarted(ENGINE_START_WAIT_MS);
+    if (engine.state === "starting" && this.#startWaitedFor !== engine) {
+      this.#startWaitedFor = engine;
+      engine.waitStarted(this.#engineStart.waitMs);
+    }
+    if (engine.state === "starting") {
+      if (engine.startedMsAgo() < this.#engineStart.limitMs) {
+        throw new EngineUnavailable("the real-time engine is still starting (the board is busy); try again in a moment");
+      }
+      engine.giveUp(`it did not start within ${this.#engineStart.limitMs / 1000} s`);
+    }
     if (engine.state === "running") {
       if (this.#engineFailure !== null) this.#log("real-time engine: running again");
       this.#engineFailure = null;
