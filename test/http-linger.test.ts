@@ -88,3 +88,36 @@ test("a connection lingering after its last answer gives its slot to a newcomer 
     client.socket.destroy();
   }
 });
+
+test("a newcomer that evicts a lingering connection while another waits for a slot waits behind it: never over the limit", async () => {
+  await waitFor(() => server.connectionCount === 0);
+  closes.length = 0;
+  const holder = await halfOpenClient();
+  frozenAt = performance.now(); // no wait for a slot runs out, no idle connection becomes evictable
+  const clients = [holder];
+  try {
+    holder.socket.write("GET /a HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(await waitFor(() => parseResponses(holder.received()).length === 1)).toBe(true);
+    const waiter = await halfOpenClient(); // the only slot is the holder's, answered just now: it waits
+    clients.push(waiter);
+    waiter.socket.write("GET /w HTTP/1.1\r\nHost: a\r\n\r\n");
+    // the holder ends its keep-alive and lingers, so the next newcomer may evict it
+    holder.socket.write("GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /dropped HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(await waitFor(() => parseResponses(holder.received()).length === 2)).toBe(true);
+    expect(parseResponses(waiter.received()).length).toBe(0);
+    const newcomer = await halfOpenClient();
+    clients.push(newcomer);
+    newcomer.socket.write("GET /n HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(await waitFor(() => parseResponses(waiter.received()).length === 1)).toBe(true); // the freed slot: first come
+    expect(closes).toEqual(["evicted"]);
+    await Bun.sleep(50);
+    expect(server.connectionCount).toBe(1);
+    expect(parseResponses(newcomer.received()).length).toBe(0); // waiting its turn, not holding a second slot
+    waiter.socket.destroy();
+    expect(await waitFor(() => parseResponses(newcomer.received()).length === 1)).toBe(true);
+    expect(parseResponses(newcomer.received())[0].status).toBe(200);
+  } finally {
+    frozenAt = null;
+    for (const c of clients) c.socket.destroy();
+  }
+}, 60_000);

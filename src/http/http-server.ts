@@ -153,7 +153,10 @@ export class HttpServer {
     if (this.#isStopping) return void socket.terminate();
     const connection = new Connection(this.#nextId++, socket, plainAddress(socket.remoteAddress), this.#context);
     socket.data = connection;
-    if (this.#connections.size < this.#options.maxConnections || this.#evictOneIdle(connection.lastActiveAt)) {
+    if (this.#connections.size < this.#options.maxConnections) return this.#giveSlot(connection);
+    // The eviction's close gives the freed slot to the oldest newcomer already waiting, if one is: this one then
+    // waits behind it, rather than taking a slot over the limit.
+    if (this.#evictOneIdle(connection.lastActiveAt) && this.#connections.size < this.#options.maxConnections) {
       return this.#giveSlot(connection);
     }
     // Every slot is working: wait a moment for one (bounded), else say so rather than hang (DESIGN: busy, not a hang).
