@@ -10,7 +10,7 @@ import { monotonicNs } from "../../src/os/libc.ts";
 import { attachSimFile } from "../../src/gpio/sim-file.ts";
 import { readEdges } from "../../src/gpio/sim-layout.ts";
 import { ClientConnection } from "../stress/http-client.ts";
-import { engineFloor, type FloorFigures } from "./engine-floor.ts";
+import { engineFloor, type FloorFigures, type Percentiles } from "./engine-floor.ts";
 import { load } from "./load-generator.ts";
 import { OTHER_CPU, pinLoadGenerator, type Server } from "./servers.ts";
 
@@ -38,6 +38,8 @@ export interface HardwareFigures {
   readonly pingIdle: Latency;
   readonly pingLoaded: Latency;
   readonly cpuPercent: number;
+  /** The edge error over the last of those seconds: the accuracy that CPU bought. */
+  readonly cpuEdgeError: EdgeError;
   /** The floor's figures for the same rows, with the same priority (see `floorPhases`). */
   readonly floor: FloorRows;
 }
@@ -46,15 +48,20 @@ export interface HardwareFigures {
  * The floor (engine-floor.ts) in the hardware rows' places. Its tone rows spin the last 200 µs to each edge, more than
  * the engine's margin ever is: the accuracy this runtime and machine allow, late only when a wake-up or the thread
  * itself is held up longer (their `overshoot` is the wake-up latency, what a sleep alone would give). Its CPU row only
- * sleeps: the least CPU those edges cost.
+ * sleeps: the least CPU those edges cost. Between the two, `covered` is the floor's price of accuracy: the same edges
+ * with the least spin that covers this host's p99 wake-up lateness (the sleeping run's overshoot p99), so edges come
+ * on time but for 1 % of wake-ups; its CPU is what a tone this accurate costs any engine on this runtime and machine.
  */
 export interface FloorRows {
   readonly fifo: boolean;
   /** Edge error of a 1 kHz tone (an edge every 500 µs), idle and under the same 8-connection load. */
   readonly toneIdle: FloorFigures;
   readonly toneLoaded: FloorFigures;
-  /** CPU use for a tone and both motors at half speed, sleeping to each edge. */
+  /** CPU use for a tone and both motors at half speed, sleeping to each edge, and the edge error that gives. */
   readonly cpuPercent: number;
+  readonly sleepingEdgeError: Percentiles;
+  /** The same edges spinning `spinUs`, the sleeping run's overshoot p99: their edge error and CPU. */
+  readonly covered: { readonly spinUs: number; readonly edgeError: Percentiles; readonly cpuPercent: number };
 }
 
 const quantile = (xs: number[], p: number) => {
@@ -146,7 +153,7 @@ const FLOOR_SPIN_US = 200;
 /**
  * The floor's rows (see FloorRows): its Worker in a process on the server's CPU, SCHED_FIFO when `fifo`, the simulator
  * file beside `simFile` (the file system decides what a pin write costs in page faults); loaded by the same 8
- * connections to `server` as httap's row. About 10 s.
+ * connections to `server` as httap's row. About 12 s.
  */
 export async function floorPhases(server: Server, simFile: string, fifo: boolean): Promise<FloorRows> {
   // without SCHED_FIFO, the least timer slack (1 ns), as the engine takes: the best the runtime can do either way
@@ -154,7 +161,16 @@ export async function floorPhases(server: Server, simFile: string, fifo: boolean
   const toneIdle = await engineFloor({ ...base, spinUs: FLOOR_SPIN_US });
   const toneLoaded = await underLoad(server, FLOOR_MS + 1500, () => engineFloor({ ...base, spinUs: FLOOR_SPIN_US }));
   const both = await engineFloor({ ...base, motors: true });
-  return { fifo: toneIdle.fifo, toneIdle, toneLoaded, cpuPercent: both.cpuPercent };
+  const spinUs = Math.max(1, Math.ceil(both.overshoot.p99Us));
+  const covered = await engineFloor({ ...base, motors: true, spinUs });
+  return {
+    fifo: toneIdle.fifo,
+    toneIdle,
+    toneLoaded,
+    cpuPercent: both.cpuPercent,
+    sleepingEdgeError: both.edgeError,
+    covered: { spinUs, edgeError: covered.edgeError, cpuPercent: covered.cpuPercent },
+  };
 }
 
 export async function hardwarePhases(server: Server, simFile: string): Promise<HardwareFigures> {
@@ -194,6 +210,7 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
     pingIdle: idle.ping,
     pingLoaded: loaded.ping,
     cpuPercent,
+    cpuEdgeError: r.edgeErrorUs.lastSecond,
     floor,
   };
 }
