@@ -117,9 +117,11 @@ export class Httap extends EventTarget {
     this.isReachable = true;
     this.dispatchEvent(new CustomEvent("ready", { detail: { root: this.root, device: this.device } }));
     const session = response.headers.get("HTTaP-Session");
-    if (session !== null && session !== NO_SESSION)
-      this._opened(session, this.root.Timeout ?? 15); // ours already
-    else if (this.wantsTurn) this._ask();
+    if (session !== null && session !== NO_SESSION) {
+      // ours already: opened here, unless our own claim's answer opened this very session meanwhile
+      if (session !== this.session || !this.isOpen) this._opened(session, this.root.Timeout ?? 15);
+      else this._keepAlive(this.root.Timeout ?? 15);
+    } else if (this.wantsTurn) this._ask();
   }
 
   /** Asks to drive: the device now when it is free, else a place in line, kept until `release()`. */
