@@ -92,6 +92,30 @@ async function allStopped(): Promise<boolean> {
   return after.every((m, i) => m.high.length === 0 && m.edges === before[i].edges);
 }
 
+/** What each car reports, for a failure message: its engine, motors, line and pins. */
+async function carsSay(): Promise<string> {
+  const said = await Promise.all(
+    CARS.map(async (c) => {
+      const rt = await look(`http://${c.ip}:${PORT}/?rt`);
+      const motorsNow = await look(`http://${c.ip}:${PORT}/?motors`);
+      const queue = await look(`http://${c.ip}:${PORT}/?queue`);
+      const pins = motors(join(dir, `sim${c.n}.bin`));
+      return (
+        `${c.name}: engine ${rt?.engine} ${rt?.engineFailure ?? ""}, motors ${JSON.stringify(motorsNow)}, ` +
+        `queue ${JSON.stringify(queue)}, pins high ${pins.high.join(",") || "none"} (${pins.edges} motor edges logged)`
+      );
+    }),
+  );
+  return said.join("; ");
+}
+
+/** Waits until every car is stopped, or fails saying what each reports and what the leader's page says. */
+async function expectAllStopped(leader: Page): Promise<void> {
+  if (await waitFor(allStopped, WAIT_MS, 10)) return;
+  const page = await leader.locator("#login-state").textContent();
+  throw new Error(`the cars do not all stop: the leader's page says "${page}"; ${await carsSay()}`);
+}
+
 /** A motor pin high, or motor edges coming (PWM). */
 async function driving(c: (typeof CARS)[number]): Promise<boolean> {
   const sim = join(dir, `sim${c.n}.bin`);
@@ -179,16 +203,18 @@ describe("the room in network namespaces (issue 21)", () => {
       drivers.push(page);
     }
     if (!(await waitFor(allDriving, 10_000, 20))) {
-      // seen once in CI (all three "Your turn", no motor edge): what each car's engine and motors said, to name the cause
-      const said = await Promise.all(
-        CARS.map(async (c) => {
-          const rt = await look(`http://${c.ip}:${PORT}/?rt`);
-          const motors = await look(`http://${c.ip}:${PORT}/?motors`);
-          return `${c.name}: engine ${rt?.engine} ${rt?.engineFailure ?? ""}, motors ${JSON.stringify(motors)}`;
-        }),
+      // seen in CI (all three "Your turn", no motor edge): what each car reports, and what each page said and held
+      // (its turn, its last sentence, the stick's state, focus and visibility), to name the cause
+      const pages = await Promise.all(
+        drivers.map((p) =>
+          p.evaluate(
+            `[document.querySelector(".turn-text")?.textContent, document.getElementById("state")?.textContent, ` +
+              `document.getElementById("pad")?.dataset.held ?? "not held", document.hasFocus() ? "focused" : "not focused", ` +
+              `document.visibilityState].join(" | ")`,
+          ),
+        ),
       );
-      const pages = await Promise.all(drivers.map((p) => p.locator(".turn-text").textContent()));
-      throw new Error(`the participants do not drive: ${pages}; ${said.join("; ")}`);
+      throw new Error(`the participants do not drive: ${pages.join("; ")}; ${await carsSay()}`);
     }
 
     const leader = await context.newPage();
@@ -205,7 +231,7 @@ describe("the room in network namespaces (issue 21)", () => {
     await leader.click("#stop-all");
     // a generous wait, not a timing bound (a busy 2-core CI machine once took over 1 s with three cars, four
     // Chromium pages and this polling at once; seen otherwise 171-255 ms): `npm run bench` reports the figure
-    expect(await waitFor(allStopped, WAIT_MS, 10)).toBe(true);
+    await expectAllStopped(leader);
     // a figure, not a check: the 100 ms of stillness allStopped waits for are taken off
     console.log(`click to all three stopped: ${Math.round(performance.now() - clickedAt - 100)} ms (the 100 ms still check excluded)`);
     // the leader's stop reached every car (each is held stopped), and the page says so
@@ -218,7 +244,7 @@ describe("the room in network namespaces (issue 21)", () => {
 
     await leader.fill("#message", "Eyes on me");
     await leader.click("#pause-all");
-    expect(await waitFor(allStopped, WAIT_MS, 10)).toBe(true);
+    await expectAllStopped(leader);
     for (const page of drivers) {
       await page.waitForSelector("text=Paused by the leader: Eyes on me", { timeout: 5_000 });
       const status = await page.evaluate('fetch("/?motors", { method: "POST", body: \'{"left":0.3,"right":0.3}\' }).then((r) => r.status)');
