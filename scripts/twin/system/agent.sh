@@ -125,6 +125,10 @@ mdns() { # $1 = host name
   say "NSS $(timeout 30 getent hosts "$1.local" | tr -s ' ')"
   say "HOSTNAME $(hostname) avahi=$(avahi-resolve -a 127.0.0.1 2>/dev/null | cut -f2)"
   say "AVAHICONF $(grep -E '^(use-ipv[46]|publish-a{1,4}-on-ipv[46])=' /etc/avahi/avahi-daemon.conf | tr '\n' ' ')"
+  # the room (issue 21): httap's own _httap._tcp, on UDP 5353 beside Avahi's socket, as Avahi hears it
+  timeout 30 avahi-browse -rtp _httap._tcp 2>&1 | grep '^=' | pre ROOM
+  ss -ulpnH 'sport = :5353' | tr -s ' ' | pre UDP5353
+  journalctl -b -u httap --no-pager -q -o cat | grep -F 'fleet:' | tail -n 3 | pre FLEETLOG
   # the daemon's own account, last lines (a rename: the records it withdrew, then "Host name conflict")
   journalctl -b -u avahi-daemon --no-pager -q -o short-monotonic | sed -E 's/ [^ ]+ avahi-daemon\[[0-9]+\]://' |
     tail -n 30 | cut -c1-160 | pre AVAHILOG

@@ -43,6 +43,19 @@ export async function mdnsCheck(c: SystemContext): Promise<void> {
       `avahi-browse: ${seen}; avahi-resolve: ${resolved || "(nothing)"}; getent hosts: ${nss || "(nothing)"}; ${lineOf(r, "HOSTNAME")}; ` +
         `avahi-daemon.conf: ${lineOf(r, "AVAHICONF") || "(nothing set)"}${journal}`,
     );
+    // httap's room speaks mDNS itself (src/fleet/mdns-socket.ts): its socket shares UDP 5353 with Avahi's, and Avahi,
+    // an independent implementation, reads its _httap._tcp records
+    const room = linesOf(r, "ROOM").map((l) => l.split(";").map(unescapeAvahi));
+    const car = room.find((f) => f[4] === "_httap._tcp" && f[8] === String(LEADER.port) && f[9]?.includes('"board=rc-car"'));
+    const sockets = linesOf(r, "UDP5353");
+    const fleetLog = linesOf(r, "FLEETLOG");
+    const shared = sockets.some((l) => l.includes('"httap"')) && sockets.some((l) => l.includes('"avahi-daemon"'));
+    c.report.check(
+      "system: the room: httap holds UDP 5353 beside Avahi, and Avahi hears its _httap._tcp announcement",
+      car !== undefined && shared && !fleetLog.some((l) => l.includes("mDNS is off")),
+      `avahi-browse _httap._tcp: ${room.map((f) => `"${f[3]}" ${f[6]} ${f[7]}:${f[8]} ${f[9] ?? ""}`).join(", ") || "nothing"}; ` +
+        `UDP 5353: ${sockets.join(" | ") || "(none)"}; httap's fleet log: ${fleetLog.join(" | ") || "(nothing)"}`,
+    );
   });
 }
 
