@@ -54,10 +54,10 @@ export class FleetMdns {
         if (this.#isStopped) return socket.close(); // stopped while it opened
         this.#socket = socket;
         socket.send({ type: "query", questions: [{ name: FLEET_SERVICE, type: "PTR" }] });
-        this.announce();
+        this.#announce();
         this.#timer = setInterval(() => {
           socket.joinGroup(); // an interface that came up since (the hotspot) joins the room
-          this.announce();
+          this.#announce();
         }, FLEET_ANNOUNCE_EVERY_MS);
         this.#timer.unref?.();
       },
@@ -71,12 +71,12 @@ export class FleetMdns {
     const wait = Math.max(0, this.#lastAnnouncedAt + FLEET_CHANGE_MIN_MS - this.#o.now());
     this.#changeTimer = setTimeout(() => {
       this.#changeTimer = null;
-      this.announce();
+      this.#announce();
     }, wait);
     this.#changeTimer.unref?.();
   }
 
-  announce(): void {
+  #announce(): void {
     this.#lastAnnouncedAt = this.#o.now();
     this.#send(FLEET_RECORD_TTL_S);
   }
