@@ -7,9 +7,9 @@
 # Checks first (64-bit system, 4 KiB memory pages, the binary runs here, the gpio group exists), then installs
 # /usr/local/bin/httap (0755, replaced by a rename so a running one is not disturbed), the systemd unit
 # (deploy/httap.service), /etc/default/httap (only when absent: your settings are kept), the Avahi service on the
-# configured port, the udev rule giving the gpio group the hardware PWM (deploy/99-httap-pwm.rules), enables the unit,
-# restarts it and waits until the page answers. --root installs into a
-# directory tree instead (an image mounted elsewhere, or a test) and starts nothing.
+# configured port (and sets Avahi to publish IPv4 addresses only), the udev rule giving the gpio group the hardware
+# PWM (deploy/99-httap-pwm.rules), enables the unit, restarts it and waits until the page answers. --root installs
+# into a directory tree instead (an image mounted elsewhere, or a test) and starts nothing.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 ROOT=/
@@ -17,12 +17,33 @@ BINARY="$HERE/dist/httap-linux-arm64"
 START=1
 
 die() { echo "install: $*" >&2; exit 1; }
+
+# `key=value` right under `[section]` of the INI text on stdin (the section added at the top when missing), every
+# other line for the key, commented or not, removed; trailing empty lines dropped. The rule of the image's
+# avahiConfIpv4Only (scripts/image/deploy-files.ts), which test/install-script.test.ts holds this to.
+set_ini_key() {
+  awk -v section="$1" -v key="$2" -v value="$3" '
+    { line[++n] = $0 }
+    END {
+      while (n > 0 && line[n] == "") n--
+      pattern = "^[[:space:]]*#?[[:space:]]*" key "[[:space:]]*="
+      for (i = 1; i <= n; i++) {
+        if (line[i] ~ pattern) continue
+        kept[++count] = line[i]
+        trimmed = line[i]
+        gsub(/^[[:space:]]+|[[:space:]]+$/, "", trimmed)
+        if (!at && trimmed == "[" section "]") at = count
+      }
+      if (!at) { print "[" section "]"; print key "=" value }
+      for (i = 1; i <= count; i++) { print kept[i]; if (i == at) print key "=" value }
+    }'
+}
 while (($# > 0)); do
   case "$1" in
     --binary) BINARY="${2:?--binary needs a file}"; shift 2 ;;
     --root) ROOT="${2:?--root needs a directory}"; shift 2 ;;
     --no-start) START=0; shift ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument \"$1\" (see --help)" ;;
   esac
 done
@@ -64,6 +85,21 @@ if [[ -d $ROOT/etc/avahi/services ]]; then
 else
   echo "install: no /etc/avahi/services (avahi-daemon not installed): the device will not be found as $(hostname).local"
 fi
+# Avahi publishes the Pi's IPv4 addresses alone, as on the image: Avahi 0.8 takes its own AAAA records, looped
+# back, for a rival's when an IPv6 address changes on link-up, and renames the Pi NAME-2 (NAME.local then stops
+# resolving; issue 19). Phones find the Pi by its A record.
+avahi_conf=$ROOT/etc/avahi/avahi-daemon.conf
+avahi_changed=0
+if [[ -s $avahi_conf ]]; then
+  ipv4_only=$(set_ini_key server use-ipv6 no <"$avahi_conf" | set_ini_key publish publish-aaaa-on-ipv4 no)
+  if [[ $ipv4_only != "$(cat "$avahi_conf")" ]]; then
+    printf '%s\n' "$ipv4_only" >"$avahi_conf.httap-new"
+    chmod 0644 "$avahi_conf.httap-new"
+    mv -f "$avahi_conf.httap-new" "$avahi_conf"
+    avahi_changed=1
+    echo "install: Avahi now publishes IPv4 addresses only (use-ipv6=no, publish-aaaa-on-ipv4=no in $avahi_conf)"
+  fi
+fi
 echo "install: $version into $ROOT (port $port)"
 
 if ((START == 0)); then
@@ -74,6 +110,7 @@ fi
 udevadm control --reload 2>/dev/null || true
 udevadm trigger --subsystem-match=pwm --action=add 2>/dev/null || true # the rule now, not at the next boot
 systemctl daemon-reload
+if ((avahi_changed)); then systemctl try-restart avahi-daemon.service || true; fi
 systemctl enable httap.service
 systemctl restart httap.service
 for _ in $(seq 1 50); do   # up to 10 s

@@ -2,12 +2,14 @@
  * @module scripts/install.sh (issue 9) into a directory tree (`--root`), with `uname`, `getconf` and `systemctl`
  * replaced by recording fakes at the front of PATH: the checks (64-bit, 4 KiB pages, a binary that runs, the gpio
  * group) refuse with one sentence before anything is written; the install places the binary, the unit, the
- * settings (kept on a second run) and the Avahi service on the configured port, and enables the unit.
+ * settings (kept on a second run) and the Avahi service on the configured port, sets Avahi to publish IPv4 only as
+ * the image does, and enables the unit.
  */
 import { afterAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { avahiConfIpv4Only } from "../scripts/image/deploy-files.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const dir = mkdtempSync(join(tmpdir(), "httap-install-"));
@@ -97,4 +99,37 @@ test("refusals before anything is written: 32-bit, 16 KiB pages, no binary, a bi
     expect(existsSync(join(root, "etc/systemd/system/httap.service"))).toBe(false);
     expect(existsSync(join(bin, "systemctl.log"))).toBe(false);
   }
+});
+
+test("Avahi publishes IPv4 addresses only, as on the image (issue 19): the same edit as avahiConfIpv4Only, once", () => {
+  const debian =
+    "[server]\n#host-name=foo\nuse-ipv4=yes\nuse-ipv6=yes\nratelimit-burst=1000\n\n[wide-area]\nenable-wide-area=yes\n\n" +
+    "[publish]\n#publish-addresses=yes\n#publish-aaaa-on-ipv4=yes\n#publish-a-on-ipv6=no\n\n[reflector]\n\n\n";
+  const cases = [
+    debian,
+    "[server]\nuse-ipv6=no\n[publish]\npublish-aaaa-on-ipv4=yes\n",
+    "[server]\n  # use-ipv6 = yes\n[publish]",
+    "[publish]\npublish-hinfo=no\n",
+    "[server]\nuse-ipv4=yes\n",
+    " [server] \nuse-ipv6=yes\n[publish]\n",
+  ];
+  const bin = fakes({});
+  for (const original of cases) {
+    const root = tree();
+    const conf = join(root, "etc/avahi/avahi-daemon.conf");
+    writeFileSync(conf, original);
+    const r = run(["--root", root, "--binary", binary()], bin);
+    expect(r.code).toBe(0);
+    const edited = readFileSync(conf, "utf8");
+    expect(edited).toBe(avahiConfIpv4Only(original));
+    expect(r.stdout).toContain("Avahi now publishes IPv4 addresses only");
+    const again = run(["--root", root, "--binary", binary()], bin);
+    expect(again.code).toBe(0);
+    expect(readFileSync(conf, "utf8")).toBe(edited);
+    expect(again.stdout).not.toContain("Avahi now publishes");
+  }
+  // no Avahi configuration (avahi-daemon not installed): nothing is created
+  const bare = tree();
+  expect(run(["--root", bare, "--binary", binary()], bin).code).toBe(0);
+  expect(existsSync(join(bare, "etc/avahi/avahi-daemon.conf"))).toBe(false);
 });
