@@ -56,17 +56,16 @@ export function checkProgram(value: unknown): ProgramResult<Program> {
   if (!isJsonObject(value)) {
     return refuse("bad-program", 'a program is an object: {"name":"my-dance","mode":"blocks"|"js","code":"...","blocks":{...}}');
   }
-  const v = value;
-  const name = checkName(v.name);
+  const name = checkName(value.name);
   if (!name.ok) return name;
-  if (v.mode !== "blocks" && v.mode !== "js") return refuse("bad-program", 'the program\'s mode must be "blocks" or "js"');
-  if (typeof v.code !== "string") return refuse("bad-program", "the program's code must be a string of JavaScript");
-  const blocks = v.blocks ?? null;
+  if (value.mode !== "blocks" && value.mode !== "js") return refuse("bad-program", 'the program\'s mode must be "blocks" or "js"');
+  if (typeof value.code !== "string") return refuse("bad-program", "the program's code must be a string of JavaScript");
+  const blocks = value.blocks ?? null;
   if (blocks !== null && (typeof blocks !== "object" || Array.isArray(blocks))) {
     return refuse("bad-program", "the program's blocks must be Blockly's workspace object, or null");
   }
-  if (v.mode === "blocks" && blocks === null) return refuse("bad-program", "a blocks program needs its blocks");
-  return { ok: true, value: { name: name.value, mode: v.mode, code: v.code, blocks: blocks as Record<string, unknown> | null } };
+  if (value.mode === "blocks" && blocks === null) return refuse("bad-program", "a blocks program needs its blocks");
+  return { ok: true, value: { name: name.value, mode: value.mode, code: value.code, blocks: blocks as Record<string, unknown> | null } };
 }
 
 export class ProgramStore {

@@ -12,8 +12,6 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; why: string };
 export const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 export const bad = <T>(why: string): Checked<T> => ({ ok: false, why });
 
-export { isJsonObject as isObject } from "../httap/json-body.ts";
-
 /** Only the listed keys; the first other one is named. */
 export function onlyKeys(body: Record<string, unknown>, keys: readonly string[]): string | null {
   for (const k of Object.keys(body)) if (!keys.includes(k)) return `unknown field "${k}" (known: ${keys.join(", ")})`;

@@ -6,7 +6,8 @@
 import type { Board } from "../devices/board.ts";
 import { HEADER_PINS, type PinMode, type Pull } from "../gpio/gpio-backend.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bit, isObject, onlyKeys, withDevice } from "./body-checks.ts";
+import { bit, onlyKeys, withDevice } from "./body-checks.ts";
+import { isJsonObject } from "../httap/json-body.ts";
 
 const PINS = Array.from({ length: HEADER_PINS }, (_, i) => String(i));
 const PULLS: readonly Pull[] = ["up", "down", "none"];
@@ -27,7 +28,7 @@ export function gpioResource(board: () => Board | string): Resource {
         return c.reply.error("bad-value", "write one pin at a time: POST /?gpio/17");
       const pin = Number(c.selector.members[0]);
       const body = c.body();
-      if (!isObject(body))
+      if (!isJsonObject(body))
         return c.reply.error("bad-value", 'the body must be an object: {"mode":"out","level":1} or {"mode":"in","pull":"up"}');
       const unknown = onlyKeys(body, ["mode", "level", "pull"]);
       if (unknown !== null) return c.reply.error("bad-value", unknown);

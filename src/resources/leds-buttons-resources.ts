@@ -1,7 +1,8 @@
 /** @module `/?leds` (read and set by name) and `/?buttons` (read; a debounced change shows in `/?changes`). */
 import type { Board } from "../devices/board.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bit, isObject, withDevice } from "./body-checks.ts";
+import { bit, withDevice } from "./body-checks.ts";
+import { isJsonObject } from "../httap/json-body.ts";
 
 const asBits = (leds: Record<string, boolean>) => Object.fromEntries(Object.entries(leds).map(([n, on]) => [n, on ? 1 : 0]));
 
@@ -13,7 +14,7 @@ export function ledsResource(board: () => Board | string, names: readonly string
     get: withDevice(board, (b, c) => c.reply.json(asBits(b.leds()))),
     post: withDevice(board, (b, c) => {
       const body = c.body();
-      if (!isObject(body) || Object.keys(body).length === 0)
+      if (!isJsonObject(body) || Object.keys(body).length === 0)
         return c.reply.error("bad-value", `the body must be an object of LED names and 0 or 1, such as {"${names[0]}":1}`);
       const levels: Record<string, boolean> = {};
       for (const [name, v] of Object.entries(body)) {

@@ -6,7 +6,8 @@
  */
 import type { Board } from "../devices/board.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
+import { bad, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
+import { isJsonObject } from "../httap/json-body.ts";
 
 export interface MotorsCommand {
   readonly left: number;
@@ -17,7 +18,7 @@ export interface MotorsCommand {
 }
 
 export function motorsCommand(body: unknown): Checked<MotorsCommand> {
-  if (!isObject(body)) return bad('the body must be an object: {"left":0.5,"right":0.5} or {"stop":true}');
+  if (!isJsonObject(body)) return bad('the body must be an object: {"left":0.5,"right":0.5} or {"stop":true}');
   const unknown = onlyKeys(body, ["left", "right", "stop", "seq"]);
   if (unknown !== null) return bad(unknown);
   let seq: number | null = null;

@@ -5,7 +5,8 @@
 import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 import type { SimulatedSoc } from "../gpio/simulated-soc.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bit, isObject, numberIn, onlyKeys } from "./body-checks.ts";
+import { bit, numberIn, onlyKeys } from "./body-checks.ts";
+import { isJsonObject } from "../httap/json-body.ts";
 
 export function simResource(file: string | null, soc: SimulatedSoc): Resource {
   const state = () => ({ file, drive: soc.drives().filter((d) => d.pin < HEADER_PINS) });
@@ -16,7 +17,7 @@ export function simResource(file: string | null, soc: SimulatedSoc): Resource {
     get: (c) => c.reply.json(state()),
     post: (c) => {
       const body = c.body();
-      if (!isObject(body)) return c.reply.error("bad-value", 'the body must be an object: {"pin":4,"level":0}');
+      if (!isJsonObject(body)) return c.reply.error("bad-value", 'the body must be an object: {"pin":4,"level":0}');
       const unknown = onlyKeys(body, ["pin", "level"]);
       if (unknown !== null) return c.reply.error("bad-value", unknown);
       const pin = numberIn(body.pin, "pin", 0, HEADER_PINS - 1, true);

@@ -3,11 +3,12 @@ import type { Note } from "../engine/channels.ts";
 import type { Board } from "../devices/board.ts";
 import { MAX_HZ, MAX_NOTE_MS, MAX_NOTES, MAX_TOTAL_MS, MIN_HZ } from "../devices/speaker.ts";
 import { defineResource, type Resource } from "../httap/resource.ts";
-import { bad, isObject, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
+import { bad, numberIn, ok, onlyKeys, withDevice, type Checked } from "./body-checks.ts";
+import { isJsonObject } from "../httap/json-body.ts";
 
 /** The notes a body asks for ([] for stop), or why it is refused. */
 export function speakerCommand(body: unknown): Checked<readonly Note[]> {
-  if (!isObject(body)) return bad('the body must be an object: {"freq":440,"ms":200}, {"notes":[[440,200],[0,50]]} or {"stop":true}');
+  if (!isJsonObject(body)) return bad('the body must be an object: {"freq":440,"ms":200}, {"notes":[[440,200],[0,50]]} or {"stop":true}');
   const unknown = onlyKeys(body, ["freq", "ms", "notes", "stop"]);
   if (unknown !== null) return bad(unknown);
   if (body.stop !== undefined)
