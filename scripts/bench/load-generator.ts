@@ -135,6 +135,10 @@ export async function load(
   return result;
 }
 
+/** The median of some values (the upper middle one of an even count), NaN when there are none. */
+export const median = (values: readonly number[]): number =>
+  values.length === 0 ? NaN : [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 /** The p-th percentile (0-100) of the first `count` values, NaN when there are none. */
 export function percentile(values: Float64Array, count: number, p: number): number {
   const sorted = values.slice(0, Math.min(count, values.length)).sort();

@@ -2,14 +2,26 @@
  * @module Load phases for the benchmark: one kind of traffic run against each server in turn, with the load
  * generator on the CPU that kind needs (see `servers.ts`), reduced to the numbers the table shows.
  */
-import { load, percentile } from "./load-generator.ts";
+import { load, median, percentile } from "./load-generator.ts";
 import { cpuUs } from "./proc-stats.ts";
 import { OTHER_CPU, pinLoadGenerator, SERVER_CPU, type Server } from "./servers.ts";
 
-/** Untimed traffic before each measured phase, so connection setup and JIT warm-up stay out of the numbers. */
+/**
+ * Untimed traffic before a server's measured rounds, in windows of WARMUP_MS (`warmUntilSteady`). A fixed half second was
+ * too short under qemu-user, where the JIT's output is translated again: an arm64 httap read 3,084 req/s in its
+ * first 3 s, 8,484 in the next and 10,000-10,400 from 6 s on, the floor 4,077, 9,692, then 9,100-11,200.
+ */
 const WARMUP_MS = 500;
-/** Measured time per phase and server. */
-export const LOAD_MS = 3_000;
+const WARMUP_MAX_WINDOWS = 30;
+/** A window counts as faster only by more than this share, so noise alone does not prolong the warm-up. */
+const WARMUP_GAIN = 1.03;
+/**
+ * Measured rounds per row, the servers taking turns, each round LOAD_MS long; a row reads the median round. One long
+ * phase per server let a few slow seconds of the machine land on one server only (/?ping lock-step read 1.06× and
+ * 0.98× Bun.serve in two runs of one build).
+ */
+export const ROUNDS = 3;
+export const LOAD_MS = 2_000;
 const THROUGHPUT_MS = 2_000;
 export const PARALLEL_CONNECTIONS = 8;
 const ONE_MIB = 1024 * 1024;
@@ -26,7 +38,30 @@ export interface ParallelResult {
   errors: number;
 }
 
-/** One connection, one request in flight: requests per second and latency percentiles (µs). */
+/**
+ * Runs untimed windows of some traffic, each returning its rate, until two windows in a row were no faster than the
+ * best before them by WARMUP_GAIN (JIT tiers at work until then; one slow window alone is noise), at most
+ * WARMUP_MAX_WINDOWS.
+ */
+export async function warmUntilSteady(window: () => Promise<number>): Promise<void> {
+  let best = 0;
+  let steady = 0;
+  for (let i = 0; i < WARMUP_MAX_WINDOWS && steady < 2; i++) {
+    const rate = await window();
+    steady = rate > best * WARMUP_GAIN ? 0 : steady + 1;
+    best = Math.max(best, rate);
+  }
+}
+
+/** Warms one server up with windows of WARMUP_MS of the row's own traffic. */
+async function warmUp(server: Server, target: string, connections: number, headers: string): Promise<void> {
+  await warmUntilSteady(async () => {
+    const r = await load(server.port, target, connections, WARMUP_MS, false, headers);
+    return r.requests / r.elapsedMs;
+  });
+}
+
+/** One connection, one request in flight: requests per second (median round) and latency percentiles over all rounds (µs). */
 export async function lockStep(
   name: string,
   servers: readonly Server[],
@@ -34,22 +69,28 @@ export async function lockStep(
   headers: readonly string[] = [],
 ): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
-  const out: LockStepResult[] = [];
-  for (const [i, s] of servers.entries()) {
-    await load(s.port, targets[i], 1, WARMUP_MS, false, headers[i] ?? "");
-    const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i] ?? "");
-    out.push({
-      rps: (r.requests * 1000) / r.elapsedMs,
-      p50: percentile(r.latencies!, r.requests, 50),
-      p99: percentile(r.latencies!, r.requests, 99),
-      errors: r.errors,
-    });
-    console.log(`bench: ${name} lock-step on ${s.name}: ${r.requests} requests, ${r.errors} errors`);
+  for (const [i, s] of servers.entries()) await warmUp(s, targets[i], 1, headers[i] ?? "");
+  const rounds = servers.map(() => [] as { rps: number; latencies: Float64Array; errors: number }[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, s] of servers.entries()) {
+      const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i] ?? "");
+      rounds[i].push({ rps: (r.requests * 1000) / r.elapsedMs, latencies: r.latencies!.slice(0, r.requests), errors: r.errors });
+    }
   }
-  return out;
+  return servers.map((s, i) => {
+    const all = new Float64Array(rounds[i].reduce((n, r) => n + r.latencies.length, 0));
+    let at = 0;
+    for (const r of rounds[i]) {
+      all.set(r.latencies, at);
+      at += r.latencies.length;
+    }
+    const errors = rounds[i].reduce((n, r) => n + r.errors, 0);
+    console.log(`bench: ${name} lock-step on ${s.name}: ${all.length} requests in ${ROUNDS} rounds, ${errors} errors`);
+    return { rps: median(rounds[i].map((r) => r.rps)), p50: percentile(all, all.length, 50), p99: percentile(all, all.length, 99), errors };
+  });
 }
 
-/** Several connections at once: requests per second and the server's CPU time per request (µs). */
+/** Several connections at once: requests per second and the server's CPU time per request (µs), each the median round. */
 export async function parallel(
   name: string,
   servers: readonly Server[],
@@ -57,16 +98,21 @@ export async function parallel(
   headers: readonly string[] = [],
 ): Promise<ParallelResult[]> {
   pinLoadGenerator(OTHER_CPU);
-  const out: ParallelResult[] = [];
-  for (const [i, s] of servers.entries()) {
-    await load(s.port, targets[i], PARALLEL_CONNECTIONS, WARMUP_MS, false, headers[i] ?? "");
-    const cpu0 = cpuUs(s.proc.pid);
-    const r = await load(s.port, targets[i], PARALLEL_CONNECTIONS, LOAD_MS, false, headers[i] ?? "");
-    const cpu = cpuUs(s.proc.pid) - cpu0;
-    out.push({ rps: (r.requests * 1000) / r.elapsedMs, cpuPerReq: cpu / r.requests, errors: r.errors });
-    console.log(`bench: ${name} ${PARALLEL_CONNECTIONS} connections on ${s.name}: ${r.requests} requests, ${r.errors} errors`);
+  for (const [i, s] of servers.entries()) await warmUp(s, targets[i], PARALLEL_CONNECTIONS, headers[i] ?? "");
+  const rounds = servers.map(() => [] as ParallelResult[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, s] of servers.entries()) {
+      const cpu0 = cpuUs(s.proc.pid);
+      const r = await load(s.port, targets[i], PARALLEL_CONNECTIONS, LOAD_MS, false, headers[i] ?? "");
+      const cpu = cpuUs(s.proc.pid) - cpu0;
+      rounds[i].push({ rps: (r.requests * 1000) / r.elapsedMs, cpuPerReq: cpu / r.requests, errors: r.errors });
+    }
   }
-  return out;
+  return servers.map((s, i) => {
+    const errors = rounds[i].reduce((n, r) => n + r.errors, 0);
+    console.log(`bench: ${name} ${PARALLEL_CONNECTIONS} connections on ${s.name}: ${ROUNDS} rounds, ${errors} errors`);
+    return { rps: median(rounds[i].map((r) => r.rps)), cpuPerReq: median(rounds[i].map((r) => r.cpuPerReq)), errors };
+  });
 }
 
 /** Bulk transfer of a 1 MiB file on one connection: MiB per second, and the errors summed over the servers. */
@@ -75,7 +121,7 @@ export async function throughput(servers: readonly Server[], target: string): Pr
   const mibPerS: number[] = [];
   let errors = 0;
   for (const s of servers) {
-    await load(s.port, target, 1, WARMUP_MS, false);
+    await warmUp(s, target, 1, "");
     const r = await load(s.port, target, 1, THROUGHPUT_MS, false);
     mibPerS.push((r.requests * ONE_MIB) / 1048576 / (r.elapsedMs / 1000));
     errors += r.errors;

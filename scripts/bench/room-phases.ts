@@ -10,6 +10,7 @@ import { monotonicNs } from "../../src/os/libc.ts";
 import { launchChromium } from "../../test/support/browser.ts";
 import { block, codeReady, loadBlocks } from "../../test/support/code-page.ts";
 import { MOTOR_PINS, SimPins } from "../../test/support/sim-pins.ts";
+import { median } from "./load-generator.ts";
 import type { Server } from "./servers.ts";
 
 const SPEAKER_PIN = 12;
@@ -25,7 +26,6 @@ export interface CodeFigures {
   readonly stopMs: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 
 export async function codePhases(server: Server, simFile: string): Promise<CodeFigures> {

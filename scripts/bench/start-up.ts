@@ -2,7 +2,7 @@
  * @module Start-up time for the benchmark: exec to the first 2xx answer to GET /, median over several runs with the
  * servers' start-ups interleaved, so a slow spell of the machine hits both alike.
  */
-import { answersOk } from "./load-generator.ts";
+import { answersOk, median } from "./load-generator.ts";
 import { launchQuiet, START_TIMEOUT_MS, stop, type ServerSpec } from "./servers.ts";
 
 export const STARTUP_RUNS = 5;
@@ -16,7 +16,7 @@ export async function medianStartUpMs(specs: readonly ServerSpec[]): Promise<num
   for (let i = 0; i < STARTUP_RUNS; i++) {
     for (const [j, spec] of specs.entries()) times[j].push(await startUpMs(spec));
   }
-  return times.map((xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+  return times.map(median);
 }
 
 /** Exec to first 2xx on GET /, in ms: a free port is chosen first, then connections are tried every 1 ms. */
