@@ -3,13 +3,23 @@
  * idle, and its RSS after a few seconds of the traffic a device sees (the page with compression negotiated, and
  * HTTaP pings), all on the same process.
  */
+import { median } from "./load-generator.ts";
 import { exercise, PARALLEL_CONNECTIONS, type TrafficStep } from "./load-phases.ts";
 import { evictFromPageCache, type Eviction } from "./page-cache.ts";
 import { rssBreakdown, rssMiB } from "./proc-stats.ts";
 import { startServer, stop, type Server, type ServerSpec } from "./servers.ts";
 
-/** Wait after a server reports its port before idle RSS is read, so start-up work has finished. */
-export const IDLE_SETTLE_MS = 300;
+/**
+ * Wait after a server reports its port before idle RSS is read, so start-up work has finished: httap's RSS rose
+ * 0.6-1.6 MiB between 0.3 and 3 s after it listened (runtime code paged in by its first timers and announcements),
+ * then held still to 8 s.
+ */
+export const IDLE_SETTLE_MS = 3_000;
+/**
+ * Cold starts per server; a reading is their median. One binary's cold starts read two ways, ~2.5 MiB apart in the
+ * file-backed pages (the same build: 35.5 or 38.2 MiB), so one start could decide a row by itself.
+ */
+export const COLD_STARTS = 3;
 
 /** What a browser sends; lets httap pick its brotli or gzip variant of the page, as it does on a device. */
 const BROWSER_ACCEPT_ENCODING = "Accept-Encoding: gzip, deflate, br\r\n";
@@ -29,25 +39,33 @@ export async function startCold(spec: ServerSpec, isPinned = true): Promise<{ se
 }
 
 /**
- * Idle RSS and RSS after load of one server, alone on the machine: no other instance of its binary may run, or its
- * mapped pages would stay cached (see `page-cache.ts`). `pingTarget` is the server's dynamic JSON counterpart of
- * HTTaP GET /?ping.
+ * Idle RSS and RSS after load of one server, each the median of COLD_STARTS cold starts, alone on the machine: no
+ * other instance of its binary may run, or its mapped pages would stay cached (see `page-cache.ts`). `pingTarget` is
+ * the server's dynamic JSON counterpart of HTTaP GET /?ping.
  */
 export async function measureResidentMemory(spec: ServerSpec, pingTarget: string): Promise<ResidentMemory> {
-  // Not pinned: a process confined to one CPU reads ~2.8 MiB higher (measured with taskset -c 1 on the same
-  // binary), and a Pi runs it on all its cores.
-  const { server, eviction } = await startCold(spec, false);
-  try {
-    await Bun.sleep(IDLE_SETTLE_MS);
-    const idleMiB = rssMiB(server.proc.pid);
-    console.log(`bench: RSS idle on ${spec.name}: ${rssBreakdown(server.proc.pid)}`);
-    const errors = await exercise(server, deviceTraffic(pingTarget));
-    const loadedMiB = rssMiB(server.proc.pid);
-    console.log(`bench: RSS after load on ${spec.name}: ${rssBreakdown(server.proc.pid)}`);
-    return { idleMiB, loadedMiB, errors, eviction };
-  } finally {
-    await stop(server.proc);
+  const idle: number[] = [];
+  const loaded: number[] = [];
+  let errors = 0;
+  let eviction: Eviction | undefined;
+  for (let start = 0; start < COLD_STARTS; start++) {
+    // Not pinned: a process confined to one CPU reads ~2.8 MiB higher (measured with taskset -c 1 on the same
+    // binary), and a Pi runs it on all its cores.
+    const cold = await startCold(spec, false);
+    eviction ??= cold.eviction;
+    const { server } = cold;
+    try {
+      await Bun.sleep(IDLE_SETTLE_MS);
+      idle.push(rssMiB(server.proc.pid));
+      console.log(`bench: RSS idle on ${spec.name}: ${rssBreakdown(server.proc.pid)}`);
+      errors += await exercise(server, deviceTraffic(pingTarget));
+      loaded.push(rssMiB(server.proc.pid));
+      console.log(`bench: RSS after load on ${spec.name}: ${rssBreakdown(server.proc.pid)}`);
+    } finally {
+      await stop(server.proc);
+    }
   }
+  return { idleMiB: median(idle), loadedMiB: median(loaded), errors, eviction: eviction! };
 }
 
 /** Total time of the traffic between the idle and the loaded reading, for the output. */
