@@ -10,18 +10,21 @@
  */
 import { join, resolve } from "node:path";
 import { MAX_CONNECTIONS_DEFAULT } from "../src/http/limits.ts";
+import { PACK_STATIC_FLAG } from "../src/static/child-packer.ts";
 import {
   LOAD_MS,
   lockStep,
+  ROUNDS,
   type LockStepResult,
   PARALLEL_CONNECTIONS,
   parallel,
   type ParallelResult,
   throughput,
+  warmUntilSteady,
 } from "./bench/load-phases.ts";
 import { describeEvictions } from "./bench/page-cache.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
-import { DEVICE_TRAFFIC_MS, IDLE_SETTLE_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
+import { COLD_STARTS, DEVICE_TRAFFIC_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
 import {
   defaultSpecs,
   freePort,
@@ -58,11 +61,16 @@ const CHURN_CONCURRENCY = 200;
 const ROOM_BROWSERS = 20;
 const ROOM_ROUNDS = 5;
 /** Under qemu-user every instruction is translated: fewer requests, the same shape. */
-const ARM64_CHURN_REQUESTS = 2_000;
+const ARM64_CHURN_REQUESTS = 6_000;
+/** A churn warm-up window is this share of the measured churn's requests. */
+const CHURN_WARMUP_PARTS = 2;
 const ARM64_CHURN_CONCURRENCY = 50;
 
 /** The targets of issue 22, and why a few of them are judged against the floor. */
 const CHURN_TARGET = 0.95; // × Bun.serve
+const CPU_PER_REQUEST_TARGET = 1.1; // × Bun.serve, 8 connections
+/** How far from the floor httap may be for the floor's miss to explain its own (a share of the floor's figure). */
+const FLOOR_NEAR = 0.1;
 const ROOM_P99_TARGET = 1.5; // × Bun.serve
 const LOCK_STEP_TARGET = 0.97; // × the floor: the architecture's own floor on Bun.listen
 const RSS_IDLE_ALLOWANCE_MIB = 6; // over Bun.serve, default configuration
@@ -75,16 +83,24 @@ const ENGINE_CPU_TARGET_PERCENT = 10;
 
 /** The default configuration without its board, room and SCPI: what the HTTP server alone holds. */
 const HTTP_ONLY = { HTTAP_GPIO: "none", HTTAP_FLEET: "0", HTTAP_SCPIPORT: "0" } as const;
+const HTTP_ONLY_WORDS = Object.entries(HTTP_ONLY)
+  .map(([name, value]) => `${name}=${value}`)
+  .join(" ");
 
 const fig = (values: readonly number[]): Figures => ({ httap: values[0], base: values[1], floor: values[2] });
 
-/** For a row where higher is better and the target is a share of Bun.serve: the floor's own share, when it misses too. */
+/**
+ * For a row whose target is a share of Bun.serve: the floor's own share when the floor misses it too and httap is
+ * within FLOOR_NEAR of the floor (then the runtime, not httap, stands in the way). A floor that misses while httap is
+ * well behind it explains nothing, and the row stays an unexplained MISS.
+ */
 function floorShare(values: readonly number[], share: number, lowerIsBetter = false): string | undefined {
-  const [, base, floor] = values;
+  const [httap, base, floor] = values;
   if (!Number.isFinite(floor) || !Number.isFinite(base)) return undefined;
   const r = floor / base;
   const floorMisses = lowerIsBetter ? r > share : r < share;
-  return floorMisses ? `the floor itself is ${r.toFixed(2)}× Bun.serve` : undefined;
+  const nearFloor = lowerIsBetter ? httap <= floor * (1 + FLOOR_NEAR) : httap >= floor * (1 - FLOOR_NEAR);
+  return floorMisses && nearFloor ? `the floor itself is ${r.toFixed(2)}× Bun.serve` : undefined;
 }
 
 async function main(): Promise<void> {
@@ -112,6 +128,9 @@ async function main(): Promise<void> {
     ];
     // What the default configuration's features cost at idle: the same binary with the HTTP server alone.
     const httpOnly = await measureResidentMemory({ ...httap, name: "httap HTTP only", env: HTTP_ONLY }, "/?ping");
+    // Directory mode, measured as the default configuration is (Bun.serve and the floor serve the web root in both).
+    const directory = await measureResidentMemory({ ...httapDirectory, name: "httap directory mode" }, "/?ping");
+    const imageMiB = packedImageMiB(HTTAP, ws.webRoot, ws.emptyDir);
 
     // RSS over connections (issue 22), each server cold and alone: 16, 256, 1024 clients, keep-alive then churn.
     console.log(`bench: RSS growth over ${GROWTH_CONNECTIONS.join("/")} connections, each server alone`);
@@ -120,8 +139,6 @@ async function main(): Promise<void> {
 
     const cold = [await startCold(httapDirectory), await startCold(base), await startCold(floor)];
     const servers = cold.map((c) => c.server);
-    await Bun.sleep(IDLE_SETTLE_MS);
-    const idle = servers.map((s) => rssMiB(s.proc.pid));
 
     const http = await httpRows(servers, CHURN_REQUESTS, CHURN_CONCURRENCY);
     const room = [];
@@ -182,22 +199,17 @@ async function main(): Promise<void> {
     t.add("room: page-load p50 (ms)", fig(room.map((r) => r.p50Ms)), 1);
     const idleDefault = rss.map((r) => r.idleMiB);
     const idleAllowed = idleDefault[1] + RSS_IDLE_ALLOWANCE_MIB;
-    t.add("RSS idle, default config (MiB)", fig(idleDefault), 1, {
+    t.add(`RSS idle, default config, median of ${COLD_STARTS} cold starts (MiB)`, fig(idleDefault), 1, {
       text: `≤ Bun.serve + ${RSS_IDLE_ALLOWANCE_MIB} MiB`,
       ok: idleDefault[0] <= idleAllowed,
       floorNote:
         `the simulated board, the room's mDNS and SCPI take ${(idleDefault[0] - httpOnly.idleMiB).toFixed(1)} MiB; ` +
         `the HTTP server alone ${httpOnly.idleMiB.toFixed(1)}`,
     });
-    t.add(
-      "RSS idle, HTTP only: HTTAP_GPIO=none HTTAP_FLEET=0 HTTAP_SCPIPORT=0 (MiB)",
-      { ...fig(idleDefault), httap: httpOnly.idleMiB },
-      1,
-      {
-        text: `≤ Bun.serve + ${RSS_IDLE_ALLOWANCE_MIB} MiB`,
-        ok: httpOnly.idleMiB <= idleAllowed,
-      },
-    );
+    t.add(`RSS idle, HTTP only: ${HTTP_ONLY_WORDS} (MiB)`, { ...fig(idleDefault), httap: httpOnly.idleMiB }, 1, {
+      text: `≤ Bun.serve + ${RSS_IDLE_ALLOWANCE_MIB} MiB`,
+      ok: httpOnly.idleMiB <= idleAllowed,
+    });
     t.add("RSS after load, default config (MiB)", fig(rss.map((r) => r.loadedMiB)), 1);
     const grown = growth.map((g) => g.growthMiB);
     t.add(`RSS growth, peak over idle, ${GROWTH_CONNECTIONS.join("/")} conns keep-alive + churn (MiB)`, fig(grown), 1, {
@@ -206,13 +218,15 @@ async function main(): Promise<void> {
       floorNote: grown[2] > RSS_GROWTH_TARGET_MIB ? `the floor itself grows ${grown[2].toFixed(1)} MiB` : undefined,
     });
     t.add("RSS kept 3 s after that load (MiB)", fig(growth.map((g) => g.keptMiB)), 1);
-    t.add("RSS idle, directory mode (MiB)", fig(idle), 1, {
+    const idleDirectory = [directory.idleMiB, idleDefault[1], idleDefault[2]];
+    t.add(`RSS idle, directory mode, median of ${COLD_STARTS} cold starts (MiB)`, fig(idleDirectory), 1, {
       text: `≤ ${RSS_DIRECTORY_TARGET}× Bun.serve`,
-      ok: idle[0] <= RSS_DIRECTORY_TARGET * idle[1],
-      // the same features as the default configuration, plus what packing a directory leaves resident
+      ok: idleDirectory[0] <= RSS_DIRECTORY_TARGET * idleDirectory[1],
+      // the same features as the default configuration, plus the directory's prebuilt responses
       floorNote:
-        `the floor itself is ${(idle[2] / idle[1]).toFixed(2)}× Bun.serve; the default config (pages embedded) ` +
-        `${idleDefault[0].toFixed(1)} MiB, directory mode ${(idle[0] - idleDefault[0]).toFixed(1)} MiB more`,
+        `the floor itself is ${(idleDefault[2] / idleDefault[1]).toFixed(2)}× Bun.serve; directory mode holds ` +
+        `${(directory.idleMiB - idleDefault[0]).toFixed(1)} MiB more than the default config (pages embedded), ` +
+        `its packed image of the bench files (prebuilt heads, gzip and br variants) being ${imageMiB.toFixed(1)} MiB`,
     });
     t.add("RSS after the load rows, directory mode (MiB)", fig(loaded), 1);
     t.add(`exec to first response, median of ${STARTUP_RUNS} (ms)`, fig(startUp), 1, {
@@ -246,20 +260,33 @@ async function main(): Promise<void> {
     if (isArm64) {
       console.log("bench: --arm64: the HTTP rows with every server arm64 under qemu-user (cortex-a53)");
       const specs = arm64Specs(ROOT, ws.dir, ws.webRoot, ws.emptyDir);
-      const arm64StartUp = await medianStartUpMs(specs.startUp);
+      // and the same binary with the HTTP server alone: what the board and the room add to a start under emulation
+      const httpOnlyStart = { ...specs.startUp[0], name: "httap HTTP only (arm64)", env: HTTP_ONLY };
+      const [h, b, f, httpOnlyMs] = await medianStartUpMs([...specs.startUp, httpOnlyStart]);
+      const arm64StartUp = [h, b, f];
       const armServers = [];
       for (const spec of specs.http) armServers.push(await startServer(spec));
       const armHttp = await httpRows(armServers, ARM64_CHURN_REQUESTS, ARM64_CHURN_CONCURRENCY);
       await stopAll();
       addHttpRows(t, armHttp, "arm64 qemu-user: ");
-      t.add(`arm64 qemu-user: exec to first response, median of ${STARTUP_RUNS} (ms)`, fig(arm64StartUp), 0, {
-        text: `≤ ${START_UP_TARGET.toFixed(1)}× Bun.serve`,
-        ok: arm64StartUp[0] <= START_UP_TARGET * arm64StartUp[1],
-        floorNote: floorShare(arm64StartUp, START_UP_TARGET, true),
-      });
+      t.add(
+        `arm64 qemu-user: exec to first response, median of ${STARTUP_RUNS} (HTTP only ${httpOnlyMs.toFixed(0)}) (ms)`,
+        fig(arm64StartUp),
+        0,
+        {
+          text: `≤ ${START_UP_TARGET.toFixed(1)}× Bun.serve`,
+          ok: arm64StartUp[0] <= START_UP_TARGET * arm64StartUp[1],
+          // the features explain the miss only when the HTTP server alone meets the target
+          floorNote:
+            httpOnlyMs <= START_UP_TARGET * arm64StartUp[1]
+              ? `the HTTP server alone (${HTTP_ONLY_WORDS}) starts in ${httpOnlyMs.toFixed(0)} ms; the simulated board and ` +
+                `the room's mDNS add ${(arm64StartUp[0] - httpOnlyMs).toFixed(0)} ms of emulated set-up`
+              : floorShare(arm64StartUp, START_UP_TARGET, true),
+        },
+      );
     }
 
-    const errors = http.errors + [...rss, httpOnly].reduce((sum, r) => sum + r.errors, 0);
+    const errors = http.errors + [...rss, httpOnly, directory].reduce((sum, r) => sum + r.errors, 0);
     console.log("");
     t.print();
     const v = t.verdicts;
@@ -269,8 +296,8 @@ async function main(): Promise<void> {
     console.log(
       `\nbench: ${v.ok} targets met, ${v.miss} missed (${v.missExplained} of them with the cause measured: the floor, or ` +
         `the features), ${v.undecided} undecided; ${process.arch}, ` +
-        `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${LOAD_MS} ms per load row and server; ` +
-        `${errors} load errors (non-2xx or lost connections)`,
+        `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${ROUNDS} rounds of ${LOAD_MS} ms per load row ` +
+        `and server, the median round; ${errors} load errors (non-2xx or lost connections)`,
     );
     console.log(
       "bench: floor = a trivial Bun.listen server answering prebuilt replies (scripts/bench/floor-server.ts); " +
@@ -282,7 +309,8 @@ async function main(): Promise<void> {
         { name: "httap", eviction: rss[0].eviction },
         { name: "Bun.serve", eviction: rss[1].eviction },
         { name: "floor", eviction: rss[2].eviction },
-        { name: "httap directory mode", eviction: cold[0].eviction },
+        { name: "httap directory mode", eviction: directory.eviction },
+        { name: "httap directory mode load rows", eviction: cold[0].eviction },
         { name: "Bun.serve load rows", eviction: cold[1].eviction },
         { name: "floor load rows", eviction: cold[2].eviction },
       ])}`,
@@ -291,6 +319,12 @@ async function main(): Promise<void> {
     await stopAll();
     ws.remove();
   }
+}
+
+/** The size of the image httap's packing child makes of `webRoot` (`--pack-static`), what directory mode keeps. */
+function packedImageMiB(httap: string, webRoot: string, cwd: string): number {
+  const r = Bun.spawnSync([httap, PACK_STATIC_FLAG, webRoot], { cwd, stdout: "pipe", stderr: "ignore", timeout: 120_000 });
+  return r.exitCode === 0 ? r.stdout.length / 1048576 : NaN;
 }
 
 /** The HTTP rows' figures, each an array in the servers' order (httap, Bun.serve, floor). */
@@ -324,6 +358,9 @@ async function httpRows(servers: readonly Server[], churnRequests: number, churn
   const churnFailed: number[] = [];
   for (const s of servers) {
     const g = await wrk(s.port, "/", ROOM_CONNECTIONS, ROOM_LOAD_S);
+    // The accept and close paths warm up on their own: under qemu-user httap's churn rose from 2,203 req/s in its
+    // first 2,000 connections to 11,217 after 12,000 (the floor's from 3,507 to 14,795).
+    await warmUntilSteady(async () => (await churn(s.port, "/", churnRequests / CHURN_WARMUP_PARTS, churnConcurrency)).rps);
     const c = await churn(s.port, "/", churnRequests, churnConcurrency);
     console.log(
       `bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ` +
@@ -365,8 +402,9 @@ function addHttpRows(t: Table, h: HttpFigures, prefix: string): void {
   t.add(`${prefix}1 KB, ${PARALLEL_CONNECTIONS} conns (req/s)`, fig(h.parallel.map((r) => r.rps)), 0);
   const cpu = h.parallel.map((r) => r.cpuPerReq);
   t.add(`${prefix}1 KB, ${PARALLEL_CONNECTIONS} conns: server CPU per request (µs)`, fig(cpu), 2, {
-    text: "≤ 1.10× Bun.serve",
-    ok: cpu[0] <= 1.1 * cpu[1],
+    text: `≤ ${CPU_PER_REQUEST_TARGET}× Bun.serve`,
+    ok: cpu[0] <= CPU_PER_REQUEST_TARGET * cpu[1],
+    floorNote: floorShare(cpu, CPU_PER_REQUEST_TARGET, true),
   });
   t.add(`${prefix}1 MiB file, 1 conn (MiB/s)`, fig(h.mibPerS), 0);
   t.add(`${prefix}goodput, ${ROOM_CONNECTIONS} conns, GET / (2xx/s)`, fig(h.goodput), 0, {
@@ -387,8 +425,9 @@ function addHttpRows(t: Table, h: HttpFigures, prefix: string): void {
   t.add(`${prefix}HTTaP /?ping lock-step p99 (µs)`, fig(h.pingLockStep.map((r) => r.p99)), 0);
   const pingCpu = h.pingParallel.map((r) => r.cpuPerReq);
   t.add(`${prefix}HTTaP /?ping, ${PARALLEL_CONNECTIONS} conns: CPU per request (µs)`, fig(pingCpu), 2, {
-    text: "≤ 1.10× Bun.serve",
-    ok: pingCpu[0] <= 1.1 * pingCpu[1],
+    text: `≤ ${CPU_PER_REQUEST_TARGET}× Bun.serve`,
+    ok: pingCpu[0] <= CPU_PER_REQUEST_TARGET * pingCpu[1],
+    floorNote: floorShare(pingCpu, CPU_PER_REQUEST_TARGET, true),
   });
 }
 
@@ -437,7 +476,7 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
 }
 
 /**
- * The engine's CPU is judged "at the same edge error" (issue 22): its edge error over the CPU row's last second
+ * The engine's CPU is judged "at the same edge error" (issue 22): its edge error over the CPU row's three seconds
  * beside the floor's two ends, sleeping to each edge (the least CPU) and spinning the host's p99 wake-up lateness
  * (the least CPU for edges on time). When neither end meets both targets, no engine on this runtime and machine can.
  */
@@ -447,8 +486,8 @@ function addAccuracyAtCpuRow(t: Table, h: HardwareFigures, rtName: string): void
   const meetsBoth = (p99Us: number, cpu: number) => p99Us <= TONE_P99_TARGET_US && cpu <= ENGINE_CPU_TARGET_PERCENT;
   const floorCannot = !meetsBoth(sleeping.p99Us, sleepingCpu) && !meetsBoth(covered.edgeError.p99Us, covered.cpuPercent);
   t.add(
-    `engine edge error p99 in that row, at its CPU (httap ${h.cpuPercent.toFixed(1)} %, floor ${covered.cpuPercent.toFixed(1)} % ` +
-      `spinning ${covered.spinUs} µs), ${rtName} (µs)`,
+    `engine edge error p99 in that row, median of its 3 s, at its CPU (httap ${h.cpuPercent.toFixed(1)} %, ` +
+      `floor ${covered.cpuPercent.toFixed(1)} % spinning ${covered.spinUs} µs), ${rtName} (µs)`,
     { httap: e.p99Us, floor: covered.edgeError.p99Us },
     0,
     h.realtime
