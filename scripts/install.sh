@@ -19,19 +19,23 @@ START=1
 die() { echo "install: $*" >&2; exit 1; }
 
 # `key=value` right under `[section]` of the INI text on stdin (the section added at the top when missing), every
-# other line for the key, commented or not, removed; trailing empty lines dropped. The rule of the image's
-# avahiConfIpv4Only (scripts/image/deploy-files.ts), which test/install-script.test.ts holds this to.
+# other line for the key, commented or not, removed; with a fourth argument 1, trailing empty lines dropped first.
+# The rule of the image's avahiConfIpv4Only (scripts/image/deploy-files.ts), which test/install-script.test.ts holds
+# this to byte for byte. Blanks are spelt out rather than [[:space:]]: older mawk has no character classes.
 set_ini_key() {
-  awk -v section="$1" -v key="$2" -v value="$3" '
+  awk -v section="$1" -v key="$2" -v value="$3" -v trim="${4:-0}" '
     { line[++n] = $0 }
     END {
-      while (n > 0 && line[n] == "") n--
-      pattern = "^[[:space:]]*#?[[:space:]]*" key "[[:space:]]*="
+      if (trim) {
+        while (n > 0 && line[n] == "") n--
+        if (n == 0) line[++n] = "" # as the TS reads an empty text: one empty line
+      }
+      pattern = "^[ \t\r\f\v]*#?[ \t\r\f\v]*" key "[ \t\r\f\v]*="
       for (i = 1; i <= n; i++) {
         if (line[i] ~ pattern) continue
         kept[++count] = line[i]
         trimmed = line[i]
-        gsub(/^[[:space:]]+|[[:space:]]+$/, "", trimmed)
+        gsub(/^[ \t\r\f\v]+|[ \t\r\f\v]+$/, "", trimmed)
         if (!at && trimmed == "[" section "]") at = count
       }
       if (!at) { print "[" section "]"; print key "=" value }
@@ -90,14 +94,20 @@ fi
 # resolving; issue 19). Phones find the Pi by its A record.
 avahi_conf=$ROOT/etc/avahi/avahi-daemon.conf
 avahi_changed=0
-if [[ -s $avahi_conf ]]; then
-  ipv4_only=$(set_ini_key server use-ipv6 no <"$avahi_conf" | set_ini_key publish publish-aaaa-on-ipv4 no)
-  if [[ $ipv4_only != "$(cat "$avahi_conf")" ]]; then
-    printf '%s\n' "$ipv4_only" >"$avahi_conf.httap-new"
-    chmod 0644 "$avahi_conf.httap-new"
-    mv -f "$avahi_conf.httap-new" "$avahi_conf"
+if [[ -f $avahi_conf ]]; then
+  edited=$avahi_conf.httap-new
+  if ! set_ini_key server use-ipv6 no 1 <"$avahi_conf" | set_ini_key publish publish-aaaa-on-ipv4 no >"$edited"; then
+    rm -f "$edited"
+    die "could not edit $avahi_conf"
+  fi
+  if cmp -s "$edited" "$avahi_conf"; then
+    rm -f "$edited"
+  else
+    chmod 0644 "$edited"
+    mv -f "$edited" "$avahi_conf"
     avahi_changed=1
-    echo "install: Avahi now publishes IPv4 addresses only (use-ipv6=no, publish-aaaa-on-ipv4=no in $avahi_conf)"
+    when=$( ((START == 1)) && echo "now" || echo "once avahi-daemon restarts")
+    echo "install: Avahi publishes IPv4 addresses only $when (use-ipv6=no, publish-aaaa-on-ipv4=no in $avahi_conf)"
   fi
 fi
 echo "install: $version into $ROOT (port $port)"

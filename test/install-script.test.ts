@@ -112,6 +112,9 @@ test("Avahi publishes IPv4 addresses only, as on the image (issue 19): the same 
     "[publish]\npublish-hinfo=no\n",
     "[server]\nuse-ipv4=yes\n",
     " [server] \nuse-ipv6=yes\n[publish]\n",
+    "[server]\nuse-ipv4=yes\n\nuse-ipv6=yes\n", // the key's removal leaves a blank line last: kept, as the image keeps it
+    "[server]\r\nuse-ipv6=yes\r\n[publish]\r\n", // CRLF: the added lines end in LF, the kept ones keep their CR
+    "", // an empty file: Avahi's defaults, IPv6 on
   ];
   const bin = fakes({});
   for (const original of cases) {
@@ -122,11 +125,15 @@ test("Avahi publishes IPv4 addresses only, as on the image (issue 19): the same 
     expect(r.code).toBe(0);
     const edited = readFileSync(conf, "utf8");
     expect(edited).toBe(avahiConfIpv4Only(original));
-    expect(r.stdout).toContain("Avahi now publishes IPv4 addresses only");
+    expect(r.stdout).toContain("Avahi publishes IPv4 addresses only once avahi-daemon restarts");
+    expect(existsSync(`${conf}.httap-new`)).toBe(false);
+    // a second run edits as the image's function would (a blank line left last goes, then nothing more changes)
     const again = run(["--root", root, "--binary", binary()], bin);
     expect(again.code).toBe(0);
-    expect(readFileSync(conf, "utf8")).toBe(edited);
-    expect(again.stdout).not.toContain("Avahi now publishes");
+    expect(readFileSync(conf, "utf8")).toBe(avahiConfIpv4Only(edited));
+    expect(again.stdout.includes("Avahi publishes")).toBe(avahiConfIpv4Only(edited) !== edited);
+    const third = run(["--root", root, "--binary", binary()], bin);
+    expect(third.stdout).not.toContain("Avahi publishes");
   }
   // no Avahi configuration (avahi-daemon not installed): nothing is created
   const bare = tree();
