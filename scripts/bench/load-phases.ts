@@ -22,9 +22,8 @@ const WARMUP_GAIN = 1.03;
  */
 export const ROUNDS = 3;
 export const LOAD_MS = 2_000;
-const THROUGHPUT_MS = 2_000;
+const THROUGHPUT_MS = 1_000;
 export const PARALLEL_CONNECTIONS = 8;
-const ONE_MIB = 1024 * 1024;
 
 export interface LockStepResult {
   rps: number;
@@ -61,7 +60,7 @@ async function warmUp(server: Server, target: string, connections: number, heade
   });
 }
 
-/** One connection, one request in flight: requests per second (median round) and latency percentiles over all rounds (µs). */
+/** One connection, one request in flight: requests per second and latency percentiles (µs), each the median round's. */
 export async function lockStep(
   name: string,
   servers: readonly Server[],
@@ -70,23 +69,23 @@ export async function lockStep(
 ): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
   for (const [i, s] of servers.entries()) await warmUp(s, targets[i], 1, headers[i] ?? "");
-  const rounds = servers.map(() => [] as { rps: number; latencies: Float64Array; errors: number }[]);
+  const rounds = servers.map(() => [] as LockStepResult[]);
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, s] of servers.entries()) {
       const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i] ?? "");
-      rounds[i].push({ rps: (r.requests * 1000) / r.elapsedMs, latencies: r.latencies!.slice(0, r.requests), errors: r.errors });
+      rounds[i].push({
+        rps: (r.requests * 1000) / r.elapsedMs,
+        p50: percentile(r.latencies!, r.requests, 50),
+        p99: percentile(r.latencies!, r.requests, 99),
+        errors: r.errors,
+      });
     }
   }
   return servers.map((s, i) => {
-    const all = new Float64Array(rounds[i].reduce((n, r) => n + r.latencies.length, 0));
-    let at = 0;
-    for (const r of rounds[i]) {
-      all.set(r.latencies, at);
-      at += r.latencies.length;
-    }
     const errors = rounds[i].reduce((n, r) => n + r.errors, 0);
-    console.log(`bench: ${name} lock-step on ${s.name}: ${all.length} requests in ${ROUNDS} rounds, ${errors} errors`);
-    return { rps: median(rounds[i].map((r) => r.rps)), p50: percentile(all, all.length, 50), p99: percentile(all, all.length, 99), errors };
+    console.log(`bench: ${name} lock-step on ${s.name}: ${ROUNDS} rounds, ${errors} errors`);
+    const of = (pick: (r: LockStepResult) => number) => median(rounds[i].map(pick));
+    return { rps: of((r) => r.rps), p50: of((r) => r.p50), p99: of((r) => r.p99), errors };
   });
 }
 
@@ -115,19 +114,21 @@ export async function parallel(
   });
 }
 
-/** Bulk transfer of a 1 MiB file on one connection: MiB per second, and the errors summed over the servers. */
+/** Bulk transfer of a 1 MiB file on one connection: MiB per second (the median round), and the errors summed over the servers. */
 export async function throughput(servers: readonly Server[], target: string): Promise<{ mibPerS: number[]; errors: number }> {
   pinLoadGenerator(OTHER_CPU);
-  const mibPerS: number[] = [];
+  for (const s of servers) await warmUp(s, target, 1, "");
+  const rounds = servers.map(() => [] as number[]);
   let errors = 0;
-  for (const s of servers) {
-    await warmUp(s, target, 1, "");
-    const r = await load(s.port, target, 1, THROUGHPUT_MS, false);
-    mibPerS.push((r.requests * ONE_MIB) / 1048576 / (r.elapsedMs / 1000));
-    errors += r.errors;
-    console.log(`bench: 1 MiB on ${s.name}: ${r.requests} requests, ${r.errors} errors`);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, s] of servers.entries()) {
+      const r = await load(s.port, target, 1, THROUGHPUT_MS, false);
+      rounds[i].push((r.requests * 1000) / r.elapsedMs); // each answer is 1 MiB
+      errors += r.errors;
+    }
   }
-  return { mibPerS, errors };
+  for (const s of servers) console.log(`bench: 1 MiB on ${s.name}: ${ROUNDS} rounds`);
+  return { mibPerS: rounds.map(median), errors };
 }
 
 /** One step of unmeasured traffic, run to bring a server to its loaded state. */
