@@ -444,18 +444,20 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
       ["8-conn load", h.toneLoaded, h.floor.toneLoaded],
     ] as const) {
       const f = floor.edgeError;
-      const floorMisses = f.p99Us > TONE_P99_TARGET_US || f.maxUs > TONE_MAX_TARGET_US;
+      const meets = (edge: { p99Us: number; maxUs: number }) => edge.p99Us <= TONE_P99_TARGET_US && edge.maxUs <= TONE_MAX_TARGET_US;
+      // The floor spins a fixed FLOOR_SPIN_US before every edge: when it meets the target only at a CPU share over the
+      // engine's target, the engine (its spin budgeted for that CPU target) trades the tone's tail for the CPU.
+      const floorNote = !meets(f)
+        ? `the floor itself: p99 ${f.p99Us.toFixed(0)}, max ${f.maxUs.toFixed(0)} µs`
+        : floor.cpuPercent > ENGINE_CPU_TARGET_PERCENT
+          ? `the floor met it spinning before every edge at ${floor.cpuPercent.toFixed(1)} % of a core, over the ` +
+            `${ENGINE_CPU_TARGET_PERCENT} % target; the engine, its spin budgeted for that target, used ${e.cpuPercent.toFixed(1)} %`
+          : undefined;
       t.add(
         `1 kHz tone edge error, ${when}, ${rtName}: p99 (p50 ${e.p50Us}, max ${e.maxUs}; floor max ${f.maxUs.toFixed(0)}) (µs)`,
         { httap: e.p99Us, floor: f.p99Us },
         0,
-        h.realtime
-          ? {
-              text: `p99 ≤ ${TONE_P99_TARGET_US} µs, max ≤ ${TONE_MAX_TARGET_US} µs`,
-              ok: e.p99Us <= TONE_P99_TARGET_US && e.maxUs <= TONE_MAX_TARGET_US,
-              floorNote: floorMisses ? `the floor itself: p99 ${f.p99Us.toFixed(0)}, max ${f.maxUs.toFixed(0)} µs` : undefined,
-            }
-          : undefined,
+        h.realtime ? { text: `p99 ≤ ${TONE_P99_TARGET_US} µs, max ≤ ${TONE_MAX_TARGET_US} µs`, ok: meets(e), floorNote } : undefined,
       );
     }
     for (const [when, cmd, ping] of [

@@ -31,8 +31,8 @@ export interface Latency {
 }
 export interface HardwareFigures {
   readonly realtime: boolean;
-  readonly toneIdle: EdgeError;
-  readonly toneLoaded: EdgeError;
+  readonly toneIdle: ToneFigures;
+  readonly toneLoaded: ToneFigures;
   readonly commandIdle: Latency;
   readonly commandLoaded: Latency;
   readonly pingIdle: Latency;
@@ -68,6 +68,11 @@ const quantile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
+
+/** A tone row's edge error (`acrossSeconds`) and the engine's CPU over the same seconds, % of a core. */
+export interface ToneFigures extends EdgeError {
+  readonly cpuPercent: number;
+}
 
 interface RtFigures {
   readonly edgeErrorUs: { readonly lastSecond: EdgeError };
@@ -142,16 +147,19 @@ const TONE_SECONDS = 3;
  * A 1 kHz tone's edge error over TONE_SECONDS whole seconds from its second on (the engine reports each second
  * whole): the median second's p99, the worst second's max (`acrossSeconds`).
  */
-async function tone(server: Server, loaded: boolean): Promise<EdgeError> {
+async function tone(server: Server, loaded: boolean): Promise<ToneFigures> {
   const toneMs = (TONE_SECONDS + 2) * 1000;
   await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: `{"freq":1000,"ms":${toneMs}}` });
   const measure = async () => {
-    const seconds: EdgeError[] = [];
+    const seconds: RtFigures[] = [];
     for (let i = 0; i < TONE_SECONDS; i++) {
       await Bun.sleep(i === 0 ? 2200 : 1000);
-      seconds.push((await rt(server.port)).edgeErrorUs.lastSecond);
+      seconds.push(await rt(server.port));
     }
-    return acrossSeconds(seconds);
+    return {
+      ...acrossSeconds(seconds.map((x) => x.edgeErrorUs.lastSecond)),
+      cpuPercent: seconds.reduce((sum, x) => sum + x.engineCpuPercent, 0) / seconds.length,
+    };
   };
   const e = loaded ? await underLoad(server, TONE_SECONDS * 1000 + 1500, measure) : await measure();
   await Bun.sleep(1200); // the tone's last 0.8 s, and the engine idle again
