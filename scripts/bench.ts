@@ -62,9 +62,9 @@ const ROOM_BROWSERS = 20;
 const ROOM_ROUNDS = 5;
 /** Under qemu-user every instruction is translated: fewer requests, the same shape. */
 const ARM64_CHURN_REQUESTS = 6_000;
+const ARM64_CHURN_CONCURRENCY = 50;
 /** A churn warm-up window is this share of the measured churn's requests. */
 const CHURN_WARMUP_PARTS = 2;
-const ARM64_CHURN_CONCURRENCY = 50;
 
 /** The targets of issue 22, and why a few of them are judged against the floor. */
 const CHURN_TARGET = 0.95; // × Bun.serve

@@ -18,7 +18,7 @@ const WARMUP_GAIN = 1.03;
 /**
  * Measured rounds per row, the servers taking turns, each round LOAD_MS long; a row reads the median round. One long
  * phase per server let a few slow seconds of the machine land on one server only (/?ping lock-step read 1.06× and
- * 0.98× Bun.serve in two runs of one build).
+ * then 0.98× Bun.serve in two stops' benches).
  */
 export const ROUNDS = 3;
 export const LOAD_MS = 2_000;
@@ -60,6 +60,25 @@ async function warmUp(server: Server, target: string, connections: number, heade
   });
 }
 
+/**
+ * Warms every server up (`warm`), then measures each ROUNDS times, the servers taking turns: each server's rounds, in
+ * the servers' order.
+ */
+async function inRounds<T>(
+  servers: readonly Server[],
+  warm: (server: Server, i: number) => Promise<void>,
+  measure: (server: Server, i: number) => Promise<T>,
+): Promise<T[][]> {
+  for (const [i, s] of servers.entries()) await warm(s, i);
+  const rounds = servers.map(() => [] as T[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, s] of servers.entries()) rounds[i].push(await measure(s, i));
+  }
+  return rounds;
+}
+
+const errorsIn = (rounds: readonly { errors: number }[]) => rounds.reduce((n, r) => n + r.errors, 0);
+
 /** One connection, one request in flight: requests per second and latency percentiles (µs), each the median round's. */
 export async function lockStep(
   name: string,
@@ -68,21 +87,21 @@ export async function lockStep(
   headers: readonly string[] = [],
 ): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
-  for (const [i, s] of servers.entries()) await warmUp(s, targets[i], 1, headers[i] ?? "");
-  const rounds = servers.map(() => [] as LockStepResult[]);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, s] of servers.entries()) {
+  const rounds = await inRounds(
+    servers,
+    (s, i) => warmUp(s, targets[i], 1, headers[i] ?? ""),
+    async (s, i): Promise<LockStepResult> => {
       const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i] ?? "");
-      rounds[i].push({
+      return {
         rps: (r.requests * 1000) / r.elapsedMs,
         p50: percentile(r.latencies!, r.requests, 50),
         p99: percentile(r.latencies!, r.requests, 99),
         errors: r.errors,
-      });
-    }
-  }
+      };
+    },
+  );
   return servers.map((s, i) => {
-    const errors = rounds[i].reduce((n, r) => n + r.errors, 0);
+    const errors = errorsIn(rounds[i]);
     console.log(`bench: ${name} lock-step on ${s.name}: ${ROUNDS} rounds, ${errors} errors`);
     const of = (pick: (r: LockStepResult) => number) => median(rounds[i].map(pick));
     return { rps: of((r) => r.rps), p50: of((r) => r.p50), p99: of((r) => r.p99), errors };
@@ -97,18 +116,18 @@ export async function parallel(
   headers: readonly string[] = [],
 ): Promise<ParallelResult[]> {
   pinLoadGenerator(OTHER_CPU);
-  for (const [i, s] of servers.entries()) await warmUp(s, targets[i], PARALLEL_CONNECTIONS, headers[i] ?? "");
-  const rounds = servers.map(() => [] as ParallelResult[]);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, s] of servers.entries()) {
+  const rounds = await inRounds(
+    servers,
+    (s, i) => warmUp(s, targets[i], PARALLEL_CONNECTIONS, headers[i] ?? ""),
+    async (s, i): Promise<ParallelResult> => {
       const cpu0 = cpuUs(s.proc.pid);
       const r = await load(s.port, targets[i], PARALLEL_CONNECTIONS, LOAD_MS, false, headers[i] ?? "");
       const cpu = cpuUs(s.proc.pid) - cpu0;
-      rounds[i].push({ rps: (r.requests * 1000) / r.elapsedMs, cpuPerReq: cpu / r.requests, errors: r.errors });
-    }
-  }
+      return { rps: (r.requests * 1000) / r.elapsedMs, cpuPerReq: cpu / r.requests, errors: r.errors };
+    },
+  );
   return servers.map((s, i) => {
-    const errors = rounds[i].reduce((n, r) => n + r.errors, 0);
+    const errors = errorsIn(rounds[i]);
     console.log(`bench: ${name} ${PARALLEL_CONNECTIONS} connections on ${s.name}: ${ROUNDS} rounds, ${errors} errors`);
     return { rps: median(rounds[i].map((r) => r.rps)), cpuPerReq: median(rounds[i].map((r) => r.cpuPerReq)), errors };
   });
@@ -117,18 +136,16 @@ export async function parallel(
 /** Bulk transfer of a 1 MiB file on one connection: MiB per second (the median round), and the errors summed over the servers. */
 export async function throughput(servers: readonly Server[], target: string): Promise<{ mibPerS: number[]; errors: number }> {
   pinLoadGenerator(OTHER_CPU);
-  for (const s of servers) await warmUp(s, target, 1, "");
-  const rounds = servers.map(() => [] as number[]);
-  let errors = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, s] of servers.entries()) {
+  const rounds = await inRounds(
+    servers,
+    (s) => warmUp(s, target, 1, ""),
+    async (s) => {
       const r = await load(s.port, target, 1, THROUGHPUT_MS, false);
-      rounds[i].push((r.requests * 1000) / r.elapsedMs); // each answer is 1 MiB
-      errors += r.errors;
-    }
-  }
+      return { mibPerS: (r.requests * 1000) / r.elapsedMs, errors: r.errors }; // each answer is 1 MiB
+    },
+  );
   for (const s of servers) console.log(`bench: 1 MiB on ${s.name}: ${ROUNDS} rounds`);
-  return { mibPerS: rounds.map(median), errors };
+  return { mibPerS: rounds.map((r) => median(r.map((x) => x.mibPerS))), errors: rounds.reduce((n, r) => n + errorsIn(r), 0) };
 }
 
 /** One step of unmeasured traffic, run to bring a server to its loaded state. */
