@@ -198,7 +198,7 @@ describe("the room in network namespaces (issue 21)", () => {
       const page = await (await browser!.newContext()).newPage();
       await page.goto(`http://${c.ip}:${PORT}/car.html`);
       await page.keyboard.press("ArrowUp"); // the first key asks for the car
-      await page.waitForSelector("text=Your turn", { timeout: 10_000 });
+      await page.waitForSelector("text=Your turn", { timeout: WAIT_MS });
       await page.keyboard.down("ArrowUp"); // the throttle held: the page re-sends while it is down
       drivers.push(page);
     }
@@ -223,7 +223,7 @@ describe("the room in network namespaces (issue 21)", () => {
     await leader.fill("#pin", PIN);
     await leader.click("#login button");
     await leader.waitForFunction('document.getElementById("login-state").textContent === "logged in to 3 of 3 cars"', undefined, {
-      timeout: 10_000,
+      timeout: WAIT_MS,
     });
     expect(await leader.content()).not.toContain(PIN);
 
@@ -246,13 +246,13 @@ describe("the room in network namespaces (issue 21)", () => {
     await leader.click("#pause-all");
     await expectAllStopped(leader);
     for (const page of drivers) {
-      await page.waitForSelector("text=Paused by the leader: Eyes on me", { timeout: 5_000 });
+      await page.waitForSelector("text=Paused by the leader: Eyes on me", { timeout: WAIT_MS });
       const status = await page.evaluate('fetch("/?motors", { method: "POST", body: \'{"left":0.3,"right":0.3}\' }).then((r) => r.status)');
       expect(status).toBe(423);
     }
     await leader.click("#resume-all");
     expect(await waitFor(allDriving, 10_000, 20)).toBe(true);
-    for (const page of drivers) await page.waitForSelector("text=Paused by the leader", { state: "hidden", timeout: 5_000 });
+    for (const page of drivers) await page.waitForSelector("text=Paused by the leader", { state: "hidden", timeout: WAIT_MS });
     for (const page of drivers) await page.keyboard.up("ArrowUp");
     for (const s of servers) expect(s.output()).not.toContain(PIN);
   }, 90_000);
