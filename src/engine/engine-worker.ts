@@ -14,7 +14,7 @@ import { AbsoluteSleep, lockOnFault, setTimerSlackNs, takeFifoPriority } from ".
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
 import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
-import { ENGINE_SPIN_MARGIN, SHARED_SPIN_MARGIN, SpinMargin } from "./spin-margin.ts";
+import { ENGINE_CPU_SHARE, ENGINE_SPIN_MARGIN, SHARED_SPIN_MARGIN, SpinMargin, spinBudgetForShare } from "./spin-margin.ts";
 
 declare const self: Worker;
 
@@ -70,6 +70,8 @@ function run(setup: EngineSetup): void {
   let lastRollAt = heartbeatAt;
   let lastCpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
   let spinNs = 0; // spun and not yet counted in whole µs
+  let secondSpinNs = 0; // spun since the last second rolled, and the sleeps it came after: the spin budget's figures
+  let secondSleeps = 0;
   const stopAll = () => {
     for (const ch of channels) ch.stop(write);
   };
@@ -152,6 +154,11 @@ function run(setup: EngineSetup): void {
     const cpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
     Atomics.store(words, W.cpuMicros, Math.floor(cpuNs / 1000) | 0);
     Atomics.store(words, W.cpuPermille, Math.round(((cpuNs - lastCpuNs) / (now - lastRollAt)) * 1000));
+    // the engine's CPU, not its spin alone, is held to its share: the spin gets what the sleeps left of it
+    const budget = spinBudgetForShare(ENGINE_CPU_SHARE, now - lastRollAt, cpuNs - lastCpuNs, secondSpinNs, secondSleeps);
+    if (budget !== null) margin.setSpinBudgetNs(budget);
+    secondSpinNs = 0;
+    secondSleeps = 0;
     lastCpuNs = cpuNs;
     lastRollAt = now;
   };
@@ -185,6 +192,7 @@ function run(setup: EngineSetup): void {
       now = monotonicNsNumber();
       margin.note(now - wake);
       words[W.sleeps]++;
+      secondSleeps++;
       words[W.marginMicros] = margin.ns / 1000;
     }
     const spinFrom = now;
@@ -192,6 +200,7 @@ function run(setup: EngineSetup): void {
       /* spin to the edge */
     }
     spinNs += now - spinFrom;
+    secondSpinNs += now - spinFrom;
     if (spinNs >= 1000) {
       words[W.spinMicros] += Math.floor(spinNs / 1000);
       spinNs %= 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SpinMargin, type SpinMarginOptions } from "./spin-margin.ts";
+import { SpinMargin, spinBudgetForShare, type SpinMarginOptions } from "./spin-margin.ts";
 
 const OPTIONS: SpinMarginOptions = {
   startNs: 120_000,
@@ -63,6 +63,21 @@ describe("SpinMargin", () => {
     expect(cheap.ns).toBe(36_000); // within the budget: unchanged
   });
 
+  test("takes a new spin budget at its next update", () => {
+    const m = new SpinMargin(OPTIONS);
+    noteAll(m, sleeps(1000, 30_000, 50, 150_000));
+    expect(m.ns).toBe(156_000); // no budget: q 0.99 + 5 µs
+    m.setSpinBudgetNs(20_000);
+    expect(m.ns).toBe(156_000);
+    noteAll(m, sleeps(100, 30_000, 5, 150_000)); // the same mix: the window is unchanged, the budget is not
+    expect(m.ns).toBe(51_552);
+    m.setSpinBudgetNs(0);
+    noteAll(m, sleeps(100, 30_000, 5, 150_000));
+    expect(m.ns).toBe(30_500); // spins nothing on average: the usual overshoot, the middle of its bucket
+    expect(() => m.setSpinBudgetNs(-1)).toThrow(RangeError);
+    expect(() => m.setSpinBudgetNs(Number.NaN)).toThrow(RangeError);
+  });
+
   test("a negative headroom accepts that much lateness past the percentile", () => {
     const m = new SpinMargin({ ...OPTIONS, headroomNs: -10_000 });
     noteAll(m, sleeps(1000, 60_000, 0, 0));
@@ -90,5 +105,24 @@ describe("SpinMargin", () => {
     expect(() => new SpinMargin({ ...OPTIONS, quantile: 1 })).toThrow(RangeError);
     expect(() => new SpinMargin({ ...OPTIONS, fallbackQuantile: 0 })).toThrow(RangeError);
     expect(() => new SpinMargin({ ...OPTIONS, window: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("spinBudgetForShare", () => {
+  test("gives the spin what the share leaves after the sleeps' own CPU, per sleep", () => {
+    // 8.5 % of 1 s is 85 ms; 2,000 sleeps cost 30 ms beside 20 ms of spin: 55 ms left, 27.5 µs a sleep
+    expect(spinBudgetForShare(0.085, 1e9, 50e6, 20e6, 2000)).toBe(27_500);
+    // the motors alone wake 500 times a second: more spin per edge for the same share
+    expect(spinBudgetForShare(0.085, 1e9, 10e6, 2e6, 500)).toBe(154_000);
+  });
+
+  test("never negative, and a spin preempted (more wall time than CPU) is not taken for negative CPU", () => {
+    expect(spinBudgetForShare(0.085, 1e9, 120e6, 10e6, 2000)).toBe(0); // the sleeps alone cost more than the share
+    expect(spinBudgetForShare(0.085, 1e9, 5e6, 30e6, 2000)).toBe(42_500);
+  });
+
+  test("no budget from a second without sleeps", () => {
+    expect(spinBudgetForShare(0.085, 1e9, 1e6, 0, 0)).toBeNull();
+    expect(spinBudgetForShare(0.085, 0, 1e6, 0, 10)).toBeNull();
   });
 });
