@@ -5,10 +5,10 @@
  * a change of state, in answer to a query (at most once a second, like a change: a flood of queries is not echoed); a
  * goodbye (TTL 0) on stop.
  */
-import { type Answer, AUTHORITATIVE_ANSWER, type DecodedPacket } from "dns-packet";
+import type { Answer, DecodedPacket } from "dns-packet";
 import { FLEET_ANNOUNCE_EVERY_MS, FLEET_CHANGE_MIN_MS, FLEET_RECORD_TTL_S, FLEET_SERVICE } from "./fleet-limits.ts";
 import { announcementsIn, asksFor, instanceName, ownRecords, type FleetFacts } from "./fleet-records.ts";
-import { MdnsSocket } from "./mdns-socket.ts";
+import { AUTHORITATIVE_ANSWER, MdnsSocket } from "./mdns-socket.ts";
 import { PeerList } from "./peer-list.ts";
 
 export interface FleetOptions {

@@ -5,8 +5,18 @@
  * through multicast-dns and node:dgram, 26.6 through this, 22.4 with none). The port is shared with the system's
  * Avahi: SO_REUSEADDR, as node:dgram's `reuseAddr` asks Bun for it.
  */
-import { type DecodedPacket, decode, encode, type Packet } from "dns-packet";
+import type { DecodedPacket, Packet } from "dns-packet";
 import { networkInterfaces } from "node:os";
+
+/** The header's AA bit (RFC 1035 §4.1.1): every answer of ours is authoritative. */
+export const AUTHORITATIVE_ANSWER = 1 << 10;
+
+/**
+ * dns-packet, loaded by the first socket that opens rather than at start: a device without the room (HTTAP_FLEET=0,
+ * a loopback host) never evaluates it, and one with the room does so after its first answers (issue 22: evaluating it
+ * took 27 ms of a start-up under qemu-user, more than any of our own modules).
+ */
+type Wire = typeof import("dns-packet");
 
 export const MDNS_GROUP = "224.0.0.251";
 export const MDNS_PORT = 5353;
@@ -31,18 +41,21 @@ type UdpSocket = Bun.udp.Socket<"buffer">;
 
 export class MdnsSocket {
   readonly #socket: UdpSocket;
+  readonly #wire: Wire;
   readonly #port: number;
   /** The interface addresses whose group membership is held. */
   readonly #joined = new Set<string>();
 
-  private constructor(socket: UdpSocket, port: number) {
+  private constructor(socket: UdpSocket, wire: Wire, port: number) {
     this.#socket = socket;
+    this.#wire = wire;
     this.#port = port;
   }
 
   /** Binds the port (rejects with the reason, e.g. EACCES, when it cannot) and joins the group on every interface. */
   static async open(o: MdnsSocketOptions): Promise<MdnsSocket> {
     const port = o.port ?? MDNS_PORT;
+    const wire: Wire = await import("dns-packet");
     const options: Bun.udp.SocketOptions<"buffer"> & { readonly flags: number } = {
       hostname: "0.0.0.0",
       port,
@@ -52,7 +65,7 @@ export class MdnsSocket {
         data: (_socket, data, _port, address) => {
           let packet: DecodedPacket;
           try {
-            packet = decode(data);
+            packet = wire.decode(data);
           } catch {
             return; // not DNS: whatever else shares the group is not ours to judge
           }
@@ -63,7 +76,7 @@ export class MdnsSocket {
     const socket = await Bun.udpSocket(options);
     socket.setMulticastTTL(MDNS_TTL);
     socket.setMulticastLoopback(true); // another httap (or Avahi) on this machine hears us
-    const mdns = new MdnsSocket(socket, port);
+    const mdns = new MdnsSocket(socket, wire, port);
     mdns.joinGroup();
     return mdns;
   }
@@ -85,7 +98,7 @@ export class MdnsSocket {
 
   /** Sends `packet` to the group out of every external IPv4 interface in turn (a Pi on its hotspot has no default route). */
   send(packet: Packet): void {
-    const bytes = encode(packet);
+    const bytes = this.#wire.encode(packet);
     for (const address of ipv4PerInterface(false)) {
       try {
         this.#socket.setMulticastInterface(address);
