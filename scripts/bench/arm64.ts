@@ -21,7 +21,12 @@ const CPU = "cortex-a53";
  * (the bench files), `startUp` with httap in its default configuration (embedded, precompressed pages), as the x64
  * start-up row has it: directory mode compresses every page at start, which under emulation alone took seconds.
  */
-export function arm64Specs(root: string, dir: string, webRoot: string, emptyDir: string): { http: ServerSpec[]; startUp: ServerSpec[] } {
+export function arm64Specs(
+  root: string,
+  dir: string,
+  webRoot: string,
+  emptyDir: string,
+): { http: ServerSpec[]; startUp: ServerSpec[]; runtimeOnly: ServerSpec } {
   if (!existsSync(QEMU)) throw new Error(`--arm64 needs ${QEMU} (npm test's setup installs qemu-user-static)`);
   const httap = ensureHttapBinary(root, "arm64");
   const runtime = arm64Runtime(root);
@@ -39,6 +44,7 @@ export function arm64Specs(root: string, dir: string, webRoot: string, emptyDir:
   return {
     http: [under("httap", httap, { HTTAP_STATICPATH: webRoot }, "HTTAP_TCPPORT"), base, floor],
     startUp: [under("httap", httap, {}, "HTTAP_TCPPORT"), base, floor],
+    runtimeOnly: under("the runtime alone", compileServer(dir, "empty-program", extra, "-arm64"), {}, "PORT"),
   };
 }
 

@@ -19,6 +19,31 @@ export async function medianStartUpMs(specs: readonly ServerSpec[]): Promise<num
   return times.map(median);
 }
 
+/**
+ * Median exec-to-exit in ms of each spec (its arguments as given, e.g. `--version`), interleaved as above: what a
+ * start costs before any listening. A non-zero exit is an error.
+ */
+export async function medianExitMs(specs: readonly ServerSpec[]): Promise<number[]> {
+  const times = specs.map((): number[] => []);
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    for (const [j, spec] of specs.entries()) times[j].push(await exitMs(spec));
+  }
+  return times.map(median);
+}
+
+async function exitMs(spec: ServerSpec): Promise<number> {
+  const started = performance.now();
+  const proc = launchQuiet(spec, 0);
+  const timer = setTimeout(() => proc.kill(), START_TIMEOUT_MS);
+  try {
+    const code = await proc.exited;
+    if (code !== 0) throw new Error(`${spec.name} exited with ${code} (or was stopped after ${START_TIMEOUT_MS} ms)`);
+    return performance.now() - started;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Exec to first 2xx on GET /, in ms: a free port is chosen first, then connections are tried every 1 ms. */
 async function startUpMs(spec: ServerSpec): Promise<number> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
