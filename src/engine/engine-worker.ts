@@ -70,8 +70,13 @@ function run(setup: EngineSetup): void {
   let lastRollAt = heartbeatAt;
   let lastCpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
   let spinNs = 0; // spun and not yet counted in whole µs
-  let secondSpinNs = 0; // spun since the last second rolled, and the sleeps it came after: the spin budget's figures
+  // the spin budget's figures since the last second rolled: the sleeps, and the spin after them (the margin's doing;
+  // a pass whose edge was too near to sleep spins too, but that counts with the rest of the engine's CPU)
   let secondSleeps = 0;
+  let secondSpinNs = 0;
+  // …and the time it idled on the doorbell, which is not the timeline's: a second half idle (a tone that ended) would
+  // otherwise leave its few sleeps a share meant for a whole second's, and the next tone's first second would spin it
+  let secondIdleNs = 0;
   const stopAll = () => {
     for (const ch of channels) ch.stop(write);
   };
@@ -154,11 +159,13 @@ function run(setup: EngineSetup): void {
     const cpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
     Atomics.store(words, W.cpuMicros, Math.floor(cpuNs / 1000) | 0);
     Atomics.store(words, W.cpuPermille, Math.round(((cpuNs - lastCpuNs) / (now - lastRollAt)) * 1000));
-    // the engine's CPU, not its spin alone, is held to its share: the spin gets what the sleeps left of it
-    const budget = spinBudgetForShare(ENGINE_CPU_SHARE, now - lastRollAt, cpuNs - lastCpuNs, secondSpinNs, secondSleeps);
+    // the engine's CPU, not its spin alone, is held to its share: the spin after sleeps gets what the rest left of it
+    const activeNs = now - lastRollAt - secondIdleNs;
+    const budget = spinBudgetForShare(ENGINE_CPU_SHARE, activeNs, cpuNs - lastCpuNs, secondSpinNs, secondSleeps);
     if (budget !== null) margin.setSpinBudgetNs(budget);
     secondSpinNs = 0;
     secondSleeps = 0;
+    secondIdleNs = 0;
     lastCpuNs = cpuNs;
     lastRollAt = now;
   };
@@ -184,9 +191,11 @@ function run(setup: EngineSetup): void {
       // Far away (or nothing): wait on the doorbell, so a command is taken at once, at most until shortly before.
       const waitMs = Math.min(MAX_SLEEP_NS, next - now - margin.ns - 1e6) / 1e6;
       Atomics.wait(words, W.doorbell, doorbell, waitMs);
+      secondIdleNs += monotonicNsNumber() - now;
       continue;
     }
-    if (next - now > margin.ns) {
+    const willSleep = next - now > margin.ns;
+    if (willSleep) {
       const wake = next - margin.ns;
       sleeper.untilNs(wake);
       now = monotonicNsNumber();
@@ -200,7 +209,7 @@ function run(setup: EngineSetup): void {
       /* spin to the edge */
     }
     spinNs += now - spinFrom;
-    secondSpinNs += now - spinFrom;
+    if (willSleep) secondSpinNs += now - spinFrom;
     if (spinNs >= 1000) {
       words[W.spinMicros] += Math.floor(spinNs / 1000);
       spinNs %= 1000;

@@ -109,8 +109,8 @@ describe("SpinMargin", () => {
 });
 
 describe("spinBudgetForShare", () => {
-  test("gives the spin what the share leaves after the sleeps' own CPU, per sleep", () => {
-    // 8.5 % of 1 s is 85 ms; 2,000 sleeps cost 30 ms beside 20 ms of spin: 55 ms left, 27.5 µs a sleep
+  test("gives the spin after sleeps what the share leaves after the rest of the engine's CPU, per sleep", () => {
+    // 8.5 % of 1 s is 85 ms; 50 ms of CPU of which 20 ms spun after sleeps: 30 ms else, 55 ms left, 27.5 µs a sleep
     expect(spinBudgetForShare(0.085, 1e9, 50e6, 20e6, 2000)).toBe(27_500);
     // the motors alone wake 500 times a second: more spin per edge for the same share
     expect(spinBudgetForShare(0.085, 1e9, 10e6, 2e6, 500)).toBe(154_000);
@@ -119,6 +119,11 @@ describe("spinBudgetForShare", () => {
   test("never negative, and a spin preempted (more wall time than CPU) is not taken for negative CPU", () => {
     expect(spinBudgetForShare(0.085, 1e9, 120e6, 10e6, 2000)).toBe(0); // the sleeps alone cost more than the share
     expect(spinBudgetForShare(0.085, 1e9, 5e6, 30e6, 2000)).toBe(42_500);
+  });
+
+  test("a second half idle gives its sleeps the share of its active half only", () => {
+    // a tone that ended mid-second: 1,000 sleeps in the 0.5 s it played, 15 ms of CPU beside 10 ms of spin
+    expect(spinBudgetForShare(0.085, 0.5e9, 25e6, 10e6, 1000)).toBe(27_500);
   });
 
   test("no budget from a second without sleeps", () => {

@@ -85,14 +85,15 @@ export const SHARED_SPIN_MARGIN: SpinMarginOptions = { ...ENGINE_SPIN_MARGIN, st
 export const ENGINE_CPU_SHARE = 0.085;
 
 /**
- * What the spin may average per sleep in the coming second, ns: the CPU share of the second just past, less the CPU
- * its sleeps cost beside the spin (the thread's CPU time less the spun wall time), spread over as many sleeps. Null
- * when the second had no sleep to judge by (the engine idled on its doorbell or spun only). Pure.
+ * What the spin after a sleep may average in the coming second, ns: the CPU share of the time just past that the
+ * engine kept a timeline (`activeNs`: the second less its idling on the doorbell), less everything else it spent (its
+ * thread's CPU time less that spin, taken as wall time), spread over as many sleeps. Null when there was no sleep to
+ * judge by (the engine idled, or spun only). Pure.
  */
-export function spinBudgetForShare(share: number, elapsedNs: number, cpuNs: number, spinNs: number, sleeps: number): number | null {
-  if (sleeps <= 0 || elapsedNs <= 0) return null;
-  const besideSpinNs = Math.max(0, cpuNs - spinNs); // a spin preempted counts as wall time: never below none
-  return Math.max(0, (share * elapsedNs - besideSpinNs) / sleeps);
+export function spinBudgetForShare(share: number, activeNs: number, cpuNs: number, sleepSpinNs: number, sleeps: number): number | null {
+  if (sleeps <= 0 || activeNs <= 0) return null;
+  const elseNs = Math.max(0, cpuNs - sleepSpinNs); // a spin preempted counts as wall time: never below none
+  return Math.max(0, (share * activeNs - elseNs) / sleeps);
 }
 
 export class SpinMargin {
