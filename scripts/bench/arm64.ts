@@ -35,7 +35,9 @@ export function arm64Specs(
     name: `${name} (arm64)`,
     file: QEMU,
     args: ["-cpu", CPU, "-L", SYSROOT, file],
-    env,
+    // the same for a child the server starts of itself (httap packs a directory in one), which the kernel hands to
+    // qemu through binfmt_misc without these arguments: without the sysroot it cannot find arm64's loader
+    env: { QEMU_LD_PREFIX: SYSROOT, QEMU_CPU: CPU, ...env },
     portVariable,
     cwd: emptyDir,
   });

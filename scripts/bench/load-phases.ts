@@ -2,6 +2,7 @@
  * @module Load phases for the benchmark: one kind of traffic run against each server in turn, with the load
  * generator on the CPU that kind needs (see `servers.ts`), reduced to the numbers the table shows.
  */
+import { room, type RoomResult } from "../stress/room.ts";
 import { load, median, percentile } from "./load-generator.ts";
 import { cpuUs } from "./proc-stats.ts";
 import { OTHER_CPU, pinLoadGenerator, SERVER_CPU, type Server } from "./servers.ts";
@@ -166,4 +167,30 @@ export async function exercise(server: Server, steps: readonly TrafficStep[]): P
     console.log(`bench: RSS load ${step.target}, ${step.connections} conn on ${server.name}: ${r.requests} requests, ${r.errors} errors`);
   }
   return errors;
+}
+
+/**
+ * The room (`stress/room.ts`: `browsers` load the dashboard at once, `passRounds` times) on each server: one untimed
+ * pass first, then ROUNDS passes with the servers taking turns. p50 and p99 are each the median pass's, the loads
+ * summed. One pass alone put a p99, the second-slowest of 100 loads, at 1.30× Bun.serve in one bench and at 1.75× in
+ * the next, with httap's p50 ahead in both.
+ */
+export async function roomInRounds(servers: readonly Server[], browsers: number, passRounds: number): Promise<RoomResult[]> {
+  pinLoadGenerator(OTHER_CPU);
+  const passes = await inRounds(
+    servers,
+    async (s) => {
+      await room(s.port, browsers, 1);
+    },
+    (s) => room(s.port, browsers, passRounds),
+  );
+  return passes.map((p) => ({
+    loads: p.reduce((n, r) => n + r.loads, 0),
+    complete: p.reduce((n, r) => n + r.complete, 0),
+    requestsPerLoad: median(p.map((r) => r.requestsPerLoad)),
+    p50Ms: median(p.map((r) => r.p50Ms)),
+    p99Ms: median(p.map((r) => r.p99Ms)),
+    maxMs: Math.max(...p.map((r) => r.maxMs)),
+    failures: p.flatMap((r) => r.failures),
+  }));
 }
