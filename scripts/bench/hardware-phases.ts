@@ -38,6 +38,8 @@ export interface HardwareFigures {
   readonly pingIdle: Latency;
   readonly pingLoaded: Latency;
   readonly cpuPercent: number;
+  /** The share of a core the engine spun over the same seconds (wall time): its CPU less this is what its sleeps cost. */
+  readonly spinPercent: number;
   /** The edge error over those seconds (`acrossSeconds`): the accuracy that CPU bought. */
   readonly cpuEdgeError: EdgeError;
   /** The floor's figures for the same rows, with the same priority (see `floorPhases`). */
@@ -245,6 +247,7 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
     pingIdle: idle.ping,
     pingLoaded: loaded.ping,
     cpuPercent,
+    spinPercent: spin.spinPercent,
     cpuEdgeError: acrossSeconds(readings.map((x) => x.rt.edgeErrorUs.lastSecond)),
     floor,
   };
