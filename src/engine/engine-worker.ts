@@ -74,8 +74,9 @@ function run(setup: EngineSetup): void {
   // a pass whose edge was too near to sleep spins too, but that counts with the rest of the engine's CPU)
   let secondSleeps = 0;
   let secondSpinNs = 0;
-  // …and the time it idled on the doorbell, which is not the timeline's: a second half idle (a tone that ended) would
-  // otherwise leave its few sleeps a share meant for a whole second's, and the next tone's first second would spin it
+  // …and the time it waited with no edge scheduled at all, which is not the timeline's: a second half idle (a tone that
+  // ended) would otherwise leave its few sleeps a share meant for a whole second's, and the next tone's first second
+  // would spin it. A wait between a timeline's edges far apart (slow motor PWM, a low tone) is the timeline's.
   let secondIdleNs = 0;
   const stopAll = () => {
     for (const ch of channels) ch.stop(write);
@@ -191,7 +192,7 @@ function run(setup: EngineSetup): void {
       // Far away (or nothing): wait on the doorbell, so a command is taken at once, at most until shortly before.
       const waitMs = Math.min(MAX_SLEEP_NS, next - now - margin.ns - 1e6) / 1e6;
       Atomics.wait(words, W.doorbell, doorbell, waitMs);
-      secondIdleNs += monotonicNsNumber() - now;
+      if (next === Infinity) secondIdleNs += monotonicNsNumber() - now;
       continue;
     }
     const willSleep = next - now > margin.ns;

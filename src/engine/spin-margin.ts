@@ -84,16 +84,21 @@ export const SHARED_SPIN_MARGIN: SpinMarginOptions = { ...ENGINE_SPIN_MARGIN, st
  */
 export const ENGINE_CPU_SHARE = 0.085;
 
+/** Less of a timeline than this in a second says too little (a tone that began in its last milliseconds). */
+export const MIN_ACTIVE_NS = 250e6;
+
 /**
  * What the spin after a sleep may average in the coming second, ns: the CPU share of the time just past that the
- * engine kept a timeline (`activeNs`: the second less its idling on the doorbell), less everything else it spent (its
- * thread's CPU time less that spin, taken as wall time), spread over as many sleeps. Null when there was no sleep to
- * judge by (the engine idled, or spun only). Pure.
+ * engine kept a timeline (`activeNs`: the second less its waits with no edge scheduled), less everything else it spent
+ * (its thread's CPU time less that spin, taken as wall time), spread over as many sleeps. When the sleeps alone cost
+ * more than the share, none: the margin then narrows to where its spin averages nothing.
+ *
+ * Null (keep the budget there is) when the second says too little: no sleep, under MIN_ACTIVE_NS of timeline, or more
+ * spin in wall time than CPU time in all (the thread was preempted while spinning, so neither figure is its own). Pure.
  */
 export function spinBudgetForShare(share: number, activeNs: number, cpuNs: number, sleepSpinNs: number, sleeps: number): number | null {
-  if (sleeps <= 0 || activeNs <= 0) return null;
-  const elseNs = Math.max(0, cpuNs - sleepSpinNs); // a spin preempted counts as wall time: never below none
-  return Math.max(0, (share * activeNs - elseNs) / sleeps);
+  if (sleeps <= 0 || activeNs < MIN_ACTIVE_NS || sleepSpinNs > cpuNs) return null;
+  return Math.max(0, (share * activeNs - (cpuNs - sleepSpinNs)) / sleeps);
 }
 
 export class SpinMargin {
