@@ -48,6 +48,7 @@ async function child(realtime: boolean, motors: boolean, ms: number): Promise<En
     await Bun.sleep(SETTLE_MS);
     const a = engine.figures();
     const t0 = performance.now();
+    // read once a second on this clock, the engine's seconds on its own: now and then one is read twice or skipped
     const seconds: { p99Us: number; maxUs: number }[] = [];
     for (let i = 0; i < Math.max(1, Math.round(ms / 1000)); i++) {
       await Bun.sleep(1000);

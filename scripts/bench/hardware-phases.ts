@@ -38,7 +38,7 @@ export interface HardwareFigures {
   readonly pingIdle: Latency;
   readonly pingLoaded: Latency;
   readonly cpuPercent: number;
-  /** The share of a core the engine spun over the same seconds (wall time): its CPU less this is what its sleeps cost. */
+  /** The share of a core the engine spun over about the same seconds (1 to 4 s; wall time): its CPU less this is the rest. */
   readonly spinPercent: number;
   /** The edge error over those seconds (`acrossSeconds`): the accuracy that CPU bought. */
   readonly cpuEdgeError: EdgeError;
@@ -222,15 +222,20 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
   // The engine's own CPU figure covers its last whole second and swings with the host: three seconds are averaged,
   // read from 2 s on, so the first is not a second that began before the tone and the motors did.
   await fetch(`http://127.0.0.1:${server.port}/?speaker`, { method: "POST", body: '{"freq":1000,"ms":5000}' });
+  // The spin is a running counter: read from 1 s on as well, so it covers the seconds the three CPU figures do.
   const readings: { at: number; rt: RtFigures }[] = [];
+  let spinFrom: { at: number; rt: RtFigures } | null = null;
   for (let i = 0; i < 22; i++) {
     await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":0.5,"right":0.5}' });
+    if (i === 5) spinFrom = { at: performance.now(), rt: await rt(server.port) }; // 1 s
     if (i === 10 || i === 15 || i === 20) readings.push({ at: performance.now(), rt: await rt(server.port) }); // 2, 3, 4 s
     await Bun.sleep(200);
   }
-  const r = readings[readings.length - 1].rt;
+  const last = readings[readings.length - 1];
+  const r = last.rt;
   const cpuPercent = readings.reduce((sum, x) => sum + x.rt.engineCpuPercent, 0) / readings.length;
-  const spin = spinBetween(readings[0].rt, r, readings[readings.length - 1].at - readings[0].at);
+  const from = spinFrom ?? readings[0];
+  const spin = spinBetween(from.rt, r, last.at - from.at);
   console.log(
     `bench: engine CPU ${cpuPercent.toFixed(1)} % of a core (${readings.map((x) => x.rt.engineCpuPercent).join(", ")}): ` +
       `spin ${spin.spinPercent.toFixed(1)} %, ${spin.sleepsPerS.toFixed(0)} sleeps a second, margin now ${r.engineSpinMarginUs} µs`,

@@ -171,9 +171,9 @@ export async function exercise(server: Server, steps: readonly TrafficStep[]): P
 
 /**
  * The room (`stress/room.ts`: `browsers` load the dashboard at once, `passRounds` times) on each server: one untimed
- * pass first, then ROUNDS passes with the servers taking turns. p50 and p99 are each the median pass's, the loads
- * summed. One pass alone put a p99, the second-slowest of 100 loads, at 1.30× Bun.serve in one bench and at 1.75× in
- * the next, with httap's p50 ahead in both.
+ * pass first, then ROUNDS passes with the servers taking turns. p50 and p99 are each the median of the passes'
+ * (perhaps of two different passes), the loads summed. One pass alone put a p99, the second-slowest of 100 loads,
+ * at 1.30× Bun.serve in one bench and at 1.75× in the next, with httap's p50 ahead in both.
  */
 export async function roomInRounds(servers: readonly Server[], browsers: number, passRounds: number): Promise<RoomResult[]> {
   pinLoadGenerator(OTHER_CPU);

@@ -34,14 +34,13 @@ export async function medianExitMs(specs: readonly ServerSpec[]): Promise<number
 async function exitMs(spec: ServerSpec): Promise<number> {
   const started = performance.now();
   const proc = launchQuiet(spec, 0);
-  const timer = setTimeout(() => proc.kill(), START_TIMEOUT_MS);
-  try {
-    const code = await proc.exited;
-    if (code !== 0) throw new Error(`${spec.name} exited with ${code} (or was stopped after ${START_TIMEOUT_MS} ms)`);
-    return performance.now() - started;
-  } finally {
-    clearTimeout(timer);
+  const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(START_TIMEOUT_MS).then(() => false)]);
+  if (!exited) {
+    await stop(proc); // SIGTERM, then SIGKILL: bounded
+    throw new Error(`${spec.name} did not exit within ${START_TIMEOUT_MS} ms`);
   }
+  if (proc.exitCode !== 0) throw new Error(`${spec.name} exited with ${proc.exitCode ?? proc.signalCode}`);
+  return performance.now() - started;
 }
 
 /** Exec to first 2xx on GET /, in ms: a free port is chosen first, then connections are tried every 1 ms. */
