@@ -85,7 +85,7 @@ export const SHARED_SPIN_MARGIN: SpinMarginOptions = { ...ENGINE_SPIN_MARGIN, st
 export const ENGINE_CPU_SHARE = 0.085;
 
 /** Less of a timeline than this in a second says too little (a tone that began in its last milliseconds). */
-export const MIN_ACTIVE_NS = 250e6;
+const MIN_ACTIVE_NS = 250e6;
 
 /**
  * What the spin after a sleep may average in the coming second, ns: the CPU share of the time just past that the
