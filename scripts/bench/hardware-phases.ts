@@ -234,7 +234,7 @@ export async function hardwarePhases(server: Server, simFile: string): Promise<H
   const last = readings[readings.length - 1];
   const r = last.rt;
   const cpuPercent = readings.reduce((sum, x) => sum + x.rt.engineCpuPercent, 0) / readings.length;
-  const from = spinFrom ?? readings[0];
+  const from = spinFrom!; // read at i === 5 above
   const spin = spinBetween(from.rt, r, last.at - from.at);
   console.log(
     `bench: engine CPU ${cpuPercent.toFixed(1)} % of a core (${readings.map((x) => x.rt.engineCpuPercent).join(", ")}): ` +

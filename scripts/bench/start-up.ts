@@ -11,22 +11,23 @@ export const STARTUP_RUNS = 5;
  * Median exec-to-first-response in ms for each spec, in the order given. The binaries stay in the page cache here
  * (unlike the RSS rows): with a cold cache this would time the bench machine's disk, not the server.
  */
-export async function medianStartUpMs(specs: readonly ServerSpec[]): Promise<number[]> {
-  const times = specs.map((): number[] => []);
-  for (let i = 0; i < STARTUP_RUNS; i++) {
-    for (const [j, spec] of specs.entries()) times[j].push(await startUpMs(spec));
-  }
-  return times.map(median);
+export function medianStartUpMs(specs: readonly ServerSpec[]): Promise<number[]> {
+  return interleavedMedians(specs, startUpMs);
 }
 
 /**
  * Median exec-to-exit in ms of each spec (its arguments as given, e.g. `--version`), interleaved as above: what a
  * start costs before any listening. A non-zero exit is an error.
  */
-export async function medianExitMs(specs: readonly ServerSpec[]): Promise<number[]> {
+export function medianExitMs(specs: readonly ServerSpec[]): Promise<number[]> {
+  return interleavedMedians(specs, exitMs);
+}
+
+/** STARTUP_RUNS timings of each spec, the specs taking turns; each spec's median, in the order given. */
+async function interleavedMedians(specs: readonly ServerSpec[], time: (spec: ServerSpec) => Promise<number>): Promise<number[]> {
   const times = specs.map((): number[] => []);
   for (let i = 0; i < STARTUP_RUNS; i++) {
-    for (const [j, spec] of specs.entries()) times[j].push(await exitMs(spec));
+    for (const [j, spec] of specs.entries()) times[j].push(await time(spec));
   }
   return times.map(median);
 }
