@@ -44,6 +44,13 @@ async function main(argv: string[]): Promise<number> {
       throw error;
     }
   }
+  // The stop signals are taken from here on, not only once serving: one that comes while the appliance starts (a
+  // supervisor stopping it at once) then stops it cleanly as soon as it has started, exit 0, where the default action
+  // would have killed it half-way, with no stop of the board and status 143.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
   let appliance: Appliance;
   let state: StateStore | null = null; // for the features that keep state; null: they say they are off
   try {
@@ -85,11 +92,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopRequested;
   await appliance.stop();
   await state?.flush(); // a save under way lands before exit
   return 0;
