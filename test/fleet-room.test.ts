@@ -97,11 +97,14 @@ async function carsSay(): Promise<string> {
   const said = await Promise.all(
     CARS.map(async (c) => {
       const rt = await look(`http://${c.ip}:${PORT}/?rt`);
+      await Bun.sleep(500);
+      const rtLater = await look(`http://${c.ip}:${PORT}/?rt`); // an engine whose loop still turns keeps counting
       const motorsNow = await look(`http://${c.ip}:${PORT}/?motors`);
       const queue = await look(`http://${c.ip}:${PORT}/?queue`);
       const pins = motors(join(dir, `sim${c.n}.bin`));
       return (
-        `${c.name}: engine ${rt?.engine} ${rt?.engineFailure ?? ""}, motors ${JSON.stringify(motorsNow)}, ` +
+        `${c.name}: engine ${rt?.engine} ${rt?.engineFailure ?? ""} (sleeps ${rt?.engineSleeps} then ${rtLater?.engineSleeps} ` +
+        `0.5 s later, CPU ${rtLater?.engineCpuPercent} %, heartbeat losses ${rtLater?.heartbeatLosses}), motors ${JSON.stringify(motorsNow)}, ` +
         `queue ${JSON.stringify(queue)}, pins high ${pins.high.join(",") || "none"} (${pins.edges} motor edges logged)`
       );
     }),
