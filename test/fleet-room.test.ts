@@ -104,7 +104,8 @@ async function carsSay(): Promise<string> {
       const pins = motors(join(dir, `sim${c.n}.bin`));
       return (
         `${c.name}: engine ${rt?.engine} ${rt?.engineFailure ?? ""} (sleeps ${rt?.engineSleeps} then ${rtLater?.engineSleeps} ` +
-        `0.5 s later, CPU ${rtLater?.engineCpuPercent} %, heartbeat losses ${rtLater?.heartbeatLosses}), motors ${JSON.stringify(motorsNow)}, ` +
+        `0.5 s later, CPU ${rtLater?.engineCpuPercent} %, heartbeat losses ${rtLater?.heartbeatLosses}), ` +
+        `motors ${JSON.stringify(motorsNow)}, ` +
         `queue ${JSON.stringify(queue)}, pins high ${pins.high.join(",") || "none"} (${pins.edges} motor edges logged)`
       );
     }),
