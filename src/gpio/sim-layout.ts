@@ -16,7 +16,7 @@
  *   0x1020  u32 output latch, bank 0   the simulator's own: what GPSET/GPCLR last drove (the real latch is not
  *   0x1024  u32 output latch, bank 1   readable on a BCM2711); outside tools only read it
  *   0x2000  N edge slots of 16 bytes: u64 CLOCK_MONOTONIC ns when the level changed, u32 pin, u32 new level.
- *           Every output level change is logged, whichever thread made it.
+ *           Every output level change is logged, by the thread that made it (so each pin's edges in their order).
  */
 
 export const SIM_MAGIC = 0x4d495348;

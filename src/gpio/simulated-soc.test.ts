@@ -77,6 +77,24 @@ describe("simulator file", () => {
     backend.close();
   });
 
+  test("a pin turned output shows its latch: an edge where that differs from its input level, none back to input", () => {
+    const { path, backend } = fresh();
+    backend.setPull(22, "up"); // an input reading 1
+    backend.setMode(22, "out"); // latch 0: falls
+    backend.setMode(22, "in"); // reads 1 again, no output edge
+    backend.write(23, 1); // the latch of an input: no edge yet
+    backend.setMode(23, "out"); // rises
+    backend.setMode(24, "out"); // latch 0, input level 0: no edge
+    const map = attachSimFile(path);
+    expect(readEdges(map.buffer).edges.map((e) => [e.pin, e.level])).toEqual([
+      [22, 0],
+      [23, 1],
+    ]);
+    expect([backend.read(22), backend.read(23), backend.read(24)]).toEqual([1, 1, 0]);
+    map.close();
+    backend.close();
+  });
+
   test("two SoCs over one file (main thread and engine) share the latch and log each edge once", () => {
     const { path, backend } = fresh();
     const map = attachSimFile(path);
@@ -94,6 +112,36 @@ describe("simulator file", () => {
       [12, 1],
       [12, 0],
     ]);
+    map.close();
+    backend.close();
+  });
+
+  test("an edge is logged by the thread that made it, so the log's order is the pin's: the other's refresh logs none", () => {
+    // CI (a room test's car): the engine set GPIO 5's latch; the main thread's 20 ms refresh published that rise
+    // and was preempted before logging it; meanwhile the engine cleared the latch and logged the fall; the late rise
+    // then came last in the log, a pin "high" for good on a car that had stopped.
+    const { path, backend } = fresh();
+    backend.setMode(5, "out");
+    const map = attachSimFile(path);
+    const words = new Uint32Array(map.buffer);
+    const engine = new SimulatedSoc(map.buffer, false);
+    let isPreempted = false;
+    const main = new SimulatedSoc(map.buffer, false, () => {
+      // the main thread, once between publishing a level and logging it: the engine runs meanwhile
+      if (!isPreempted) {
+        isPreempted = true;
+        engine.write(0x28 / 4, 1 << 5); // GPCLR0
+      }
+      return Number(monotonicNs());
+    });
+    Atomics.or(words, SIM_WORD.latch0, 1 << 5); // the engine's GPSET moved the latch; its own refresh is yet to come
+    main.refresh(); // the timer
+    engine.write(0x28 / 4, 1 << 5); // the fall
+    main.refresh();
+    const fives = readEdges(map.buffer).edges.filter((e) => e.pin === 5);
+    expect(fives.at(-1)?.level).toBe(0);
+    expect(backend.read(5)).toBe(0);
+    for (let i = 1; i < fives.length; i++) expect(fives[i].level).not.toBe(fives[i - 1].level);
     map.close();
     backend.close();
   });

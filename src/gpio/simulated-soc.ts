@@ -2,8 +2,12 @@
  * @module The simulated SoC behind the sim backend (issue 7): a RegisterBus over the simulator file that behaves
  * like a BCM2711 GPIO block. Writes to GPSET/GPCLR move the output latch; GPLEV is recomputed from the latch, the
  * function selects, the pulls and the outside drive words; every output level change is logged with its
- * CLOCK_MONOTONIC time. Two threads (main and engine) may write at once: the latch moves with Atomics.or/and and
- * GPLEV with compare-exchange, and only the thread whose exchange wins logs the change, so each edge is logged once.
+ * CLOCK_MONOTONIC time. Two threads (main and engine) may write at once: the latch moves with Atomics.or/and, whose
+ * old value tells the writing thread which outputs it changed, and that thread logs them right after. Each pin has
+ * one writer (the engine its pins, the main thread the rest), so a pin's edges are logged in the order they happened.
+ * GPLEV is only derived (any thread recomputes it), never the source of an edge: a thread that recomputed it and was
+ * preempted before logging could otherwise log a rise after the fall that followed it (a room test's stopped car
+ * whose log said "high" for good).
  */
 import { GPFSEL0, GPCLR0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
 import type { RegisterBus } from "./gpio-backend.ts";
@@ -11,6 +15,8 @@ import { monotonicNsNumber } from "../os/libc.ts";
 import { SIM_EDGE_BYTES, SIM_EDGE_CAPACITY, SIM_EDGES, SIM_MAGIC, SIM_PINS, SIM_VERSION, SIM_WORD } from "./sim-layout.ts";
 
 const BANK_PINS = [32, SIM_PINS - 32];
+/** GPFSEL0-5: ten pins a word, three bits each. */
+const FSEL_WORDS = Math.ceil(SIM_PINS / 10);
 const LATCH = [SIM_WORD.latch0, SIM_WORD.latch1];
 const DRIVE_MASK = [SIM_WORD.driveMask0, SIM_WORD.driveMask1];
 const DRIVE_LEVELS = [SIM_WORD.driveLevels0, SIM_WORD.driveLevels1];
@@ -45,11 +51,19 @@ export class SimulatedSoc implements RegisterBus {
 
   write(word: number, value: number): void {
     const v = value >>> 0;
-    if (word === GPSET0 || word === GPSET0 + 1) Atomics.or(this.#words, LATCH[word - GPSET0], v);
-    else if (word === GPCLR0 || word === GPCLR0 + 1) Atomics.and(this.#words, LATCH[word - GPCLR0], ~v >>> 0);
-    else if (word === GPLEV0 || word === GPLEV0 + 1)
+    if (word === GPSET0 || word === GPSET0 + 1) {
+      const bank = word - GPSET0;
+      const old = Atomics.or(this.#words, LATCH[bank], v);
+      this.#logEdges(bank, v & ~old & this.#outputMask(bank), 0xffffffff);
+    } else if (word === GPCLR0 || word === GPCLR0 + 1) {
+      const bank = word - GPCLR0;
+      const old = Atomics.and(this.#words, LATCH[bank], ~v >>> 0);
+      this.#logEdges(bank, v & old & this.#outputMask(bank), 0);
+    } else if (word === GPLEV0 || word === GPLEV0 + 1) {
       return; // read-only
-    else Atomics.store(this.#words, word, v);
+    } else if (word >= GPFSEL0 && word < GPFSEL0 + FSEL_WORDS) {
+      this.#selectFunctions(word, v);
+    } else Atomics.store(this.#words, word, v);
     this.refresh();
   }
 
@@ -77,26 +91,40 @@ export class SimulatedSoc implements RegisterBus {
     return out;
   }
 
-  /** Recomputes GPLEV of both banks and logs the output pins whose level changed. Also called on a timer so the
-   * file shows an outside drive even when nobody reads the pin. */
+  /** Recomputes GPLEV of both banks. Also called on a timer so the file shows an outside drive even when nobody reads
+   * the pin. Logs nothing: the thread that changed a level logged it. */
   refresh(): void {
     for (let bank = 0; bank < 2; bank++) {
       const outputs = this.#outputMask(bank);
       const latch = Atomics.load(this.#words, LATCH[bank]);
-      const driveMask = Atomics.load(this.#words, DRIVE_MASK[bank]);
-      const driveLevels = Atomics.load(this.#words, DRIVE_LEVELS[bank]);
-      const pulledUp = this.#pullUpMask(bank);
-      const inputs = ~outputs >>> 0;
-      const level = ((outputs & latch) | (inputs & driveMask & driveLevels) | (inputs & ~driveMask & pulledUp)) >>> 0;
-      for (;;) {
-        const old = Atomics.load(this.#words, GPLEV0 + bank);
-        if (old === level) break;
-        if (Atomics.compareExchange(this.#words, GPLEV0 + bank, old, level) !== old) continue; // the other thread moved it
-        const changedOutputs = (old ^ level) & outputs;
-        if (changedOutputs !== 0) this.#logEdges(bank, changedOutputs, level);
-        break;
-      }
+      const level = ((outputs & latch) | (~outputs & this.#inputLevels(bank))) >>> 0;
+      Atomics.store(this.#words, GPLEV0 + bank, level);
     }
+  }
+
+  /**
+   * Writes a function-select word; a pin that becomes an output now shows its latch instead of its input level, and
+   * where the two differ that is an edge of this thread's making. One that becomes an input is no output edge.
+   */
+  #selectFunctions(word: number, value: number): void {
+    const first = (word - GPFSEL0) * 10;
+    const old = Atomics.exchange(this.#words, word, value);
+    for (let i = 0; i < 10 && first + i < SIM_PINS; i++) {
+      const shift = i * 3;
+      if (((value >>> shift) & 0b111) !== 0b001 || ((old >>> shift) & 0b111) === 0b001) continue;
+      const pin = first + i;
+      const bank = pin >> 5;
+      const bit = 1 << (pin & 31);
+      const latch = Atomics.load(this.#words, LATCH[bank]);
+      if (((latch ^ this.#inputLevels(bank)) & bit) !== 0) this.#logEdges(bank, bit, latch);
+    }
+  }
+
+  /** What each pin of a bank reads as an input: the outside drive where there is one, else its pull. */
+  #inputLevels(bank: number): number {
+    const driveMask = Atomics.load(this.#words, DRIVE_MASK[bank]);
+    const driveLevels = Atomics.load(this.#words, DRIVE_LEVELS[bank]);
+    return ((driveMask & driveLevels) | (~driveMask & this.#pullUpMask(bank))) >>> 0;
   }
 
   /** Bits of the pins whose function select is 001 (output). */
@@ -123,7 +151,9 @@ export class SimulatedSoc implements RegisterBus {
     return mask >>> 0;
   }
 
+  /** Logs the pins of `changed` (bits of a bank) as now at their bits of `level`. */
   #logEdges(bank: number, changed: number, level: number): void {
+    if (changed === 0) return;
     const ns = this.#clock();
     for (let i = 0; i < 32; i++) {
       if (((changed >>> i) & 1) === 0) continue;
