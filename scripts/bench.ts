@@ -43,7 +43,7 @@ import {
 import { medianExitMs, medianStartUpMs, STARTUP_RUNS } from "./bench/start-up.ts";
 import { type Figures, Table } from "./bench/table.ts";
 import { arm64Specs } from "./bench/arm64.ts";
-import { createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
+import { compileServer, createWorkspace, ensureHttapBinary } from "./bench/workspace.ts";
 import { hardwarePhases, type HardwareFigures } from "./bench/hardware-phases.ts";
 import { describeGrowth, GROWTH_CONNECTIONS, measureRssGrowth } from "./bench/rss-growth.ts";
 import { scpiPhase } from "./bench/scpi-phase.ts";
@@ -119,6 +119,11 @@ async function main(): Promise<void> {
 
     console.log(`bench: start-up, ${STARTUP_RUNS} runs each`);
     const startUp = await medianStartUpMs([httap, base, floor]);
+    // where it goes: the runtime alone, then httap's modules (--version exits once they are evaluated); the arm64 row
+    // sets its own split beside this one
+    const runtimeOnly: ServerSpec = { ...httap, name: "the runtime alone", file: compileServer(ws.dir, "empty-program"), env: {} };
+    const [runtimeMs, versionMs] = await medianExitMs([runtimeOnly, { ...httap, name: "httap --version", args: ["--version"] }]);
+    const nativeModulesMs = versionMs - runtimeMs;
 
     // Before the load servers start: each RSS server must be the only process mapping its binary (page-cache.ts).
     console.log("bench: RSS of the default configuration, each server alone, started with its binary out of the page cache");
@@ -238,11 +243,16 @@ async function main(): Promise<void> {
           : undefined,
     });
     t.add("RSS after the load rows, directory mode (MiB)", fig(loaded), 1);
-    t.add(`exec to first response, median of ${STARTUP_RUNS} (ms)`, fig(startUp), 1, {
-      text: `≤ ${START_UP_TARGET.toFixed(1)}× Bun.serve`,
-      ok: startUp[0] <= START_UP_TARGET * startUp[1],
-      floorNote: floorShare(startUp, START_UP_TARGET, true),
-    });
+    t.add(
+      `exec to first response, median of ${STARTUP_RUNS} (runtime ${runtimeMs.toFixed(0)}, + httap's modules ${nativeModulesMs.toFixed(0)}) (ms)`,
+      fig(startUp),
+      1,
+      {
+        text: `≤ ${START_UP_TARGET.toFixed(1)}× Bun.serve`,
+        ok: startUp[0] <= START_UP_TARGET * startUp[1],
+        floorNote: floorShare(startUp, START_UP_TARGET, true),
+      },
+    );
     t.add("SCPI *IDN? lock-step, raw TCP (round trips/s) vs /?ping (same server)", { httap: scpi.idnRps, base: scpi.pingRps }, 0);
     addHardwareRows(t, hardware);
     for (const r of release) {
@@ -276,34 +286,27 @@ async function main(): Promise<void> {
       // where httap's start goes under emulation: the runtime alone, then evaluating httap's modules (--version
       // exits right after), then its set-up, listening and the first answer
       const version = { ...specs.startUp[0], name: "httap --version (arm64)", args: [...(specs.startUp[0].args ?? []), "--version"] };
-      const [runtimeMs, versionMs] = await medianExitMs([specs.runtimeOnly, version]);
+      const [armRuntimeMs, armVersionMs] = await medianExitMs([specs.runtimeOnly, version]);
       console.log(
-        `bench: arm64 start-up of httap, ${h.toFixed(0)} ms: the runtime alone exits after ${runtimeMs.toFixed(0)} ms, ` +
-          `httap --version after ${versionMs.toFixed(0)} (its modules ${(versionMs - runtimeMs).toFixed(0)} ms); set-up, ` +
-          `listening and the first answer ${(h - versionMs).toFixed(0)} ms (the floor's, from the runtime alone: ` +
-          `${(f - runtimeMs).toFixed(0)} ms)`,
+        `bench: arm64 start-up of httap, ${h.toFixed(0)} ms: the runtime alone exits after ${armRuntimeMs.toFixed(0)} ms, ` +
+          `httap --version after ${armVersionMs.toFixed(0)} (its modules ${(armVersionMs - armRuntimeMs).toFixed(0)} ms); set-up, ` +
+          `listening and the first answer ${(h - armVersionMs).toFixed(0)} ms (the floor's, from the runtime alone: ` +
+          `${(f - armRuntimeMs).toFixed(0)} ms)`,
       );
       const armServers = [];
       for (const spec of specs.http) armServers.push(await startServer(spec));
       const armHttp = await httpRows(armServers, ARM64_CHURN_REQUESTS, ARM64_CHURN_CONCURRENCY);
       await stopAll();
       addHttpRows(t, armHttp, "arm64 qemu-user: ");
+      // The issue's target is x64's; this one it asks to report. What it shows is qemu-user more than a Pi: translating
+      // each stretch of the runtime's code the first time it runs costs far more than running it, and httap's start
+      // runs more distinct code than the floor's (its modules: tens of times their native cost, next to it here).
       t.add(
         `arm64 qemu-user: exec to first response, median of ${STARTUP_RUNS} (HTTP only ${httpOnlyMs.toFixed(0)}; ` +
-          `runtime ${runtimeMs.toFixed(0)}, + httap's modules ${(versionMs - runtimeMs).toFixed(0)}) (ms)`,
+          `runtime ${armRuntimeMs.toFixed(0)}, + httap's modules ${(armVersionMs - armRuntimeMs).toFixed(0)}, natively ` +
+          `${nativeModulesMs.toFixed(0)}) (ms)`,
         fig(arm64StartUp),
         0,
-        {
-          text: `≤ ${START_UP_TARGET.toFixed(1)}× Bun.serve`,
-          ok: arm64StartUp[0] <= START_UP_TARGET * arm64StartUp[1],
-          // The features explain the miss only when the HTTP server alone meets the target. The split in the row's name
-          // says where the rest goes; it explains nothing by itself, as a slower module would show there just the same.
-          floorNote:
-            httpOnlyMs <= START_UP_TARGET * arm64StartUp[1]
-              ? `the HTTP server alone (${HTTP_ONLY_WORDS}) starts in ${httpOnlyMs.toFixed(0)} ms; the simulated board and ` +
-                `the room's mDNS and SCPI add ${(arm64StartUp[0] - httpOnlyMs).toFixed(0)} ms of emulated set-up`
-              : floorShare(arm64StartUp, START_UP_TARGET, true),
-        },
       );
     }
 
