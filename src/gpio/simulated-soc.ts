@@ -4,7 +4,8 @@
  * function selects, the pulls and the outside drive words; every output level change is logged with its
  * CLOCK_MONOTONIC time. Two threads (main and engine) may write at once: the latch moves with Atomics.or/and, whose
  * old value tells the writing thread which outputs it changed, and that thread logs them right after. Each pin has
- * one writer (the engine its pins, the main thread the rest), so a pin's edges are logged in the order they happened.
+ * one writer at a time (the main thread hands the engine its pins when it starts and takes them back once it has
+ * ended), so a pin's edges are logged in the order they happened.
  * GPLEV is only derived (any thread recomputes it), never the source of an edge: a thread that recomputed it and was
  * preempted before logging could otherwise log a rise after the fall that followed it (a room test's stopped car
  * whose log said "high" for good).
@@ -45,7 +46,7 @@ export class SimulatedSoc implements RegisterBus {
   }
 
   read(word: number): number {
-    if (word === GPLEV0 || word === GPLEV0 + 1) this.refresh();
+    if (word === GPLEV0 || word === GPLEV0 + 1) this.#refreshBank(word - GPLEV0);
     return Atomics.load(this.#words, word);
   }
 
@@ -54,11 +55,13 @@ export class SimulatedSoc implements RegisterBus {
     if (word === GPSET0 || word === GPSET0 + 1) {
       const bank = word - GPSET0;
       const old = Atomics.or(this.#words, LATCH[bank], v);
-      this.#logEdges(bank, v & ~old & this.#outputMask(bank), 0xffffffff);
+      this.#logEdges(bank, this.#outputsAmong(bank, v & ~old), 0xffffffff);
+      return this.#refreshBank(bank); // a latch moves one bank's levels only
     } else if (word === GPCLR0 || word === GPCLR0 + 1) {
       const bank = word - GPCLR0;
       const old = Atomics.and(this.#words, LATCH[bank], ~v >>> 0);
-      this.#logEdges(bank, v & old & this.#outputMask(bank), 0);
+      this.#logEdges(bank, this.#outputsAmong(bank, v & old), 0);
+      return this.#refreshBank(bank);
     } else if (word === GPLEV0 || word === GPLEV0 + 1) {
       return; // read-only
     } else if (word >= GPFSEL0 && word < GPFSEL0 + FSEL_WORDS) {
@@ -94,12 +97,15 @@ export class SimulatedSoc implements RegisterBus {
   /** Recomputes GPLEV of both banks. Also called on a timer so the file shows an outside drive even when nobody reads
    * the pin. Logs nothing: the thread that changed a level logged it. */
   refresh(): void {
-    for (let bank = 0; bank < 2; bank++) {
-      const outputs = this.#outputMask(bank);
-      const latch = Atomics.load(this.#words, LATCH[bank]);
-      const level = ((outputs & latch) | (~outputs & this.#inputLevels(bank))) >>> 0;
-      Atomics.store(this.#words, GPLEV0 + bank, level);
-    }
+    this.#refreshBank(0);
+    this.#refreshBank(1);
+  }
+
+  #refreshBank(bank: number): void {
+    const outputs = this.#outputMask(bank);
+    const latch = Atomics.load(this.#words, LATCH[bank]);
+    const level = ((outputs & latch) | (~outputs & this.#inputLevels(bank))) >>> 0;
+    Atomics.store(this.#words, GPLEV0 + bank, level);
   }
 
   /**
@@ -127,26 +133,43 @@ export class SimulatedSoc implements RegisterBus {
     return ((driveMask & driveLevels) | (~driveMask & this.#pullUpMask(bank))) >>> 0;
   }
 
+  /** Those of `bits` (of a bank) that are outputs: on the engine's path, where one bit changes, not the bank's 32. */
+  #outputsAmong(bank: number, bits: number): number {
+    let outputs = 0;
+    for (let rest = bits >>> 0; rest !== 0; rest &= rest - 1) {
+      const bit = rest & -rest;
+      const pin = bank * 32 + 31 - Math.clz32(bit);
+      if (pin >= SIM_PINS) break; // the highest bits are last
+      if (((Atomics.load(this.#words, GPFSEL0 + Math.floor(pin / 10)) >>> ((pin % 10) * 3)) & 0b111) === 0b001) outputs |= bit;
+    }
+    return outputs >>> 0;
+  }
+
   /** Bits of the pins whose function select is 001 (output). */
   #outputMask(bank: number): number {
-    let mask = 0;
-    const first = bank * 32;
-    for (let i = 0; i < BANK_PINS[bank]; i++) {
-      const pin = first + i;
-      const fsel = (Atomics.load(this.#words, GPFSEL0 + Math.floor(pin / 10)) >>> ((pin % 10) * 3)) & 0b111;
-      if (fsel === 0b001) mask |= 1 << i;
-    }
-    return mask >>> 0;
+    return this.#pinsWithField(bank, GPFSEL0, 3, 0b001);
   }
 
   /** Bits of the pins pulled up (BCM2711 encoding 01). */
   #pullUpMask(bank: number): number {
-    let mask = 0;
+    return this.#pinsWithField(bank, GPIO_PUP_PDN_CNTRL_REG0, 2, 0b01);
+  }
+
+  /**
+   * Bits of a bank's pins whose field in the registers from `firstWord` (`width` bits a pin, as many pins as fit in a
+   * word, lowest first) equals `value`. Each word is loaded once: this runs on every write, the engine's edges too.
+   */
+  #pinsWithField(bank: number, firstWord: number, width: number, value: number): number {
+    const perWord = Math.floor(32 / width);
+    const fieldMask = (1 << width) - 1;
     const first = bank * 32;
-    for (let i = 0; i < BANK_PINS[bank]; i++) {
-      const pin = first + i;
-      if (((Atomics.load(this.#words, GPIO_PUP_PDN_CNTRL_REG0 + Math.floor(pin / 16)) >>> ((pin % 16) * 2)) & 0b11) === 0b01)
-        mask |= 1 << i;
+    const end = first + BANK_PINS[bank];
+    let mask = 0;
+    for (let word = Math.floor(first / perWord); word * perWord < end; word++) {
+      const bits = Atomics.load(this.#words, firstWord + word);
+      for (let i = 0, pin = word * perWord; i < perWord; i++, pin++) {
+        if (pin >= first && pin < end && ((bits >>> (i * width)) & fieldMask) === value) mask |= 1 << (pin - first);
+      }
     }
     return mask >>> 0;
   }
