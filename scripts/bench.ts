@@ -12,7 +12,9 @@ import { join, resolve } from "node:path";
 import { ENGINE_CPU_SHARE } from "../src/engine/spin-margin.ts";
 import { MAX_CONNECTIONS_DEFAULT } from "../src/http/limits.ts";
 import { PACK_STATIC_FLAG } from "../src/static/child-packer.ts";
+import { median } from "./bench/load-generator.ts";
 import {
+  inRounds,
   LOAD_MS,
   lockStep,
   ROUNDS,
@@ -396,22 +398,24 @@ async function httpRows(servers: readonly Server[], churnRequests: number, churn
   pinLoadGenerator(OTHER_CPU);
   const goodput: number[] = [];
   const goodputErrors: number[] = [];
-  const churnRps: number[] = [];
-  const churnFailed: number[] = [];
   for (const s of servers) {
     const g = await wrk(s.port, "/", ROOM_CONNECTIONS, ROOM_LOAD_S);
-    // The accept and close paths warm up on their own: under qemu-user httap's churn rose from 2,203 req/s in its
-    // first 2,000 connections to 11,217 after 12,000 (the floor's from 3,507 to 14,795).
-    await warmUntilSteady(async () => (await churn(s.port, "/", churnRequests / CHURN_WARMUP_PARTS, churnConcurrency)).rps);
-    const c = await churn(s.port, "/", churnRequests, churnConcurrency);
-    console.log(
-      `bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ` +
-        `${g.non2xx + g.socketErrors} errors; churn ${c.complete} complete, ${c.failed} failed, ${c.rps.toFixed(0)} req/s`,
-    );
+    console.log(`bench: ${ROOM_CONNECTIONS} connections on ${s.name}: ${g.goodput.toFixed(0)} 2xx/s, ${g.non2xx + g.socketErrors} errors`);
     goodput.push(g.goodput);
     goodputErrors.push(g.non2xx + g.socketErrors);
-    churnRps.push(c.rps);
-    churnFailed.push(c.failed + churnRequests - c.complete);
+  }
+  // Churn in interleaved rounds, the median round, as the load rows: one run a server swung 0.85-0.98x between runs.
+  // The accept and close paths warm up on their own: under qemu-user httap's churn rose from 2,203 req/s in its
+  // first 2,000 connections to 11,217 after 12,000 (the floor's from 3,507 to 14,795).
+  const churnRounds = await inRounds(
+    servers,
+    (s) => warmUntilSteady(async () => (await churn(s.port, "/", churnRequests / CHURN_WARMUP_PARTS, churnConcurrency)).rps),
+    (s) => churn(s.port, "/", churnRequests, churnConcurrency),
+  );
+  const churnRps = churnRounds.map((rounds) => median(rounds.map((c) => c.rps)));
+  const churnFailed = churnRounds.map((rounds) => rounds.reduce((n, c) => n + c.failed + churnRequests - c.complete, 0));
+  for (const [i, s] of servers.entries()) {
+    console.log(`bench: churn on ${s.name}: ${churnRounds[i].map((c) => c.rps.toFixed(0)).join(", ")} req/s, ${churnFailed[i]} failed`);
   }
   const pingTargets = servers.map((s, i) => (i === 0 ? "/?ping" : "/ping"));
   const pingLockStep = await lockStep("/?ping", servers, pingTargets);
@@ -454,7 +458,7 @@ function addHttpRows(t: Table, h: HttpFigures, prefix: string): void {
     ok: h.goodputErrors[0] === 0,
   });
   t.add(`${prefix}churn: a connection per request, ${h.churnConcurrency} at a time (req/s)`, fig(h.churnRps), 0, {
-    text: `≥ ${CHURN_TARGET}× Bun.serve, 0 of ${h.churnRequests} failed`,
+    text: `≥ ${CHURN_TARGET}× Bun.serve, 0 of ${ROUNDS} × ${h.churnRequests} failed`,
     ok: h.churnRps[0] >= CHURN_TARGET * h.churnRps[1] && h.churnFailed[0] === 0,
     floorNote: floorShare(h.churnRps, CHURN_TARGET),
   });
@@ -482,13 +486,16 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
     ] as const) {
       const f = floor.edgeError;
       const meets = (edge: { p99Us: number; maxUs: number }) => edge.p99Us <= TONE_P99_TARGET_US && edge.maxUs <= TONE_MAX_TARGET_US;
-      // A miss is the host's when the engine did no worse, p99 and max, than the floor spinning FLOOR_SPIN_US before
-      // every edge; or, where that spin costs more than the engine's CPU target (the engine's spin is budgeted for that
-      // target), no worse than the floor's Worker sleeping to each edge with no spin at all, the cheapest engine there
-      // is. A regression of the engine's own (a collection in its thread, a margin gone wrong) is neither.
+      // A miss is the host's when the engine did no worse, p99 and max (within FLOOR_NEAR), than the floor spinning
+      // FLOOR_SPIN_US before every edge; or, where that spin costs more than the engine's CPU target (the engine's spin
+      // is budgeted for that target), no worse than the floor's Worker sleeping to each edge with no spin at all, the
+      // cheapest engine there is. A regression of the engine's own (a collection in its thread, a margin gone wrong)
+      // is neither.
       const sleeping = h.floor.sleepingEdgeError;
+      const near = 1 + FLOOR_NEAR; // one late edge more or less on a busy host: a max is a single event
       const within = (floorEdges: { p99Us: number; maxUs: number }) =>
-        e.p99Us <= Math.max(TONE_P99_TARGET_US, floorEdges.p99Us) && e.maxUs <= Math.max(TONE_MAX_TARGET_US, floorEdges.maxUs);
+        e.p99Us <= Math.max(TONE_P99_TARGET_US, floorEdges.p99Us * near) &&
+        e.maxUs <= Math.max(TONE_MAX_TARGET_US, floorEdges.maxUs * near);
       const floorNote = within(f)
         ? `the floor itself: p99 ${f.p99Us.toFixed(0)}, max ${f.maxUs.toFixed(0)} µs`
         : floor.cpuPercent > ENGINE_CPU_TARGET_PERCENT && within(sleeping)

@@ -65,7 +65,7 @@ async function warmUp(server: Server, target: string, connections: number, heade
  * Warms every server up (`warm`), then measures each ROUNDS times, the servers taking turns: each server's rounds, in
  * the servers' order.
  */
-async function inRounds<T>(
+export async function inRounds<T>(
   servers: readonly Server[],
   warm: (server: Server, i: number) => Promise<void>,
   measure: (server: Server, i: number) => Promise<T>,
