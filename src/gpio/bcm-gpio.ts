@@ -37,7 +37,8 @@ export const GPIO_PUP_PDN_CNTRL_REG0 = 0xe4 / 4;
 export const BCM_GPIO_BLOCK_BYTES = 0xf4;
 
 const FSEL_INPUT = 0b000;
-const FSEL_OUTPUT = 0b001;
+/** The function select of an output (GPFSELn, three bits a pin); the simulator reads it too. */
+export const FSEL_OUTPUT = 0b001;
 const PUD_2835: Record<Pull, number> = { none: 0b00, down: 0b01, up: 0b10 };
 const PUD_2711: Record<Pull, number> = { none: 0b00, up: 0b01, down: 0b10 };
 const PULL_OF_2711: readonly Pull[] = ["none", "up", "down", "none"]; // 11 is reserved: read as none

@@ -10,7 +10,7 @@
  * preempted before logging could otherwise log a rise after the fall that followed it (a room test's stopped car
  * whose log said "high" for good).
  */
-import { GPFSEL0, GPCLR0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
+import { FSEL_OUTPUT, GPFSEL0, GPCLR0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
 import type { RegisterBus } from "./gpio-backend.ts";
 import { monotonicNsNumber } from "../os/libc.ts";
 import { SIM_EDGE_BYTES, SIM_EDGE_CAPACITY, SIM_EDGES, SIM_MAGIC, SIM_PINS, SIM_VERSION, SIM_WORD } from "./sim-layout.ts";
@@ -52,16 +52,13 @@ export class SimulatedSoc implements RegisterBus {
 
   write(word: number, value: number): void {
     const v = value >>> 0;
-    if (word === GPSET0 || word === GPSET0 + 1) {
-      const bank = word - GPSET0;
-      const old = Atomics.or(this.#words, LATCH[bank], v);
-      this.#logEdges(bank, this.#outputsAmong(bank, v & ~old), 0xffffffff);
-      return this.#refreshBank(bank); // a latch moves one bank's levels only
-    } else if (word === GPCLR0 || word === GPCLR0 + 1) {
-      const bank = word - GPCLR0;
-      const old = Atomics.and(this.#words, LATCH[bank], ~v >>> 0);
-      this.#logEdges(bank, this.#outputsAmong(bank, v & old), 0);
-      return this.#refreshBank(bank);
+    if (word === GPSET0 || word === GPSET0 + 1 || word === GPCLR0 || word === GPCLR0 + 1) {
+      const isSet = word < GPCLR0;
+      const bank = word - (isSet ? GPSET0 : GPCLR0);
+      const old = isSet ? Atomics.or(this.#words, LATCH[bank], v) : Atomics.and(this.#words, LATCH[bank], ~v >>> 0);
+      const outputs = this.#outputMask(bank);
+      this.#logEdges(bank, (isSet ? v & ~old : v & old) & outputs, isSet ? 0xffffffff : 0);
+      return this.#refreshBank(bank, outputs); // a latch moves one bank's levels only
     } else if (word === GPLEV0 || word === GPLEV0 + 1) {
       return; // read-only
     } else if (word >= GPFSEL0 && word < GPFSEL0 + FSEL_WORDS) {
@@ -101,8 +98,7 @@ export class SimulatedSoc implements RegisterBus {
     this.#refreshBank(1);
   }
 
-  #refreshBank(bank: number): void {
-    const outputs = this.#outputMask(bank);
+  #refreshBank(bank: number, outputs = this.#outputMask(bank)): void {
     const latch = Atomics.load(this.#words, LATCH[bank]);
     const level = ((outputs & latch) | (~outputs & this.#inputLevels(bank))) >>> 0;
     Atomics.store(this.#words, GPLEV0 + bank, level);
@@ -117,7 +113,7 @@ export class SimulatedSoc implements RegisterBus {
     const old = Atomics.exchange(this.#words, word, value);
     for (let i = 0; i < 10 && first + i < SIM_PINS; i++) {
       const shift = i * 3;
-      if (((value >>> shift) & 0b111) !== 0b001 || ((old >>> shift) & 0b111) === 0b001) continue;
+      if (((value >>> shift) & 0b111) !== FSEL_OUTPUT || ((old >>> shift) & 0b111) === FSEL_OUTPUT) continue;
       const pin = first + i;
       const bank = pin >> 5;
       const bit = 1 << (pin & 31);
@@ -133,21 +129,9 @@ export class SimulatedSoc implements RegisterBus {
     return ((driveMask & driveLevels) | (~driveMask & this.#pullUpMask(bank))) >>> 0;
   }
 
-  /** Those of `bits` (of a bank) that are outputs: on the engine's path, where one bit changes, not the bank's 32. */
-  #outputsAmong(bank: number, bits: number): number {
-    let outputs = 0;
-    for (let rest = bits >>> 0; rest !== 0; rest &= rest - 1) {
-      const bit = rest & -rest;
-      const pin = bank * 32 + 31 - Math.clz32(bit);
-      if (pin >= SIM_PINS) break; // the highest bits are last
-      if (((Atomics.load(this.#words, GPFSEL0 + Math.floor(pin / 10)) >>> ((pin % 10) * 3)) & 0b111) === 0b001) outputs |= bit;
-    }
-    return outputs >>> 0;
-  }
-
-  /** Bits of the pins whose function select is 001 (output). */
+  /** Bits of the pins whose function select is an output's. */
   #outputMask(bank: number): number {
-    return this.#pinsWithField(bank, GPFSEL0, 3, 0b001);
+    return this.#pinsWithField(bank, GPFSEL0, 3, FSEL_OUTPUT);
   }
 
   /** Bits of the pins pulled up (BCM2711 encoding 01). */
