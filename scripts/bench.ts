@@ -90,6 +90,16 @@ const HTTP_ONLY_WORDS = Object.entries(HTTP_ONLY)
   .map(([name, value]) => `${name}=${value}`)
   .join(" ");
 
+/** The same server with the HTTP server alone (HTTP_ONLY added to its environment). */
+const httpOnlyOf = (spec: ServerSpec): ServerSpec => ({ ...spec, name: `${spec.name} HTTP only`, env: { ...spec.env, ...HTTP_ONLY } });
+
+/** The same binary asked for `--version`: it evaluates its modules, then exits (the start-up split). */
+const versionOf = (spec: ServerSpec): ServerSpec => ({
+  ...spec,
+  name: `${spec.name} --version`,
+  args: [...(spec.args ?? []), "--version"],
+});
+
 const fig = (values: readonly number[]): Figures => ({ httap: values[0], base: values[1], floor: values[2] });
 
 /**
@@ -120,17 +130,12 @@ async function main(): Promise<void> {
     const httapDirectory: ServerSpec = { ...httap, env: { HTTAP_STATICPATH: ws.webRoot } };
 
     console.log(`bench: start-up, ${STARTUP_RUNS} runs each`);
-    const [httapStartMs, baseStartMs, floorStartMs, httpOnlyStartMs] = await medianStartUpMs([
-      httap,
-      base,
-      floor,
-      { ...httap, name: "httap HTTP only", env: HTTP_ONLY },
-    ]);
+    const [httapStartMs, baseStartMs, floorStartMs, httpOnlyStartMs] = await medianStartUpMs([httap, base, floor, httpOnlyOf(httap)]);
     const startUp = [httapStartMs, baseStartMs, floorStartMs];
     // where it goes: the runtime alone, then httap's modules (--version exits once they are evaluated); the arm64 row
     // sets its own split beside this one
     const runtimeOnly: ServerSpec = { ...httap, name: "the runtime alone", file: compileServer(ws.dir, "empty-program"), env: {} };
-    const [runtimeMs, versionMs] = await medianExitMs([runtimeOnly, { ...httap, name: "httap --version", args: ["--version"] }]);
+    const [runtimeMs, versionMs] = await medianExitMs([runtimeOnly, versionOf(httap)]);
     const nativeModulesMs = versionMs - runtimeMs;
 
     // Before the load servers start: each RSS server must be the only process mapping its binary (page-cache.ts).
@@ -141,7 +146,7 @@ async function main(): Promise<void> {
       await measureResidentMemory(floor, "/ping"),
     ];
     // What the default configuration's features cost at idle: the same binary with the HTTP server alone.
-    const httpOnly = await measureResidentMemory({ ...httap, name: "httap HTTP only", env: HTTP_ONLY }, "/?ping");
+    const httpOnly = await measureResidentMemory(httpOnlyOf(httap), "/?ping");
     // Directory mode, measured as the default configuration is (Bun.serve and the floor serve the web root in both).
     const directory = await measureResidentMemory({ ...httapDirectory, name: "httap directory mode" }, "/?ping");
     const imageMiB = packedImageMiB(HTTAP, ws.webRoot, ws.emptyDir);
@@ -300,13 +305,11 @@ async function main(): Promise<void> {
       console.log("bench: --arm64: the HTTP rows with every server arm64 under qemu-user (cortex-a53)");
       const specs = arm64Specs(ROOT, ws.dir, ws.webRoot, ws.emptyDir);
       // and the same binary with the HTTP server alone: what the board and the room add to a start under emulation
-      const httpOnlyStart = { ...specs.startUp[0], name: "httap HTTP only (arm64)", env: { ...specs.startUp[0].env, ...HTTP_ONLY } };
-      const [h, b, f, httpOnlyMs] = await medianStartUpMs([...specs.startUp, httpOnlyStart]);
+      const [h, b, f, httpOnlyMs] = await medianStartUpMs([...specs.startUp, httpOnlyOf(specs.startUp[0])]);
       const arm64StartUp = [h, b, f];
       // where httap's start goes under emulation: the runtime alone, then evaluating httap's modules (--version
       // exits right after), then its set-up, listening and the first answer
-      const version = { ...specs.startUp[0], name: "httap --version (arm64)", args: [...(specs.startUp[0].args ?? []), "--version"] };
-      const [armRuntimeMs, armVersionMs] = await medianExitMs([specs.runtimeOnly, version]);
+      const [armRuntimeMs, armVersionMs] = await medianExitMs([specs.runtimeOnly, versionOf(specs.startUp[0])]);
       console.log(
         `bench: arm64 start-up of httap, ${h.toFixed(0)} ms: the runtime alone exits after ${armRuntimeMs.toFixed(0)} ms, ` +
           `httap --version after ${armVersionMs.toFixed(0)} (its modules ${(armVersionMs - armRuntimeMs).toFixed(0)} ms); set-up, ` +
