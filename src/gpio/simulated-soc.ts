@@ -19,6 +19,8 @@ const BANK_PINS = [32, SIM_PINS - 32];
 /** GPFSEL0-5: ten pins a word, three bits each. */
 const FSEL_WORDS = Math.ceil(SIM_PINS / 10);
 const LATCH = [SIM_WORD.latch0, SIM_WORD.latch1];
+/** A GPLEV refresh recomputes at most this many times while the latch or the drive moves under it. */
+const MAX_REFRESH_TRIES = 4;
 const DRIVE_MASK = [SIM_WORD.driveMask0, SIM_WORD.driveMask1];
 const DRIVE_LEVELS = [SIM_WORD.driveLevels0, SIM_WORD.driveLevels1];
 
@@ -98,10 +100,26 @@ export class SimulatedSoc implements RegisterBus {
     this.#refreshBank(1);
   }
 
+  /**
+   * Recomputes one bank's GPLEV. The other thread may store its own figure meanwhile, computed from a latch or drive
+   * older than ours: whoever stores reads the latch and the drive words again afterwards and stores anew if they
+   * moved, so the last store is never older than the last change (a stale bit read as an LED off while it was on).
+   * Bounded: a thread that keeps losing to a latch in constant motion leaves the next store to set it right.
+   */
   #refreshBank(bank: number, outputs = this.#outputMask(bank)): void {
-    const latch = Atomics.load(this.#words, LATCH[bank]);
-    const level = ((outputs & latch) | (~outputs & this.#inputLevels(bank))) >>> 0;
-    Atomics.store(this.#words, GPLEV0 + bank, level);
+    for (let i = 0; i < MAX_REFRESH_TRIES; i++) {
+      const latch = Atomics.load(this.#words, LATCH[bank]);
+      const driveMask = Atomics.load(this.#words, DRIVE_MASK[bank]);
+      const driveLevels = Atomics.load(this.#words, DRIVE_LEVELS[bank]);
+      const level = ((outputs & latch) | (~outputs & this.#inputLevels(bank, driveMask, driveLevels))) >>> 0;
+      Atomics.store(this.#words, GPLEV0 + bank, level);
+      if (
+        Atomics.load(this.#words, LATCH[bank]) === latch &&
+        Atomics.load(this.#words, DRIVE_MASK[bank]) === driveMask &&
+        Atomics.load(this.#words, DRIVE_LEVELS[bank]) === driveLevels
+      )
+        return;
+    }
   }
 
   /**
@@ -123,9 +141,11 @@ export class SimulatedSoc implements RegisterBus {
   }
 
   /** What each pin of a bank reads as an input: the outside drive where there is one, else its pull. */
-  #inputLevels(bank: number): number {
-    const driveMask = Atomics.load(this.#words, DRIVE_MASK[bank]);
-    const driveLevels = Atomics.load(this.#words, DRIVE_LEVELS[bank]);
+  #inputLevels(
+    bank: number,
+    driveMask = Atomics.load(this.#words, DRIVE_MASK[bank]),
+    driveLevels = Atomics.load(this.#words, DRIVE_LEVELS[bank]),
+  ): number {
     return ((driveMask & driveLevels) | (~driveMask & this.#pullUpMask(bank))) >>> 0;
   }
 
