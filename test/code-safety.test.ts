@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { launchChromium, type RunningBrowser } from "./support/browser.ts";
-import { clickIsHandled, javascriptMode, openCode, output } from "./support/code-page.ts";
+import { clickIsHandled, generatedCode, javascriptMode, openCode, output } from "./support/code-page.ts";
 import { startServer, type RunningServer } from "./support/server.ts";
 import { MOTOR_PINS, SimPins } from "./support/sim-pins.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
@@ -133,7 +133,7 @@ describe("code.html, safe to run", () => {
       };
       const state = { blocks: { languageVersion: 0, blocks: [set] }, variables: [{ name: "car", id: "v-car" }] };
       await page.evaluate(`codePage.Blockly.serialization.workspaces.load(${JSON.stringify(state)}, codePage.workspace)`);
-      const gen = (await page.locator("#gen").textContent()) ?? "";
+      const gen = await generatedCode(page, (text) => text.includes("car.forward(0.3);"));
       expect(gen).not.toMatch(/\bvar car\b/);
       expect(gen).toContain("car.forward(0.3);");
       const from = sim.edgeCount();

@@ -4,7 +4,7 @@
  */
 import type { BrowserContext, Page } from "playwright-core";
 import { openPage, type OpenedPage } from "./pages.ts";
-import { WAIT_MS } from "./wait.ts";
+import { WAIT_MS, waitFor } from "./wait.ts";
 
 /** Waits until the Code page has set itself up (its editor and runner). */
 export async function codeReady(page: Page): Promise<void> {
@@ -16,6 +16,16 @@ export async function openCode(context: BrowserContext, port: number): Promise<O
   const opened = await openPage(context, `http://127.0.0.1:${port}/code.html`);
   await codeReady(opened.page);
   return opened;
+}
+
+/**
+ * The generated code the page shows (`#gen`), once `shows` holds for it or after WAIT_MS: Blockly fires its change
+ * events after a load returns, so the text is read when it has caught up, not at once (CI read it half-updated).
+ */
+export async function generatedCode(page: Page, shows: (text: string) => boolean): Promise<string> {
+  const read = async () => (await page.locator("#gen").textContent()) ?? "";
+  await waitFor(async () => shows(await read()), WAIT_MS, 20);
+  return read();
 }
 
 /** Replaces the workspace with `blocks` (Blockly's serialization: the same API the editor saves and loads with). */
