@@ -99,6 +99,17 @@ describe("the cache image", () => {
     expect(withMagic(stringRange)).toThrow(/lies outside the arena/);
     const fraction = forged((f) => Object.assign((f[0] as Edited).variants[0].ok, { offset: 0.5 }));
     expect(withMagic(fraction)).toThrow(/lies outside the arena/);
+    const negative = forged((f) => Object.assign((f[0] as Edited).variants[0].ok, { offset: -1 }));
+    expect(withMagic(negative)).toThrow(/lies outside the arena/);
+    // a lazy identity is made from the gzip body: without one the file could never be answered in full
+    type Lazy = { path: string; variants: { coding: string; isLazy: boolean }[] };
+    const lazyAt = (decoded.files as unknown as Lazy[]).findIndex((file) => file.variants[0].isLazy);
+    expect(lazyAt).toBeGreaterThanOrEqual(0);
+    const noGzip = forged((f) => {
+      const file = f[lazyAt] as Lazy;
+      file.variants = file.variants.filter((v) => v.coding !== "gzip");
+    });
+    expect(withMagic(noGzip)).toThrow(/has a lazy identity but no gzip body/);
     expect(withMagic(forged((f) => delete (f[0] as Edited).partialHeaders))).toThrow(/no path, partial headers or variants/);
     expect(withMagic(forged((f) => ((f[0] as Edited).variants[0].coding = "zstd")))).toThrow(/does not start with its identity/);
     const notJson = good.slice();

@@ -4,16 +4,15 @@
  * start for a directory or the checkout's `assets/`. The one thing made later: the identity body of a file that has a
  * gzip variant, which no browser is sent, is left out of the arena and made on first need (`lazy-identity.ts`).
  */
-import { prebuiltReply } from "../http/reply.ts";
 import type { PrebuiltReply } from "../http/types.ts";
 import { packArena } from "./arena.ts";
 import type { AssetFile, AssetSource } from "./asset-source.ts";
 import { decodeCacheImage } from "./cache-image.ts";
+import { CachedFiles } from "./cached-files.ts";
 import { builtInFavicon } from "./favicon.ts";
 import { encodeVariants, type ContentCoding, type EncodedBody } from "./file-variants.ts";
 import { applyMimeSidecars, type TypedAsset } from "./mime-sidecar.ts";
 import { mimeTypeFor } from "./mime-types.ts";
-import { LazyIdentity } from "./lazy-identity.ts";
 import { cacheControlFor, notModifiedHead, okHead, partialHeaders, type FileHeadInfo } from "./response-heads.ts";
 
 /** One representation of a file, its answers ready to write. */
@@ -134,35 +133,9 @@ export function packStaticCache(files: readonly AssetFile[]): PackedCache {
   return { arena: new Uint8Array(buffer), files: layout };
 }
 
-/** The cache's objects over a packed arena: views into it, nothing copied. */
+/** The cache's objects over a packed arena: views into it, nothing copied, each file's made on its first lookup. */
 export function openStaticCache(packed: PackedCache): StaticCache {
-  const view = (r: ReplyRange) => packed.arena.subarray(r.offset, r.offset + r.length);
-  const files = new Map<string, CachedFile>();
-  for (const file of packed.files) {
-    const gzip = file.variants.find((v) => v.coding === "gzip");
-    const representations = file.variants.map((variant): Representation => {
-      const notModified = prebuiltReply(304, view(variant.notModified), variant.notModified.headLength);
-      if (variant.isLazy) {
-        if (gzip === undefined) throw new Error(`static cache: ${file.path} has a lazy identity but no gzip body to make it from`);
-        const gzipBody = view(gzip.ok).subarray(gzip.ok.headLength);
-        return new LazyIdentity(variant.etag, notModified, view(variant.ok), gzipBody);
-      }
-      return { coding: variant.coding, etag: variant.etag, ok: prebuiltReply(200, view(variant.ok), variant.ok.headLength), notModified };
-    });
-    const identity = representations[0];
-    files.set(file.path, {
-      path: file.path,
-      identity,
-      gzip: representations.find((r) => r.coding === "gzip") ?? null,
-      br: representations.find((r) => r.coding === "br") ?? null,
-      get body() {
-        const ok = identity.ok;
-        return ok.bytes.subarray(ok.headLength);
-      },
-      partialHeaders: file.partialHeaders,
-    });
-  }
-  return { files, arena: packed.arena.buffer as ArrayBuffer };
+  return { files: new CachedFiles(packed), arena: packed.arena.buffer as ArrayBuffer };
 }
 
 interface PreparedVariant extends EncodedBody {
