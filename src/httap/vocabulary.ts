@@ -73,13 +73,13 @@ export class Vocabulary {
   readonly words: readonly VocabularyWord[];
 
   constructor(words: readonly VocabularyWord[]) {
+    this.#prefixes = Object.freeze(words.filter((w) => w.isPrefix === true));
     for (const w of words) {
-      if (this.#exact.has(w.name) || words.some((o) => o !== w && o.isPrefix === true && w.name.startsWith(o.name))) {
-        throw new Error(`the HTTaP word "${w.name}" is defined twice (or under a prefix word)`);
-      }
+      let isUnderPrefix = false;
+      for (const p of this.#prefixes) isUnderPrefix ||= p !== w && w.name.startsWith(p.name);
+      if (this.#exact.has(w.name) || isUnderPrefix) throw new Error(`the HTTaP word "${w.name}" is defined twice (or under a prefix word)`);
       this.#exact.set(w.name, w);
     }
-    this.#prefixes = Object.freeze(words.filter((w) => w.isPrefix === true));
     this.words = Object.freeze([...words]);
   }
 
