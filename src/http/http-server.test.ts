@@ -1,7 +1,8 @@
 /**
- * @module Unit tests of the listener's collection after a burst (issue 22): once COLLECT_AFTER_CLOSED connections have
- * closed, the first tick that saw no new connection runs one collection; a trickle of closes runs none. Real sockets on
- * loopback; the collector is a counter, and waits are for conditions, never timing thresholds.
+ * @module Unit tests of the listener's tick (issue 22): it runs only while a connection is open. Once
+ * COLLECT_AFTER_CLOSED connections have closed, the first tick that saw no new connection runs one collection; a
+ * trickle of closes runs none. Real sockets on loopback; the collector is a counter, and waits are for conditions,
+ * never timing thresholds.
  */
 import { afterEach, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait.ts";
@@ -63,4 +64,37 @@ test("fewer closed connections than COLLECT_AFTER_CLOSED run no collection", asy
   await burst(s.port, COLLECT_AFTER_CLOSED - 1);
   await Bun.sleep(3 * TICK_INTERVAL_MS);
   expect(collections()).toBe(0);
+});
+
+test("the tick runs only while a connection is open: an idle server runs nothing, a client starts it again", async () => {
+  let reads = 0; // the clock is read by every tick, and by connections' events
+  const s = new HttpServer({
+    host: "127.0.0.1",
+    port: 0,
+    keepAliveS: 15,
+    maxConnections: 4,
+    maxBodyBytes: 1024,
+    handler: () => dynamicReply(200, "", "ok"),
+    now: () => (reads++, performance.now()),
+  });
+  s.start();
+  server = s;
+  const readsAfterStart = reads;
+  await Bun.sleep(3 * TICK_INTERVAL_MS);
+  expect(reads).toBe(readsAfterStart); // no client ever: no tick
+  let answered = false;
+  const client = await Bun.connect({
+    hostname: "127.0.0.1",
+    port: s.port,
+    socket: { open: (c) => void c.write("GET / HTTP/1.1\r\nHost: t\r\n\r\n"), data: () => void (answered = true) },
+  });
+  expect(await waitFor(() => answered)).toBe(true);
+  const readsWhileOpen = reads;
+  expect(await waitFor(() => reads >= readsWhileOpen + 2)).toBe(true); // the kept-alive client is watched
+  client.end();
+  expect(await waitFor(() => s.connectionCount === 0)).toBe(true);
+  await Bun.sleep(2 * TICK_INTERVAL_MS); // the tick that finds nothing open stops itself
+  const readsWhenQuiet = reads;
+  await Bun.sleep(3 * TICK_INTERVAL_MS);
+  expect(reads).toBe(readsWhenQuiet);
 });

@@ -1,6 +1,6 @@
 /**
  * @module The TCP listener: accepts connections up to a limit, routes socket events to their Connection, and runs
- * the one deadline tick with one injected clock (STYLE rule 11). Over the limit (issue 11) a newcomer takes the slot
+ * the one deadline tick with one injected clock (STYLE rule 11), while any connection is open. Over the limit (issue 11) a newcomer takes the slot
  * of a truly idle connection (lingering, or idle for EVICTABLE_AFTER_IDLE_MS), else it is refused with a complete
  * 503: working clients are never evicted, so arrivals cannot thrash them.
  */
@@ -125,7 +125,6 @@ export class HttpServer {
       const why = code === "EADDRINUSE" ? "the port is already in use (is another httap running?)" : (error as Error).message;
       throw new ListenError(`cannot listen on [${this.#options.host}]:${this.#options.port}: ${why}`);
     }
-    this.#tick = setInterval(() => this.#onTick(), TICK_INTERVAL_MS);
     return { port: this.#listener.port };
   }
 
@@ -142,15 +141,15 @@ export class HttpServer {
     const deadline = performance.now() + STOP_GRACE_MS;
     while (this.#connections.size > 0 && performance.now() < deadline) await Bun.sleep(10);
     for (const c of [...this.#connections.values()]) c.close("server-stop");
-    if (this.#tick !== null) clearInterval(this.#tick);
-    this.#tick = null;
+    this.#stopTicking();
     this.#listener = null;
   }
 
   #accept(socket: Socket<Connection | undefined>): void {
     socket.setNoDelay(true); // lock-step small messages: Nagle would add ~40 ms per round trip
-    this.#acceptedThisTick++;
     if (this.#isStopping) return void socket.terminate();
+    this.#acceptedThisTick++;
+    this.#tick ??= setInterval(() => this.#onTick(), TICK_INTERVAL_MS); // ticks while anything is open (#isQuiet)
     const connection = new Connection(this.#nextId++, socket, plainAddress(socket.remoteAddress), this.#context);
     socket.data = connection;
     if (this.#connections.size < this.#options.maxConnections) return this.#giveSlot(connection);
@@ -233,5 +232,21 @@ export class HttpServer {
     for (const c of this.#connections.values()) if (now >= c.deadlineAt) c.onTick(now);
     for (const c of this.#waiting.values()) if (now >= c.deadlineAt) c.onTick(now); // a wait in vain: refused
     for (const c of this.#refused.values()) if (now >= c.deadlineAt) c.onTick(now);
+    if (this.#isQuiet()) this.#stopTicking();
+  }
+
+  /**
+   * No connection has a deadline, and no collection waits for its burst to end: the tick stops until the next
+   * accept. An idle server then runs no JavaScript at all, so it makes no wake-ups on a Pi, and its functions are not
+   * compiled by JSC's optimizing tier merely for ticking (that compiler's code is ~2 MiB of resident runtime; issue 22).
+   */
+  #isQuiet(): boolean {
+    const isEmpty = this.#connections.size === 0 && this.#waiting.size === 0 && this.#refused.size === 0;
+    return isEmpty && this.#closedSinceCollection < COLLECT_AFTER_CLOSED;
+  }
+
+  #stopTicking(): void {
+    if (this.#tick !== null) clearInterval(this.#tick);
+    this.#tick = null;
   }
 }
