@@ -102,4 +102,30 @@ describe("SessionManager", () => {
     m.stop();
     expect(ends).toEqual(["lapsed", "server-stop"]);
   });
+
+  test("the sweep timer runs only while something can lapse, and admit wakes it", async () => {
+    let t = 0;
+    let reads = 0; // the timer reads the clock on every sweep
+    const m = new SessionManager({ timeoutS: 3, now: () => (reads++, t), log: () => {} });
+    const ends: SessionEndReason[] = [];
+    m.on("end", (_s, r) => ends.push(r));
+    m.startSweeping();
+    await Bun.sleep(600); // over two sweep intervals: nobody ever came, nothing swept
+    expect(reads).toBe(0);
+    m.admit("A", t);
+    expect(await waitFor(() => reads >= 2)).toBe(true);
+    t = 3_000;
+    expect(await waitFor(() => ends.length > 0)).toBe(true);
+    expect(ends).toEqual(["lapsed"]);
+    await Bun.sleep(300); // the sweep that ended it found nothing left: the timer stopped
+    const readsWhenQuiet = reads;
+    await Bun.sleep(600);
+    expect(reads).toBe(readsWhenQuiet);
+    m.admit("B", t);
+    m.admit("C", t); // waits in line behind B
+    t = 6_000;
+    expect(await waitFor(() => ends.length > 1)).toBe(true);
+    expect(ends).toEqual(["lapsed", "lapsed"]);
+    m.stop();
+  });
 });

@@ -109,7 +109,9 @@ export class SessionManager {
   readonly #lastEnds = new Map<string, SessionEndReason>(); // host → why its last session ended, for /?queue
   readonly #startListeners: SessionEvents["start"][] = [];
   readonly #endListeners: SessionEvents["end"][] = [];
-  #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3)
+  #isSweeping = false; // startSweeping() was called, stop() not yet
+  #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3), while
+  // anything can lapse (#isQuiet)
 
   constructor(options: SessionManagerOptions) {
     this.timeoutS = options.timeoutS;
@@ -164,6 +166,7 @@ export class SessionManager {
         this.#line.opened(host);
         this.#current = opened;
         this.#settleTurn(now);
+        this.#wakeSweeping();
         this.#emitStart(opened);
         return { kind: "owner", session: opened, isNew: true };
       }
@@ -175,6 +178,7 @@ export class SessionManager {
     }
     const place = this.#line.ask(host, name, now);
     this.#settleTurn(now);
+    this.#wakeSweeping();
     const holder = this.#holder(now);
     const retryS = Math.max(1, Math.min(ASK_AGAIN_MAX_S, Math.floor(this.timeoutS / 3), holder.turnLeftS ?? ASK_AGAIN_MAX_S));
     return { kind: "busy", ...holder, place, waiting: this.#line.length, retryS };
@@ -305,18 +309,40 @@ export class SessionManager {
     else if (this.#pause === null && this.#turnEndsAt !== null && now >= this.#turnEndsAt && this.#line.hasPresent) this.end("turn-over");
   }
 
-  /** Starts the timer that ends a lapsed session even when no request comes (unref'd: it keeps no process alive). */
+  /**
+   * Starts the timer that ends a lapsed session even when no request comes (unref'd: it keeps no process alive). It
+   * runs only while something can lapse (an owner, someone in line) and is woken by `admit`, the one way in: an idle
+   * appliance then runs no JavaScript, and makes no wake-ups (issue 22).
+   */
   startSweeping(): void {
-    if (this.#sweepTimer !== null) return;
-    this.#sweepTimer = setInterval(() => this.sweep(this.#now()), SESSION_SWEEP_INTERVAL_MS);
-    this.#sweepTimer.unref?.();
+    this.#isSweeping = true;
+    this.#wakeSweeping();
   }
 
   /** Stops the timer and ends the active session, so subscribers stop the hardware. */
   stop(): void {
+    this.#isSweeping = false;
+    this.#stopSweepTimer();
+    this.end("server-stop");
+  }
+
+  /** Nothing to sweep: no session to lapse, nobody in line to forget or to hold a turn for. */
+  get #isQuiet(): boolean {
+    return this.#current === null && this.#line.length === 0;
+  }
+
+  #wakeSweeping(): void {
+    if (!this.#isSweeping || this.#sweepTimer !== null || this.#isQuiet) return;
+    this.#sweepTimer = setInterval(() => {
+      this.sweep(this.#now());
+      if (this.#isQuiet) this.#stopSweepTimer();
+    }, SESSION_SWEEP_INTERVAL_MS);
+    this.#sweepTimer.unref?.();
+  }
+
+  #stopSweepTimer(): void {
     if (this.#sweepTimer !== null) clearInterval(this.#sweepTimer);
     this.#sweepTimer = null;
-    this.end("server-stop");
   }
 
   #emitStart(s: Session): void {
