@@ -14,6 +14,13 @@ import { VERSION } from "./version.ts";
 import { deviceUrls } from "./device-urls.ts";
 import { PACK_STATIC_FLAG, packStaticToStdout } from "./static/child-packer.ts";
 
+/**
+ * A moment after the server listens, start-up's garbage (the cache image's parsed index, module set-up) is collected
+ * once. An idle server runs no JavaScript, so JSC would otherwise keep it until traffic came (~0.7 MiB; issue 22).
+ * After listening, not before: a collection before the first answer would delay it.
+ */
+const COLLECT_START_GARBAGE_AFTER_MS = 1_000;
+
 /** The URLs a person can type: every non-loopback address of this device, or the one address listened on. */
 function browserUrls(config: Config, port: number): string[] {
   const urls = deviceUrls(config.host, port);
@@ -81,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`httap ${VERSION} listening on port ${port} (${files} files)`);
     for (const url of browserUrls(config, port)) console.log(`  open ${url}`);
     if (scpiPort !== 0) console.log(`  scpi on port ${scpiPort} (raw TCP, and POST /?scpi)`);
+    setTimeout(() => Bun.gc(true), COLLECT_START_GARBAGE_AFTER_MS).unref();
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`httap: ${error.message}`);
