@@ -1,8 +1,8 @@
 /**
  * @module The TCP listener: accepts connections up to a limit, routes socket events to their Connection, and runs
- * the one deadline tick with one injected clock (STYLE rule 11), while any connection is open. Over the limit (issue 11) a newcomer takes the slot
- * of a truly idle connection (lingering, or idle for EVICTABLE_AFTER_IDLE_MS), else it is refused with a complete
- * 503: working clients are never evicted, so arrivals cannot thrash them.
+ * the one deadline tick with one injected clock (STYLE rule 11), while any connection is open. Over the limit
+ * (issue 11) a newcomer takes the slot of a truly idle connection (lingering, or idle for EVICTABLE_AFTER_IDLE_MS),
+ * else it is refused with a complete 503: working clients are never evicted, so arrivals cannot thrash them.
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { Connection, type ConnectionContext } from "./connection.ts";
