@@ -15,8 +15,9 @@ import { deviceUrls } from "./device-urls.ts";
 import { PACK_STATIC_FLAG, packStaticToStdout } from "./static/child-packer.ts";
 
 /**
- * A moment after the server listens, start-up's garbage (the cache image's parsed index, module set-up) is collected
- * once. An idle server runs no JavaScript, so JSC would otherwise keep it until traffic came (~0.7 MiB; issue 22).
+ * A moment after the server listens, start-up's garbage (temporaries of module set-up and of opening the cache image)
+ * is collected once. The idle HTTP server runs no JavaScript, so JSC would otherwise keep it until traffic came
+ * (~0.7 MiB measured; issue 22).
  * After listening, not before: a collection before the first answer would delay it.
  */
 const COLLECT_START_GARBAGE_AFTER_MS = 1_000;

@@ -110,7 +110,7 @@ describe("SessionManager", () => {
     const ends: SessionEndReason[] = [];
     m.on("end", (_s, r) => ends.push(r));
     m.startSweeping();
-    await Bun.sleep(600); // over two sweep intervals: nobody ever came, nothing swept
+    await Bun.sleep(300); // over a sweep interval (250 ms): nobody ever came, nothing swept
     expect(reads).toBe(0);
     m.admit("A", t);
     expect(await waitFor(() => reads >= 2)).toBe(true);
@@ -119,7 +119,7 @@ describe("SessionManager", () => {
     expect(ends).toEqual(["lapsed"]);
     await Bun.sleep(300); // the sweep that ended it found nothing left: the timer stopped
     const readsWhenQuiet = reads;
-    await Bun.sleep(600);
+    await Bun.sleep(300);
     expect(reads).toBe(readsWhenQuiet);
     m.admit("B", t);
     m.admit("C", t); // waits in line behind B

@@ -110,8 +110,8 @@ export class SessionManager {
   readonly #startListeners: SessionEvents["start"][] = [];
   readonly #endListeners: SessionEvents["end"][] = [];
   #isSweeping = false; // startSweeping() was called, stop() not yet
-  #sweepTimer: ReturnType<typeof setInterval> | null = null; // the one cheap lapse check (Notes, issue 3), while
-  // anything can lapse (#isQuiet)
+  // The one cheap lapse check (Notes, issue 3), running while anything can lapse (#isQuiet).
+  #sweepTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: SessionManagerOptions) {
     this.timeoutS = options.timeoutS;
@@ -311,8 +311,8 @@ export class SessionManager {
 
   /**
    * Starts the timer that ends a lapsed session even when no request comes (unref'd: it keeps no process alive). It
-   * runs only while something can lapse (an owner, someone in line) and is woken by `admit`, the one way in: an idle
-   * appliance then runs no JavaScript, and makes no wake-ups (issue 22).
+   * runs only while something can lapse (an owner, someone in line) and is woken by `admit`, the one way in: with
+   * nobody there, sessions make no wake-ups and run no JavaScript (issue 22).
    */
   startSweeping(): void {
     this.#isSweeping = true;
@@ -327,15 +327,15 @@ export class SessionManager {
   }
 
   /** Nothing to sweep: no session to lapse, nobody in line to forget or to hold a turn for. */
-  get #isQuiet(): boolean {
+  #isQuiet(): boolean {
     return this.#current === null && this.#line.length === 0;
   }
 
   #wakeSweeping(): void {
-    if (!this.#isSweeping || this.#sweepTimer !== null || this.#isQuiet) return;
+    if (!this.#isSweeping || this.#sweepTimer !== null || this.#isQuiet()) return;
     this.#sweepTimer = setInterval(() => {
       this.sweep(this.#now());
-      if (this.#isQuiet) this.#stopSweepTimer();
+      if (this.#isQuiet()) this.#stopSweepTimer();
     }, SESSION_SWEEP_INTERVAL_MS);
     this.#sweepTimer.unref?.();
   }

@@ -1,8 +1,9 @@
 /**
  * @module The static cache: every file of the source as ready response bytes in one arena, found by a Map lookup of
  * its canonical path. Laid out once: by `scripts/build.ts` for the pages the binary embeds (`cache-image.ts`), or at
- * start for a directory or the checkout's `assets/`. The one thing made later: the identity body of a file that has a
- * gzip variant, which no browser is sent, is left out of the arena and made on first need (`lazy-identity.ts`).
+ * start for a directory or the checkout's `assets/`. Made later: the few objects over a file's bytes, on its first
+ * lookup (`cached-files.ts`), and the identity body of a file that has a gzip variant, which no browser is sent: it is
+ * left out of the arena and made on first need (`lazy-identity.ts`).
  */
 import type { PrebuiltReply } from "../http/types.ts";
 import { packArena } from "./arena.ts";

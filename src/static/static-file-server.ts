@@ -19,7 +19,7 @@ const TEXT_HEADERS = "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-
 const IGNORE_RANGE: RangeDecision = Object.freeze({ kind: "ignore" });
 
 export class StaticFileServer {
-  readonly #files: ReadonlyMap<string, CachedFile>; // canonical path -> responses, frozen after start
+  readonly #files: ReadonlyMap<string, CachedFile>; // canonical path -> responses; the set of paths fixed at start
   readonly #rootPage: string; // what "/" (and any path ending in "/") names
   readonly #acceptEncodings = new AcceptEncodingCache(); // parsed Accept-Encoding values seen
 
