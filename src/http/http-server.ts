@@ -94,6 +94,11 @@ export class HttpServer {
     return this.#connections.size;
   }
 
+  /** Whether the deadline tick runs: only while a connection is open or a collection waits (#isQuiet). */
+  get isTicking(): boolean {
+    return this.#tick !== null;
+  }
+
   /** Every counter now, JSON-ready (issue 11: `GET /?stats`). */
   stats(): ServerStatsSnapshot {
     return this.#stats.snapshot(this.#context.now(), this.#connections.size, this.#waiting.size, this.#refused.size);
