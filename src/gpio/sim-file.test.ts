@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSimFile } from "./sim-file.ts";
+import { attachSimFile, createSimFile } from "./sim-file.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 
 const dirs: string[] = [];
@@ -41,5 +41,17 @@ describe("createSimFile", () => {
     } finally {
       m.close();
     }
+  });
+});
+
+describe("attachSimFile", () => {
+  test("a file too short for the simulator is refused with its path, never mapped short", () => {
+    const empty = join(freshDir(), "empty.bin");
+    writeFileSync(empty, "");
+    expect(() => attachSimFile(empty)).toThrow(empty);
+    const short = join(freshDir(), "short.bin");
+    writeFileSync(short, Buffer.alloc(4096));
+    expect(() => attachSimFile(short)).toThrow(`${short}: the file holds 4096 bytes`);
+    expect(() => attachSimFile(join(freshDir(), "missing.bin"))).toThrow("missing.bin");
   });
 });

@@ -6,7 +6,8 @@
 import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { BcmGpio } from "./bcm-gpio.ts";
-import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "../os/libc.ts";
+import type { Mapping } from "../os/libc.ts";
+import { mapSharedFile } from "../os/shared-file.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 
@@ -33,7 +34,7 @@ export function createSimFile(path: string): Mapping {
     } finally {
       closeSync(created);
     }
-    return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+    return mapSharedFile(path, SIM_FILE_BYTES);
   }
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
@@ -44,7 +45,7 @@ export function createSimFile(path: string): Mapping {
   } finally {
     closeSync(fd);
   }
-  return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+  return mapSharedFile(path, SIM_FILE_BYTES);
 }
 
 /** The descriptor of a file created by this call, or null when one exists already at `path`. */
@@ -59,7 +60,7 @@ function openNew(path: string): number | null {
 
 /** Maps an existing simulator file (the Worker, a test, a tool). */
 export function attachSimFile(path: string): Mapping {
-  return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
+  return mapSharedFile(path, SIM_FILE_BYTES);
 }
 
 /** The sim backend: the BCM2711 register code over a simulated SoC in `path`. */

@@ -157,8 +157,6 @@ export function describeErrno(code: number): string {
 /** A file or device mapped into memory: its bytes, and how to let it go. */
 export interface Mapping {
   readonly buffer: ArrayBuffer;
-  /** Address of the first byte, for a Worker that maps the same memory through `toArrayBuffer`. */
-  readonly address: number;
   readonly length: number;
   close(): void;
 }
@@ -176,7 +174,6 @@ export function mapShared(path: string, length: number, flags = O_RDWR | O_SYNC 
   let isOpen = true;
   return {
     buffer: toArrayBuffer(address, 0, length),
-    address,
     length,
     close() {
       if (!isOpen) return;
