@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monotonicNs } from "../os/libc.ts";
+import { GPCLR0, GPFSEL0, GPIO_PUP_PDN_CNTRL_REG0, GPLEV0, GPSET0 } from "./bcm-gpio.ts";
 import { attachSimFile, openSimBackend } from "./sim-file.ts";
 import { readEdges, SIM_FILE_BYTES, SIM_WORD } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
@@ -74,6 +75,46 @@ describe("simulator file", () => {
     soc.refreshIfDriven();
     expect(words[GPLEV0]).toBe(live);
     other.close();
+    backend.close();
+  });
+
+  test("GPLEV after random function selects, pulls, latch and drive: each pin as a pin-by-pin reading says", () => {
+    const { backend, soc } = fresh();
+    const words = new Uint32Array(0x100); // what was written, by register word
+    let seed = 0x2545f491; // xorshift32: the same registers in every run
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const field = (firstWord: number, width: number, pin: number) => {
+      const perWord = Math.floor(32 / width);
+      return (words[firstWord + Math.floor(pin / perWord)] >>> ((pin % perWord) * width)) & ((1 << width) - 1);
+    };
+    for (let round = 0; round < 50; round++) {
+      for (let w = 0; w < 6; w++) soc.write(GPFSEL0 + w, (words[GPFSEL0 + w] = random() & 0x3fffffff));
+      for (let w = 0; w < 4; w++) soc.write(GPIO_PUP_PDN_CNTRL_REG0 + w, (words[GPIO_PUP_PDN_CNTRL_REG0 + w] = random()));
+      const latch = [random(), random() & 0x3ffffff];
+      soc.write(GPSET0, latch[0]);
+      soc.write(GPSET0 + 1, latch[1]);
+      soc.write(GPCLR0, ~latch[0] >>> 0); // what is not set is cleared
+      soc.write(GPCLR0 + 1, ~latch[1] >>> 0);
+      const drive = Array.from({ length: 58 }, () => (random() % 3) as 0 | 1 | 2); // 2: no wire
+      drive.forEach((d, pin) => soc.drive(pin, d === 2 ? null : d));
+      for (let pin = 0; pin < 58; pin++) {
+        const bit = (pin: number, bankWords: number[]) => (bankWords[pin >> 5] >>> (pin & 31)) & 1;
+        const isOutput = field(GPFSEL0, 3, pin) === 0b001;
+        const expected = isOutput
+          ? bit(pin, latch)
+          : drive[pin] !== 2
+            ? drive[pin]
+            : field(GPIO_PUP_PDN_CNTRL_REG0, 2, pin) === 0b01
+              ? 1
+              : 0;
+        expect([pin, (soc.read(GPLEV0 + (pin >> 5)) >>> (pin & 31)) & 1]).toEqual([pin, expected]);
+      }
+    }
     backend.close();
   });
 
