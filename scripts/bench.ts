@@ -28,7 +28,14 @@ import {
 } from "./bench/load-phases.ts";
 import { describeEvictions } from "./bench/page-cache.ts";
 import { rssMiB } from "./bench/proc-stats.ts";
-import { COLD_STARTS, DEVICE_TRAFFIC_MS, measureResidentMemory, startCold } from "./bench/resident-memory.ts";
+import {
+  COLD_STARTS,
+  DEVICE_TRAFFIC_MS,
+  LONG_IDLE_MS,
+  measureLongIdle,
+  measureResidentMemory,
+  startCold,
+} from "./bench/resident-memory.ts";
 import {
   defaultSpecs,
   freePort,
@@ -150,6 +157,8 @@ async function main(): Promise<void> {
     // Directory mode, measured as the default configuration is (Bun.serve and the floor serve the web root in both).
     const directory = await measureResidentMemory({ ...httapDirectory, name: "httap directory mode" }, "/?ping");
     const imageMiB = packedImageMiB(HTTAP, ws.webRoot, ws.emptyDir);
+    console.log(`bench: RSS after ${LONG_IDLE_MS / 1000} s idle, one cold start of each server, all at once`);
+    const longIdle = await measureLongIdle([httap, base, floor]);
 
     // RSS over connections (issue 22), each server cold and alone: 16, 256, 1024 clients, keep-alive then churn.
     console.log(`bench: RSS growth over ${GROWTH_CONNECTIONS.join("/")} connections, each server alone`);
@@ -232,6 +241,7 @@ async function main(): Promise<void> {
       text: `≤ Bun.serve + ${RSS_IDLE_ALLOWANCE_MIB} MiB`,
       ok: httpOnly.idleMiB <= idleAllowed,
     });
+    t.add(`RSS idle ${LONG_IDLE_MS / 1000} s after start, default config, one cold start (MiB)`, fig(longIdle), 1);
     t.add(`RSS after load, default config, median of ${COLD_STARTS} (MiB)`, fig(rss.map((r) => r.loadedMiB)), 1);
     const grown = growth.map((g) => g.growthMiB);
     t.add(`RSS growth, peak over idle, ${GROWTH_CONNECTIONS.join("/")} conns keep-alive + churn (MiB)`, fig(grown), 1, {

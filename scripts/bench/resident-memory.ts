@@ -83,3 +83,24 @@ function deviceTraffic(pingTarget: string): TrafficStep[] {
     { target: pingTarget, headers: "", connections: PARALLEL_CONNECTIONS, ms: 500 },
   ];
 }
+
+/** How long the long-idle reading waits: timers that run every 20 ms to 5 s have each run dozens of times by then. */
+export const LONG_IDLE_MS = 60_000;
+
+/**
+ * RSS after a long idle: one cold start of each server, all idle at once for LONG_IDLE_MS. The idle rows read 3 s
+ * after start; what an idle server's own timers page in later (JSC compiles a function its timer keeps calling, and
+ * its first optimizing compile maps in some MiB of the runtime's compiler) only shows here. The binaries must
+ * differ: a second instance of one would keep the other's pages cached.
+ */
+export async function measureLongIdle(specs: readonly ServerSpec[]): Promise<number[]> {
+  if (new Set(specs.map((s) => s.file)).size !== specs.length) throw new Error("long idle: one server per binary");
+  const servers: Server[] = [];
+  try {
+    for (const spec of specs) servers.push((await startCold(spec, false)).server);
+    await Bun.sleep(LONG_IDLE_MS);
+    return servers.map((s) => rssMiB(s.proc.pid));
+  } finally {
+    for (const s of servers) await stop(s.proc);
+  }
+}
