@@ -213,8 +213,8 @@ export class SimulatedSoc implements RegisterBus {
   #logEdges(bank: number, changed: number, level: number): void {
     if (changed === 0) return;
     const ns = this.#clock();
-    for (let i = 0; i < 32; i++) {
-      if (((changed >>> i) & 1) === 0) continue;
+    for (let bits = changed; bits !== 0; bits &= bits - 1) {
+      const i = 31 - Math.clz32(bits & -bits); // the lowest changed pin left: pins in their order, only those
       const slot = Atomics.add(this.#words, SIM_WORD.edgeCount, 1) % SIM_EDGE_CAPACITY;
       const at = slot * SIM_EDGE_BYTES;
       this.#edges.setUint32(at, ns % 4294967296, true); // the u64 as two words: exact below 2^53 ns (104 days)
