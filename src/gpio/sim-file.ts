@@ -11,7 +11,7 @@ import { mapSharedFile } from "../os/shared-file.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 
-/** How often the drive words are checked, so GPLEV in the file shows an outside drive promptly when nobody reads it. */
+/** How often GPLEV is recomputed when nobody reads it, so the file shows an outside drive promptly. */
 const REFRESH_MS = 20;
 
 export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid): string {
@@ -70,7 +70,7 @@ export function openSimBackend(
 ): { backend: BcmGpio; mapping: Mapping; soc: SimulatedSoc } {
   const mapping = options.create ? createSimFile(path) : attachSimFile(path);
   const soc = new SimulatedSoc(mapping.buffer, options.create);
-  const timer = setInterval(() => soc.refreshIfDriven(), REFRESH_MS);
+  const timer = setInterval(() => soc.refresh(), REFRESH_MS);
   timer.unref();
   const backend = new BcmGpio({
     soc: "bcm2711",

@@ -55,29 +55,6 @@ describe("simulator file", () => {
     backend.close();
   });
 
-  test("refreshIfDriven: GPLEV follows a raw write of the drive words, and is left alone while they hold still", () => {
-    const { path, backend, soc } = fresh();
-    const other = attachSimFile(path); // an outside process that writes the drive words itself
-    const words = new Uint32Array(other.buffer);
-    const GPLEV0 = 0x34 / 4;
-    backend.setMode(4, "in");
-    backend.setPull(4, "up");
-    soc.refreshIfDriven(); // notes the drive words as they are (none)
-    words[SIM_WORD.driveMask0] = 1 << 4; // a wire pulls pin 4 low, written straight into the file
-    expect(words[GPLEV0] & (1 << 4)).toBe(1 << 4); // nobody recomputed GPLEV yet
-    soc.refreshIfDriven();
-    expect(words[GPLEV0] & (1 << 4)).toBe(0);
-    const live = words[GPLEV0];
-    words[GPLEV0] = 0xffffffff; // a stale figure: only a recomputation would mend it
-    soc.refreshIfDriven();
-    expect(words[GPLEV0]).toBe(0xffffffff); // the drive words did not move: nothing recomputed
-    words[SIM_WORD.driveMask1] = 1 << 3; // a move in the other bank recomputes both banks
-    soc.refreshIfDriven();
-    expect(words[GPLEV0]).toBe(live);
-    other.close();
-    backend.close();
-  });
-
   test("GPLEV after random function selects, pulls, latch and drive: each pin as a pin-by-pin reading says", () => {
     const { backend, soc } = fresh();
     const words = new Uint32Array(0x100); // what was written, by register word

@@ -30,8 +30,6 @@ export class SimulatedSoc implements RegisterBus {
   readonly #words: Uint32Array;
   readonly #edges: DataView;
   readonly #clock: () => number;
-  /** The four drive words as this thread last saw them (mask and levels of banks 0 and 1), for `refreshIfDriven`. */
-  readonly #seenDrive = new Uint32Array(4);
 
   /**
    * Over a mapped simulator file; `initialise` writes a fresh header (the creator does, attachers do not). The clock
@@ -97,31 +95,11 @@ export class SimulatedSoc implements RegisterBus {
     return out;
   }
 
-  /** Recomputes GPLEV of both banks. Logs nothing: the thread that changed a level logged it. */
+  /** Recomputes GPLEV of both banks. Also called on a timer so the file shows an outside drive even when nobody reads
+   * the pin. Logs nothing: the thread that changed a level logged it. */
   refresh(): void {
     this.#refreshBank(0);
     this.#refreshBank(1);
-  }
-
-  /**
-   * Recomputes GPLEV if the drive words moved since this thread last looked: called on a timer, so the file shows an
-   * outside process's raw drive even when nobody reads the pin. Only the drive words need watching: every other
-   * input of GPLEV (latch, function selects, pulls) changes through `write`, which recomputes it then. Cheap when
-   * nothing moved, on purpose (issue 22): the full recomputation loops over every pin, and run every 20 ms it got
-   * JSC to compile its optimizing tiers within seconds of an idle start, paging in about 2.8 MiB of the runtime.
-   */
-  refreshIfDriven(): void {
-    const seen = this.#seenDrive;
-    const mask0 = Atomics.load(this.#words, DRIVE_MASK[0]);
-    const levels0 = Atomics.load(this.#words, DRIVE_LEVELS[0]);
-    const mask1 = Atomics.load(this.#words, DRIVE_MASK[1]);
-    const levels1 = Atomics.load(this.#words, DRIVE_LEVELS[1]);
-    if (mask0 === seen[0] && levels0 === seen[1] && mask1 === seen[2] && levels1 === seen[3]) return;
-    seen[0] = mask0;
-    seen[1] = levels0;
-    seen[2] = mask1;
-    seen[3] = levels1;
-    this.refresh(); // after noting them: a drive that moves meanwhile is seen by the next call
   }
 
   /**
