@@ -3,10 +3,10 @@
  * its path printed), the engine Worker and outside tools attach to the same bytes. A default file (no
  * HTTAP_SIM_FILE) lives under $XDG_RUNTIME_DIR or /tmp and is removed at exit; a named one stays for inspection.
  */
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { BcmGpio } from "./bcm-gpio.ts";
-import type { Mapping } from "../os/libc.ts";
+import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "../os/libc.ts";
 import { mapSharedFile } from "../os/shared-file.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
@@ -58,9 +58,15 @@ function openNew(path: string): number | null {
   }
 }
 
-/** Maps an existing simulator file (the Worker, a test, a tool). */
+/**
+ * Maps an existing simulator file (the Worker, a test, a tool). Through libc, unlike the creator's mapping: the engine
+ * Worker attaches at every start and its `close` must unmap then, not whenever its heap is collected. A file too
+ * short is refused, since an access past its end would be SIGBUS.
+ */
 export function attachSimFile(path: string): Mapping {
-  return mapSharedFile(path, SIM_FILE_BYTES);
+  const bytes = statSync(path).size;
+  if (bytes < SIM_FILE_BYTES) throw new Error(`${path}: the file holds ${bytes} bytes, ${SIM_FILE_BYTES} expected`);
+  return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
 }
 
 /** The sim backend: the BCM2711 register code over a simulated SoC in `path`. */
