@@ -7,7 +7,6 @@ import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, r
 import { join } from "node:path";
 import { BcmGpio } from "./bcm-gpio.ts";
 import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "../os/libc.ts";
-import { mapSharedFile } from "../os/shared-file.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 
@@ -34,7 +33,7 @@ export function createSimFile(path: string): Mapping {
     } finally {
       closeSync(created);
     }
-    return mapSharedFile(path, SIM_FILE_BYTES);
+    return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
   }
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
@@ -45,7 +44,7 @@ export function createSimFile(path: string): Mapping {
   } finally {
     closeSync(fd);
   }
-  return mapSharedFile(path, SIM_FILE_BYTES);
+  return mapShared(path, SIM_FILE_BYTES, O_RDWR | O_CLOEXEC);
 }
 
 /** The descriptor of a file created by this call, or null when one exists already at `path`. */
@@ -58,11 +57,8 @@ function openNew(path: string): number | null {
   }
 }
 
-/**
- * Maps an existing simulator file (the Worker, a test, a tool). Through libc, unlike the creator's mapping: the engine
- * Worker attaches at every start and its `close` must unmap then, not whenever its heap is collected. A file too
- * short is refused, since an access past its end would be SIGBUS.
- */
+/** Maps an existing simulator file (the Worker, a test, a tool); a file too short is refused, since an access past
+ * its end would be SIGBUS. */
 export function attachSimFile(path: string): Mapping {
   const bytes = statSync(path).size;
   if (bytes < SIM_FILE_BYTES) throw new Error(`${path}: the file holds ${bytes} bytes, ${SIM_FILE_BYTES} expected`);
