@@ -139,13 +139,15 @@ function run(setup: EngineSetup): void {
     }
   };
 
-  const record = (lateNs: number) => {
+  /** One edge's lateness; `wokeLate`: its pass woke from its sleep only after the edge was due. */
+  const record = (lateNs: number, wokeLate: boolean) => {
     const bucket = Math.min(ERROR_BUCKETS - 1, Math.floor(lateNs / 1000));
     words[W.errorsTotal + bucket]++;
     words[W.errorsCurrent + bucket]++;
     const capped = Math.min(lateNs, 2 ** 31 - 1);
     if (capped > words[W.maxTotalNs]) words[W.maxTotalNs] = capped;
     if (capped > words[W.maxCurrentNs]) words[W.maxCurrentNs] = capped;
+    if (!wokeLate && capped > words[W.ownMaxCurrentNs]) words[W.ownMaxCurrentNs] = capped;
   };
 
   const rollSecond = (now: number) => {
@@ -157,6 +159,10 @@ function run(setup: EngineSetup): void {
     }
     words[W.maxLastNs] = words[W.maxCurrentNs];
     words[W.maxCurrentNs] = 0;
+    words[W.ownMaxLastNs] = words[W.ownMaxCurrentNs];
+    words[W.ownMaxCurrentNs] = 0;
+    words[W.wakeLateLastNs] = words[W.wakeLateCurrentNs];
+    words[W.wakeLateCurrentNs] = 0;
     const cpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
     Atomics.store(words, W.cpuMicros, Math.floor(cpuNs / 1000) | 0);
     Atomics.store(words, W.cpuPermille, Math.round(((cpuNs - lastCpuNs) / (now - lastRollAt)) * 1000));
@@ -196,11 +202,14 @@ function run(setup: EngineSetup): void {
       continue;
     }
     const willSleep = next - now > margin.ns;
+    let wokeLate = false; // this pass's sleep ended after its edge was due: the edge is as late as the wake-up made it
     if (willSleep) {
       const wake = next - margin.ns;
       sleeper.untilNs(wake);
       now = monotonicNsNumber();
       margin.note(now - wake);
+      wokeLate = now > next;
+      if (now - wake > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(now - wake, 2 ** 31 - 1);
       words[W.sleeps]++;
       secondSleeps++;
       words[W.marginMicros] = margin.ns / 1000;
@@ -220,7 +229,7 @@ function run(setup: EngineSetup): void {
       for (let n = 0; n < 4 && ch.nextAt <= now; n++) {
         const scheduled = ch.nextAt;
         ch.fire(write);
-        record(monotonicNsNumber() - scheduled);
+        record(monotonicNsNumber() - scheduled, wokeLate);
       }
     }
   }

@@ -42,6 +42,25 @@ describe("real-time engine (Worker) on the simulator", () => {
   });
 
   test(
+    "each second says where its latest edges came from: the latest after a wake-up in time is no later than the latest",
+    async () => {
+      engine.play([[1000, 2500]]);
+      // a whole second of the tone has rolled into the last-second figures; the main thread reads them without a
+      // lock, so one reading may straddle the roll: a consistent one is waited for
+      const rolled = () => {
+        const f = engine.figures();
+        return f.edgeError.lastSecond.count >= 1900 && f.lastSecondOwnMaxUs <= f.edgeError.lastSecond.maxUs;
+      };
+      expect(await waitFor(rolled)).toBe(true);
+      const f = engine.figures();
+      expect(f.lastSecondWakeLateMaxUs).toBeGreaterThanOrEqual(0);
+      expect(f.lastSecondOwnMaxUs).toBeGreaterThanOrEqual(0);
+      engine.play([]);
+    },
+    WAITING_TEST_MS,
+  );
+
+  test(
     "1 kHz for 200 ms: 400 ± 2 alternating edges on the speaker pin, ending low, the last not before 199.5 ms",
     async () => {
       const from = readEdges(view.buffer).count;

@@ -47,6 +47,13 @@ export interface EngineFigures {
   readonly memoryLocked: boolean;
   readonly heartbeatLosses: number;
   readonly edgeError: { readonly sinceStart: ErrorFigures; readonly lastSecond: ErrorFigures };
+  /**
+   * Over the last second, µs: the latest its sleeps ended past their time (the host's wake-up lateness), and its
+   * latest edge whose pass woke in time or did not sleep (late of the engine's own doing, or the thread held up while
+   * it spun). An edge later than both came after a wake-up that was itself past the edge.
+   */
+  readonly lastSecondWakeLateMaxUs: number;
+  readonly lastSecondOwnMaxUs: number;
   /** The engine thread's CPU time in µs (a counter: take differences). */
   readonly cpuMicros: number;
   /** Its CPU use over the last second, % of one core. */
@@ -192,6 +199,8 @@ export class RtEngine {
       memoryLocked: (flags & FLAG_MLOCK) !== 0,
       heartbeatLosses: Atomics.load(w, W.heartbeatLosses),
       edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: figures(w, W.errorsLast, w[W.maxLastNs]) },
+      lastSecondWakeLateMaxUs: Math.round(w[W.wakeLateLastNs] / 1000),
+      lastSecondOwnMaxUs: Math.round(w[W.ownMaxLastNs] / 1000),
       cpuMicros: Atomics.load(w, W.cpuMicros) >>> 0,
       cpuPercent: Atomics.load(w, W.cpuPermille) / 10,
       sleeps: Atomics.load(w, W.sleeps) >>> 0,
