@@ -502,22 +502,36 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
     ] as const) {
       const f = floor.edgeError;
       const meets = (edge: { p99Us: number; maxUs: number }) => edge.p99Us <= TONE_P99_TARGET_US && edge.maxUs <= TONE_MAX_TARGET_US;
-      // A miss is the host's when the engine did no worse, p99 and max (within FLOOR_NEAR), than the floor spinning
-      // FLOOR_SPIN_US before every edge; or, where that spin costs more than the engine's CPU target (the engine's spin
-      // is budgeted for that target), no worse than the floor's Worker sleeping to each edge with no spin at all, the
-      // cheapest engine there is. A regression of the engine's own (a collection in its thread, a margin gone wrong)
-      // is neither.
+      // A miss is the host's when each of its two parts is. The p99: no worse (within FLOOR_NEAR) than the floor
+      // spinning FLOOR_SPIN_US before every edge; or, where that spin costs more than the engine's CPU target (the
+      // engine's spin is budgeted for that target), no worse than the floor's Worker sleeping to each edge with no spin,
+      // the cheapest engine there is. The max, a single event: no worse than the floor's; or every edge over the target
+      // came after a wake-up that was itself past its edge (the engine's own latest edge, after a wake-up in time, is
+      // within the target). Two runs' maxima are two draws of the host's worst wake-up, so comparing them alone would
+      // blame the engine in about half the runs of a perfect one. A regression of the engine's own (a collection in
+      // its thread, a margin gone wrong) is late after a wake-up in time, and is neither.
       const sleeping = h.floor.sleepingEdgeError;
-      const near = 1 + FLOOR_NEAR; // one late edge more or less on a busy host: a max is a single event
-      const within = (floorEdges: { p99Us: number; maxUs: number }) =>
-        e.p99Us <= Math.max(TONE_P99_TARGET_US, floorEdges.p99Us * near) &&
-        e.maxUs <= Math.max(TONE_MAX_TARGET_US, floorEdges.maxUs * near);
-      const floorNote = within(f)
-        ? `the floor itself: p99 ${f.p99Us.toFixed(0)}, max ${f.maxUs.toFixed(0)} µs`
-        : floor.cpuPercent > ENGINE_CPU_TARGET_PERCENT && within(sleeping)
-          ? `the floor spun before every edge at ${floor.cpuPercent.toFixed(1)} % of a core, over the ${ENGINE_CPU_TARGET_PERCENT} % ` +
-            `target; the engine, its spin budgeted for that target, used ${e.cpuPercent.toFixed(1)} % and did no worse than ` +
-            `the floor sleeping to each edge (p99 ${sleeping.p99Us}, max ${sleeping.maxUs.toFixed(0)} µs)`
+      const near = 1 + FLOOR_NEAR; // one late edge more or less on a busy host
+      const p99Note =
+        e.p99Us <= Math.max(TONE_P99_TARGET_US, f.p99Us * near)
+          ? `p99: the floor itself ${f.p99Us.toFixed(0)} µs`
+          : floor.cpuPercent > ENGINE_CPU_TARGET_PERCENT && e.p99Us <= Math.max(TONE_P99_TARGET_US, sleeping.p99Us * near)
+            ? `p99: the floor spun before every edge at ${floor.cpuPercent.toFixed(1)} % of a core, over the ` +
+              `${ENGINE_CPU_TARGET_PERCENT} % target; the engine, its spin budgeted for that target, used ` +
+              `${e.cpuPercent.toFixed(1)} % and did no worse than the floor sleeping to each edge (p99 ${sleeping.p99Us} µs)`
+            : undefined;
+      const maxNote =
+        e.maxUs <= Math.max(TONE_MAX_TARGET_US, f.maxUs * near)
+          ? `max: the floor itself ${f.maxUs.toFixed(0)} µs`
+          : e.ownMaxUs <= TONE_MAX_TARGET_US
+            ? `max: every edge over ${TONE_MAX_TARGET_US} µs followed a wake-up already past its edge (the host's: its ` +
+              `sleeps ended up to ${e.wakeLateMaxUs} µs late; the engine's latest edge after a wake-up in time ${e.ownMaxUs} µs)`
+            : undefined;
+      const isP99Met = e.p99Us <= TONE_P99_TARGET_US;
+      const isMaxMet = e.maxUs <= TONE_MAX_TARGET_US;
+      const floorNote =
+        (isP99Met || p99Note !== undefined) && (isMaxMet || maxNote !== undefined)
+          ? [isP99Met ? undefined : p99Note, isMaxMet ? undefined : maxNote].filter((n) => n !== undefined).join("; ")
           : undefined;
       t.add(
         `1 kHz tone edge error, ${when}, ${rtName}: p99 (p50 ${e.p50Us}, max ${e.maxUs}; floor max ${f.maxUs.toFixed(0)}) (µs)`,

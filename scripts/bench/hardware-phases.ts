@@ -74,6 +74,10 @@ const quantile = (xs: number[], p: number) => {
 /** A tone row's edge error (`acrossSeconds`) and the engine's CPU over the same seconds, % of a core. */
 export interface ToneFigures extends EdgeError {
   readonly cpuPercent: number;
+  /** Over the same seconds, µs: the engine's latest wake-up past its time, and its latest edge after a wake-up in time
+   * (or no sleep). An edge later than the second came after a wake-up that was itself past the edge: the host's. */
+  readonly wakeLateMaxUs: number;
+  readonly ownMaxUs: number;
 }
 
 interface RtFigures {
@@ -83,6 +87,8 @@ interface RtFigures {
   readonly engineSleeps: number;
   readonly engineSpinMicros: number;
   readonly engineSpinMarginUs: number;
+  readonly engineWakeLateMaxUs: number;
+  readonly engineOwnEdgeMaxUs: number;
 }
 
 async function rt(port: number): Promise<RtFigures> {
@@ -161,6 +167,8 @@ async function tone(server: Server, loaded: boolean): Promise<ToneFigures> {
     return {
       ...acrossSeconds(seconds.map((x) => x.edgeErrorUs.lastSecond)),
       cpuPercent: seconds.reduce((sum, x) => sum + x.engineCpuPercent, 0) / seconds.length,
+      wakeLateMaxUs: Math.max(...seconds.map((x) => x.engineWakeLateMaxUs)),
+      ownMaxUs: Math.max(...seconds.map((x) => x.engineOwnEdgeMaxUs)),
     };
   };
   const e = loaded ? await underLoad(server, TONE_SECONDS * 1000 + 1500, measure) : await measure();
