@@ -205,11 +205,16 @@ function run(setup: EngineSetup): void {
     let wokeLate = false; // this pass's sleep ended after its edge was due: the edge is as late as the wake-up made it
     if (willSleep) {
       const wake = next - margin.ns;
+      const asleepAt = monotonicNsNumber();
       sleeper.untilNs(wake);
       now = monotonicNsNumber();
       margin.note(now - wake);
-      wokeLate = now > next;
-      if (now - wake > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(now - wake, 2 ** 31 - 1);
+      // only a sleep begun before its time ends late by the host's doing; one begun after (the loop itself was held
+      // up on the way, by a command or a collection) returns at once, and its edge is late by the engine's
+      if (asleepAt < wake) {
+        wokeLate = now > next;
+        if (now - wake > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(now - wake, 2 ** 31 - 1);
+      }
       words[W.sleeps]++;
       secondSleeps++;
       words[W.marginMicros] = margin.ns / 1000;
