@@ -505,11 +505,11 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
       // A miss is the host's when each of its two parts is. The p99: no worse (within FLOOR_NEAR) than the floor
       // spinning FLOOR_SPIN_US before every edge; or, where that spin costs more than the engine's CPU target (the
       // engine's spin is budgeted for that target), no worse than the floor's Worker sleeping to each edge with no spin,
-      // the cheapest engine there is. The max, a single event: no worse than the floor's; or every edge over the target
-      // came after a wake-up that was itself past its edge (the engine's own latest edge, after a wake-up in time, is
-      // within the target). Two runs' maxima are two draws of the host's worst wake-up, so comparing them alone would
-      // blame the engine in about half the runs of a perfect one. A regression of the engine's own (a collection in
-      // its thread, a margin gone wrong) is late after a wake-up in time, and is neither.
+      // the cheapest engine there is (a margin gone wrong shows here). The max, a single event: no worse than the
+      // floor's; or every edge over the target was due before the thread was back from a sleep that began in time and
+      // ended past its edge (the engine's own latest edge is within the target; edge-origins.ts). Two runs' maxima are
+      // two draws of the host's worst wake-up, so comparing them alone would blame the engine in about half the runs of
+      // a perfect one. A regression of the engine's own (a collection in its thread, a slow pass) is neither.
       const sleeping = h.floor.sleepingEdgeError;
       const near = 1 + FLOOR_NEAR; // one late edge more or less on a busy host
       const p99Note =
@@ -524,8 +524,9 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
         e.maxUs <= Math.max(TONE_MAX_TARGET_US, f.maxUs * near)
           ? `max: the floor itself ${f.maxUs.toFixed(0)} µs`
           : e.ownMaxUs <= TONE_MAX_TARGET_US
-            ? `max: every edge over ${TONE_MAX_TARGET_US} µs followed a wake-up already past its edge (the host's: its ` +
-              `sleeps ended up to ${e.wakeLateMaxUs} µs late; the engine's latest edge after a wake-up in time ${e.ownMaxUs} µs)`
+            ? `max: every edge over ${TONE_MAX_TARGET_US} µs was due before the thread was back from a sleep that ended ` +
+              `past its edge (the host's: its sleeps ended up to ${e.wakeLateMaxUs} µs late; the engine's own latest edge ` +
+              `${e.ownMaxUs} µs)`
             : undefined;
       const isP99Met = e.p99Us <= TONE_P99_TARGET_US;
       const isMaxMet = e.maxUs <= TONE_MAX_TARGET_US;

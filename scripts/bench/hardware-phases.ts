@@ -74,8 +74,8 @@ const quantile = (xs: number[], p: number) => {
 /** A tone row's edge error (`acrossSeconds`) and the engine's CPU over the same seconds, % of a core. */
 export interface ToneFigures extends EdgeError {
   readonly cpuPercent: number;
-  /** Over the same seconds, µs: the engine's latest wake-up past its time, and its latest edge after a wake-up in time
-   * (or no sleep). An edge later than the second came after a wake-up that was itself past the edge: the host's. */
+  /** Over the same seconds, µs: the engine's latest wake-up past its time, and its own latest edge (not due before the
+   * thread was back from a late wake-up; edge-origins.ts). An edge later than the second was the host's. */
   readonly wakeLateMaxUs: number;
   readonly ownMaxUs: number;
 }

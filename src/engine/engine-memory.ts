@@ -29,11 +29,12 @@ export const W = {
   speakerVersion: 16, // seqlock
   speakerCount: 17, // notes in the block; 0 = silence
   stopVersion: 18, // bumped: everything to the safe state now
-  // engine, ns, this second so far and the last complete one: where its latest edges came from (issue 22)
-  wakeLateCurrentNs: 19, // the latest a sleep of its ended past the time it asked for (the host's wake-up lateness)
+  // engine, ns, this second so far and the last complete one: where its latest edges came from (edge-origins.ts)
+  wakeLateCurrentNs: 19, // the latest a sleep begun in time ended past the time it asked for (the host's lateness)
   wakeLateLastNs: 20,
-  ownMaxCurrentNs: 21, // the latest edge whose pass woke before the edge was due, or did not sleep: late of the
+  ownMaxCurrentNs: 21, // the latest edge not due before the thread was back from a late wake-up: late of the
   ownMaxLastNs: 22, // engine's own doing (its loop, a fault, a collection) or the thread held up while it spun
+  lastSecondVersion: 23, // engine: odd while it copies this second's figures into the last second's (a seqlock)
   notes: 32, // MAX_NOTES × [freq Hz, ms]
   errorsTotal: 32 + 2 * MAX_NOTES, // histogram since start
   errorsCurrent: 32 + 2 * MAX_NOTES + ERROR_BUCKETS, // this second so far

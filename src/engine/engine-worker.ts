@@ -12,6 +12,7 @@ import type { GpioBackend } from "../gpio/gpio-backend.ts";
 import { CLOCK_THREAD_CPUTIME_ID, monotonicNsNumber } from "../os/libc.ts";
 import { AbsoluteSleep, lockOnFault, setTimerSlackNs, takeFifoPriority } from "../os/realtime.ts";
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
+import { EdgeOrigins } from "./edge-origins.ts";
 import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
 import { ENGINE_CPU_SHARE, ENGINE_SPIN_MARGIN, SHARED_SPIN_MARGIN, SpinMargin, spinBudgetForShare } from "./spin-margin.ts";
@@ -58,6 +59,7 @@ function run(setup: EngineSetup): void {
   Atomics.notify(words, W.flags); // the main thread may wait for this word (RtEngine.waitStarted)
   const margin = new SpinMargin(isFifo ? ENGINE_SPIN_MARGIN : SHARED_SPIN_MARGIN);
   const sleeper = new AbsoluteSleep();
+  const origins = new EdgeOrigins();
 
   warmUp();
   let seenMotor = 0,
@@ -139,20 +141,21 @@ function run(setup: EngineSetup): void {
     }
   };
 
-  /** One edge's lateness; `wokeLate`: its pass woke from its sleep only after the edge was due. */
-  const record = (lateNs: number, wokeLate: boolean) => {
+  /** One edge's lateness; `isHosts`: it was due before the thread was back from a late wake-up (`EdgeOrigins`). */
+  const record = (lateNs: number, isHosts: boolean) => {
     const bucket = Math.min(ERROR_BUCKETS - 1, Math.floor(lateNs / 1000));
     words[W.errorsTotal + bucket]++;
     words[W.errorsCurrent + bucket]++;
     const capped = Math.min(lateNs, 2 ** 31 - 1);
     if (capped > words[W.maxTotalNs]) words[W.maxTotalNs] = capped;
     if (capped > words[W.maxCurrentNs]) words[W.maxCurrentNs] = capped;
-    if (!wokeLate && capped > words[W.ownMaxCurrentNs]) words[W.ownMaxCurrentNs] = capped;
+    if (!isHosts && capped > words[W.ownMaxCurrentNs]) words[W.ownMaxCurrentNs] = capped;
   };
 
   const rollSecond = (now: number) => {
     if (now < secondEndsAt) return;
     secondEndsAt = now + 1e9;
+    Atomics.add(words, W.lastSecondVersion, 1); // odd while the last second's figures change (a reader tries again)
     for (let i = 0; i < ERROR_BUCKETS; i++) {
       words[W.errorsLast + i] = words[W.errorsCurrent + i];
       words[W.errorsCurrent + i] = 0;
@@ -163,6 +166,7 @@ function run(setup: EngineSetup): void {
     words[W.ownMaxCurrentNs] = 0;
     words[W.wakeLateLastNs] = words[W.wakeLateCurrentNs];
     words[W.wakeLateCurrentNs] = 0;
+    Atomics.add(words, W.lastSecondVersion, 1); // even again: the last second's figures are whole
     const cpuNs = monotonicNsNumber(CLOCK_THREAD_CPUTIME_ID);
     Atomics.store(words, W.cpuMicros, Math.floor(cpuNs / 1000) | 0);
     Atomics.store(words, W.cpuPermille, Math.round(((cpuNs - lastCpuNs) / (now - lastRollAt)) * 1000));
@@ -202,19 +206,14 @@ function run(setup: EngineSetup): void {
       continue;
     }
     const willSleep = next - now > margin.ns;
-    let wokeLate = false; // this pass's sleep ended after its edge was due: the edge is as late as the wake-up made it
     if (willSleep) {
       const wake = next - margin.ns;
       const asleepAt = monotonicNsNumber();
       sleeper.untilNs(wake);
       now = monotonicNsNumber();
       margin.note(now - wake);
-      // only a sleep begun before its time ends late by the host's doing; one begun after (the loop itself was held
-      // up on the way, by a command or a collection) returns at once, and its edge is late by the engine's
-      if (asleepAt < wake) {
-        wokeLate = now > next;
-        if (now - wake > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(now - wake, 2 ** 31 - 1);
-      }
+      const hostsLateNs = origins.noteSleep(asleepAt, wake, now, next);
+      if (hostsLateNs > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(hostsLateNs, 2 ** 31 - 1);
       words[W.sleeps]++;
       secondSleeps++;
       words[W.marginMicros] = margin.ns / 1000;
@@ -234,7 +233,7 @@ function run(setup: EngineSetup): void {
       for (let n = 0; n < 4 && ch.nextAt <= now; n++) {
         const scheduled = ch.nextAt;
         ch.fire(write);
-        record(monotonicNsNumber() - scheduled, wokeLate);
+        record(monotonicNsNumber() - scheduled, origins.isHosts(scheduled));
       }
     }
   }
@@ -277,7 +276,10 @@ function warmUp(): void {
   const motor = new MotorChannel({ in1: -1, in2: -2, enable: null });
   tone.play([[1000, 50]], 0, noPin);
   motor.set(0.5, 4e6, 20e6, 0, noPin);
+  const origins = new EdgeOrigins();
   for (let i = 0; i < 5000; i++) {
+    origins.noteSleep(i, i + 2, i + (i % 2) * 4, i + 3); // a sleep in time, then one past its edge, in turn
+    origins.isHosts(i);
     monotonicNsNumber();
     if (tone.nextAt <= motor.nextAt) tone.fire(noPin);
     else motor.fire(noPin);

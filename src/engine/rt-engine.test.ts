@@ -42,19 +42,18 @@ describe("real-time engine (Worker) on the simulator", () => {
   });
 
   test(
-    "each second says where its latest edges came from: the latest after a wake-up in time is no later than the latest",
+    "each second says where its latest edges came from, read whole: the engine's own latest is no later than the latest",
     async () => {
-      engine.play([[1000, 2500]]);
-      // a whole second of the tone has rolled into the last-second figures; the main thread reads them without a
-      // lock, so one reading may straddle the roll: a consistent one is waited for
-      const rolled = () => {
-        const f = engine.figures();
-        return f.edgeError.lastSecond.count >= 1900 && f.lastSecondOwnMaxUs <= f.edgeError.lastSecond.maxUs;
-      };
+      engine.play([[1000, 60_000]]); // stopped below; long enough for a slow machine to see a whole second of it
+      const rolled = () => engine.figures().edgeError.lastSecond.count >= 1900;
       expect(await waitFor(rolled)).toBe(true);
-      const f = engine.figures();
-      expect(f.lastSecondWakeLateMaxUs).toBeGreaterThanOrEqual(0);
-      expect(f.lastSecondOwnMaxUs).toBeGreaterThanOrEqual(0);
+      // each reading is whole (the copy behind its seqlock), so the relation holds in every one
+      for (let i = 0; i < 200; i++) {
+        const f = engine.figures();
+        expect(f.lastSecondOwnMaxUs).toBeLessThanOrEqual(f.edgeError.lastSecond.maxUs);
+        expect(f.lastSecondWakeLateMaxUs).toBeGreaterThanOrEqual(0);
+        await Bun.sleep(5);
+      }
       engine.play([]);
     },
     WAITING_TEST_MS,

@@ -14,6 +14,7 @@ import {
   FLAG_RUNNING,
   MAX_NOTES,
   readFailure,
+  readLocked,
   W,
   writeLocked,
   type ErrorFigures,
@@ -48,9 +49,9 @@ export interface EngineFigures {
   readonly heartbeatLosses: number;
   readonly edgeError: { readonly sinceStart: ErrorFigures; readonly lastSecond: ErrorFigures };
   /**
-   * Over the last second, µs: the latest its sleeps ended past their time (the host's wake-up lateness), and its
-   * latest edge whose pass woke in time or did not sleep (late of the engine's own doing, or the thread held up while
-   * it spun). An edge later than both came after a wake-up that was itself past the edge.
+   * Over the last second, µs: the latest a sleep begun in time ended past its time (the host's wake-up lateness), and
+   * its latest edge not due before the thread was back from such a late wake-up (late of the engine's own doing, or
+   * the thread held up while it spun; edge-origins.ts). An edge later than the second was the host's.
    */
   readonly lastSecondWakeLateMaxUs: number;
   readonly lastSecondOwnMaxUs: number;
@@ -193,14 +194,15 @@ export class RtEngine {
   figures(): EngineFigures {
     const w = this.#words;
     const flags = Atomics.load(w, W.flags);
+    const last = lastSecond(w);
     return {
       running: (flags & FLAG_RUNNING) !== 0,
       realtimePriority: (flags & FLAG_FIFO) !== 0,
       memoryLocked: (flags & FLAG_MLOCK) !== 0,
       heartbeatLosses: Atomics.load(w, W.heartbeatLosses),
-      edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: figures(w, W.errorsLast, w[W.maxLastNs]) },
-      lastSecondWakeLateMaxUs: Math.round(w[W.wakeLateLastNs] / 1000),
-      lastSecondOwnMaxUs: Math.round(w[W.ownMaxLastNs] / 1000),
+      edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: last.errors },
+      lastSecondWakeLateMaxUs: last.wakeLateMaxUs,
+      lastSecondOwnMaxUs: last.ownMaxUs,
       cpuMicros: Atomics.load(w, W.cpuMicros) >>> 0,
       cpuPercent: Atomics.load(w, W.cpuPermille) / 10,
       sleeps: Atomics.load(w, W.sleeps) >>> 0,
@@ -251,3 +253,20 @@ export class RtEngine {
 }
 
 export type { MotorPins, Note };
+
+/**
+ * The last second's figures, whole: the engine copies them once a second behind a seqlock, and a reading that met the
+ * copy is taken again (a few times: a copy takes microseconds; the last try is taken as it is).
+ */
+function lastSecond(w: Int32Array): { errors: ErrorFigures; wakeLateMaxUs: number; ownMaxUs: number } {
+  const read = () => ({
+    errors: figures(w, W.errorsLast, w[W.maxLastNs]),
+    wakeLateMaxUs: Math.round(w[W.wakeLateLastNs] / 1000),
+    ownMaxUs: Math.round(w[W.ownMaxLastNs] / 1000),
+  });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const whole = readLocked(w, W.lastSecondVersion, -1, read);
+    if (whole !== null) return whole.value;
+  }
+  return read();
+}

@@ -34,8 +34,8 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
         engineSleeps: f?.sleeps ?? 0,
         engineSpinMicros: f?.spinMicros ?? 0,
         engineSpinMarginUs: f?.marginMicros ?? 0,
-        // the last second's latest wake-up past its time, and latest edge whose pass woke in time (or did not sleep):
-        // a later edge than both followed a wake-up past the edge, the host's doing (issue 22)
+        // the last second's latest wake-up past its time, and latest edge not due before the thread was back from a
+        // late wake-up: an edge later than that one was the host's doing (issue 22, edge-origins.ts)
         engineWakeLateMaxUs: f?.lastSecondWakeLateMaxUs ?? 0,
         engineOwnEdgeMaxUs: f?.lastSecondOwnMaxUs ?? 0,
         toneMethod: typeof b === "string" ? null : b.toneMethod,
