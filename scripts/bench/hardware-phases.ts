@@ -74,21 +74,20 @@ const quantile = (xs: number[], p: number) => {
 /** A tone row's edge error (`acrossSeconds`) and the engine's CPU over the same seconds, % of a core. */
 export interface ToneFigures extends EdgeError {
   readonly cpuPercent: number;
-  /** Over the same seconds, µs: the engine's latest wake-up past its time, and its own latest edge (not due before the
-   * thread was back from a late wake-up; edge-origins.ts). An edge later than the second was the host's. */
+  /** Over the same seconds: the engine's latest wake-up past its time (µs), and the edge error of the edges it had in
+   * hand (not due before the thread was back from a late wake-up; edge-origins.ts). The rest were the host's. */
   readonly wakeLateMaxUs: number;
-  readonly ownMaxUs: number;
+  readonly own: EdgeError;
 }
 
 interface RtFigures {
-  readonly edgeErrorUs: { readonly lastSecond: EdgeError };
+  readonly edgeErrorUs: { readonly lastSecond: EdgeError; readonly lastSecondOwn: EdgeError };
   readonly realtimePriority: boolean;
   readonly engineCpuPercent: number;
   readonly engineSleeps: number;
   readonly engineSpinMicros: number;
   readonly engineSpinMarginUs: number;
   readonly engineWakeLateMaxUs: number;
-  readonly engineOwnEdgeMaxUs: number;
 }
 
 async function rt(port: number): Promise<RtFigures> {
@@ -168,7 +167,7 @@ async function tone(server: Server, loaded: boolean): Promise<ToneFigures> {
       ...acrossSeconds(seconds.map((x) => x.edgeErrorUs.lastSecond)),
       cpuPercent: seconds.reduce((sum, x) => sum + x.engineCpuPercent, 0) / seconds.length,
       wakeLateMaxUs: Math.max(...seconds.map((x) => x.engineWakeLateMaxUs)),
-      ownMaxUs: Math.max(...seconds.map((x) => x.engineOwnEdgeMaxUs)),
+      own: acrossSeconds(seconds.map((x) => x.edgeErrorUs.lastSecondOwn)),
     };
   };
   const e = loaded ? await underLoad(server, TONE_SECONDS * 1000 + 1500, measure) : await measure();

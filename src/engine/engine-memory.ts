@@ -44,10 +44,15 @@ export const W = {
   maxCurrentNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 2,
   failureLength: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 3, // engine: bytes of the failure text (UTF-8)
   failureText: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4, // FAILURE_TEXT_BYTES / 4 words
+  // the engine's own edges only (not due before the thread was back from a late wake-up; edge-origins.ts): this
+  // second so far and the last complete one, whose max are ownMaxCurrentNs and ownMaxLastNs
+  ownErrorsCurrent: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4 + 64,
+  ownErrorsLast: 32 + 2 * MAX_NOTES + 4 * ERROR_BUCKETS + 4 + 64,
 } as const;
 /** Room for why the engine failed: one sentence, cut to fit. */
 const FAILURE_TEXT_BYTES = 256;
-export const ENGINE_MEMORY_WORDS = W.failureText + FAILURE_TEXT_BYTES / 4;
+export const ENGINE_MEMORY_WORDS = W.ownErrorsLast + ERROR_BUCKETS;
+if (W.ownErrorsCurrent !== W.failureText + FAILURE_TEXT_BYTES / 4) throw new Error("engine memory: the layout overlaps");
 
 export const FLAG_RUNNING = 1;
 export const FLAG_FIFO = 2;

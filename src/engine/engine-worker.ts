@@ -149,7 +149,9 @@ function run(setup: EngineSetup): void {
     const capped = Math.min(lateNs, 2 ** 31 - 1);
     if (capped > words[W.maxTotalNs]) words[W.maxTotalNs] = capped;
     if (capped > words[W.maxCurrentNs]) words[W.maxCurrentNs] = capped;
-    if (!isHosts && capped > words[W.ownMaxCurrentNs]) words[W.ownMaxCurrentNs] = capped;
+    if (isHosts) return;
+    words[W.ownErrorsCurrent + bucket]++;
+    if (capped > words[W.ownMaxCurrentNs]) words[W.ownMaxCurrentNs] = capped;
   };
 
   const rollSecond = (now: number) => {
@@ -159,6 +161,8 @@ function run(setup: EngineSetup): void {
     for (let i = 0; i < ERROR_BUCKETS; i++) {
       words[W.errorsLast + i] = words[W.errorsCurrent + i];
       words[W.errorsCurrent + i] = 0;
+      words[W.ownErrorsLast + i] = words[W.ownErrorsCurrent + i];
+      words[W.ownErrorsCurrent + i] = 0;
     }
     words[W.maxLastNs] = words[W.maxCurrentNs];
     words[W.maxCurrentNs] = 0;

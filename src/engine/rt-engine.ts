@@ -47,14 +47,14 @@ export interface EngineFigures {
   readonly realtimePriority: boolean;
   readonly memoryLocked: boolean;
   readonly heartbeatLosses: number;
-  readonly edgeError: { readonly sinceStart: ErrorFigures; readonly lastSecond: ErrorFigures };
   /**
-   * Over the last second, µs: the latest a sleep begun in time ended past its time (the host's wake-up lateness), and
-   * its latest edge not due before the thread was back from such a late wake-up (late of the engine's own doing, or
-   * the thread held up while it spun; edge-origins.ts). An edge later than the second was the host's.
+   * Edge error, µs. `lastSecondOwn`: the last second's edges the engine had in hand, those not due before the thread
+   * was back from a sleep begun in time that ended past its edge (edge-origins.ts): late of its own doing, or the
+   * thread held up while it spun. The rest of `lastSecond` were the host's.
    */
+  readonly edgeError: { readonly sinceStart: ErrorFigures; readonly lastSecond: ErrorFigures; readonly lastSecondOwn: ErrorFigures };
+  /** Over the last second, µs: the latest a sleep begun in time ended past its time (the host's wake-up lateness). */
   readonly lastSecondWakeLateMaxUs: number;
-  readonly lastSecondOwnMaxUs: number;
   /** The engine thread's CPU time in µs (a counter: take differences). */
   readonly cpuMicros: number;
   /** Its CPU use over the last second, % of one core. */
@@ -200,9 +200,8 @@ export class RtEngine {
       realtimePriority: (flags & FLAG_FIFO) !== 0,
       memoryLocked: (flags & FLAG_MLOCK) !== 0,
       heartbeatLosses: Atomics.load(w, W.heartbeatLosses),
-      edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: last.errors },
+      edgeError: { sinceStart: figures(w, W.errorsTotal, w[W.maxTotalNs]), lastSecond: last.errors, lastSecondOwn: last.own },
       lastSecondWakeLateMaxUs: last.wakeLateMaxUs,
-      lastSecondOwnMaxUs: last.ownMaxUs,
       cpuMicros: Atomics.load(w, W.cpuMicros) >>> 0,
       cpuPercent: Atomics.load(w, W.cpuPermille) / 10,
       sleeps: Atomics.load(w, W.sleeps) >>> 0,
@@ -258,11 +257,11 @@ export type { MotorPins, Note };
  * The last second's figures, whole: the engine copies them once a second behind a seqlock, and a reading that met the
  * copy is taken again (a few times: a copy takes microseconds; the last try is taken as it is).
  */
-function lastSecond(w: Int32Array): { errors: ErrorFigures; wakeLateMaxUs: number; ownMaxUs: number } {
+function lastSecond(w: Int32Array): { errors: ErrorFigures; own: ErrorFigures; wakeLateMaxUs: number } {
   const read = () => ({
     errors: figures(w, W.errorsLast, w[W.maxLastNs]),
+    own: figures(w, W.ownErrorsLast, w[W.ownMaxLastNs]),
     wakeLateMaxUs: Math.round(w[W.wakeLateLastNs] / 1000),
-    ownMaxUs: Math.round(w[W.ownMaxLastNs] / 1000),
   });
   for (let attempt = 0; attempt < 3; attempt++) {
     const whole = readLocked(w, W.lastSecondVersion, -1, read);

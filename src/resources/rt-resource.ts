@@ -22,7 +22,12 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
               ? "not started (it starts with the first tone or drive)"
               : status.state,
         engineFailure: status?.failure ?? null,
-        edgeErrorUs: { sinceStart: f?.edgeError.sinceStart ?? IDLE, lastSecond: f?.edgeError.lastSecond ?? IDLE },
+        // lastSecondOwn: the edges the engine had in hand; the rest were due before a late wake-up gave it the CPU back
+        edgeErrorUs: {
+          sinceStart: f?.edgeError.sinceStart ?? IDLE,
+          lastSecond: f?.edgeError.lastSecond ?? IDLE,
+          lastSecondOwn: f?.edgeError.lastSecondOwn ?? IDLE,
+        },
         mainLoopLag: loop.figures(),
         realtimePriority: f?.realtimePriority ?? false,
         memoryLocked: f?.memoryLocked ?? false,
@@ -34,10 +39,8 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
         engineSleeps: f?.sleeps ?? 0,
         engineSpinMicros: f?.spinMicros ?? 0,
         engineSpinMarginUs: f?.marginMicros ?? 0,
-        // the last second's latest wake-up past its time, and latest edge not due before the thread was back from a
-        // late wake-up: an edge later than that one was the host's doing (issue 22, edge-origins.ts)
+        // the last second's latest wake-up past its time: the host's part of the edge error (issue 22, edge-origins.ts)
         engineWakeLateMaxUs: f?.lastSecondWakeLateMaxUs ?? 0,
-        engineOwnEdgeMaxUs: f?.lastSecondOwnMaxUs ?? 0,
         toneMethod: typeof b === "string" ? null : b.toneMethod,
         gpio: typeof b === "string" ? b : b.backend,
       });
