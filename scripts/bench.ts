@@ -88,6 +88,9 @@ const RSS_DIRECTORY_TARGET = 1.1; // × Bun.serve
 const START_UP_TARGET = 1.0; // × Bun.serve
 const RSS_GROWTH_TARGET_MIB = 16;
 const TONE_P99_TARGET_US = 20;
+/** The least share of a tone's edges the engine must have had in hand for its own p99 to explain the row's (its margin
+ * covers the host's p99 wake-up lateness, so about 1 % are the host's when it works). */
+const MIN_OWN_SHARE = 0.95;
 const TONE_MAX_TARGET_US = 500;
 const ENGINE_CPU_TARGET_PERCENT = 10;
 
@@ -510,10 +513,13 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
       // the floor's, or the engine's own latest edge within the target: every edge over it was the host's. Two runs'
       // figures are two draws of the host's wake-ups (for a max, its worst one), so comparing them alone would blame a
       // perfect engine in about half the runs. A regression of the engine's own (a collection in its thread, a slow
-      // pass, a margin gone wrong that sleeps past edges it could have spun to) is none of these.
+      // pass, a margin gone wrong that sleeps past edges it could have spun to: then few edges are its own) is none.
       const sleeping = h.floor.sleepingEdgeError;
       const near = 1 + FLOOR_NEAR; // one late edge more or less on a busy host
       const isSpinOverBudget = floor.cpuPercent > ENGINE_CPU_TARGET_PERCENT;
+      // The engine's own edges must be nearly all of them: a margin gone wrong (too small) sleeps past edges it could
+      // have spun to, and those count as the host's, so a large host share is the engine's, not an explanation.
+      const ownShare = e.count === 0 ? 0 : e.own.count / e.count;
       const budget =
         `the floor spun before every edge at ${floor.cpuPercent.toFixed(1)} % of a core, over the ` +
         `${ENGINE_CPU_TARGET_PERCENT} % target; the engine, its spin budgeted for that target, used ${e.cpuPercent.toFixed(1)} %`;
@@ -522,9 +528,9 @@ function addHardwareRows(t: Table, hardware: readonly HardwareFigures[]): void {
           ? `p99: the floor itself ${f.p99Us.toFixed(0)} µs`
           : isSpinOverBudget && e.p99Us <= Math.max(TONE_P99_TARGET_US, sleeping.p99Us * near)
             ? `p99: ${budget} and did no worse than the floor sleeping to each edge (p99 ${sleeping.p99Us} µs)`
-            : isSpinOverBudget && e.own.p99Us <= TONE_P99_TARGET_US
-              ? `p99: ${budget}; the edges it had in hand p99 ${e.own.p99Us} µs, the rest due before a wake-up past ` +
-                `its margin (up to ${e.wakeLateMaxUs} µs late) gave it the CPU back`
+            : isSpinOverBudget && ownShare >= MIN_OWN_SHARE && e.own.p99Us <= TONE_P99_TARGET_US
+              ? `p99: ${budget}; the edges it had in hand (${(ownShare * 100).toFixed(1)} %) p99 ${e.own.p99Us} µs, the ` +
+                `rest due before a wake-up past its margin (up to ${e.wakeLateMaxUs} µs late) gave it the CPU back`
               : undefined;
       const maxNote =
         e.maxUs <= Math.max(TONE_MAX_TARGET_US, f.maxUs * near)
