@@ -78,12 +78,8 @@ export async function driveChecks(t: TwinContext): Promise<void> {
 
   await t.report.guard(t.name("/?rt"), async () => {
     const answer = httpOf(await t.guest.run("http rt"));
-    let engine = "";
-    try {
-      engine = String((JSON.parse(answer.body) as { engine?: unknown }).engine);
-    } catch {
-      engine = "(no JSON)";
-    }
+    // the guest prints the first 600 bytes of a body, and /?rt is longer: its first field is read where it stands
+    const engine = /^\{"engine":"([^"]*)"/.exec(answer.body)?.[1] ?? "(no engine field)";
     t.report.check(
       t.name("GET /?rt reports the engine running"),
       answer.status === 200 && engine === "running",
