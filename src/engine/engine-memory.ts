@@ -8,6 +8,11 @@
 export const MAX_NOTES = 256;
 /** Edge-error histogram: 1 µs buckets 0..999, and one for 1 ms or more. */
 export const ERROR_BUCKETS = 1001;
+/** Room for why the engine failed: one sentence, cut to fit. */
+const FAILURE_TEXT_BYTES = 256;
+/** Where the failure text starts; the engine's own edge histograms follow it. */
+const FAILURE_TEXT_AT = 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4;
+const OWN_ERRORS_AT = FAILURE_TEXT_AT + FAILURE_TEXT_BYTES / 4;
 
 export const W = {
   doorbell: 0, // bumped (and notified) after every command
@@ -43,16 +48,13 @@ export const W = {
   maxLastNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 1,
   maxCurrentNs: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 2,
   failureLength: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 3, // engine: bytes of the failure text (UTF-8)
-  failureText: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4, // FAILURE_TEXT_BYTES / 4 words
+  failureText: FAILURE_TEXT_AT, // FAILURE_TEXT_BYTES / 4 words
   // the engine's own edges only (not due before the thread was back from a late wake-up; edge-origins.ts): this
   // second so far and the last complete one, whose max are ownMaxCurrentNs and ownMaxLastNs
-  ownErrorsCurrent: 32 + 2 * MAX_NOTES + 3 * ERROR_BUCKETS + 4 + 64,
-  ownErrorsLast: 32 + 2 * MAX_NOTES + 4 * ERROR_BUCKETS + 4 + 64,
+  ownErrorsCurrent: OWN_ERRORS_AT,
+  ownErrorsLast: OWN_ERRORS_AT + ERROR_BUCKETS,
 } as const;
-/** Room for why the engine failed: one sentence, cut to fit. */
-const FAILURE_TEXT_BYTES = 256;
 export const ENGINE_MEMORY_WORDS = W.ownErrorsLast + ERROR_BUCKETS;
-if (W.ownErrorsCurrent !== W.failureText + FAILURE_TEXT_BYTES / 4) throw new Error("engine memory: the layout overlaps");
 
 export const FLAG_RUNNING = 1;
 export const FLAG_FIFO = 2;
