@@ -80,10 +80,9 @@ describe("simulator file", () => {
       const drive = Array.from({ length: 58 }, () => (random() % 3) as 0 | 1 | 2); // 2: no wire
       drive.forEach((d, pin) => soc.drive(pin, d === 2 ? null : d));
       for (let pin = 0; pin < 58; pin++) {
-        const bit = (pin: number, bankWords: number[]) => (bankWords[pin >> 5] >>> (pin & 31)) & 1;
         const isOutput = field(GPFSEL0, 3, pin) === 0b001;
         const expected = isOutput
-          ? bit(pin, latch)
+          ? (latch[pin >> 5] >>> (pin & 31)) & 1
           : drive[pin] !== 2
             ? drive[pin]
             : field(GPIO_PUP_PDN_CNTRL_REG0, 2, pin) === 0b01
