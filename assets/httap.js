@@ -59,7 +59,7 @@ export class Httap extends EventTarget {
     this._pollTimer = null;
     this._hidden = false;
     this._generation = 0; // bumped when we stop owning: queued commands of the old turn are dropped
-    this._turns = 0; // bumped when the device becomes ours or stops being ours: a /?queue sent before is stale
+    this._turns = 0; // bumped when the device becomes ours, stops being ours or is lost: a reply sent before is stale
     /** @type {Map<string, Promise<unknown>>} one request at a time per resource, in order */ this._queues = new Map();
     /** @type {{left: number, right: number} | null} the newest drive command not yet sent */ this._driveWanted = null;
     this._driveInFlight = false;
@@ -232,6 +232,8 @@ export class Httap extends EventTarget {
   async _ask() {
     this._clear("_askTimer");
     if (this._hidden) return; // a hidden page keeps its place by the grace time, not by asking
+    if (!this.isReachable) return this.connect(); // a device not known to answer is read first; `ready` asks again
+    const turn = this._turns;
     const name = this.name;
     let response;
     try {
@@ -244,6 +246,7 @@ export class Httap extends EventTarget {
     } catch {
       return this._lost();
     }
+    if (turn !== this._turns) return; // the device was lost or changed hands meanwhile: the reconnect asks anew
     if (response.status === 503) return this._busy(response);
     if (response.status === 423) {
       // paused: the line's clocks stand still (our place is kept); ask again, so the turn goes on once resumed
@@ -262,7 +265,7 @@ export class Httap extends EventTarget {
 
   /** @param {string} method @param {string} name @param {string} [body] */
   async _request(method, name, body) {
-    const sentAs = this.isOpen ? this.session : null; // a reply only speaks for the session it was sent in
+    const turn = this._turns; // a reply only speaks for the turn it was sent in (not after a loss or a change of hands)
     let response;
     try {
       response = await fetch(`${this.base}/?${name}`, {
@@ -276,18 +279,23 @@ export class Httap extends EventTarget {
       throw error;
     }
     const session = response.headers.get("HTTaP-Session");
+    const isCurrent = turn === this._turns;
     if (response.status === 503 && (await peekError(response)) === "busy") {
       // a write while someone else has the device: we are in line now
-      if (this.isOpen && sentAs === this.session) this._closed("ended");
-      this.wantsTurn = true;
-      this._busy(response.clone());
+      if (isCurrent) {
+        this._closed("ended");
+        this.wantsTurn = true;
+        this._busy(response.clone());
+      }
       throw Object.assign(new Error("busy"), { status: 503 });
     }
-    if (this.isOpen && sentAs === this.session && session !== null && session !== this.session) {
+    // A reply sent before the device was lost or changed hands says nothing of the session now: an answer from before
+    // a restart still names the old one, and must neither open the car nor cancel the reconnect.
+    if (isCurrent && this.isOpen && session !== null && session !== this.session) {
       // no session any more (it lapsed, the turn ended, the device restarted), or a new one: start over
       this._closed("ended");
       if (session !== NO_SESSION) this._opened(session, this.root?.Timeout ?? 15);
-    } else if (!this.isOpen && method === "POST" && session !== null && session !== NO_SESSION) {
+    } else if (isCurrent && !this.isOpen && method === "POST" && session !== null && session !== NO_SESSION) {
       this._opened(session, this.root?.Timeout ?? 15); // a command opened the session on a free device
     }
     const text = await response.text();
@@ -369,6 +377,7 @@ export class Httap extends EventTarget {
   _lost() {
     const wasOpen = this.isOpen;
     this._closed("lost");
+    this._turns += 1;
     if (this.isReachable || wasOpen) {
       this.isReachable = false;
       this.dispatchEvent(new CustomEvent("lost", { detail: { wasOpen } }));
