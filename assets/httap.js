@@ -55,6 +55,8 @@ export class Httap extends EventTarget {
     this.app = null;
     /** @type {string | null} the leader's message while the device is paused (issue 21) */ this.paused = null;
     this._askTimer = null; // the next claim while waiting
+    this._reconnectTimer = null; // the next attempt to read a lost device: nothing but a reconnect cancels it
+    /** @type {Promise<void> | null} the reading of the device under way */ this._connecting = null;
     this._pingTimer = null; // the owner's keep-alive
     this._pollTimer = null;
     this._hidden = false;
@@ -89,8 +91,16 @@ export class Httap extends EventTarget {
     if (this.isOpen || this.wantsTurn) this._ask();
   }
 
-  /** Reads the device as a viewer (takes nothing) and starts following who drives; safe to call again. */
-  async connect() {
+  /** Reads the device as a viewer (takes nothing) and starts following who drives; safe to call again (one at a time). */
+  connect() {
+    this._connecting ??= this._connect().finally(() => {
+      this._connecting = null;
+    });
+    return this._connecting;
+  }
+
+  async _connect() {
+    this._clear("_reconnectTimer");
     this._startPolling();
     let response;
     try {
@@ -232,7 +242,6 @@ export class Httap extends EventTarget {
   async _ask() {
     this._clear("_askTimer");
     if (this._hidden) return; // a hidden page keeps its place by the grace time, not by asking
-    if (!this.isReachable) return this.connect(); // a device not known to answer is read first; `ready` asks again
     const turn = this._turns;
     const name = this.name;
     let response;
@@ -246,7 +255,8 @@ export class Httap extends EventTarget {
     } catch {
       return this._lost();
     }
-    if (turn !== this._turns) return; // the device was lost or changed hands meanwhile: the reconnect asks anew
+    // lost or changed hands meanwhile: a refusal says nothing of now (the reconnect, or the next claim, asks anew)
+    if (turn !== this._turns && !response.ok) return;
     if (response.status === 503) return this._busy(response);
     if (response.status === 423) {
       // paused: the line's clocks stand still (our place is kept); ask again, so the turn goes on once resumed
@@ -259,6 +269,7 @@ export class Httap extends EventTarget {
     const body = await response.json();
     const session = response.headers.get("HTTaP-Session");
     if (!this.wantsTurn) return this._leave(); // given up while the claim was on its way: give it straight back
+    if (turn !== this._turns) return; // lost or changed hands meanwhile: the reconnect reads whose the device is
     if (session !== this.session || !this.isOpen) this._opened(session, body.Remain);
     else this._keepAlive(body.Remain);
   }
@@ -383,7 +394,8 @@ export class Httap extends EventTarget {
       this.dispatchEvent(new CustomEvent("lost", { detail: { wasOpen } }));
     }
     this._clear("_askTimer");
-    this._askTimer = setTimeout(() => this.connect(), LOST_RETRY_MS);
+    this._clear("_reconnectTimer");
+    this._reconnectTimer = setTimeout(() => this.connect(), LOST_RETRY_MS);
   }
 
   /** Who drives, about once a second, while the page is shown; a device that stops answering is lost. */
@@ -440,7 +452,7 @@ export class Httap extends EventTarget {
     }
   }
 
-  /** @param {"_askTimer" | "_pingTimer"} timer */
+  /** @param {"_askTimer" | "_pingTimer" | "_reconnectTimer"} timer */
   _clear(timer) {
     if (this[timer] !== null) clearTimeout(this[timer]);
     this[timer] = null;

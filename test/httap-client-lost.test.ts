@@ -1,67 +1,124 @@
 /**
  * @module assets/httap.js after the device was lost (seen in the restart test on a slow network), run with a fake
- * fetch and fake timers: no browser needed. An answer to a request sent before the loss names the session of then (a
- * restarted device no longer has it): it must not open the device, whose reconnect would otherwise be cancelled and
- * the page left unreachable. And a claim made while the device is not known to answer reads the device first.
+ * fetch and fake timers: no browser needed. An answer to a request sent before the loss speaks of the turn of then
+ * (a restarted device no longer has its session): it must not open the device. Nothing but a reconnect cancels the
+ * reconnect a loss plans: before, the stale answer opened the car, which cancelled it, and the page stayed
+ * unreachable, its look at the line stopped.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { fakeBrowser, type FakeBrowser } from "./support/fake-browser.ts";
+import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { fakeBrowser, type FakeBrowser, type FakeTimer } from "./support/fake-browser.ts";
 
 let browser: FakeBrowser;
 const asked: string[] = [];
-/** The answers held back, by URL: the test gives each when it chooses. */
+/** The answers held back, by "METHOD url": the test gives each when it chooses. */
 const held = new Map<string, { answer: (r: Response) => void; fail: (e: Error) => void }>();
 
 beforeAll(() => {
   browser = fakeBrowser(
-    (url) =>
+    (url, init) =>
       new Promise<Response>((answer, fail) => {
-        asked.push(url);
-        held.set(url, { answer, fail });
+        const request = `${init?.method ?? "GET"} ${url}`;
+        asked.push(request);
+        held.set(request, { answer, fail });
       }),
   );
 });
 afterAll(() => browser.restore());
+beforeEach(() => {
+  asked.length = 0;
+  held.clear();
+  browser.timers.length = 0;
+});
 
-const OURS = { status: 200, headers: { "HTTaP-Session": "abcd1234" } };
+/** A device's answer naming session `session`. */
+const answer = (body: object, session = "abcd1234") =>
+  new Response(JSON.stringify(body), { status: 200, headers: { "HTTaP-Session": session } });
 const settle = async () => {
   for (let i = 0; i < 5; i++) await Bun.sleep(0);
 };
 
-test("a claim's answer that arrives after the device was lost opens nothing; the reconnect is still due", async () => {
-  // @ts-ignore: a browser script, typed by its JSDoc only (no declaration file)
-  const { Httap } = await import("../assets/httap.js");
+// @ts-ignore: a browser script, typed by its JSDoc only (no declaration file)
+const { Httap } = await import("../assets/httap.js");
+
+/** A page whose device answers: it has read the device and polls the line (its first look not yet gone out). */
+function readDevice(): { device: InstanceType<typeof Httap>; opened: unknown[]; poll: FakeTimer } {
   const device = new Httap("");
   const opened: unknown[] = [];
   device.addEventListener("open", () => opened.push(true));
   device.isReachable = true;
-  device.claim();
-  expect(asked).toEqual(["/?claim"]);
   device._startPolling();
-  browser.timers.at(-1)?.fn(); // the look at the line goes out, and is refused: the device is lost
-  const timersBeforeLoss = browser.timers.length;
-  held.get("/?queue")?.fail(new TypeError("Failed to fetch"));
+  return { device, opened, poll: browser.timers.at(-1)! };
+}
+
+/** The look at the line goes out and is refused: the device is lost. Returns the reconnect the loss planned. */
+async function loseDevice(device: InstanceType<typeof Httap>, poll: FakeTimer): Promise<FakeTimer> {
+  poll.fn();
+  const before = browser.timers.length;
+  held.get("GET /?queue")?.fail(new TypeError("Failed to fetch"));
   await settle();
   expect(device.isReachable).toBe(false);
-  const reconnect = browser.timers[timersBeforeLoss]; // the loss plans the reconnect first, then the next look
+  const reconnect = browser.timers[before]; // the loss plans the reconnect first, then the next look
   expect(reconnect?.ms).toBe(1000);
-  const timersAtLoss = browser.timers.length;
-  held.get("/?claim")?.answer(new Response('{"Remain":15,"Timeout":15}', OURS)); // the claim's late answer
+  return reconnect;
+}
+
+test("a claim's answer that arrives after the device was lost opens nothing; the reconnect is still due", async () => {
+  const { device, opened, poll } = readDevice();
+  device.claim();
+  expect(asked).toEqual(["POST /?claim"]);
+  const reconnect = await loseDevice(device, poll);
+  held.get("POST /?claim")?.answer(answer({ Remain: 15, Timeout: 15 })); // the claim's late answer
   await settle();
   expect(device.isOpen).toBe(false);
   expect(opened).toEqual([]);
-  expect(browser.timers.length).toBe(timersAtLoss); // nothing new was planned: the reconnect stays the next step
+  expect(reconnect.cleared).toBe(false);
   asked.length = 0;
-  reconnect?.fn();
-  expect(asked).toEqual(["/?"]); // it reads the device again
+  reconnect.fn();
+  expect(asked).toEqual(["GET /?"]); // it reads the device again
 });
 
-test("a claim made while the device is not known to answer reads the device first", async () => {
-  // @ts-ignore: a browser script, typed by its JSDoc only (no declaration file)
-  const { Httap } = await import("../assets/httap.js");
-  const device = new Httap("");
-  asked.length = 0;
+test("a drive command's answer from before the loss, naming the session of then, opens nothing", async () => {
+  const { device, opened, poll } = readDevice();
   device.claim();
-  expect(asked).toEqual(["/?"]);
-  expect(device.wantsTurn).toBe(true);
+  held.get("POST /?claim")?.answer(answer({ Remain: 15, Timeout: 15 }));
+  await settle();
+  expect(device.isOpen).toBe(true);
+  device.drive(0.5, 0.5); // on its way when the device stops
+  expect(asked).toContain("POST /?motors");
+  const reconnect = await loseDevice(device, poll);
+  expect(device.isOpen).toBe(false);
+  held.get("POST /?motors")?.answer(answer({ left: 0.5, right: 0.5, applied: true }));
+  await settle();
+  expect(device.isOpen).toBe(false);
+  expect(opened).toEqual([true]); // the claim's, only
+  expect(reconnect.cleared).toBe(false);
+});
+
+test("a command sent after the loss that opens the device leaves the reconnect due", async () => {
+  const { device, poll } = readDevice();
+  const reconnect = await loseDevice(device, poll);
+  device.post("leds", 0); // a page that posts without asking first (a program mid-run)
+  await settle();
+  held.get("POST /?leds")?.answer(answer({ value: 0 }, "ef567890")); // the device, free, opened a session for it
+  await settle();
+  expect(device.isOpen).toBe(true); // the device says so: its session is ours
+  expect(reconnect.cleared).toBe(false); // and the page still reads it again, so its look at the line resumes
+});
+
+test("a claim's answer after the turn ended, for a page that no longer wants it, is given straight back", async () => {
+  const { device, poll } = readDevice();
+  device.claim();
+  held.get("POST /?claim")?.answer(answer({ Remain: 15, Timeout: 15 }));
+  await settle();
+  device.name = "Ana"; // a new name is sent with a claim at once
+  expect(asked.filter((r) => r === "POST /?claim").length).toBe(2);
+  poll.fn(); // the line says the turn lapsed meanwhile
+  held.get("GET /?queue")?.answer(answer({ owned: false, you: false, yourLastEnd: "lapsed", waiting: 0, place: 0, line: [] }));
+  await settle();
+  expect(device.isOpen).toBe(false);
+  expect(device.wantsTurn).toBe(false);
+  held.get("POST /?claim")?.answer(answer({ Remain: 15, Timeout: 15 }, "ef567890"));
+  await settle();
+  expect(device.isOpen).toBe(false);
+  expect(asked.at(-1)).toBe("POST /?queue"); // left: the device is free for the next in line
 });

@@ -25,7 +25,6 @@ test("a claim answered 423 is asked again while paused, and the page is in line 
   const device = new Httap("");
   const busy: unknown[] = [];
   device.addEventListener("busy", (e: Event) => busy.push((e as CustomEvent).detail));
-  device.isReachable = true; // it has read the device (a claim to a device not known to answer reads it first)
   device.wantsTurn = true;
   await device._ask();
   expect(device.paused).toBe("Eyes on me");
