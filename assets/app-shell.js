@@ -200,7 +200,12 @@ export function mountShell(device, options = {}) {
         dialog.showModal();
         dialog.focus(); // the dialog itself, not the name field: no keyboard popping up on a phone
       }
-    } else if (dialog.open) dialog.close();
+    } else if (dialog.open) {
+      dialog.close();
+      // keys go back to the page: a closed dialog keeps the focus until the browser's next fix-up, and the key a
+      // participant presses as the turn opens would go to it and be lost
+      if (document.activeElement === dialog) dialog.blur();
+    }
   }
 
   let buttonAction = () => {};

@@ -11,6 +11,10 @@
  *   before. That stale answer must not open the car again: it did, which cancelled the reconnect, and the page sat
  *   unreachable and silent until its keep-alive, a second press needed once more. The answer is held until the page
  *   has said the car is lost.
+ * - Seen in the room test: a participant who asked while the page was still reading the device sees "You're in line"
+ *   for a moment; the turn opens and the dialog closes, but the dialog kept the focus until the browser's next
+ *   fix-up, and the arrow key pressed as "Your turn" appeared went to it and was lost. The claim is held until the
+ *   dialog is open; where the focus is, is read in the same task as the dialog closes.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -133,7 +137,9 @@ test(
     const page = await context.newPage();
     let holdNextDrive = false;
     let failLine = false;
-    let reconnects = 0;
+    let isStaleAnswerIn = false;
+    let reconnects = 0; // reads of the device after the stale answer arrived
+    let looksAfterBack = 0; // looks at the line answered once the device answers again
     const driveHeld = signal();
     const lostSeen = signal();
     await page.route(
@@ -145,16 +151,22 @@ test(
         driveHeld.fire();
         await within(lostSeen.promise);
         await route.fulfill({ response });
+        isStaleAnswerIn = true;
       },
     );
     await page.route(
       (url) => url.href.endsWith("/?queue"),
-      (route) => (failLine && route.request().method() === "GET" ? route.abort("connectionrefused") : route.continue()),
+      (route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        if (failLine) return route.abort("connectionrefused");
+        if (isStaleAnswerIn) looksAfterBack += 1;
+        return route.continue();
+      },
     );
     await page.route(
       (url) => url.href.endsWith("/?"),
       (route) => {
-        if (failLine) reconnects += 1;
+        if (isStaleAnswerIn && failLine) reconnects += 1;
         return route.continue();
       },
     );
@@ -170,7 +182,8 @@ test(
     lostSeen.fire(); // now the drive command's answer arrives, from before the loss
     // the page tries to reach the device again (each try refused at the line while it is away)
     expect(await waitFor(() => reconnects >= 1)).toBe(true);
-    failLine = false; // the device answers again
+    failLine = false; // the device answers again: the page reads it, and looks at the line once a second again
+    expect(await waitFor(() => looksAfterBack >= 2)).toBe(true);
     await page.getByText("Let go and touch the stick again", { exact: false }).waitFor({ timeout: WAIT_MS });
     expect(await page.locator("#pad").getAttribute("data-held")).toBe("disarmed");
     await page.keyboard.up("ArrowUp");
@@ -182,4 +195,41 @@ test(
     await context.close();
   },
   WAIT_MS * 6,
+);
+
+test(
+  "the key pressed as the turn opens steers: the closing waiting dialog hands the focus back to the page",
+  async () => {
+    const context = await chrome.browser.newContext();
+    // where the focus is when the waiting dialog closes, read in the same task (before any fix-up by the browser)
+    await context.addInitScript(`{
+      window.focusAtClose = [];
+      new MutationObserver((changes) => {
+        for (const c of changes) if (c.target.matches?.("dialog.wait") && !c.target.open) window.focusAtClose.push(document.activeElement?.tagName);
+      }).observe(document, { subtree: true, attributes: true, attributeFilter: ["open"] });
+    }`);
+    const page = await context.newPage();
+    const dialogOpen = signal();
+    await page.route(
+      (url) => url.href.endsWith("/?claim"),
+      async (route) => {
+        await within(dialogOpen.promise); // the claim goes out once the page shows the line
+        await route.continue();
+      },
+    );
+    await page.goto(`http://127.0.0.1:${server.port}/car.html`, { timeout: WAIT_MS });
+    await page.getByText("Touch the stick to drive. Let go to stop.").waitFor({ timeout: WAIT_MS });
+    await page.keyboard.press("ArrowUp"); // asks for the car
+    await page.locator("dialog.wait[open]").waitFor({ timeout: WAIT_MS }); // "You're in line" while the claim is on its way
+    dialogOpen.fire();
+    await page.getByText("Your turn", { exact: true }).waitFor({ timeout: WAIT_MS });
+    expect(await page.evaluate("window.focusAtClose")).toEqual(["BODY"]);
+    await page.keyboard.down("ArrowUp");
+    expect(await waitFor(async () => (await motors()).left > 0)).toBe(true);
+    expect(await page.locator("#pad").getAttribute("data-held")).toBe("armed");
+    await page.keyboard.up("ArrowUp");
+    expect(await waitFor(async () => (await motors()).left === 0)).toBe(true);
+    await context.close();
+  },
+  WAIT_MS * 4,
 );

@@ -208,13 +208,14 @@ describe("the room in network namespaces (issue 21)", () => {
     }
     if (!(await waitFor(allDriving, 10_000, 20))) {
       // seen in CI (all three "Your turn", no motor edge): what each car reports, and what each page said and held
-      // (its turn, its last sentence, the stick's state, focus and visibility), to name the cause
+      // (its turn, its last sentence, the stick's state, focus, visibility, where keys go, the waiting dialog)
       const pages = await Promise.all(
         drivers.map((p) =>
           p.evaluate(
             `[document.querySelector(".turn-text")?.textContent, document.getElementById("state")?.textContent, ` +
               `document.getElementById("pad")?.dataset.held ?? "not held", document.hasFocus() ? "focused" : "not focused", ` +
-              `document.visibilityState].join(" | ")`,
+              `document.visibilityState, "keys to " + document.activeElement?.tagName, ` +
+              `document.querySelector("dialog.wait")?.open ? "in line" : "no dialog"].join(" | ")`,
           ),
         ),
       );
