@@ -69,10 +69,11 @@ export async function inRounds<T>(
   servers: readonly Server[],
   warm: (server: Server, i: number) => Promise<void>,
   measure: (server: Server, i: number) => Promise<T>,
+  count = ROUNDS,
 ): Promise<T[][]> {
   for (const [i, s] of servers.entries()) await warm(s, i);
   const rounds = servers.map(() => [] as T[]);
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < count; round++) {
     for (const [i, s] of servers.entries()) rounds[i].push(await measure(s, i));
   }
   return rounds;
@@ -170,8 +171,15 @@ export async function exercise(server: Server, steps: readonly TrafficStep[]): P
 }
 
 /**
+ * How many timed passes of the room each server gets. A pass's p99 is the second-slowest of its 100 loads, a draw of
+ * the 2-core machine's scheduling: over four benches of 3 passes each, the median p99 ranged 7.5-11.3 ms for httap,
+ * 7.1-10.3 for Bun.serve and 6.9-10.1 for the floor, whose p50 stayed within 4.8-6.3. A pass takes well under a second.
+ */
+export const ROOM_PASSES = 9;
+
+/**
  * The room (`stress/room.ts`: `browsers` load the dashboard at once, `passRounds` times) on each server: one untimed
- * pass first, then ROUNDS passes with the servers taking turns. p50 and p99 are each the median of the passes'
+ * pass first, then ROOM_PASSES passes with the servers taking turns. p50 and p99 are each the median of the passes'
  * (perhaps of two different passes), the loads summed. One pass alone put a p99, the second-slowest of 100 loads,
  * at 1.30× Bun.serve in one bench and at 1.75× in the next, with httap's p50 ahead in both.
  */
@@ -183,6 +191,7 @@ export async function roomInRounds(servers: readonly Server[], browsers: number,
       await room(s.port, browsers, 1);
     },
     (s) => room(s.port, browsers, passRounds),
+    ROOM_PASSES,
   );
   return passes.map((p) => ({
     loads: p.reduce((n, r) => n + r.loads, 0),
