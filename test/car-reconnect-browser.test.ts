@@ -205,7 +205,9 @@ test(
     await context.addInitScript(`{
       window.focusAtClose = [];
       new MutationObserver((changes) => {
-        for (const c of changes) if (c.target.matches?.("dialog.wait") && !c.target.open) window.focusAtClose.push(document.activeElement?.tagName);
+        for (const c of changes) {
+          if (c.target.matches?.("dialog.wait") && !c.target.open) window.focusAtClose.push(document.activeElement?.tagName);
+        }
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ["open"] });
     }`);
     const page = await context.newPage();
