@@ -32,6 +32,8 @@ const PING_AT_SHARE = 1 / 3;
 const QUEUE_POLL_MS = 1000;
 /** While lost, the wait before the next attempt to reach the device. */
 const LOST_RETRY_MS = 1000;
+/** A reading of the device that takes longer has hung (Wi-Fi gone under a kept-alive connection): lost, tried anew. */
+const READ_LIMIT_MS = 10_000;
 /** While the leader pauses, a waiting page asks again this often (its place is kept; it learns of the resume). */
 const PAUSED_ASK_MS = 3000;
 const NAME_KEY = "httap.name";
@@ -62,6 +64,7 @@ export class Httap extends EventTarget {
     this._hidden = false;
     this._generation = 0; // bumped when we stop owning: queued commands of the old turn are dropped
     this._turns = 0; // bumped when the device becomes ours, stops being ours or is lost: a reply sent before is stale
+    this._losses = 0; // bumped when the device is lost: a reading of it begun before is of before
     /** @type {Map<string, Promise<unknown>>} one request at a time per resource, in order */ this._queues = new Map();
     /** @type {{left: number, right: number} | null} the newest drive command not yet sent */ this._driveWanted = null;
     this._driveInFlight = false;
@@ -102,28 +105,32 @@ export class Httap extends EventTarget {
   async _connect() {
     this._clear("_reconnectTimer");
     this._startPolling();
+    const losses = this._losses;
+    const read = (/** @type {string} */ query) =>
+      fetch(`${this.base}/?${query}`, { cache: "no-store", signal: AbortSignal.timeout(READ_LIMIT_MS) });
     let response;
     try {
-      response = await fetch(`${this.base}/?`, { cache: "no-store" });
+      response = await read("");
+      if (!response.ok) return this._lost();
+      this.root = await response.json();
     } catch {
       return this._lost();
     }
-    if (!response.ok) return this._lost();
-    this.root = await response.json();
     if (this.device === null) {
       try {
-        const d = await fetch(`${this.base}/?device`, { cache: "no-store" });
+        const d = await read("device");
         if (d.ok) this.device = await d.json();
       } catch {
         /* an older device without /?device: pages fall back to the root object */
       }
     }
     try {
-      const q = await fetch(`${this.base}/?queue`, { cache: "no-store" }); // who drives, known before `ready`
+      const q = await read("queue"); // who drives, known before `ready`
       if (q.ok) this.queue = await q.json();
     } catch {
       return this._lost();
     }
+    if (losses !== this._losses) return; // lost meanwhile: this reading is of before, and the reconnect reads again
     this.isReachable = true;
     this.dispatchEvent(new CustomEvent("ready", { detail: { root: this.root, device: this.device } }));
     const session = response.headers.get("HTTaP-Session");
@@ -389,6 +396,7 @@ export class Httap extends EventTarget {
     const wasOpen = this.isOpen;
     this._closed("lost");
     this._turns += 1;
+    this._losses += 1;
     if (this.isReachable || wasOpen) {
       this.isReachable = false;
       this.dispatchEvent(new CustomEvent("lost", { detail: { wasOpen } }));

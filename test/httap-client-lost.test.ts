@@ -3,7 +3,8 @@
  * fetch and fake timers: no browser needed. An answer to a request sent before the loss speaks of the turn of then
  * (a restarted device no longer has its session): it must not open the device. Nothing but a reconnect cancels the
  * reconnect a loss plans: before, the stale answer opened the car, which cancelled it, and the page stayed
- * unreachable, its look at the line stopped.
+ * unreachable, its look at the line stopped. A reading of the device begun before a loss is of before, and one that
+ * hangs ends by its time limit: neither may hold the page back from reading the device afresh.
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
 import { fakeBrowser, type FakeBrowser, type FakeTimer } from "./support/fake-browser.ts";
@@ -11,7 +12,7 @@ import { fakeBrowser, type FakeBrowser, type FakeTimer } from "./support/fake-br
 let browser: FakeBrowser;
 const asked: string[] = [];
 /** The answers held back, by "METHOD url": the test gives each when it chooses. */
-const held = new Map<string, { answer: (r: Response) => void; fail: (e: Error) => void }>();
+const held = new Map<string, { answer: (r: Response) => void; fail: (e: Error) => void; init?: RequestInit }>();
 
 beforeAll(() => {
   browser = fakeBrowser(
@@ -19,7 +20,7 @@ beforeAll(() => {
       new Promise<Response>((answer, fail) => {
         const request = `${init?.method ?? "GET"} ${url}`;
         asked.push(request);
-        held.set(request, { answer, fail });
+        held.set(request, { answer, fail, init });
       }),
   );
 });
@@ -121,4 +122,51 @@ test("a claim's answer after the turn ended, for a page that no longer wants it,
   await settle();
   expect(device.isOpen).toBe(false);
   expect(asked.at(-1)).toBe("POST /?queue"); // left: the device is free for the next in line
+});
+
+test("a loss while the device is being read: that reading opens and readies nothing; the reconnect reads it again", async () => {
+  const device = new Httap("");
+  const events: string[] = [];
+  for (const type of ["ready", "open", "lost"]) device.addEventListener(type, () => events.push(type));
+  device.connect();
+  expect(asked).toEqual(["GET /?"]);
+  device.get("motors").catch(() => {}); // a read that fails: the device is lost while the first reading is on its way
+  const timersBeforeLoss = browser.timers.length;
+  held.get("GET /?motors")?.fail(new TypeError("Failed to fetch"));
+  await settle();
+  const reconnect = browser.timers[timersBeforeLoss];
+  expect(reconnect?.ms).toBe(1000);
+  held.get("GET /?")?.answer(answer({ Timeout: 15 })); // the reading of before goes on, naming a session
+  await settle();
+  held.get("GET /?device")?.answer(answer({ id: "car-01", apps: ["car"] }));
+  await settle();
+  held.get("GET /?queue")?.answer(answer({ owned: true, you: true, waiting: 0, place: 0, line: [] }));
+  await settle();
+  expect(device.isReachable).toBe(false);
+  expect(device.isOpen).toBe(false);
+  expect(events).toEqual([]);
+  expect(reconnect?.cleared).toBe(false);
+  asked.length = 0;
+  reconnect?.fn();
+  expect(asked).toEqual(["GET /?"]);
+});
+
+test("every reading of the device carries a time limit: a reading that hangs cannot hold the next attempt back", async () => {
+  const device = new Httap("");
+  device.connect();
+  held.get("GET /?")?.answer(answer({ Timeout: 15 }, "00000000"));
+  await settle();
+  held.get("GET /?device")?.answer(answer({ id: "car-01", apps: ["car"] }, "00000000"));
+  await settle();
+  expect(asked).toEqual(["GET /?", "GET /?device", "GET /?queue"]);
+  for (const request of asked) expect(held.get(request)?.init?.signal).toBeInstanceOf(AbortSignal);
+  const timersBeforeLoss = browser.timers.length;
+  held.get("GET /?queue")?.fail(new DOMException("The operation timed out.", "TimeoutError")); // its limit passed
+  await settle();
+  expect(device.isReachable).toBe(false);
+  const reconnect = browser.timers[timersBeforeLoss];
+  expect(reconnect?.ms).toBe(1000);
+  asked.length = 0;
+  reconnect?.fn();
+  expect(asked).toEqual(["GET /?"]); // a fresh attempt, not the hung one joined
 });
