@@ -202,9 +202,10 @@ export function mountShell(device, options = {}) {
       }
     } else if (dialog.open) {
       dialog.close();
-      // keys go back to the page: a closed dialog keeps the focus until the browser's next fix-up, and the key a
-      // participant presses as the turn opens would go to it and be lost
-      if (document.activeElement === dialog) dialog.blur();
+      // keys go back to the page: a closed dialog (or its name field, its button) keeps the focus until the browser's
+      // next fix-up, and the key a participant presses as the turn opens would go to it and be lost
+      const focused = document.activeElement;
+      if (focused instanceof HTMLElement && dialog.contains(focused)) focused.blur();
     }
   }
 

@@ -13,8 +13,9 @@
  *   has said the car is lost.
  * - Seen in the room test: a participant who asked while the page was still reading the device sees "You're in line"
  *   for a moment; the turn opens and the dialog closes, but the dialog kept the focus until the browser's next
- *   fix-up, and the arrow key pressed as "Your turn" appeared went to it and was lost. The claim is held until the
- *   dialog is open; where the focus is, is read in the same task as the dialog closes.
+ *   fix-up, and the arrow key pressed as "Your turn" appeared went to it and was lost (so would a name field in it
+ *   that had the focus). The claim is held until the dialog is open; where the focus is, is read in the same task as
+ *   the dialog closes.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -197,12 +198,16 @@ test(
   WAIT_MS * 6,
 );
 
-test(
-  "the key pressed as the turn opens steers: the closing waiting dialog hands the focus back to the page",
-  async () => {
-    const context = await chrome.browser.newContext();
-    // where the focus is when the waiting dialog closes, read in the same task (before any fix-up by the browser)
-    await context.addInitScript(`{
+for (const [where, focus] of [
+  ["the dialog", null],
+  ["its name field", "dialog.wait input"],
+] as const) {
+  test(
+    `the key pressed as the turn opens steers: the closing waiting dialog hands the focus back (it was on ${where})`,
+    async () => {
+      const context = await chrome.browser.newContext();
+      // where the focus is when the waiting dialog closes, read in the same task (before any fix-up by the browser)
+      await context.addInitScript(`{
       window.focusAtClose = [];
       new MutationObserver((changes) => {
         for (const c of changes) {
@@ -210,28 +215,30 @@ test(
         }
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ["open"] });
     }`);
-    const page = await context.newPage();
-    const dialogOpen = signal();
-    await page.route(
-      (url) => url.href.endsWith("/?claim"),
-      async (route) => {
-        await within(dialogOpen.promise); // the claim goes out once the page shows the line
-        await route.continue();
-      },
-    );
-    await page.goto(`http://127.0.0.1:${server.port}/car.html`, { timeout: WAIT_MS });
-    await page.getByText("Touch the stick to drive. Let go to stop.").waitFor({ timeout: WAIT_MS });
-    await page.keyboard.press("ArrowUp"); // asks for the car
-    await page.locator("dialog.wait[open]").waitFor({ timeout: WAIT_MS }); // "You're in line" while the claim is on its way
-    dialogOpen.fire();
-    await page.getByText("Your turn", { exact: true }).waitFor({ timeout: WAIT_MS });
-    expect(await page.evaluate("window.focusAtClose")).toEqual(["BODY"]);
-    await page.keyboard.down("ArrowUp");
-    expect(await waitFor(async () => (await motors()).left > 0)).toBe(true);
-    expect(await page.locator("#pad").getAttribute("data-held")).toBe("armed");
-    await page.keyboard.up("ArrowUp");
-    expect(await waitFor(async () => (await motors()).left === 0)).toBe(true);
-    await context.close();
-  },
-  WAIT_MS * 4,
-);
+      const page = await context.newPage();
+      const dialogOpen = signal();
+      await page.route(
+        (url) => url.href.endsWith("/?claim"),
+        async (route) => {
+          await within(dialogOpen.promise); // the claim goes out once the page shows the line
+          await route.continue();
+        },
+      );
+      await page.goto(`http://127.0.0.1:${server.port}/car.html`, { timeout: WAIT_MS });
+      await page.getByText("Touch the stick to drive. Let go to stop.").waitFor({ timeout: WAIT_MS });
+      await page.keyboard.press("ArrowUp"); // asks for the car
+      await page.locator("dialog.wait[open]").waitFor({ timeout: WAIT_MS }); // "You're in line" while the claim is on its way
+      if (focus !== null) await page.locator(focus).focus(); // a participant typing a name while waiting
+      dialogOpen.fire();
+      await page.getByText("Your turn", { exact: true }).waitFor({ timeout: WAIT_MS });
+      expect(await page.evaluate("window.focusAtClose")).toEqual(["BODY"]);
+      await page.keyboard.down("ArrowUp");
+      expect(await waitFor(async () => (await motors()).left > 0)).toBe(true);
+      expect(await page.locator("#pad").getAttribute("data-held")).toBe("armed");
+      await page.keyboard.up("ArrowUp");
+      expect(await waitFor(async () => (await motors()).left === 0)).toBe(true);
+      await context.close();
+    },
+    WAIT_MS * 4,
+  );
+}
