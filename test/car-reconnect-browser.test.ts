@@ -198,6 +198,17 @@ test(
   WAIT_MS * 6,
 );
 
+/** Page script: where the focus is each time the waiting dialog closes, read in the same task (before any fix-up by
+ * the browser), into `window.focusAtClose`. */
+const RECORD_FOCUS_AT_CLOSE = `{
+  window.focusAtClose = [];
+  new MutationObserver((changes) => {
+    for (const c of changes) {
+      if (c.target.matches?.("dialog.wait") && !c.target.open) window.focusAtClose.push(document.activeElement?.tagName);
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["open"] });
+}`;
+
 for (const [where, focus] of [
   ["the dialog", null],
   ["its name field", "dialog.wait input"],
@@ -206,15 +217,7 @@ for (const [where, focus] of [
     `the key pressed as the turn opens steers: the closing waiting dialog hands the focus back (it was on ${where})`,
     async () => {
       const context = await chrome.browser.newContext();
-      // where the focus is when the waiting dialog closes, read in the same task (before any fix-up by the browser)
-      await context.addInitScript(`{
-      window.focusAtClose = [];
-      new MutationObserver((changes) => {
-        for (const c of changes) {
-          if (c.target.matches?.("dialog.wait") && !c.target.open) window.focusAtClose.push(document.activeElement?.tagName);
-        }
-      }).observe(document, { subtree: true, attributes: true, attributeFilter: ["open"] });
-    }`);
+      await context.addInitScript(RECORD_FOCUS_AT_CLOSE);
       const page = await context.newPage();
       const dialogOpen = signal();
       await page.route(

@@ -30,6 +30,8 @@ const MAX_START_PAST_NS = 500_000;
 /** Longest sleep between looks at the doorbell and the heartbeat when edges are far apart. */
 const MAX_SLEEP_NS = 20e6;
 const SCHED_PRIORITY = 50;
+/** The largest lateness a shared Int32 word holds (ns, about 2.1 s); a later one is stored as this. */
+const MAX_WORD_NS = 2 ** 31 - 1;
 
 function run(setup: EngineSetup): void {
   const words = new Int32Array(setup.memory);
@@ -146,7 +148,7 @@ function run(setup: EngineSetup): void {
     const bucket = Math.min(ERROR_BUCKETS - 1, Math.floor(lateNs / 1000));
     words[W.errorsTotal + bucket]++;
     words[W.errorsCurrent + bucket]++;
-    const capped = Math.min(lateNs, 2 ** 31 - 1);
+    const capped = Math.min(lateNs, MAX_WORD_NS);
     if (capped > words[W.maxTotalNs]) words[W.maxTotalNs] = capped;
     if (capped > words[W.maxCurrentNs]) words[W.maxCurrentNs] = capped;
     if (isHosts) return;
@@ -217,7 +219,7 @@ function run(setup: EngineSetup): void {
       now = monotonicNsNumber();
       margin.note(now - wake);
       const hostsLateNs = origins.noteSleep(asleepAt, wake, now, next);
-      if (hostsLateNs > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(hostsLateNs, 2 ** 31 - 1);
+      if (hostsLateNs > words[W.wakeLateCurrentNs]) words[W.wakeLateCurrentNs] = Math.min(hostsLateNs, MAX_WORD_NS);
       words[W.sleeps]++;
       secondSleeps++;
       words[W.marginMicros] = margin.ns / 1000;
