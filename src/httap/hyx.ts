@@ -5,10 +5,15 @@
 
 /** Bytes per data line: 16 keeps lines short and aligned with the `:addr` marker of the block. */
 const BYTES_PER_LINE = 16;
-const HEX: string[] = [];
-// A loop, not Array.from's callback: a function called 256 times at start is compiled by JSC's optimizing tier, whose
-// code then stays resident (issue 22, see static/cached-files.ts).
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).toUpperCase().padStart(2, "0"));
+/** Each byte's two hex digits. Built in a function of its own with a loop: a loop at module level makes JSC compile
+ * the whole bundle's top level, a callback called 256 times its optimizing tier (issue 22, see http/ascii.ts). */
+const HEX = hexPairs();
+
+function hexPairs(): string[] {
+  const pairs: string[] = [];
+  for (let i = 0; i < 256; i++) pairs.push(i.toString(16).toUpperCase().padStart(2, "0"));
+  return pairs;
+}
 
 /** Encodes `bytes`, which sit at address `start`, with a comment naming where they come from. */
 export function encodeHyx(bytes: Uint8Array, start: number, comment: string): string {
