@@ -10,9 +10,6 @@ import { mapShared, O_CLOEXEC, O_RDWR, type Mapping } from "../os/libc.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 
-/** How often GPLEV is recomputed when nobody reads it, so the file shows an outside drive promptly. */
-const REFRESH_MS = 20;
-
 export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid): string {
   const dir =
     env.XDG_RUNTIME_DIR !== undefined && env.XDG_RUNTIME_DIR !== "" && existsSync(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : "/tmp";
@@ -71,9 +68,10 @@ export function openSimBackend(
   options: { create: boolean; removeOnClose: boolean },
 ): { backend: BcmGpio; mapping: Mapping; soc: SimulatedSoc } {
   const mapping = options.create ? createSimFile(path) : attachSimFile(path);
+  // No refresh timer: GPLEV changes with every change made through the registers and at every read (sim-layout.ts).
+  // A 20 ms timer here was the one piece of JavaScript an idle simulated board ran, and JSC compiled it with its
+  // optimizing tier within seconds, ~3 MiB of resident memory (issue 22).
   const soc = new SimulatedSoc(mapping.buffer, options.create);
-  const timer = setInterval(() => soc.refresh(), REFRESH_MS);
-  timer.unref();
   const backend = new BcmGpio({
     soc: "bcm2711",
     kind: "sim",
@@ -81,7 +79,6 @@ export function openSimBackend(
     description: `simulated BCM2711 in ${path}`,
     waitMicros: () => {},
     onClose: () => {
-      clearInterval(timer);
       mapping.close();
       if (options.removeOnClose) rmSync(path, { force: true });
     },

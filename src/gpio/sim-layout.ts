@@ -3,9 +3,12 @@
  * words little-endian; the file is mapped MAP_SHARED by the main thread, the engine Worker and any outside tool.
  *
  *   0x0000-0x0fff  the BCM2711 GPIO register block (see bcm-gpio.ts). GPFSELn and GPIO_PUP_PDN_CNTRL_REGn hold
- *                  what was written; GPLEV0/GPLEV1 hold the level of every pin (within a 20 ms refresh: two
- *                  threads may recompute them at once): an output as last driven through GPSET/GPCLR, an input
- *                  the outside drive below, else its pull (up 1, down or none 0).
+ *                  what was written; GPLEV0/GPLEV1 hold the level of every pin: an output as last driven
+ *                  through GPSET/GPCLR, an input the outside drive below, else its pull (up 1, down or none 0).
+ *                  They are recomputed by every change made through the registers and by every read of them (the
+ *                  appliance samples its buttons every 5 ms), not on a timer: an outside drive written into the
+ *                  words below shows there once something reads the pin. A tool that wants it there at once drives
+ *                  through `SimulatedSoc.drive` (or calls its `refresh`), as `/?sim` does.
  *   0x1000  u32 magic 0x4d495348 ("HSIM" as bytes 48 53 49 4d)
  *   0x1004  u32 version, 1
  *   0x1008  u32 drive mask, bank 0 (pins 0-31)   outside processes write these four words to act as wires:

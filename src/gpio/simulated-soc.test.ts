@@ -157,7 +157,8 @@ describe("simulator file", () => {
   });
 
   test("an edge is logged by the thread that made it, so the log's order is the pin's: the other's refresh logs none", () => {
-    // CI (a room test's car): the engine set GPIO 5's latch; the main thread's 20 ms refresh published that rise
+    // CI (a room test's car): the engine set GPIO 5's latch; the main thread's refresh (then a 20 ms timer; a read of
+    // GPLEV does the same) published that rise
     // and was preempted before logging it; meanwhile the engine cleared the latch and logged the fall; the late rise
     // then came last in the log, a pin "high" for good on a car that had stopped.
     const { path, backend } = fresh();
@@ -175,7 +176,7 @@ describe("simulator file", () => {
       return Number(monotonicNs());
     });
     Atomics.or(words, SIM_WORD.latch0, 1 << 5); // the engine's GPSET moved the latch; its own logging is yet to come
-    main.refresh(); // the timer: publishes the level, logs nothing (no rise can come late)
+    main.refresh(); // publishes the level, logs nothing (no rise can come late)
     engine.write(0x28 / 4, 1 << 5); // the fall
     main.refresh();
     expect(readEdges(map.buffer).edges.map((e) => [e.pin, e.level])).toEqual([[5, 0]]);

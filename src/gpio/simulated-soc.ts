@@ -95,8 +95,8 @@ export class SimulatedSoc implements RegisterBus {
     return out;
   }
 
-  /** Recomputes GPLEV of both banks. Also called on a timer so the file shows an outside drive even when nobody reads
-   * the pin. Logs nothing: the thread that changed a level logged it. */
+  /** Recomputes GPLEV of both banks, for a tool that wrote the drive words itself. Logs nothing: the thread that
+   * changed a level logged it. */
   refresh(): void {
     this.#refreshBank(0);
     this.#refreshBank(1);
