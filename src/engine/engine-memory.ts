@@ -16,7 +16,7 @@ const OWN_ERRORS_AT = FAILURE_TEXT_AT + FAILURE_TEXT_BYTES / 4;
 
 export const W = {
   doorbell: 0, // bumped (and notified) after every command
-  heartbeat: 1, // bumped by the main thread at least every 100 ms
+  heartbeat: 1, // bumped by the main thread every 50 ms while the engine drives or has a command to take
   flags: 2, // engine: bit 0 running, bit 1 SCHED_FIFO, bit 2 code locked, bit 3 failed, bit 4 ended
   heartbeatLosses: 3, // engine: times it stopped everything because the heartbeat stalled
   cpuMicros: 4, // engine: its thread's CPU time, µs (wraps after 71 minutes; readers take differences)
@@ -40,6 +40,9 @@ export const W = {
   ownMaxCurrentNs: 21, // the latest edge not due before the thread was back from a late wake-up: late of the
   ownMaxLastNs: 22, // engine's own doing (its loop, a fault, a collection) or the thread held up while it spun
   lastSecondVersion: 23, // engine: odd while it copies this second's figures into the last second's (a seqlock)
+  // engine: with nothing to drive, the sum of the motor and speaker versions it has taken (idleVersions); -1 while it
+  // drives. The main thread beats the heartbeat until this matches what it wrote: the engine is idle with all of it.
+  idleAfter: 24,
   notes: 32, // MAX_NOTES × [freq Hz, ms]
   errorsTotal: 32 + 2 * MAX_NOTES, // histogram since start
   errorsCurrent: 32 + 2 * MAX_NOTES + ERROR_BUCKETS, // this second so far
@@ -125,3 +128,6 @@ export function figures(words: Int32Array, at: number, maxNs: number): ErrorFigu
   };
   return { count, p50Us: pick(50), p99Us: pick(99), maxUs: Math.round(maxNs / 1000) };
 }
+
+/** What the engine stores in `W.idleAfter` once idle with these versions taken; the main thread compares. */
+export const idleVersions = (motorVersion: number, speakerVersion: number): number => (motorVersion + speakerVersion) | 0;

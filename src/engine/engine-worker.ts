@@ -13,7 +13,17 @@ import { CLOCK_THREAD_CPUTIME_ID, monotonicNsNumber } from "../os/libc.ts";
 import { AbsoluteSleep, lockOnFault, setTimerSlackNs, takeFifoPriority } from "../os/realtime.ts";
 import { MotorChannel, SpeakerChannel, type Channel, type Note, type PinWriter } from "./channels.ts";
 import { EdgeOrigins } from "./edge-origins.ts";
-import { ERROR_BUCKETS, FLAG_ENDED, FLAG_FIFO, FLAG_MLOCK, FLAG_RUNNING, readLocked, W, writeFailure } from "./engine-memory.ts";
+import {
+  ERROR_BUCKETS,
+  FLAG_ENDED,
+  FLAG_FIFO,
+  FLAG_MLOCK,
+  FLAG_RUNNING,
+  idleVersions,
+  readLocked,
+  W,
+  writeFailure,
+} from "./engine-memory.ts";
 import type { EngineSetup } from "./engine-setup.ts";
 import { ENGINE_CPU_SHARE, ENGINE_SPIN_MARGIN, SHARED_SPIN_MARGIN, SpinMargin, spinBudgetForShare } from "./spin-margin.ts";
 
@@ -29,6 +39,13 @@ const MAX_START_DELAY_NS = 2e6;
 const MAX_START_PAST_NS = 500_000;
 /** Longest sleep between looks at the doorbell and the heartbeat when edges are far apart. */
 const MAX_SLEEP_NS = 20e6;
+/**
+ * Seconds rolled with nothing to drive before the engine waits on the doorbell alone: by then the last second's
+ * figures are an idle second's, true for as long as it stays idle. Until then it wakes every MAX_SLEEP_NS; for good,
+ * that was JavaScript running 50 times a second on an idle board, which JSC compiled with its optimizing tier within
+ * a minute (issue 22: idle resident memory).
+ */
+const ROLLS_BEFORE_IDLE_WAIT = 2;
 const SCHED_PRIORITY = 50;
 /** The largest lateness a shared Int32 word holds (ns, about 2.1 s); a later one is stored as this. */
 const MAX_WORD_NS = 2 ** 31 - 1;
@@ -82,6 +99,8 @@ function run(setup: EngineSetup): void {
   // ended) would otherwise leave its few sleeps a share meant for a whole second's, and the next tone's first second
   // would spin it. A wait between a timeline's edges far apart (slow motor PWM, a low tone) is the timeline's.
   let secondIdleNs = 0;
+  let quietRolls = 0; // seconds rolled since the engine last had something to drive
+  let idleAfter = 0; // what W.idleAfter holds
   const stopAll = () => {
     for (const ch of channels) ch.stop(write);
   };
@@ -111,6 +130,7 @@ function run(setup: EngineSetup): void {
     ]);
     if (m !== null) {
       seenMotor = m.version;
+      heartbeatAt = now; // a command shows the main thread alive: it may not have beaten while the engine was idle
       const [left, right, period, dead] = m.value;
       if (motors !== null) {
         const startAt = sharedStart(now);
@@ -138,6 +158,7 @@ function run(setup: EngineSetup): void {
     });
     if (s !== null) {
       seenSpeaker = s.version;
+      heartbeatAt = now;
       speaker?.play(s.value, now + START_AHEAD_NS, write);
       isStoppedByHeartbeat = false;
     }
@@ -159,6 +180,7 @@ function run(setup: EngineSetup): void {
   const rollSecond = (now: number) => {
     if (now < secondEndsAt) return;
     secondEndsAt = now + 1e9;
+    quietRolls++;
     Atomics.add(words, W.lastSecondVersion, 1); // odd while the last second's figures change (a reader tries again)
     for (let i = 0; i < ERROR_BUCKETS; i++) {
       words[W.errorsLast + i] = words[W.errorsCurrent + i];
@@ -188,6 +210,8 @@ function run(setup: EngineSetup): void {
   };
 
   while (Atomics.load(words, W.quit) === 0) {
+    // read before the commands are: a command written after this bumps it, and the wait below then returns at once
+    const doorbell = Atomics.load(words, W.doorbell);
     let now = monotonicNsNumber();
     takeCommands(now);
     rollSecond(now);
@@ -203,10 +227,15 @@ function run(setup: EngineSetup): void {
 
     let next = Infinity;
     for (const ch of channels) if (ch.nextAt < next) next = ch.nextAt;
-    const doorbell = Atomics.load(words, W.doorbell);
+    const isIdle = next === Infinity && !anyActive();
+    if (!isIdle) quietRolls = 0;
+    const nowIdleAfter = isIdle ? idleVersions(seenMotor, seenSpeaker) : -1;
+    if (nowIdleAfter !== idleAfter) Atomics.store(words, W.idleAfter, (idleAfter = nowIdleAfter));
     if (next - now > margin.ns + 2e6) {
-      // Far away (or nothing): wait on the doorbell, so a command is taken at once, at most until shortly before.
-      const waitMs = Math.min(MAX_SLEEP_NS, next - now - margin.ns - 1e6) / 1e6;
+      // Far away (or nothing): wait on the doorbell, so a command is taken at once, at most until shortly before;
+      // idle for a while, only on the doorbell (a command, a stop or the quit rings it).
+      const waitMs =
+        isIdle && quietRolls >= ROLLS_BEFORE_IDLE_WAIT ? undefined : Math.min(MAX_SLEEP_NS, next - now - margin.ns - 1e6) / 1e6;
       Atomics.wait(words, W.doorbell, doorbell, waitMs);
       if (next === Infinity) secondIdleNs += monotonicNsNumber() - now;
       continue;

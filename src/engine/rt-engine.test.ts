@@ -14,6 +14,8 @@ import { WAIT_MS, waitFor } from "../../test/support/wait.ts";
 import { RtEngine } from "./rt-engine.ts";
 
 const WAITING_TEST_MS = 5_000 + 3 * WAIT_MS;
+/** Idle this long, the engine has rolled two idle seconds and waits on its doorbell alone (engine-worker.ts). */
+const IDLE_WAIT_REACHED_MS = 3_000;
 
 const dir = mkdtempSync(join(tmpdir(), "httap-engine-"));
 const path = join(dir, "sim.bin");
@@ -100,6 +102,30 @@ describe("real-time engine (Worker) on the simulator", () => {
       expect(await waitFor(() => [5, 6, 23, 24].every((p) => main.backend.read(p) === 0))).toBe(true);
     },
     WAITING_TEST_MS,
+  );
+
+  test(
+    "idle, the heartbeat stops and the engine waits on its doorbell alone; a command then drives, no heartbeat loss",
+    async () => {
+      engine.motors(1, 1, 250, 20);
+      expect(engine.isBeating).toBe(true);
+      expect(await waitFor(() => main.backend.read(5) === 1)).toBe(true);
+      engine.motors(0, 0, 250, 20);
+      expect(await waitFor(() => !engine.isBeating)).toBe(true); // the engine said: idle, with that command taken
+      expect([5, 6, 23, 24].map((p) => main.backend.read(p))).toEqual([0, 0, 0, 0]);
+      // two seconds rolled idle, and the engine waits on the doorbell only; the last second it published is idle
+      await Bun.sleep(IDLE_WAIT_REACHED_MS);
+      expect(engine.figures().edgeError.lastSecond.count).toBe(0);
+      const losses = engine.figures().heartbeatLosses;
+      engine.motors(1, 1, 250, 20);
+      expect(await waitFor(() => main.backend.read(5) === 1)).toBe(true);
+      // past the 500 ms loss time: the command was the main thread's sign of life, not its last beat seconds ago
+      await Bun.sleep(1_000);
+      expect(main.backend.read(5)).toBe(1);
+      expect(engine.figures().heartbeatLosses).toBe(losses);
+      expect(engine.isBeating).toBe(true);
+    },
+    WAITING_TEST_MS + IDLE_WAIT_REACHED_MS,
   );
 
   test(

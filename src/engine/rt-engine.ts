@@ -1,7 +1,7 @@
 /**
  * @module The main thread's side of the real-time engine (issue 7): starts the Worker, writes commands into the
- * shared memory without ever waiting on it, bumps the heartbeat, and reads the engine's figures for `/?rt`. The
- * main thread never toggles the engine's pins itself.
+ * shared memory without ever waiting on it, bumps the heartbeat while the engine has something to drive, and reads
+ * the engine's figures for `/?rt`. The main thread never toggles the engine's pins itself.
  */
 import type { MotorPins, Note } from "./channels.ts";
 import {
@@ -12,6 +12,7 @@ import {
   FLAG_FIFO,
   FLAG_MLOCK,
   FLAG_RUNNING,
+  idleVersions,
   MAX_NOTES,
   readFailure,
   readLocked,
@@ -37,7 +38,12 @@ function engineWorkerUrl(): string {
   return typeof HTTAP_COMPILED === "boolean" ? "./engine/engine-worker.ts" : new URL("./engine-worker.ts", import.meta.url).href;
 }
 
-/** The heartbeat period: well inside the engine's 500 ms loss limit, so one slow tick does not stop the car. */
+/**
+ * The heartbeat period: well inside the engine's 500 ms loss limit, so one slow tick does not stop the car. It beats
+ * from a command until the engine says it is idle with every command taken (`W.idleAfter`), not always: an idle
+ * board then runs no JavaScript at all (issue 22: a timer that runs for good is compiled by JSC's optimizing tier,
+ * megabytes of resident memory), and an idle engine has nothing a stalled main thread could leave running.
+ */
 const HEARTBEAT_MS = 50;
 /** How long `ready()` waits: a loaded Pi Zero can take seconds to start a Worker. */
 const START_TIMEOUT_MS = 60_000;
@@ -68,7 +74,8 @@ export interface EngineFigures {
 export class RtEngine {
   readonly #words: Int32Array;
   readonly #worker: Worker;
-  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #isHeartbeatPaused = false;
   #isStopped = false;
   /** A failure only the Worker's error event told (its code never ran), or a start given up. */
   #loadError: string | null = null;
@@ -77,8 +84,6 @@ export class RtEngine {
   private constructor(worker: Worker, words: Int32Array) {
     this.#worker = worker;
     this.#words = words;
-    this.#heartbeat = setInterval(() => Atomics.add(words, W.heartbeat, 1), HEARTBEAT_MS);
-    this.#heartbeat.unref();
   }
 
   /**
@@ -169,6 +174,7 @@ export class RtEngine {
       w[W.motorPeriodUs] = Math.round(1e6 / pwmHz);
       w[W.motorDeadUs] = Math.round(deadMs * 1000);
     });
+    this.#beat();
   }
 
   /** Plays notes (Hz, ms; 0 Hz = rest), replacing what plays; an empty list is silence. */
@@ -182,6 +188,24 @@ export class RtEngine {
         w[W.notes + 2 * i + 1] = Math.round(ms);
       });
     });
+    this.#beat();
+  }
+
+  /** Beats the heartbeat from now until the engine is idle with every command taken. */
+  #beat(): void {
+    if (this.#heartbeat !== null || this.#isStopped || this.#isHeartbeatPaused) return;
+    const w = this.#words;
+    this.#heartbeat = setInterval(() => {
+      Atomics.add(w, W.heartbeat, 1);
+      const written = idleVersions(Atomics.load(w, W.motorVersion), Atomics.load(w, W.speakerVersion));
+      if (Atomics.load(w, W.idleAfter) === written) this.#stopBeating();
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  #stopBeating(): void {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
   }
 
   /** Motors coast and the speaker goes low, now. */
@@ -234,7 +258,7 @@ export class RtEngine {
 
   #askToQuit(): void {
     this.#isStopped = true;
-    clearInterval(this.#heartbeat);
+    this.#stopBeating();
     Atomics.store(this.#words, W.quit, 1);
     Atomics.add(this.#words, W.doorbell, 1);
     Atomics.notify(this.#words, W.doorbell);
@@ -247,7 +271,13 @@ export class RtEngine {
 
   /** For a test of the heartbeat: the main thread "stalls". */
   pauseHeartbeat(): void {
-    clearInterval(this.#heartbeat);
+    this.#isHeartbeatPaused = true;
+    this.#stopBeating();
+  }
+
+  /** Whether the heartbeat beats now (tests: it stops once the engine is idle). */
+  get isBeating(): boolean {
+    return this.#heartbeat !== null;
   }
 }
 
