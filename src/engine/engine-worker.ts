@@ -209,9 +209,10 @@ function run(setup: EngineSetup): void {
     lastRollAt = now;
   };
 
-  while (Atomics.load(words, W.quit) === 0) {
-    // read before the commands are: a command written after this bumps it, and the wait below then returns at once
+  for (;;) {
+    // read before the quit and the commands: one written after this bumps it, and the wait below then returns at once
     const doorbell = Atomics.load(words, W.doorbell);
+    if (Atomics.load(words, W.quit) !== 0) break;
     let now = monotonicNsNumber();
     takeCommands(now);
     rollSecond(now);
