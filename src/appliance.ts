@@ -72,7 +72,10 @@ export class Appliance {
    * features that keep state (saved programs) say they are off.
    */
   state: StateStore | null = null;
-  readonly #loopLag = new LoopLag();
+  /** Measures while a connection is open: on an idle device nothing waits behind the loop. */
+  readonly #loopLag = new LoopLag(() => this.#server?.isTicking === true);
+  /** Whether requests wake the loop-lag measurement (the hardware's `/?rt` reports it). */
+  #measuresLoopLag = false;
   #unavailable = "GPIO is disabled on this device (HTTAP_GPIO=none)";
   #scpi: ScpiServer | null = null;
   /** The room over mDNS (issue 21); null with HTTAP_FLEET=0 or before start. */
@@ -216,7 +219,10 @@ export class Appliance {
     );
     const httap: RequestHandler = fleetCors(gated, (origin) => fleet?.peers.isPeerOrigin(origin, performance.now()) ?? false);
 
-    const route: RequestHandler = (request) => (request.path === "/" && request.query !== null ? httap(request) : serveFile(request));
+    const route: RequestHandler = (request) => {
+      if (this.#measuresLoopLag) this.#loopLag.start();
+      return request.path === "/" && request.query !== null ? httap(request) : serveFile(request);
+    };
     this.#server = new HttpServer({
       host: config.host,
       port: config.port,
@@ -291,6 +297,7 @@ export class Appliance {
       });
       this.board = new Board(this.hardware);
     }
+    this.#measuresLoopLag = true;
     this.#loopLag.start();
     const shape = { leds: Object.keys(c.board.leds), buttons: Object.keys(c.board.buttons), hasMotors: c.board.motors !== null };
     const sim = gpio.soc === null ? null : { file: gpio.simPath, soc: gpio.soc };
