@@ -72,7 +72,7 @@ export class Appliance {
    * features that keep state (saved programs) say they are off.
    */
   state: StateStore | null = null;
-  /** Measures while a connection is open: on an idle device nothing waits behind the loop. */
+  /** Measures while an HTTP connection is open: on an idle device nothing waits behind the loop. */
   readonly #loopLag = new LoopLag(() => this.#server?.isTicking === true);
   /** Whether requests wake the loop-lag measurement (the hardware's `/?rt` reports it). */
   #measuresLoopLag = false;

@@ -11,7 +11,7 @@ export function rtResource(board: () => Board | string, loop: LoopLag): Resource
     kind: "figures",
     description:
       "real-time figures: engine edge error (µs) since start and over the last second, its CPU and spin, " +
-      "main loop lag (ms, measured while a connection is open)",
+      "main loop lag (ms, measured while an HTTP connection is open)",
     get: (c) => {
       const b = board();
       const f = typeof b === "string" ? null : b.engineFigures();
