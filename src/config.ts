@@ -45,7 +45,7 @@ export interface Config {
   readonly stateDir: string | null;
   /** Which GPIO backend: auto (from the device tree; off a Pi the simulator), bcm, rp1, chardev, sim, none. */
   readonly gpio: GpioChoice;
-  /** The simulator's file (HTTAP_SIM_FILE); null: a fresh one under $XDG_RUNTIME_DIR or /tmp, removed at exit. */
+  /** The simulator's file (HTTAP_SIM_FILE); null: a fresh one under $XDG_RUNTIME_DIR, /dev/shm or /tmp, removed at exit. */
   readonly simFile: string | null;
   /** The board profile in force, checked at start. */
   readonly board: BoardProfile;
@@ -154,7 +154,7 @@ export const OPTIONS = {
     env: "HTTAP_SIM_FILE",
     flag: "--sim-file",
     arg: "PATH",
-    help: "The simulator's file, for other programs to watch. Default: a new file under $XDG_RUNTIME_DIR or /tmp, removed at exit.",
+    help: "The simulator's file, for other programs to watch. Default: a new one in $XDG_RUNTIME_DIR, /dev/shm or /tmp, removed at exit.",
   },
   board: {
     env: "HTTAP_BOARD",

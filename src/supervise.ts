@@ -5,10 +5,9 @@
  * ends when the child has stopped. Each restart is logged with the exit cause.
  */
 import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { tmpdir } from "node:os";
 import type { Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
+import { defaultSimPath } from "./gpio/sim-file.ts";
 
 const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 30_000;
@@ -40,7 +39,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
   const env: Record<string, string | undefined> = { ...process.env };
   let simFileToRemove: string | null = null;
   if (o.config.simFile === null && (o.config.gpio === "sim" || o.config.gpio === "auto")) {
-    env.HTTAP_SIM_FILE = join(env.XDG_RUNTIME_DIR || tmpdir(), `httap-sim-${process.pid}.bin`);
+    env.HTTAP_SIM_FILE = defaultSimPath(env);
     simFileToRemove = env.HTTAP_SIM_FILE;
   }
   let stopping = false;

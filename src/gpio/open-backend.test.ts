@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openGpio, socFromCompatible } from "./open-backend.ts";
+import { defaultSimPath } from "./sim-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-open-gpio-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +35,15 @@ describe("choosing the GPIO backend", () => {
     expect(existsSync(g.simPath!)).toBe(true);
     g.backend!.close();
     expect(existsSync(g.simPath!)).toBe(false);
+  });
+
+  test("without XDG_RUNTIME_DIR the default file goes to memory (/dev/shm), else to the temporary directory", () => {
+    const shm = join(dir, "shm");
+    mkdirSync(shm, { recursive: true });
+    expect(defaultSimPath({}, 42, shm)).toBe(join(shm, "httap-sim-42.bin"));
+    expect(defaultSimPath({ XDG_RUNTIME_DIR: "" }, 42, shm)).toBe(join(shm, "httap-sim-42.bin")); // empty is unset
+    expect(defaultSimPath({ XDG_RUNTIME_DIR: dir }, 42, shm)).toBe(join(dir, "httap-sim-42.bin"));
+    expect(defaultSimPath({}, 42, join(dir, "no-such-dir"))).toBe(join(tmpdir(), "httap-sim-42.bin"));
   });
 
   test("bcm without /dev/gpiomem: no backend and one sentence naming the device and the fix", () => {

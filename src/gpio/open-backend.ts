@@ -56,7 +56,7 @@ export interface OpenedGpio {
 
 export interface OpenGpioOptions {
   readonly choice: GpioChoice;
-  /** HTTAP_SIM_FILE, or null for a fresh file under $XDG_RUNTIME_DIR or /tmp. */
+  /** HTTAP_SIM_FILE, or null for a fresh file under $XDG_RUNTIME_DIR, /dev/shm or /tmp (sim-file.ts). */
   readonly simFile: string | null;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly compatible?: string;
