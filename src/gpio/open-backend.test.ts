@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openGpio, socFromCompatible } from "./open-backend.ts";
-import { defaultSimPath } from "./sim-file.ts";
+import { defaultSimPath, removeAbandonedSimFiles } from "./sim-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-open-gpio-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,15 @@ describe("choosing the GPIO backend", () => {
     expect(defaultSimPath({ XDG_RUNTIME_DIR: "" }, 42, shm)).toBe(join(shm, "httap-sim-42.bin")); // empty is unset
     expect(defaultSimPath({ XDG_RUNTIME_DIR: dir }, 42, shm)).toBe(join(dir, "httap-sim-42.bin"));
     expect(defaultSimPath({}, 42, join(dir, "no-such-dir"))).toBe(join(tmpdir(), "httap-sim-42.bin"));
+  });
+
+  test("default files of processes that are gone are removed; a running one's and other files stay", () => {
+    const shm = join(dir, "abandoned");
+    mkdirSync(shm, { recursive: true });
+    for (const name of ["httap-sim-11.bin", "httap-sim-22.bin", "httap-sim-x.bin", "notes.bin"]) writeFileSync(join(shm, name), "");
+    expect(removeAbandonedSimFiles(shm, (pid) => pid === 22)).toBe(1);
+    expect(readdirSync(shm).sort()).toEqual(["httap-sim-22.bin", "httap-sim-x.bin", "notes.bin"]);
+    expect(removeAbandonedSimFiles(join(dir, "no-such-dir"))).toBe(0);
   });
 
   test("bcm without /dev/gpiomem: no backend and one sentence naming the device and the fix", () => {

@@ -7,6 +7,7 @@
  * fix; the caller keeps serving pages without GPIO.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { BCM_GPIO_BLOCK_BYTES, BcmGpio, type BcmSoc } from "./bcm-gpio.ts";
 import { DEV_MEM, planGpio, type MachineFacts, type RegisterSource, type SocFamily } from "./gpio-choice.ts";
 import { gpioBlockAddress } from "./peripheral-base.ts";
@@ -15,7 +16,7 @@ import { AdoptedChardevGpio } from "./chardev-adopted.ts";
 import { MappedRegisters, type BackendKind, type GpioBackend, type HeldLine } from "./gpio-backend.ts";
 import { ERRNO, mapShared, pageSize, SystemCallError } from "../os/libc.ts";
 import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
-import { defaultSimPath, openSimBackend } from "./sim-file.ts";
+import { defaultSimPath, openSimBackend, removeAbandonedSimFiles } from "./sim-file.ts";
 import type { SimulatedSoc } from "./simulated-soc.ts";
 
 export type GpioChoice = "auto" | "bcm" | "rp1" | "chardev" | "sim" | "none";
@@ -86,6 +87,7 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
       }
     }
     const path = o.simFile ?? defaultSimPath(o.env);
+    if (o.simFile === null) removeAbandonedSimFiles(dirname(path));
     const sim = openSimBackend(path, { create: true, removeOnClose: o.simFile === null });
     const why = o.choice === "auto" ? "not a Raspberry Pi, so the pins are simulated" : "HTTAP_GPIO=sim";
     return {

@@ -4,7 +4,19 @@
  * HTTAP_SIM_FILE) lives under $XDG_RUNTIME_DIR, else /dev/shm, else the temporary directory, and is removed at exit;
  * a named one stays for inspection.
  */
-import { accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BcmGpio } from "./bcm-gpio.ts";
@@ -22,6 +34,30 @@ export function defaultSimPath(env: Readonly<Record<string, string | undefined>>
   const runtime = env.XDG_RUNTIME_DIR;
   const dir = runtime !== undefined && runtime !== "" && existsSync(runtime) ? runtime : isWritableDirectory(shm) ? shm : tmpdir();
   return join(dir, `httap-sim-${pid}.bin`);
+}
+
+/**
+ * Removes the default files in `dir` of processes that are gone: one killed (SIGKILL, a power cut of a development
+ * machine) could not remove its own, and in /dev/shm that would hold memory until the next boot. A file whose process
+ * still runs, and every other file, stays. Returns how many were removed.
+ */
+export function removeAbandonedSimFiles(dir: string, isRunning = (pid: number) => existsSync(`/proc/${pid}`)): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const m = /^httap-sim-(\d+)\.bin$/.exec(name);
+    if (m === null || isRunning(Number(m[1]))) continue;
+    try {
+      rmSync(join(dir, name));
+      removed++;
+    } catch {} // another user's, in a sticky directory: theirs to remove
+  }
+  return removed;
 }
 
 function isWritableDirectory(path: string): boolean {
