@@ -7,7 +7,7 @@
 import { rmSync } from "node:fs";
 import type { Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
-import { defaultSimPath } from "./gpio/sim-file.ts";
+import { defaultSimPath } from "./gpio/sim-file-place.ts";
 
 const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 30_000;

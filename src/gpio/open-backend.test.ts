@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openGpio, socFromCompatible } from "./open-backend.ts";
-import { defaultSimPath, removeAbandonedSimFiles } from "./sim-file.ts";
+import { defaultSimPath, removeAbandonedSimFiles } from "./sim-file-place.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-open-gpio-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

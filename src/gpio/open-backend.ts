@@ -16,7 +16,8 @@ import { AdoptedChardevGpio } from "./chardev-adopted.ts";
 import { MappedRegisters, type BackendKind, type GpioBackend, type HeldLine } from "./gpio-backend.ts";
 import { ERRNO, mapShared, pageSize, SystemCallError } from "../os/libc.ts";
 import { RP1_GPIO_BLOCK_BYTES, Rp1Gpio } from "./rp1-gpio.ts";
-import { defaultSimPath, openSimBackend, removeAbandonedSimFiles } from "./sim-file.ts";
+import { openSimBackend } from "./sim-file.ts";
+import { defaultSimPath, removeAbandonedSimFiles } from "./sim-file-place.ts";
 import type { SimulatedSoc } from "./simulated-soc.ts";
 
 export type GpioChoice = "auto" | "bcm" | "rp1" | "chardev" | "sim" | "none";
@@ -57,7 +58,7 @@ export interface OpenedGpio {
 
 export interface OpenGpioOptions {
   readonly choice: GpioChoice;
-  /** HTTAP_SIM_FILE, or null for a fresh file under $XDG_RUNTIME_DIR, /dev/shm or /tmp (sim-file.ts). */
+  /** HTTAP_SIM_FILE, or null for a fresh file under $XDG_RUNTIME_DIR, /dev/shm or /tmp (sim-file-place.ts). */
   readonly simFile: string | null;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly compatible?: string;

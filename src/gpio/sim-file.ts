@@ -1,73 +1,13 @@
 /**
  * @module Creating and attaching the simulator file (issue 7). The appliance creates it at start (a fresh file,
  * its path printed), the engine Worker and outside tools attach to the same bytes. A default file (no
- * HTTAP_SIM_FILE) lives under $XDG_RUNTIME_DIR, else /dev/shm, else the temporary directory, and is removed at exit;
- * a named one stays for inspection.
+ * HTTAP_SIM_FILE, placed by sim-file-place.ts) is removed at exit; a named one stays for inspection.
  */
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  ftruncateSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { BcmGpio } from "./bcm-gpio.ts";
 import type { Mapping } from "../os/libc.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
-
-/**
- * Where a default simulator file goes: memory-backed directories first. The file is rewritten with every edge (a tone
- * logs 2,000 a second) and lives as long as the process: on a disk its pages would be written back for nothing, and
- * the first write to each page costs a block allocation (issue 22: mapping and initialising it took 0.5 ms of the
- * simulated board's start on ext4, 0.15 ms on tmpfs). `shm` is /dev/shm but in tests.
- */
-export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid, shm = "/dev/shm"): string {
-  const runtime = env.XDG_RUNTIME_DIR;
-  const dir = runtime !== undefined && runtime !== "" && existsSync(runtime) ? runtime : isWritableDirectory(shm) ? shm : tmpdir();
-  return join(dir, `httap-sim-${pid}.bin`);
-}
-
-/**
- * Removes the default files in `dir` of processes that are gone: one killed (SIGKILL, a power cut of a development
- * machine) could not remove its own, and in /dev/shm that would hold memory until the next boot. A file whose process
- * still runs, and every other file, stays. Returns how many were removed.
- */
-export function removeAbandonedSimFiles(dir: string, isRunning = (pid: number) => existsSync(`/proc/${pid}`)): number {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    const m = /^httap-sim-(\d+)\.bin$/.exec(name);
-    if (m === null || isRunning(Number(m[1]))) continue;
-    try {
-      rmSync(join(dir, name));
-      removed++;
-    } catch {} // another user's, in a sticky directory: theirs to remove
-  }
-  return removed;
-}
-
-function isWritableDirectory(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK | constants.X_OK);
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** Writes a zeroed file of the simulator's size (replacing one left by an earlier run) and maps it. */
 export function createSimFile(path: string): Mapping {
