@@ -16,6 +16,7 @@ import { median } from "./bench/load-generator.ts";
 import {
   inRounds,
   LOAD_MS,
+  LOCK_STEP_SLICE_MS,
   lockStep,
   ROUNDS,
   type LockStepResult,
@@ -359,7 +360,8 @@ async function main(): Promise<void> {
       `\nbench: ${v.ok} targets met, ${v.miss} missed (${v.missExplained} of them with the cause measured: the floor, or ` +
         `the features), ${v.undecided} undecided; ${process.arch}, ` +
         `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${ROUNDS} rounds of ${LOAD_MS} ms per load row ` +
-        `and server, the median round; ${errors} load errors (non-2xx or lost connections)`,
+        `and server, the median round (lock-step rounds in ${LOCK_STEP_SLICE_MS} ms slices, the servers taking turns); ` +
+        `${errors} load errors (non-2xx or lost connections)`,
     );
     console.log(
       "bench: floor = a trivial Bun.listen server answering prebuilt replies (scripts/bench/floor-server.ts); " +

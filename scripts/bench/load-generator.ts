@@ -4,7 +4,12 @@
  * Traffic goes to 127.0.0.1 only; every phase is bounded in request count and time.
  */
 
-/** Latency slots allocated per phase; also the request cap, so a very fast server cannot overrun the array. */
+/**
+ * Latency slots allocated per phase: this many per millisecond of it (a million requests a second, beyond any server
+ * here), at most MAX_REQUESTS; also the request cap, so a very fast server cannot overrun the array. Sized by the
+ * phase, since a lock-step round is made of 250 ms slices, each a phase with its own array.
+ */
+const MAX_REQUESTS_PER_MS = 1_000;
 const MAX_REQUESTS = 2_000_000;
 /** Time a phase may overrun its duration before it counts as hung (one error) and its sockets are torn down. */
 const PHASE_GRACE_MS = 5_000;
@@ -34,12 +39,13 @@ export async function load(
   headers = "",
 ): Promise<LoadResult> {
   const request = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`);
+  const cap = Math.min(MAX_REQUESTS, Math.max(1, Math.ceil(durationMs * MAX_REQUESTS_PER_MS)));
   const result: LoadResult = {
     requests: 0,
     bytes: 0,
     elapsedMs: 0,
     errors: 0,
-    latencies: recordLatency ? new Float64Array(MAX_REQUESTS) : null,
+    latencies: recordLatency ? new Float64Array(cap) : null,
   };
   const started = performance.now();
   const endAt = started + durationMs;
@@ -62,9 +68,9 @@ export async function load(
       };
       const complete = (s: { write(b: Buffer): number; end(): void }) => {
         const now = performance.now();
-        if (result.latencies !== null && result.requests < MAX_REQUESTS) result.latencies[result.requests] = (now - sentAt) * 1000;
+        if (result.latencies !== null && result.requests < cap) result.latencies[result.requests] = (now - sentAt) * 1000;
         result.requests++;
-        if (now < endAt && result.requests < MAX_REQUESTS) send(s);
+        if (now < endAt && result.requests < cap) send(s);
         else if (!done) {
           done = true;
           s.end();

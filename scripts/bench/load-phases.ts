@@ -3,7 +3,7 @@
  * generator on the CPU that kind needs (see `servers.ts`), reduced to the numbers the table shows.
  */
 import { room, type RoomResult } from "../stress/room.ts";
-import { load, median, percentile } from "./load-generator.ts";
+import { load, type LoadResult, median, percentile } from "./load-generator.ts";
 import { cpuUs } from "./proc-stats.ts";
 import { OTHER_CPU, pinLoadGenerator, SERVER_CPU, type Server } from "./servers.ts";
 
@@ -81,7 +81,19 @@ export async function inRounds<T>(
 
 const errorsIn = (rounds: readonly { errors: number }[]) => rounds.reduce((n, r) => n + r.errors, 0);
 
-/** One connection, one request in flight: requests per second and latency percentiles (µs), each the median round's. */
+/**
+ * A lock-step round is made of slices this long, the servers taking turns slice by slice, so that a slow spell of the
+ * machine falls on every server alike. A lock-step rate is all round trips through the kernel (each server's CPU per
+ * request was 9.2-10.9 µs, httap's, the floor's and Bun.serve's alike), and whole 2 s turns read one server at 45,786
+ * and 52,261 req/s a minute apart. Measured, httap's /?ping over Bun.serve's /ping in four 6 s runs of each: 0.998-1.017
+ * in 250 ms slices, 0.964-1.018 in 2 s turns; the floor over Bun.serve 1.028-1.034 against 1.000-1.040.
+ */
+export const LOCK_STEP_SLICE_MS = 250;
+
+/**
+ * One connection, one request in flight: requests per second and latency percentiles (µs), each the median round's,
+ * a round being ROUNDS slices of every server in turn (LOCK_STEP_SLICE_MS) adding up to LOAD_MS each.
+ */
 export async function lockStep(
   name: string,
   servers: readonly Server[],
@@ -89,25 +101,39 @@ export async function lockStep(
   headers: readonly string[] = [],
 ): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
-  const rounds = await inRounds(
-    servers,
-    (s, i) => warmUp(s, targets[i], 1, headers[i] ?? ""),
-    async (s, i): Promise<LockStepResult> => {
-      const r = await load(s.port, targets[i], 1, LOAD_MS, true, headers[i] ?? "");
-      return {
-        rps: (r.requests * 1000) / r.elapsedMs,
-        p50: percentile(r.latencies!, r.requests, 50),
-        p99: percentile(r.latencies!, r.requests, 99),
-        errors: r.errors,
-      };
-    },
-  );
+  for (const [i, s] of servers.entries()) await warmUp(s, targets[i], 1, headers[i] ?? "");
+  const rounds = servers.map(() => [] as LockStepResult[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    const slices = servers.map(() => [] as LoadResult[]);
+    for (let k = 0; k < LOAD_MS / LOCK_STEP_SLICE_MS; k++) {
+      for (const [i, s] of servers.entries()) slices[i].push(await load(s.port, targets[i], 1, LOCK_STEP_SLICE_MS, true, headers[i] ?? ""));
+    }
+    for (const [i, parts] of slices.entries()) rounds[i].push(lockStepRound(parts));
+  }
   return servers.map((s, i) => {
     const errors = errorsIn(rounds[i]);
-    console.log(`bench: ${name} lock-step on ${s.name}: ${ROUNDS} rounds, ${errors} errors`);
+    console.log(`bench: ${name} lock-step on ${s.name}: ${ROUNDS} rounds of ${LOAD_MS / LOCK_STEP_SLICE_MS} slices, ${errors} errors`);
     const of = (pick: (r: LockStepResult) => number) => median(rounds[i].map(pick));
     return { rps: of((r) => r.rps), p50: of((r) => r.p50), p99: of((r) => r.p99), errors };
   });
+}
+
+/** One round of a server from its slices: their requests over their time, percentiles over all their latencies. */
+function lockStepRound(slices: readonly LoadResult[]): LockStepResult {
+  const requests = slices.reduce((n, r) => n + r.requests, 0);
+  const latencies = new Float64Array(requests);
+  let at = 0;
+  for (const r of slices) {
+    const own = r.latencies!.subarray(0, r.requests);
+    latencies.set(own, at);
+    at += own.length;
+  }
+  return {
+    rps: (requests * 1000) / slices.reduce((ms, r) => ms + r.elapsedMs, 0),
+    p50: percentile(latencies, at, 50),
+    p99: percentile(latencies, at, 99),
+    errors: errorsIn(slices),
+  };
 }
 
 /** Several connections at once: requests per second and the server's CPU time per request (µs), each the median round. */
