@@ -8,7 +8,7 @@
 import type { Answer, DecodedPacket } from "dns-packet";
 import { FLEET_ANNOUNCE_EVERY_MS, FLEET_CHANGE_MIN_MS, FLEET_RECORD_TTL_S, FLEET_SERVICE } from "./fleet-limits.ts";
 import { announcementsIn, asksFor, instanceName, ownRecords, type FleetFacts } from "./fleet-records.ts";
-import { AUTHORITATIVE_ANSWER, MdnsSocket } from "./mdns-socket.ts";
+import { AUTHORITATIVE_ANSWER, MdnsSocket, type MdnsSocketOptions } from "./mdns-socket.ts";
 import { PeerList } from "./peer-list.ts";
 
 export interface FleetOptions {
@@ -20,17 +20,24 @@ export interface FleetOptions {
   readonly log: (line: string) => void;
   /** Another port than mDNS's 5353 (tests). */
   readonly port?: number;
+  /** Another socket than MdnsSocket (tests: one that keeps what is sent). */
+  readonly openSocket?: (o: MdnsSocketOptions) => Promise<FleetSocket>;
 }
+
+/** What the room needs of its socket. */
+export type FleetSocket = Pick<MdnsSocket, "send" | "encode" | "sendOwnRecords" | "joinGroup" | "close">;
 
 export class FleetMdns {
   readonly peers = new PeerList();
   readonly #o: FleetOptions;
-  #socket: MdnsSocket | null = null;
+  #socket: FleetSocket | null = null;
   #isStopped = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #changeTimer: ReturnType<typeof setTimeout> | null = null;
   #lastAnnouncedAt = Number.NEGATIVE_INFINITY;
   #startTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The records last sent, encoded, and what they were made of (the TTL and the facts, as JSON). */
+  #encoded: { readonly key: string; readonly bytes: Uint8Array } | null = null;
 
   constructor(options: FleetOptions) {
     this.#o = options;
@@ -49,7 +56,8 @@ export class FleetMdns {
   /** Opens the socket, asks who is there and announces this device; a socket that cannot open is logged, not fatal. */
   start(): void {
     if (this.#socket !== null || this.#isStopped) return;
-    MdnsSocket.open({ port: this.#o.port, onPacket: (packet, from) => this.#received(packet, from) }).then(
+    const open = this.#o.openSocket ?? ((o: MdnsSocketOptions) => MdnsSocket.open(o));
+    open({ port: this.#o.port, onPacket: (packet, from) => this.#received(packet, from) }).then(
       (socket) => {
         if (this.#isStopped) return socket.close(); // stopped while it opened
         this.#socket = socket;
@@ -96,10 +104,17 @@ export class FleetMdns {
     socket.close();
   }
 
-  /** Our records, with `ttlS` (0: the goodbye). */
+  /** Our records, with `ttlS` (0: the goodbye); encoded again only when they changed. */
   #send(ttlS: number): void {
-    const answers = ownRecords(this.#o.facts(), this.#o.hostName, ttlS);
-    this.#socket?.send({ type: "response", flags: AUTHORITATIVE_ANSWER, answers });
+    const socket = this.#socket;
+    if (socket === null) return;
+    const facts = this.#o.facts();
+    const key = `${ttlS} ${JSON.stringify(facts)}`;
+    if (this.#encoded?.key !== key) {
+      const answers = ownRecords(facts, this.#o.hostName, ttlS);
+      this.#encoded = { key, bytes: socket.encode({ type: "response", flags: AUTHORITATIVE_ANSWER, answers }) };
+    }
+    socket.sendOwnRecords(this.#encoded.bytes);
   }
 
   #received(packet: DecodedPacket, from: string): void {

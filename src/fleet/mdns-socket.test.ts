@@ -3,9 +3,9 @@
  * to it directly; the multicast path between devices is the room test's (three appliances in network namespaces).
  */
 import { afterAll, expect, test } from "bun:test";
-import { type DecodedPacket, encode } from "dns-packet";
+import { type DecodedPacket, decode, encode } from "dns-packet";
 import { waitFor } from "../../test/support/wait.ts";
-import { FleetMdns } from "./fleet-mdns.ts";
+import { FleetMdns, type FleetSocket } from "./fleet-mdns.ts";
 import { ownRecords } from "./fleet-records.ts";
 import { MdnsSocket } from "./mdns-socket.ts";
 
@@ -87,4 +87,63 @@ test("the room hears a peer's announcement and its goodbye (TTL 0)", async () =>
   expect(peer.addresses).toContain("127.0.0.1");
   announce(0);
   expect(await waitFor(() => fleet.peers.live(performance.now()).length === 0)).toBe(true);
+});
+
+test("our own records' echo is dropped unread; any other message, even the same records with another TTL, is not", async () => {
+  const port = await freeUdpPort();
+  const heard: DecodedPacket[] = [];
+  const mdns = await MdnsSocket.open({ port, onPacket: (packet) => heard.push(packet) });
+  closers.push(() => mdns.close());
+  const records = (ttlS: number) => mdns.encode({ type: "response", answers: ownRecords(peerFacts, "car-42", ttlS) });
+  const own = records(15);
+  mdns.sendOwnRecords(own);
+  const out = await sender();
+  out.send(own, port, "127.0.0.1"); // what multicast loopback hands back
+  out.send(records(14), port, "127.0.0.1");
+  expect(await waitFor(() => heard.length > 0)).toBe(true);
+  await Bun.sleep(50);
+  expect(heard.length).toBe(1);
+  expect((heard[0].answers?.[0] as { ttl?: number }).ttl).toBe(14);
+});
+
+/** A socket that keeps what the room sends, for FleetMdns without the network. */
+function keepingSocket(sent: Uint8Array[]): FleetSocket {
+  return {
+    send: () => {},
+    encode: (packet) => encode(packet),
+    sendOwnRecords: (bytes) => void sent.push(bytes),
+    joinGroup: () => {},
+    close: () => {},
+  };
+}
+
+test("the room's records are encoded again when what it says changes, and only then", async () => {
+  const sent: Uint8Array[] = [];
+  let facts = { ...peerFacts, driver: null as string | null, owned: false };
+  const fleet = new FleetMdns({
+    facts: () => facts,
+    hostName: "car-42",
+    now: () => performance.now(),
+    log: () => {},
+    openSocket: async () => keepingSocket(sent),
+  });
+  closers.push(() => fleet.stop());
+  fleet.start();
+  expect(await waitFor(() => sent.length === 1)).toBe(true);
+  fleet.changed(); // asked again (a query), nothing changed: the same bytes again
+  expect(await waitFor(() => sent.length === 2)).toBe(true);
+  expect(sent[1]).toBe(sent[0]);
+  facts = { ...facts, driver: "Ada", owned: true };
+  fleet.changed();
+  expect(await waitFor(() => sent.length === 3)).toBe(true);
+  const txt = (bytes: Uint8Array) => {
+    const record = decode(Buffer.from(bytes)).answers?.find((a) => a.type === "TXT");
+    return (record?.data as Buffer[]).map((b) => b.toString());
+  };
+  expect(txt(sent[0])).toContain("drv=");
+  expect(txt(sent[2])).toContain("drv=Ada");
+  expect(txt(sent[2])).toContain("own=1");
+  await fleet.stop(); // the goodbye: TTL 0, encoded anew
+  expect(sent.length).toBe(4);
+  expect(decode(Buffer.from(sent[3])).answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([0, 0, 0]);
 });

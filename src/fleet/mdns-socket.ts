@@ -45,6 +45,8 @@ export class MdnsSocket {
   readonly #port: number;
   /** The interface addresses whose group membership is held. */
   readonly #joined = new Set<string>();
+  /** The last records `sendOwnRecords` sent, whose echo is dropped. */
+  #ownRecords: Uint8Array | null = null;
 
   private constructor(socket: UdpSocket, wire: Wire, port: number) {
     this.#socket = socket;
@@ -56,6 +58,7 @@ export class MdnsSocket {
   static async open(o: MdnsSocketOptions): Promise<MdnsSocket> {
     const port = o.port ?? MDNS_PORT;
     const wire: Wire = await import("dns-packet");
+    let mdns: MdnsSocket | null = null; // the handler's view of the socket made below
     const options: Bun.udp.SocketOptions<"buffer"> & { readonly flags: number } = {
       hostname: "0.0.0.0",
       port,
@@ -63,6 +66,7 @@ export class MdnsSocket {
       flags: LISTEN_REUSE_ADDR | LISTEN_DISALLOW_REUSE_PORT_FAILURE,
       socket: {
         data: (_socket, data, _port, address) => {
+          if (mdns !== null && mdns.#isOwnEcho(data)) return;
           let packet: DecodedPacket;
           try {
             packet = wire.decode(data);
@@ -76,9 +80,10 @@ export class MdnsSocket {
     const socket = await Bun.udpSocket(options);
     socket.setMulticastTTL(MDNS_TTL);
     socket.setMulticastLoopback(true); // another httap (or Avahi) on this machine hears us
-    const mdns = new MdnsSocket(socket, wire, port);
-    mdns.joinGroup();
-    return mdns;
+    const made = new MdnsSocket(socket, wire, port);
+    mdns = made;
+    made.joinGroup();
+    return made;
   }
 
   /**
@@ -96,9 +101,34 @@ export class MdnsSocket {
     }
   }
 
+  /** `packet` in mDNS's wire format, for `sendOwnRecords`. */
+  encode(packet: Packet): Uint8Array {
+    return this.#wire.encode(packet);
+  }
+
   /** Sends `packet` to the group out of every external IPv4 interface in turn (a Pi on its hotspot has no default route). */
   send(packet: Packet): void {
-    const bytes = this.#wire.encode(packet);
+    this.#sendBytes(this.#wire.encode(packet));
+  }
+
+  /**
+   * Sends this device's own records, encoded once by the caller (`encode`) and sent again every few seconds while they
+   * stay the same. Their echo (multicast loopback, so that another httap or Avahi on this machine hears us) comes back
+   * to this socket and is dropped unread: decoding it every few seconds, with nothing in it for us, was the JavaScript
+   * an idle device ran (issue 22: JSC's optimizing compiler took it up within a minute, ~3 MiB of resident code).
+   */
+  sendOwnRecords(bytes: Uint8Array): void {
+    this.#ownRecords = bytes;
+    this.#sendBytes(bytes);
+  }
+
+  /** Whether a datagram is our own records, byte for byte (no peer's records name our instance). */
+  #isOwnEcho(data: Buffer): boolean {
+    const own = this.#ownRecords;
+    return own !== null && data.length === own.length && data.equals(own);
+  }
+
+  #sendBytes(bytes: Uint8Array): void {
     for (const address of ipv4PerInterface(false)) {
       try {
         this.#socket.setMulticastInterface(address);
