@@ -256,19 +256,23 @@ async function main(): Promise<void> {
     });
     t.add("RSS kept 3 s after that load (MiB)", fig(growth.map((g) => g.keptMiB)), 1);
     const idleDirectory = [directory.idleMiB, idleDefault[1], idleDefault[2]];
-    // The same features as the default configuration plus the directory's prebuilt responses: explained when what
-    // directory mode adds is within twice its image (measured: 2.3-2.9 MiB more for an image of 1.8-1.9 MiB, and
-    // nothing more for a one-file directory), the default configuration's own figure being in its row.
+    // Directory mode is the default configuration and one folder's prebuilt responses. Explained when the default
+    // configuration alone is over this target (then no directory mode that keeps its features is within it) and what the
+    // folder adds is within twice its image (measured: 2.3-2.9 MiB more for an image of 1.8-1.9 MiB, 0.9 of it the
+    // runtime code that runs the packing child and reads its pipes; nothing more for a one-file directory).
     const directoryExtraMiB = directory.idleMiB - idleDefault[0];
+    const directoryAllowed = RSS_DIRECTORY_TARGET * idleDirectory[1];
     t.add(`RSS idle, directory mode, median of ${COLD_STARTS} cold starts (MiB)`, fig(idleDirectory), 1, {
       text: `≤ ${RSS_DIRECTORY_TARGET}× Bun.serve`,
-      ok: idleDirectory[0] <= RSS_DIRECTORY_TARGET * idleDirectory[1],
+      ok: idleDirectory[0] <= directoryAllowed,
       floorNote:
-        directoryExtraMiB <= 2 * imageMiB
-          ? `directory mode is the default config (${idleDefault[0].toFixed(1)} MiB with the pages embedded: the HTTP ` +
-            `server ${httpOnly.idleMiB.toFixed(1)}, the simulated board and the room's mDNS the rest) and ` +
-            `${directoryExtraMiB.toFixed(1)} MiB more, its packed image of the bench files (prebuilt heads, gzip and br ` +
-            `variants) being ${imageMiB.toFixed(1)} MiB; the floor is ${(idleDefault[2] / idleDefault[1]).toFixed(2)}× Bun.serve`
+        idleDefault[0] > directoryAllowed && directoryExtraMiB <= 2 * imageMiB
+          ? `directory mode is the default config and a folder: the default config alone is ${idleDefault[0].toFixed(1)} ` +
+            `MiB, ${(idleDefault[0] / idleDefault[1]).toFixed(2)}× Bun.serve (within its own target, Bun.serve + ` +
+            `${RSS_IDLE_ALLOWANCE_MIB} MiB: the HTTP server ${httpOnly.idleMiB.toFixed(1)}, the simulated board and the ` +
+            `room's mDNS the rest), so no directory mode with those features is within ${RSS_DIRECTORY_TARGET}×; the ` +
+            `folder adds ${directoryExtraMiB.toFixed(1)} MiB, its packed image (prebuilt heads, gzip and br variants) ` +
+            `being ${imageMiB.toFixed(1)} MiB, where Bun.serve and the floor hold the same files in their own figures`
           : undefined,
     });
     t.add("RSS after the load rows, directory mode (MiB)", fig(loaded), 1);
