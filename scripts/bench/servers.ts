@@ -17,6 +17,9 @@ export function freePort(): number {
 }
 /** Wait after SIGTERM before SIGKILL, and after SIGKILL before giving up on the exit. */
 const STOP_GRACE_MS = 2_000;
+/** The end of each server's standard output is kept, to say what a server that had to be killed was doing. */
+const OUTPUT_KEPT_CHARS = 2_000;
+const lastOutput = new WeakMap<Subprocess, string>();
 
 /** How to start one server. */
 export interface ServerSpec {
@@ -135,8 +138,12 @@ async function portOf(proc: PipedProcess, name: string): Promise<number> {
     const m = /listening on port (\d+)/.exec(text);
     if (m) {
       void (async () => {
-        while (!(await reader.read()).done);
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          text = (text + decoder.decode(r.value, { stream: true })).slice(-OUTPUT_KEPT_CHARS);
+          lastOutput.set(proc, text);
+        }
       })().catch(() => {});
+      lastOutput.set(proc, text.slice(-OUTPUT_KEPT_CHARS));
       return Number(m[1]);
     }
   }
@@ -149,6 +156,8 @@ export async function stop(proc: Subprocess): Promise<void> {
   proc.kill("SIGTERM");
   if (!(await Promise.race([proc.exited.then(() => true), Bun.sleep(STOP_GRACE_MS).then(() => false)]))) {
     proc.kill("SIGKILL");
+    const output = (lastOutput.get(proc) ?? "").trimEnd().split("\n").slice(-5).join("\n  ");
+    console.log(`bench: pid ${proc.pid} did not exit within ${STOP_GRACE_MS} ms of SIGTERM: killed; its last output:\n  ${output}`);
     await Promise.race([proc.exited, Bun.sleep(STOP_GRACE_MS)]);
   }
 }
