@@ -4,16 +4,18 @@
  * machine, which is what a loaded board does to the real 3 s.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSimBackend } from "../gpio/sim-file.ts";
+import { attachSimFile, openSimBackend } from "../gpio/sim-file.ts";
 import { WAIT_MS, waitFor } from "../../test/support/wait.ts";
 import { loadProfile } from "./board-profile.ts";
 import { EngineUnavailable } from "./engine-unavailable.ts";
 import { type EngineStartTimes, Hardware } from "./hardware.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-engine-start-"));
+/** GPLEV0's word in the simulator's BCM2711 block. */
+const GPLEV0 = 0x34 / 4;
 const boards: Hardware[] = [];
 afterAll(async () => {
   for (const h of boards) await h.close();
@@ -87,3 +89,24 @@ describe("a slow engine start", () => {
 function motorInputs(hw: Hardware): (number | null)[] {
   return [5, 6, 23, 24].map((pin) => hw.gpio.read(pin));
 }
+
+describe("a stop cut short", () => {
+  test(
+    "closeNow while close still waits for the engine: every output low when it returns, the GPIO given back once",
+    async () => {
+      const { hw, motors, backend } = carBoard({ waitMs: WAIT_MS, limitMs: 60_000 });
+      motors.drive(1, 1); // the first command waits for the engine's start
+      expect(await waitFor(() => backend.read(5) === 1 && backend.read(23) === 1)).toBe(true);
+      const path = join(dir, `car-${boards.length - 1}.bin`);
+      const levels = new Uint32Array(attachSimFile(path).buffer); // read as a tool would, after the board let go
+      const level = (pin: number) => (Atomics.load(levels, GPLEV0) >>> pin) & 1;
+      const closing = hw.close(); // asks the engine to quit, and waits for it
+      hw.closeNow(); // a second stop signal, or the exit, meanwhile
+      for (const pin of [5, 6, 12, 23, 24, 26]) expect(level(pin)).toBe(0);
+      expect(existsSync(path)).toBe(false); // the default file's removal: the GPIO was closed
+      await closing; // and the first close ends without closing anything twice
+      expect(motors.lastStop).toBe("shutdown"); // their dead-man disarmed: it cannot ask the engine that is gone
+    },
+    WAIT_MS * 2 + 5_000,
+  );
+});

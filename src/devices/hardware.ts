@@ -69,7 +69,10 @@ export class Hardware {
   #startWaitedFor: RtEngine | null = null;
   /** The last engine failure and when (performance.now()), until an engine runs again. */
   #engineFailure: { reason: string; at: number } | null = null;
+  /** No command is taken any more (`close` or `closeNow` began). */
   #isClosed = false;
+  /** The outputs are low and the GPIO given back (`close` or `closeNow` ended). */
+  #isReleased = false;
 
   constructor(backend: GpioBackend, o: HardwareOptions) {
     this.profile = o.profile;
@@ -144,20 +147,38 @@ export class Hardware {
   async close(): Promise<void> {
     if (this.#isClosed) return;
     this.#isClosed = true;
-    this.buttons.stop();
+    this.#stopTimers();
     await this.#engine?.stop();
-    this.#engine = null;
-    this.driveSafeState();
-    this.#pwm?.close();
-    this.gpio.close();
+    if (this.#isReleased) return; // `closeNow` finished it while the engine stopped
+    this.#release();
   }
 
-  /** The same without yielding, for a crash or `process.on("exit")`. */
+  /**
+   * The same without yielding, for a crash, a stop cut short (a second stop signal) or `process.on("exit")`; also
+   * while `close` waits for the engine, which must not leave the exit with the engine's pins as they were.
+   */
   closeNow(): void {
-    if (this.#isClosed) return;
+    if (this.#isReleased) return;
     this.#isClosed = true;
-    this.buttons.stop();
+    this.#stopTimers();
     this.#engine?.stopNow();
+    this.#release();
+  }
+
+  /**
+   * Nothing runs on a closed board: the buttons' sampling stops, and the motors' dead-man, which would ask an engine
+   * that is gone (and throw), is disarmed; the motors and the engine's tone stand still (the engine's stop drives its
+   * pins low, the safe state the rest; a hardware-PWM tone's next note writes nothing once its PWM is closed).
+   */
+  #stopTimers(): void {
+    this.buttons.stop();
+    this.motors?.forget("shutdown");
+    this.speaker.forget();
+  }
+
+  /** The engine is out: every output low, and the PWM and the GPIO given back. */
+  #release(): void {
+    this.#isReleased = true;
     this.#engine = null;
     this.driveSafeState();
     this.#pwm?.close();

@@ -244,11 +244,11 @@ export class RtEngine {
 
   /**
    * The same without yielding, for the crash path (an uncaught exception, exit): asks the engine to quit and waits
-   * for it (at most `waitMs`, spinning), so the main thread can drive the safe state after it without a race.
+   * for it (at most `waitMs`, spinning), so the main thread can drive the safe state after it without a race. Also
+   * during a `stop` that has asked already: the wait is what lets the main thread drive the pins after the engine.
    */
   stopNow(waitMs = 50): void {
-    if (this.#isStopped) return;
-    this.#askToQuit();
+    if (!this.#isStopped) this.#askToQuit();
     const until = performance.now() + waitMs;
     while (this.#isRunning() && performance.now() < until) {
       /* the engine needs well under a millisecond */
