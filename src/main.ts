@@ -1,6 +1,7 @@
 /**
  * @module The command line: read the configuration, start the appliance, print where to point a browser, stop
- * cleanly on SIGINT/SIGTERM. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration.
+ * cleanly on SIGINT/SIGTERM. Exit status: 0 clean stop, 1 cannot listen, 2 bad configuration, 130/143 a stop cut short
+ * by a second SIGINT/SIGTERM (the outputs low all the same).
  */
 import { Appliance } from "./appliance.ts";
 import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
@@ -55,9 +56,20 @@ async function main(argv: string[]): Promise<number> {
   // The stop signals are taken from here on, not only once serving: one that comes while the appliance starts (a
   // supervisor stopping it at once) then stops it cleanly as soon as it has started, exit 0, where the default action
   // would have killed it half-way, with no stop of the board and status 143.
+  let made: Appliance | null = null; // for a second stop signal
   const stopRequested = new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    let signals = 0;
+    const onSignal = (signal: "SIGINT" | "SIGTERM") => {
+      if (++signals === 1) return resolve();
+      // Another one while stopping (Ctrl-C twice, a harness that asks again): the stop is cut short, but not by the
+      // default action, which killed the process half-way: the board as it was, the motors possibly on, the simulator
+      // file left behind. The safe state first, without yielding; the status says which signal ended it.
+      console.error(`httap: ${signal} again while stopping: stopping now`);
+      made?.stopNow();
+      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
   let appliance: Appliance;
   let state: StateStore | null = null; // for the features that keep state; null: they say they are off
@@ -65,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     const config = readConfig(process.env, argv);
     const identity = wantsSandbox(config) ? resolveIdentity(config) : null; // an unknown user stops us before listening
     const stateDir = config.stateDir === null ? null : prepareStateDir(config.stateDir, identity); // so does unusable state
-    appliance = new Appliance(config);
+    appliance = made = new Appliance(config);
     // A crash must not leave the motors running: the safe state first, without yielding, then a non-zero exit.
     const crash = (kind: string) => (error: unknown) => {
       console.error(`httap: ${kind}: ${(error as Error)?.stack ?? error}`);

@@ -6,7 +6,7 @@
  * `npm run bench`'s figure (edge error, command-to-pin latency, dead-man lateness). Network: 127.0.0.1 only.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monotonicNs, type Mapping } from "../src/os/libc.ts";
@@ -35,6 +35,20 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** What the test reads of `/?stats`. */
+type StatsBytes = { bytes: { out: number } };
+
+/** Whether a new connection to `port` is taken (false once the listener is closed). */
+async function isListening(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 let n = 0;
 async function car(env: Record<string, string> = {}) {
@@ -165,6 +179,47 @@ describe("the compiled binary on the simulator", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("safe state");
       for (const pin of CAR_OUTPUTS) expect(b.level(pin)).toBe(0);
+    },
+    WAITING_TEST_MS,
+  );
+
+  test(
+    "a second stop signal while it stops cuts the stop short, not the safe state: every output low, the default file removed",
+    async () => {
+      // the default simulator file (no HTTAP_SIM_FILE), in a runtime directory of this test's own
+      const xdg = join(dir, `xdg-${n++}`);
+      mkdirSync(xdg);
+      const server = await startServer({ HTTAP_GPIO: "sim", XDG_RUNTIME_DIR: xdg, HTTAP_DEADMAN_MS: "5000" }, x64.command(), {
+        cwd: x64.dir,
+      });
+      servers.push(server);
+      const [file] = readdirSync(xdg);
+      const map = attachSimFile(join(xdg, file));
+      maps.push(map);
+      const words = new Uint32Array(map.buffer);
+      const level = (pin: number) => (Atomics.load(words, GPLEV0) >>> pin) & 1;
+      await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":1,"right":1}' });
+      expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
+      // A client that asks for large pages and reads nothing: the answers it has not taken hold the stop for its grace
+      // time, so that the second signal comes while it stops.
+      const busy = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
+      busy.pause();
+      const bytesOut = async () => ((await (await fetch(`http://127.0.0.1:${server.port}/?stats`)).json()) as StatsBytes).bytes.out;
+      const before = await bytesOut();
+      busy.write("GET /vendor/blockly.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(20)); // 20 × 766 KB
+      expect(await waitFor(async () => (await bytesOut()) > before + 1_000_000)).toBe(true); // it is being answered
+      server.proc.kill("SIGTERM");
+      expect(await waitFor(async () => !(await isListening(server.port)))).toBe(true); // the stop is under way
+      server.proc.kill("SIGTERM");
+      const code = await server.proc.exited;
+      busy.end();
+      // Cut short (143) when the second signal came during the stop, 0 when the stop was over first: never killed by
+      // the signal's default action, which left the motors on and the file behind.
+      expect(server.proc.signalCode).toBeNull();
+      expect([0, 143]).toContain(code);
+      if (code === 143) expect(server.output()).toContain("SIGTERM again while stopping");
+      for (const pin of CAR_OUTPUTS) expect(level(pin)).toBe(0);
+      expect(readdirSync(xdg)).toEqual([]);
     },
     WAITING_TEST_MS,
   );
