@@ -25,6 +25,7 @@ import type { SessionEvents } from "./owner/session-manager.ts";
 
 export { defineResource } from "./httap/resource.ts";
 export { readConfig, ConfigError } from "./config.ts";
+export { untilStopSignal } from "./os/stop-signals.ts";
 export type { Config } from "./config.ts";
 export type { Resource, ResourceDefinition, ResourceRoutine } from "./httap/resource.ts";
 export type { ResourceContext, ResourceReplies, ResourceReply } from "./httap/resource-context.ts";
@@ -52,6 +53,11 @@ export interface HttapServer {
   start(): Promise<{ port: number }>;
   /** Stops listening and ends the session ("end" listeners run with reason "server-stop"). */
   stop(): Promise<void>;
+  /**
+   * The board's safe state without yielding (every output low, the hardware let go), for where `stop` cannot be
+   * awaited: a crash, `process.on("exit")`, a second stop signal (`untilStopSignal`).
+   */
+  stopNow(): void;
 }
 
 export function createServer(options: ServerOptions = {}): HttapServer {
@@ -85,5 +91,9 @@ class EmbeddedServer implements HttapServer {
 
   stop(): Promise<void> {
     return this.#appliance.stop();
+  }
+
+  stopNow(): void {
+    this.#appliance.stopNow();
   }
 }

@@ -6,6 +6,7 @@
 import { Appliance } from "./appliance.ts";
 import { ConfigError, helpText, readConfig, type Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
+import { untilStopSignal } from "./os/stop-signals.ts";
 import { supervise } from "./supervise.ts";
 import { ListenError } from "./http/http-server.ts";
 import { enterSandbox, resolveIdentity, wantsSandbox } from "./privileges.ts";
@@ -57,20 +58,7 @@ async function main(argv: string[]): Promise<number> {
   // supervisor stopping it at once) then stops it cleanly as soon as it has started, exit 0, where the default action
   // would have killed it half-way, with no stop of the board and status 143.
   let made: Appliance | null = null; // for a second stop signal
-  const stopRequested = new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: "SIGINT" | "SIGTERM") => {
-      if (++signals === 1) return resolve();
-      // Another one while stopping (Ctrl-C twice, a harness that asks again): the stop is cut short, but not by the
-      // default action, which killed the process half-way: the board as it was, the motors possibly on, the simulator
-      // file left behind. The safe state first, without yielding; the status says which signal ended it.
-      console.error(`httap: ${signal} again while stopping: stopping now`);
-      made?.stopNow();
-      process.exit(128 + (signal === "SIGINT" ? 2 : 15));
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  const stopRequested = untilStopSignal(() => made?.stopNow());
   let appliance: Appliance;
   let state: StateStore | null = null; // for the features that keep state; null: they say they are off
   try {

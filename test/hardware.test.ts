@@ -15,6 +15,7 @@ import { readEdges, SIM_WORD, type SimEdge } from "../src/gpio/sim-layout.ts";
 import { BUILD_TIMEOUT_MS, buildBinaries } from "./support/build.ts";
 import { runToExit, startServer, type RunningServer } from "./support/server.ts";
 import { shipBinary, type ShippedBinary } from "./support/shipped-binary.ts";
+import { stopTwice } from "./support/stop-twice.ts";
 import { WAIT_MS, waitFor } from "./support/wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-hardware-"));
@@ -35,20 +36,6 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** What the test reads of `/?stats`. */
-type StatsBytes = { bytes: { out: number } };
-
-/** Whether a new connection to `port` is taken (false once the listener is closed). */
-async function isListening(port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let n = 0;
 async function car(env: Record<string, string> = {}) {
@@ -200,22 +187,10 @@ describe("the compiled binary on the simulator", () => {
       const level = (pin: number) => (Atomics.load(words, GPLEV0) >>> pin) & 1;
       await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":1,"right":1}' });
       expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
-      // A client that asks for large pages and reads nothing: the answers it has not taken hold the stop for its grace
-      // time, so that the second signal comes while it stops.
-      const busy = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
-      busy.pause();
-      const bytesOut = async () => ((await (await fetch(`http://127.0.0.1:${server.port}/?stats`)).json()) as StatsBytes).bytes.out;
-      const before = await bytesOut();
-      busy.write("GET /vendor/blockly.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(20)); // 20 × 766 KB
-      expect(await waitFor(async () => (await bytesOut()) > before + 1_000_000)).toBe(true); // it is being answered
-      server.proc.kill("SIGTERM");
-      expect(await waitFor(async () => !(await isListening(server.port)))).toBe(true); // the stop is under way
-      server.proc.kill("SIGTERM");
-      const code = await server.proc.exited;
-      busy.end();
+      const { code, signal } = await stopTwice(server, "/vendor/blockly.js");
       // Cut short (143) when the second signal came during the stop, 0 when the stop was over first: never killed by
       // the signal's default action, which left the motors on and the file behind.
-      expect(server.proc.signalCode).toBeNull();
+      expect(signal).toBeNull();
       expect([0, 143]).toContain(code);
       if (code === 143) expect(server.output()).toContain("SIGTERM again while stopping");
       for (const pin of CAR_OUTPUTS) expect(level(pin)).toBe(0);

@@ -3,9 +3,13 @@
  * as its own process and driven with raw HTTP (issue 3, user-provided routines).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BUN, startServer } from "./support/server.ts";
 import type { RunningServer } from "./support/server.ts";
 import { request } from "./support/raw-client.ts";
+import { stopTwice } from "./support/stop-twice.ts";
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -99,4 +103,19 @@ describe("example: register file and memory", () => {
     expect((await ask("GET", "/?MEM/zz")).json).toMatchObject({ error: "bad-address" });
     expect((await ask("GET", "/?changes")).json).toEqual({ changes: ["MEM"] });
   });
+});
+
+test("a second SIGTERM while the example stops cuts the stop short through the safe state; its simulator file is removed", async () => {
+  const xdg = mkdtempSync(join(tmpdir(), "httap-example-"));
+  try {
+    const simulated = await startServer({ HTTAP_GPIO: "sim", XDG_RUNTIME_DIR: xdg }, [BUN, "src/examples/register-file.ts"]);
+    expect(readdirSync(xdg)).toHaveLength(1); // its default simulator file
+    const { code, signal } = await stopTwice(simulated, "/vendor/blockly.js");
+    expect(signal).toBeNull(); // never the default action: the stop was over (0) or cut short (143)
+    expect([0, 143]).toContain(code);
+    if (code === 143) expect(simulated.output()).toContain("SIGTERM again while stopping");
+    expect(readdirSync(xdg)).toEqual([]);
+  } finally {
+    rmSync(xdg, { recursive: true, force: true });
+  }
 });

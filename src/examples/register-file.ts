@@ -8,7 +8,7 @@
  *   GET  /?MEM/10-1F      {"start":16,"data":[…]}    POST /?MEM/10  [1,2,3]       writes 10..12
  *   GET  /?MEM/10-1F?hyx  ;;hyx1 … (or Accept: text/x-hyx)
  */
-import { createServer, defineResource, readConfig, ConfigError } from "../index.ts";
+import { createServer, defineResource, readConfig, ConfigError, untilStopSignal } from "../index.ts";
 import type { Resource, ResourceContext, ResourceReply } from "../index.ts";
 
 const REGISTER_NAMES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7"];
@@ -107,10 +107,7 @@ async function main(): Promise<number> {
   }
   const { port } = await server.start();
   console.log(`httap listening on port ${port} (example: REG, MEM)`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await untilStopSignal(() => server.stopNow());
   await server.stop();
   return 0;
 }
