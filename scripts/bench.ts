@@ -375,8 +375,8 @@ async function main(): Promise<void> {
       ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${SERVER_CPU} for lock-step rows, CPU ${OTHER_CPU} for the others`
       : "no CPU pinning";
     console.log(
-      `\nbench: ${v.ok} targets met, ${v.miss} missed (${v.missExplained} of them with the cause measured: the floor, or ` +
-        `the features), ${v.undecided} undecided; ${process.arch}, ` +
+      `\nbench: ${v.ok} targets met, ${v.miss} missed (${v.missExplained} of them with the cause measured: the floor, the ` +
+        `features, or what the run tells apart), ${v.undecided} undecided; ${process.arch}, ` +
         `${navigator.hardwareConcurrency} cores, Bun ${Bun.version}, ${pinning}; ${ROUNDS} rounds of ${LOAD_MS} ms per load row ` +
         `and server, the median round (lock-step rounds in ${LOCK_STEP_SLICE_MS} ms slices, the servers taking turns); ` +
         `${errors} load errors (non-2xx or lost connections)`,
@@ -472,6 +472,8 @@ async function httpRows(
   const pingRounds = await lockStep("/?ping", pingServers, [...pingTargets, "/ping"]);
   const pingLockStep = pingRounds.slice(0, servers.length);
   const pingAgainRps = again === null ? null : pingRounds[servers.length].rps;
+  if (pingAgainRps !== null)
+    console.log(`bench: /?ping lock-step: a second Bun.serve read ${(pingAgainRps / pingRounds[1].rps).toFixed(3)}× the first`);
   const pingParallel = await parallel("/?ping", servers, pingTargets);
   const errors = [...ls, ...par, ...pingRounds, ...pingParallel].reduce((sum, r) => sum + r.errors, 0) + mb.errors;
   return {

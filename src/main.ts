@@ -58,7 +58,10 @@ async function main(argv: string[]): Promise<number> {
   // supervisor stopping it at once) then stops it cleanly as soon as it has started, exit 0, where the default action
   // would have killed it half-way, with no stop of the board and status 143.
   let made: Appliance | null = null; // for a second stop signal
-  const stopRequested = untilStopSignal(() => made?.stopNow());
+  const stopRequested = untilStopSignal(
+    () => made?.stopNow(),
+    (line) => console.error(`httap: ${line}`),
+  );
   let appliance: Appliance;
   let state: StateStore | null = null; // for the features that keep state; null: they say they are off
   try {

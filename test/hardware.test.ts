@@ -185,9 +185,13 @@ describe("the compiled binary on the simulator", () => {
       maps.push(map);
       const words = new Uint32Array(map.buffer);
       const level = (pin: number) => (Atomics.load(words, GPLEV0) >>> pin) & 1;
-      await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":1,"right":1}' });
-      expect(await waitFor(() => level(5) === 1 && level(23) === 1)).toBe(true);
-      const { code, signal } = await stopTwice(server, "/vendor/blockly.js");
+      // driven (again: the dead-man re-armed) just before the first signal, so the outputs are high when the stop begins
+      const drive = async () => {
+        await fetch(`http://127.0.0.1:${server.port}/?motors`, { method: "POST", body: '{"left":1,"right":1}' });
+        return waitFor(() => level(5) === 1 && level(23) === 1);
+      };
+      expect(await drive()).toBe(true);
+      const { code, signal } = await stopTwice(server, "/vendor/blockly.js", drive);
       // Cut short (143) when the second signal came during the stop, 0 when the stop was over first: never killed by
       // the signal's default action, which left the motors on and the file behind.
       expect(signal).toBeNull();

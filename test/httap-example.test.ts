@@ -107,8 +107,9 @@ describe("example: register file and memory", () => {
 
 test("a second SIGTERM while the example stops cuts the stop short through the safe state; its simulator file is removed", async () => {
   const xdg = mkdtempSync(join(tmpdir(), "httap-example-"));
+  let simulated: RunningServer | null = null;
   try {
-    const simulated = await startServer({ HTTAP_GPIO: "sim", XDG_RUNTIME_DIR: xdg }, [BUN, "src/examples/register-file.ts"]);
+    simulated = await startServer({ HTTAP_GPIO: "sim", XDG_RUNTIME_DIR: xdg }, [BUN, "src/examples/register-file.ts"]);
     expect(readdirSync(xdg)).toHaveLength(1); // its default simulator file
     const { code, signal } = await stopTwice(simulated, "/vendor/blockly.js");
     expect(signal).toBeNull(); // never the default action: the stop was over (0) or cut short (143)
@@ -116,6 +117,7 @@ test("a second SIGTERM while the example stops cuts the stop short through the s
     if (code === 143) expect(simulated.output()).toContain("SIGTERM again while stopping");
     expect(readdirSync(xdg)).toEqual([]);
   } finally {
+    if (simulated !== null && simulated.proc.exitCode === null) simulated.proc.kill("SIGKILL"); // a failed check above
     rmSync(xdg, { recursive: true, force: true });
   }
 });

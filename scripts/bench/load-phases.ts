@@ -91,8 +91,8 @@ const errorsIn = (rounds: readonly { errors: number }[]) => rounds.reduce((n, r)
 export const LOCK_STEP_SLICE_MS = 250;
 
 /**
- * One connection, one request in flight: requests per second and latency percentiles (µs), each the median round's,
- * a round being ROUNDS slices of every server in turn (LOCK_STEP_SLICE_MS) adding up to LOAD_MS each.
+ * One connection, one request in flight: requests per second and latency percentiles (µs), each the median of ROUNDS
+ * rounds, a round being slices of LOCK_STEP_SLICE_MS of every server in turn, LOAD_MS of each in all.
  */
 export async function lockStep(
   name: string,
@@ -105,7 +105,7 @@ export async function lockStep(
   const rounds = servers.map(() => [] as LockStepResult[]);
   for (let round = 0; round < ROUNDS; round++) {
     const slices = servers.map(() => [] as LoadResult[]);
-    for (let k = 0; k < LOAD_MS / LOCK_STEP_SLICE_MS; k++) {
+    for (let k = 0; k < Math.round(LOAD_MS / LOCK_STEP_SLICE_MS); k++) {
       for (const [i, s] of servers.entries()) slices[i].push(await load(s.port, targets[i], 1, LOCK_STEP_SLICE_MS, true, headers[i] ?? ""));
     }
     for (const [i, parts] of slices.entries()) rounds[i].push(lockStepRound(parts));

@@ -157,7 +157,8 @@ export async function stop(proc: Subprocess): Promise<void> {
   if (!(await Promise.race([proc.exited.then(() => true), Bun.sleep(STOP_GRACE_MS).then(() => false)]))) {
     proc.kill("SIGKILL");
     const output = (lastOutput.get(proc) ?? "").trimEnd().split("\n").slice(-5).join("\n  ");
-    console.log(`bench: pid ${proc.pid} did not exit within ${STOP_GRACE_MS} ms of SIGTERM: killed; its last output:\n  ${output}`);
+    const said = output === "" ? "none kept (only a server's standard output is)" : `\n  ${output}`;
+    console.log(`bench: pid ${proc.pid} did not exit within ${STOP_GRACE_MS} ms of SIGTERM: killed; its last output: ${said}`);
     await Promise.race([proc.exited, Bun.sleep(STOP_GRACE_MS)]);
   }
 }

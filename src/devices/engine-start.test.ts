@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GPLEV0 } from "../gpio/bcm-gpio.ts";
 import { attachSimFile, openSimBackend } from "../gpio/sim-file.ts";
 import { WAIT_MS, waitFor } from "../../test/support/wait.ts";
 import { loadProfile } from "./board-profile.ts";
@@ -14,8 +15,6 @@ import { EngineUnavailable } from "./engine-unavailable.ts";
 import { type EngineStartTimes, Hardware } from "./hardware.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "httap-engine-start-"));
-/** GPLEV0's word in the simulator's BCM2711 block. */
-const GPLEV0 = 0x34 / 4;
 const boards: Hardware[] = [];
 afterAll(async () => {
   for (const h of boards) await h.close();
@@ -99,13 +98,21 @@ describe("a stop cut short", () => {
       expect(await waitFor(() => backend.read(5) === 1 && backend.read(23) === 1)).toBe(true);
       const path = join(dir, `car-${boards.length - 1}.bin`);
       const levels = new Uint32Array(attachSimFile(path).buffer); // read as a tool would, after the board let go
+      let closes = 0;
+      const close = backend.close.bind(backend);
+      backend.close = () => {
+        closes++;
+        close();
+      };
       const level = (pin: number) => (Atomics.load(levels, GPLEV0) >>> pin) & 1;
       const closing = hw.close(); // asks the engine to quit, and waits for it
       hw.closeNow(); // a second stop signal, or the exit, meanwhile
       for (const pin of [5, 6, 12, 23, 24, 26]) expect(level(pin)).toBe(0);
       expect(existsSync(path)).toBe(false); // the default file's removal: the GPIO was closed
       await closing; // and the first close ends without closing anything twice
-      expect(motors.lastStop).toBe("shutdown"); // their dead-man disarmed: it cannot ask the engine that is gone
+      expect(closes).toBe(1);
+      expect(motors.isArmed).toBe(false); // the dead-man cannot ask the engine that is gone
+      expect(motors.lastStop).toBe("shutdown");
     },
     WAIT_MS * 2 + 5_000,
   );

@@ -166,14 +166,15 @@ export class Hardware {
   }
 
   /**
-   * Nothing runs on a closed board: the buttons' sampling stops, and the motors' dead-man, which would ask an engine
-   * that is gone (and throw), is disarmed; the motors and the engine's tone stand still (the engine's stop drives its
-   * pins low, the safe state the rest; a hardware-PWM tone's next note writes nothing once its PWM is closed).
+   * Nothing runs on a closed board: the buttons' sampling stops; the motors' dead-man, which would ask an engine that is
+   * gone (and throw), is disarmed and they stand still (the engine's stop drives its pins low, the safe state the rest);
+   * a hardware-PWM tone stops now, its next note's timer with it, and the engine's tone is forgotten.
    */
   #stopTimers(): void {
     this.buttons.stop();
     this.motors?.forget("shutdown");
-    this.speaker.forget();
+    if (this.speaker.method === "pwm") this.speaker.stop();
+    else this.speaker.forget();
   }
 
   /** The engine is out: every output low, and the PWM and the GPIO given back. */

@@ -29,6 +29,11 @@ export class Motors {
     this.deadmanMs = o.deadmanMs;
   }
 
+  /** Whether the dead-man stop is armed: a drive is on, and no stop came since. */
+  get isArmed(): boolean {
+    return this.#deadman !== null;
+  }
+
   get speeds(): { left: number; right: number } {
     return { left: this.#left, right: this.#right };
   }

@@ -9,7 +9,7 @@
  *   GET  /?MEM/10-1F?hyx  ;;hyx1 … (or Accept: text/x-hyx)
  */
 import { createServer, defineResource, readConfig, ConfigError, untilStopSignal } from "../index.ts";
-import type { Resource, ResourceContext, ResourceReply } from "../index.ts";
+import type { HttapServer, Resource, ResourceContext, ResourceReply } from "../index.ts";
 
 const REGISTER_NAMES = ["R0", "R1", "R2", "R3", "R4", "R5", "R6", "R7"];
 const MEMORY_BYTES = 256;
@@ -94,7 +94,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 async function main(): Promise<number> {
-  let server;
+  let server: HttapServer;
   try {
     const { reg, mem } = registerFileResources();
     server = createServer({ config: readConfig(process.env, process.argv.slice(2)), resources: [reg, mem] });
@@ -107,7 +107,10 @@ async function main(): Promise<number> {
   }
   const { port } = await server.start();
   console.log(`httap listening on port ${port} (example: REG, MEM)`);
-  await untilStopSignal(() => server.stopNow());
+  await untilStopSignal(
+    () => server.stopNow(),
+    (line) => console.error(`httap: ${line}`),
+  );
   await server.stop();
   return 0;
 }

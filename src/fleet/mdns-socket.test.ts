@@ -100,10 +100,9 @@ test("our own records' echo is dropped unread; any other message, even the same 
   const out = await sender();
   out.send(own, port, "127.0.0.1"); // what multicast loopback hands back
   out.send(records(14), port, "127.0.0.1");
-  expect(await waitFor(() => heard.length > 0)).toBe(true);
-  await Bun.sleep(50);
-  expect(heard.length).toBe(1);
-  expect((heard[0].answers?.[0] as { ttl?: number }).ttl).toBe(14);
+  out.send(encode({ type: "query", questions: [{ name: "done.local", type: "A" }] }), port, "127.0.0.1"); // in order, last
+  expect(await waitFor(() => heard.some((p) => p.type === "query"))).toBe(true);
+  expect(heard.map((p) => (p.type === "query" ? "query" : (p.answers?.[0] as { ttl?: number }).ttl))).toEqual([14, "query"]);
 });
 
 /** A socket that keeps what the room sends, for FleetMdns without the network. */
@@ -128,22 +127,20 @@ test("the room's records are encoded again when what it says changes, and only t
     openSocket: async () => keepingSocket(sent),
   });
   closers.push(() => fleet.stop());
-  fleet.start();
-  expect(await waitFor(() => sent.length === 1)).toBe(true);
-  fleet.changed(); // asked again (a query), nothing changed: the same bytes again
-  expect(await waitFor(() => sent.length === 2)).toBe(true);
-  expect(sent[1]).toBe(sent[0]);
-  facts = { ...facts, driver: "Ada", owned: true };
-  fleet.changed();
-  expect(await waitFor(() => sent.length === 3)).toBe(true);
   const txt = (bytes: Uint8Array) => {
     const record = decode(Buffer.from(bytes)).answers?.find((a) => a.type === "TXT");
     return (record?.data as Buffer[]).map((b) => b.toString());
   };
+  fleet.start();
+  expect(await waitFor(() => sent.length === 1)).toBe(true);
+  fleet.changed(); // asked again (a query), nothing changed: the same bytes again (so are any periodic ones meanwhile)
+  expect(await waitFor(() => sent.length >= 2)).toBe(true);
+  expect(sent.every((bytes) => bytes === sent[0])).toBe(true);
   expect(txt(sent[0])).toContain("drv=");
-  expect(txt(sent[2])).toContain("drv=Ada");
-  expect(txt(sent[2])).toContain("own=1");
+  facts = { ...facts, driver: "Ada", owned: true };
+  fleet.changed();
+  expect(await waitFor(() => txt(sent[sent.length - 1]).includes("drv=Ada"))).toBe(true);
+  expect(txt(sent[sent.length - 1])).toContain("own=1");
   await fleet.stop(); // the goodbye: TTL 0, encoded anew
-  expect(sent.length).toBe(4);
-  expect(decode(Buffer.from(sent[3])).answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([0, 0, 0]);
+  expect(decode(Buffer.from(sent[sent.length - 1])).answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([0, 0, 0]);
 });

@@ -7,13 +7,16 @@
 
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
-/** Resolves at the first SIGINT or SIGTERM; a second one calls `stopNow` and exits. Listens from the call on. */
-export function untilStopSignal(stopNow: () => void, log: (line: string) => void = (line) => console.error(line)): Promise<void> {
+/**
+ * Resolves at the first SIGINT or SIGTERM; a second one calls `stopNow`, says so through `log` and exits. Listens
+ * from the call on, for good: for a program that exits once stopped (a later signal would end it too).
+ */
+export function untilStopSignal(stopNow: () => void, log: (line: string) => void): Promise<void> {
   return new Promise<void>((resolve) => {
     let signals = 0;
     const onSignal = (signal: keyof typeof SIGNAL_NUMBERS) => {
       if (++signals === 1) return resolve();
-      log(`httap: ${signal} again while stopping: stopping now`);
+      log(`${signal} again while stopping: stopping now`);
       stopNow();
       process.exit(128 + SIGNAL_NUMBERS[signal]);
     };
