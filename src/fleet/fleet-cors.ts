@@ -11,11 +11,11 @@ const PREFLIGHT_MAX_AGE_S = 600;
 
 export function fleetCors(httap: RequestHandler, isPeerOrigin: (origin: string) => boolean): RequestHandler {
   return (request: HttpRequest): Reply => {
+    // most requests carry no Origin (a page's own GETs): they pass on before anything else is read
     const origin = request.header("origin");
+    if (origin === undefined) return httap(request);
     const word = (request.query ?? "").split(/[/?]/, 1)[0];
-    if (origin === undefined || !FLEET_WORDS.has(word) || isSameOrigin(origin, request.header("host")) || !isPeerOrigin(origin)) {
-      return httap(request);
-    }
+    if (!FLEET_WORDS.has(word) || isSameOrigin(origin, request.header("host")) || !isPeerOrigin(origin)) return httap(request);
     const allow = `Access-Control-Allow-Origin: ${origin}\r\nVary: Origin\r\nAccess-Control-Expose-Headers: HTTaP-Session\r\n`;
     if (request.method === "OPTIONS") {
       return dynamicReply(
