@@ -57,27 +57,26 @@ async function main(argv: string[]): Promise<number> {
   // The stop signals are taken from here on, not only once serving: one that comes while the appliance starts (a
   // supervisor stopping it at once) then stops it cleanly as soon as it has started, exit 0, where the default action
   // would have killed it half-way, with no stop of the board and status 143.
-  let made: Appliance | null = null; // for a second stop signal
+  let appliance: Appliance | null = null; // null until made: a second signal before then has nothing to stop
   const stopRequested = untilStopSignal(
-    () => made?.stopNow(),
+    () => appliance?.stopNow(),
     (line) => console.error(`httap: ${line}`),
   );
-  let appliance: Appliance;
   let state: StateStore | null = null; // for the features that keep state; null: they say they are off
   try {
     const config = readConfig(process.env, argv);
     const identity = wantsSandbox(config) ? resolveIdentity(config) : null; // an unknown user stops us before listening
     const stateDir = config.stateDir === null ? null : prepareStateDir(config.stateDir, identity); // so does unusable state
-    appliance = made = new Appliance(config);
+    appliance = new Appliance(config);
     // A crash must not leave the motors running: the safe state first, without yielding, then a non-zero exit.
     const crash = (kind: string) => (error: unknown) => {
       console.error(`httap: ${kind}: ${(error as Error)?.stack ?? error}`);
-      appliance.stopNow();
+      appliance?.stopNow();
       process.exit(70); // EX_SOFTWARE
     };
     process.on("uncaughtException", crash("uncaught exception"));
     process.on("unhandledRejection", crash("unhandled rejection"));
-    process.on("exit", () => appliance.stopNow());
+    process.on("exit", () => appliance?.stopNow());
     const { port, files, scpiPort } = await appliance.start();
     if (identity !== null) {
       await appliance.prepareForSandbox((line) => console.log(`httap: ${line}`));

@@ -102,17 +102,18 @@ export async function lockStep(
 ): Promise<LockStepResult[]> {
   pinLoadGenerator(SERVER_CPU);
   for (const [i, s] of servers.entries()) await warmUp(s, targets[i], 1, headers[i] ?? "");
+  const slicesPerRound = Math.round(LOAD_MS / LOCK_STEP_SLICE_MS);
   const rounds = servers.map(() => [] as LockStepResult[]);
   for (let round = 0; round < ROUNDS; round++) {
     const slices = servers.map(() => [] as LoadResult[]);
-    for (let k = 0; k < Math.round(LOAD_MS / LOCK_STEP_SLICE_MS); k++) {
+    for (let k = 0; k < slicesPerRound; k++) {
       for (const [i, s] of servers.entries()) slices[i].push(await load(s.port, targets[i], 1, LOCK_STEP_SLICE_MS, true, headers[i] ?? ""));
     }
     for (const [i, parts] of slices.entries()) rounds[i].push(lockStepRound(parts));
   }
   return servers.map((s, i) => {
     const errors = errorsIn(rounds[i]);
-    console.log(`bench: ${name} lock-step on ${s.name}: ${ROUNDS} rounds of ${LOAD_MS / LOCK_STEP_SLICE_MS} slices, ${errors} errors`);
+    console.log(`bench: ${name} lock-step on ${s.name}: ${ROUNDS} rounds of ${slicesPerRound} slices, ${errors} errors`);
     const of = (pick: (r: LockStepResult) => number) => median(rounds[i].map(pick));
     return { rps: of((r) => r.rps), p50: of((r) => r.p50), p99: of((r) => r.p99), errors };
   });

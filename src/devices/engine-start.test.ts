@@ -37,7 +37,7 @@ function carBoard(engineStart: EngineStartTimes) {
     engineStart,
   });
   boards.push(hw);
-  return { hw, motors: hw.motors!, backend: sim.backend, log };
+  return { hw, motors: hw.motors!, backend: sim.backend, log, path };
 }
 
 /** The error a command threw, or null. */
@@ -93,10 +93,9 @@ describe("a stop cut short", () => {
   test(
     "closeNow while close still waits for the engine: every output low when it returns, the GPIO given back once",
     async () => {
-      const { hw, motors, backend } = carBoard({ waitMs: WAIT_MS, limitMs: 60_000 });
+      const { hw, motors, backend, path } = carBoard({ waitMs: WAIT_MS, limitMs: 60_000 });
       motors.drive(1, 1); // the first command waits for the engine's start
       expect(await waitFor(() => backend.read(5) === 1 && backend.read(23) === 1)).toBe(true);
-      const path = join(dir, `car-${boards.length - 1}.bin`);
       const levels = new Uint32Array(attachSimFile(path).buffer); // read as a tool would, after the board let go
       let closes = 0;
       const close = backend.close.bind(backend);

@@ -80,10 +80,9 @@ export class MdnsSocket {
     const socket = await Bun.udpSocket(options);
     socket.setMulticastTTL(MDNS_TTL);
     socket.setMulticastLoopback(true); // another httap (or Avahi) on this machine hears us
-    const made = new MdnsSocket(socket, wire, port);
-    mdns = made;
-    made.joinGroup();
-    return made;
+    mdns = new MdnsSocket(socket, wire, port);
+    mdns.joinGroup();
+    return mdns;
   }
 
   /**
