@@ -3,8 +3,7 @@
  * that share both: one HTTP server whose handler sends "/?" targets to the HTTaP domain and everything else to the
  * static file cache, and the SCPI port. Built at start (assets read, responses prebuilt), then only served.
  */
-import { rmSync } from "node:fs";
-import { hostname } from "node:os";
+import { nodeFs, nodeOs } from "./os/node-builtins.ts";
 import type { Config } from "./config.ts";
 import { HttpServer } from "./http/http-server.ts";
 import { dynamicReply } from "./http/reply.ts";
@@ -107,7 +106,7 @@ export class Appliance {
     if (this.#options.hardware !== false && config.gpio !== "none") this.#startHardware(resources, log);
 
     const sessions = this.sessions;
-    const id = hostname();
+    const id = nodeOs().hostname();
     const board = this.board;
     if (board !== null) {
       // The dead-man rule's second half: the owner gone, the car stops; the status LED shows that someone drives.
@@ -189,7 +188,8 @@ export class Appliance {
     };
     // a device listening on loopback only cannot be reached by its peers: it announces nothing
     const reachable = !/^(127\.|::1$|localhost$)/.test(config.host);
-    const fleet = config.fleet && reachable ? new FleetMdns({ facts, hostName: hostname(), now: () => performance.now(), log }) : null;
+    const fleet =
+      config.fleet && reachable ? new FleetMdns({ facts, hostName: nodeOs().hostname(), now: () => performance.now(), log }) : null;
     sessions.on("start", () => fleet?.changed());
     sessions.on("end", () => fleet?.changed());
     words.push(leaderWord({ pinHash: config.leaderPinHash, target: leader, log }));
@@ -250,7 +250,7 @@ export class Appliance {
     if (hardware === null) return;
     await hardware.startEngineNow();
     if (hardware.simPath !== null && this.config.simFile === null) {
-      rmSync(hardware.simPath, { force: true });
+      nodeFs().rmSync(hardware.simPath, { force: true });
       log(
         `gpio: the simulator file ${hardware.simPath} is removed already (the sandbox could not remove it at exit); ` +
           "set HTTAP_SIM_FILE to watch the pins",

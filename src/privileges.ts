@@ -9,9 +9,7 @@
  * (HTTAP_STATE_DIR) the root is that directory instead: the state, and nothing else, stays reachable (README,
  * "State and slow storage").
  */
-import { mkdtempSync, readdirSync, rmdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { nodeFs, nodeOs, nodePath } from "./os/node-builtins.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { describeErrno, ERRNO, SystemCallError } from "./os/libc.ts";
 import { canRegainRoot, changeDirectory, changeRoot, currentIds, dropIds, groupByName, userByName } from "./os/process-identity.ts";
@@ -96,19 +94,19 @@ function step(run: () => void, name?: string, onFailure?: () => void): void {
 export function enterEmptyRoot(dir: string | null): string {
   let described: string;
   if (dir === null) {
-    const fresh = mkdtempSync(join(tmpdir(), "httap-root-"));
+    const fresh = nodeFs().mkdtempSync(nodePath().join(nodeOs().tmpdir(), "httap-root-"));
     step(
       () => changeDirectory(fresh),
       `chdir ${fresh}`,
-      () => rmdirSync(fresh),
+      () => nodeFs().rmdirSync(fresh),
     );
-    rmdirSync(fresh); // our working directory now: removable, and from now on empty for good
+    nodeFs().rmdirSync(fresh); // our working directory now: removable, and from now on empty for good
     described = `a fresh empty directory (${fresh}, already removed)`;
   } else {
     let entries: string[];
     try {
-      if (!statSync(dir).isDirectory()) throw new ConfigError(`HTTAP_CHROOT="${dir}" is not a directory`);
-      entries = readdirSync(dir);
+      if (!nodeFs().statSync(dir).isDirectory()) throw new ConfigError(`HTTAP_CHROOT="${dir}" is not a directory`);
+      entries = nodeFs().readdirSync(dir);
     } catch (error) {
       if (error instanceof ConfigError) throw error;
       throw new ConfigError(`HTTAP_CHROOT="${dir}": ${(error as Error).message}`);

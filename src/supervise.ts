@@ -4,7 +4,7 @@
  * the board's safe state itself, since a killed child could not. SIGTERM and SIGINT go to the child, and the parent
  * ends when the child has stopped. Each restart is logged with the exit cause.
  */
-import { rmSync } from "node:fs";
+import { nodeFs } from "./os/node-builtins.ts";
 import type { Config } from "./config.ts";
 import { driveSafeStateFromOutside } from "./devices/safe-state.ts";
 import { defaultSimPath } from "./gpio/sim-file-place.ts";
@@ -69,7 +69,7 @@ export async function supervise(o: SuperviseOptions): Promise<number> {
     if (stopping) break;
     delay = Math.min(MAX_DELAY_MS, delay * 2);
   }
-  if (simFileToRemove !== null) rmSync(simFileToRemove, { force: true });
+  if (simFileToRemove !== null) nodeFs().rmSync(simFileToRemove, { force: true });
   return 0;
 }
 

@@ -11,7 +11,7 @@
  *     "motors": { "left": { "in1": 5, "in2": 6 }, "right": { "in1": 23, "in2": 24, "enable": 13 } },
  *     "leds": { "status": 26 }, "buttons": {} }
  */
-import { readFileSync } from "node:fs";
+import { nodeFs } from "../os/node-builtins.ts";
 import { HEADER_PINS } from "../gpio/gpio-backend.ts";
 
 export interface MotorPins {
@@ -68,7 +68,7 @@ export function loadProfile(nameOrPath: string): BoardProfile {
   }
   let text: string;
   try {
-    text = readFileSync(nameOrPath, "utf8");
+    text = nodeFs().readFileSync(nameOrPath, "utf8");
   } catch (error) {
     throw new ProfileError(`HTTAP_BOARD: cannot read ${nameOrPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

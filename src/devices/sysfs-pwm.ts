@@ -9,8 +9,7 @@
  * (a sysfs attribute takes one value per write), after truncating: a no-op on sysfs, and right for the plain files
  * of a test tree.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { nodeFs, nodePath } from "../os/node-builtins.ts";
 
 type PwmFile = "period" | "duty_cycle" | "enable";
 const FILES: readonly PwmFile[] = ["period", "duty_cycle", "enable"];
@@ -30,6 +29,8 @@ export class SysfsPwm {
 
   /** The channel, exported if it is not yet; null when the chip does not exist (no overlay: use the engine). */
   static open(root: string, chip: number, channel: number): SysfsPwm | null {
+    const { existsSync, writeFileSync } = nodeFs();
+    const { join } = nodePath();
     const chipDir = join(root, `pwmchip${chip}`);
     if (!existsSync(chipDir)) return null;
     const dir = join(chipDir, `pwm${channel}`);
@@ -37,9 +38,9 @@ export class SysfsPwm {
     if (!existsSync(dir)) throw new Error(`${join(chipDir, "export")} did not create ${dir}`);
     const fds: Partial<Record<PwmFile, number>> = {};
     try {
-      for (const file of FILES) fds[file] = openSync(join(dir, file), "r+");
+      for (const file of FILES) fds[file] = nodeFs().openSync(join(dir, file), "r+");
     } catch (error) {
-      for (const fd of Object.values(fds)) closeSync(fd);
+      for (const fd of Object.values(fds)) nodeFs().closeSync(fd);
       throw error;
     }
     const pwm = new SysfsPwm(dir, fds as Record<PwmFile, number>);
@@ -78,7 +79,7 @@ export class SysfsPwm {
   /** What sysfs holds now (for tests and `/?speaker`). */
   read(file: PwmFile): number {
     const bytes = Buffer.alloc(32);
-    const n = readSync(this.#fds[file], bytes, 0, bytes.length, 0);
+    const n = nodeFs().readSync(this.#fds[file], bytes, 0, bytes.length, 0);
     return Number(bytes.toString("latin1", 0, n).trim());
   }
 
@@ -87,13 +88,13 @@ export class SysfsPwm {
     if (!this.#isOpen) return;
     this.off();
     this.#isOpen = false;
-    for (const fd of Object.values(this.#fds)) closeSync(fd);
+    for (const fd of Object.values(this.#fds)) nodeFs().closeSync(fd);
   }
 
   #write(file: PwmFile, value: number): void {
     if (!this.#isOpen) return;
     const fd = this.#fds[file];
-    ftruncateSync(fd, 0);
-    writeSync(fd, String(value), 0);
+    nodeFs().ftruncateSync(fd, 0);
+    nodeFs().writeSync(fd, String(value), 0);
   }
 }

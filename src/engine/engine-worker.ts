@@ -6,7 +6,7 @@
  * a crash), the engine stops the motors and silences the speaker on its own. Built into the binary as a second
  * entrypoint (scripts/build.ts).
  */
-import { readFileSync } from "node:fs";
+import { nodeFs } from "../os/node-builtins.ts";
 import { attachGpio } from "../gpio/open-backend.ts";
 import type { GpioBackend } from "../gpio/gpio-backend.ts";
 import { CLOCK_THREAD_CPUTIME_ID, monotonicNsNumber } from "../os/libc.ts";
@@ -290,7 +290,7 @@ function run(setup: EngineSetup): void {
  */
 function lockCode(): boolean {
   let locked = 0;
-  for (const line of readFileSync("/proc/self/maps", "latin1").split("\n")) {
+  for (const line of nodeFs().readFileSync("/proc/self/maps", "latin1").split("\n")) {
     // executable mappings: the binary's and the libraries' code, and the JIT's anonymous code region
     const m = /^([0-9a-f]+)-([0-9a-f]+) r[-w]xp /.exec(line);
     if (m === null) continue;

@@ -3,7 +3,7 @@
  * name, addresses, port, board, version, who drives (a display name, never an address), how many wait, paused or
  * not, seconds since last heard. With discovery off (HTTAP_FLEET=0), only this device.
  */
-import { networkInterfaces } from "node:os";
+import { nodeOs } from "../os/node-builtins.ts";
 import { dynamicReply } from "../http/reply.ts";
 import { NO_SESSION_LINES } from "../httap/core-words.ts";
 import type { PublicWord } from "../httap/vocabulary.ts";
@@ -50,7 +50,7 @@ function card(f: FleetFacts) {
 }
 
 function ownAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) =>
+  return Object.values(nodeOs().networkInterfaces()).flatMap((list) =>
     (list ?? []).filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address),
   );
 }

@@ -6,7 +6,7 @@
  * Avahi: SO_REUSEADDR, as node:dgram's `reuseAddr` asks Bun for it.
  */
 import type { DecodedPacket, Packet } from "dns-packet";
-import { networkInterfaces } from "node:os";
+import { nodeOs } from "../os/node-builtins.ts";
 
 /** The header's AA bit (RFC 1035 §4.1.1): every answer of ours is authoritative. */
 export const AUTHORITATIVE_ANSWER = 1 << 10;
@@ -150,7 +150,7 @@ export class MdnsSocket {
 /** The first IPv4 address of each interface; loopback's too when `withLoopback`. */
 function ipv4PerInterface(withLoopback: boolean): string[] {
   const out: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
+  for (const list of Object.values(nodeOs().networkInterfaces())) {
     const first = (list ?? []).find((a) => a.family === "IPv4" && (withLoopback || !a.internal));
     if (first !== undefined) out.push(first.address);
   }

@@ -6,7 +6,7 @@
  * line an input (bcm2835_pmx_gpio_disable_free), so a released output floats. Reading never requests a line: a pin
  * not held is known only through GET_LINEINFO (direction, bias, used), and its level is unknown (null).
  */
-import { readdirSync } from "node:fs";
+import { nodeFs } from "../os/node-builtins.ts";
 import {
   CHIPINFO_BYTES,
   decodeChipInfo,
@@ -32,7 +32,8 @@ export interface ChardevSystem extends LineSystem {
 export const realChardevSystem: ChardevSystem = {
   chips: () => {
     try {
-      return readdirSync("/dev")
+      return nodeFs()
+        .readdirSync("/dev")
         .filter((n) => /^gpiochip\d+$/.test(n))
         .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
         .map((n) => `/dev/${n}`);

@@ -6,8 +6,7 @@
  * device from what the kernel offers (issue 16). A device that cannot be opened is one sentence naming it and the
  * fix; the caller keeps serving pages without GPIO.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { nodeFs, nodePath } from "../os/node-builtins.ts";
 import { BCM_GPIO_BLOCK_BYTES, BcmGpio, type BcmSoc } from "./bcm-gpio.ts";
 import { DEV_MEM, planGpio, type MachineFacts, type RegisterSource, type SocFamily } from "./gpio-choice.ts";
 import { gpioBlockAddress } from "./peripheral-base.ts";
@@ -36,7 +35,7 @@ export function socFromCompatible(compatible: string): SocFamily {
 
 export function readCompatible(path = "/proc/device-tree/compatible"): string {
   try {
-    return readFileSync(path, "latin1");
+    return nodeFs().readFileSync(path, "latin1");
   } catch {
     return "";
   }
@@ -68,7 +67,7 @@ export interface OpenGpioOptions {
   readonly machine?: Omit<MachineFacts, "soc">;
 }
 
-const REAL_MACHINE: Omit<MachineFacts, "soc"> = { exists: existsSync, gpioBlockAddress: () => gpioBlockAddress() };
+const REAL_MACHINE: Omit<MachineFacts, "soc"> = { exists: (path) => nodeFs().existsSync(path), gpioBlockAddress: () => gpioBlockAddress() };
 
 /** Opens the chosen backend. Never throws for a missing or forbidden device: that is `unavailable`. */
 export function openGpio(o: OpenGpioOptions): OpenedGpio {
@@ -88,7 +87,7 @@ export function openGpio(o: OpenGpioOptions): OpenedGpio {
       }
     }
     const path = o.simFile ?? defaultSimPath(o.env);
-    if (o.simFile === null) removeAbandonedSimFiles(dirname(path));
+    if (o.simFile === null) removeAbandonedSimFiles(nodePath().dirname(path));
     const sim = openSimBackend(path, { create: true, removeOnClose: o.simFile === null });
     const why = o.choice === "auto" ? "not a Raspberry Pi, so the pins are simulated" : "HTTAP_GPIO=sim";
     return {

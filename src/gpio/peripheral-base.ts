@@ -6,7 +6,7 @@
  * (0x20000000 on a Pi 1/Zero, 0x3F000000 on a Pi 2/3/Zero 2) and two on a BCM2711 (0x0 0xFE000000), so a zero second
  * cell means "read the third".
  */
-import { readFileSync } from "node:fs";
+import { nodeFs } from "../os/node-builtins.ts";
 
 export const SOC_RANGES_PATH = "/proc/device-tree/soc/ranges";
 /** The GPIO block's offset from the peripheral base (BCM2835 ARM Peripherals §6.1: bus address 0x7E200000). */
@@ -24,7 +24,7 @@ export function peripheralBaseFromRanges(ranges: Uint8Array): number | null {
 export function gpioBlockAddress(path = SOC_RANGES_PATH): number | string {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = nodeFs().readFileSync(path);
   } catch (error) {
     return `cannot read ${path} (${(error as Error).message})`;
   }

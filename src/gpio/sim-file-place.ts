@@ -2,9 +2,7 @@
  * @module Where a default simulator file goes (no HTTAP_SIM_FILE), named after the process that made it, and the
  * removal of those left by processes that are gone. The file itself: sim-file.ts.
  */
-import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { nodeFs, nodeOs, nodePath } from "../os/node-builtins.ts";
 
 /** A default file's name, after the process that made it; and the pattern that finds that process again. */
 const fileName = (pid: number) => `httap-sim-${pid}.bin`;
@@ -18,8 +16,9 @@ const FILE_NAME = /^httap-sim-(\d+)\.bin$/;
  */
 export function defaultSimPath(env: Readonly<Record<string, string | undefined>>, pid = process.pid, shm = "/dev/shm"): string {
   const runtime = env.XDG_RUNTIME_DIR;
-  const dir = runtime !== undefined && runtime !== "" && existsSync(runtime) ? runtime : isWritableDirectory(shm) ? shm : tmpdir();
-  return join(dir, fileName(pid));
+  const dir =
+    runtime !== undefined && runtime !== "" && nodeFs().existsSync(runtime) ? runtime : isWritableDirectory(shm) ? shm : nodeOs().tmpdir();
+  return nodePath().join(dir, fileName(pid));
 }
 
 /**
@@ -27,10 +26,10 @@ export function defaultSimPath(env: Readonly<Record<string, string | undefined>>
  * machine) could not remove its own, and in /dev/shm that would hold memory until the next boot. A file whose process
  * still runs, and every other file, stays. Returns how many were removed.
  */
-export function removeAbandonedSimFiles(dir: string, isRunning = (pid: number) => existsSync(`/proc/${pid}`)): number {
+export function removeAbandonedSimFiles(dir: string, isRunning = (pid: number) => nodeFs().existsSync(`/proc/${pid}`)): number {
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = nodeFs().readdirSync(dir);
   } catch {
     return 0;
   }
@@ -39,7 +38,7 @@ export function removeAbandonedSimFiles(dir: string, isRunning = (pid: number) =
     const made = FILE_NAME.exec(name);
     if (made === null || isRunning(Number(made[1]))) continue;
     try {
-      rmSync(join(dir, name));
+      nodeFs().rmSync(nodePath().join(dir, name));
       removed++;
     } catch {} // another user's, in a sticky directory: theirs to remove
   }
@@ -48,6 +47,7 @@ export function removeAbandonedSimFiles(dir: string, isRunning = (pid: number) =
 
 function isWritableDirectory(path: string): boolean {
   try {
+    const { accessSync, constants, statSync } = nodeFs();
     accessSync(path, constants.W_OK | constants.X_OK);
     return statSync(path).isDirectory();
   } catch {

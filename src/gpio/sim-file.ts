@@ -3,9 +3,9 @@
  * its path printed), the engine Worker and outside tools attach to the same bytes. A default file (no
  * HTTAP_SIM_FILE, placed by sim-file-place.ts) is removed at exit; a named one stays for inspection.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { BcmGpio } from "./bcm-gpio.ts";
 import type { Mapping } from "../os/libc.ts";
+import { nodeFs } from "../os/node-builtins.ts";
 import { SIM_FILE_BYTES } from "./sim-layout.ts";
 import { SimulatedSoc } from "./simulated-soc.ts";
 
@@ -16,29 +16,31 @@ export function createSimFile(path: string): Mapping {
   // holds no secret.
   // A new file is sized, not written: its pages read as zeros and are allocated only when touched (issue 22: writing
   // 1 MiB of zeros was part of every simulated start-up and of its resident memory).
+  const fs = nodeFs();
   const created = openNew(path);
   if (created !== null) {
     try {
-      ftruncateSync(created, SIM_FILE_BYTES);
+      fs.ftruncateSync(created, SIM_FILE_BYTES);
     } finally {
-      closeSync(created);
+      fs.closeSync(created);
     }
     return mapSimFile(path);
   }
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
   try {
     const zeros = new Uint8Array(64 * 1024);
     for (let written = 0; written < SIM_FILE_BYTES; written += zeros.length)
-      writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written), written);
-    if (fstatSync(fd).size > SIM_FILE_BYTES) ftruncateSync(fd, SIM_FILE_BYTES);
+      fs.writeSync(fd, zeros, 0, Math.min(zeros.length, SIM_FILE_BYTES - written), written);
+    if (fs.fstatSync(fd).size > SIM_FILE_BYTES) fs.ftruncateSync(fd, SIM_FILE_BYTES);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
   return mapSimFile(path);
 }
 
 /** The descriptor of a file created by this call, or null when one exists already at `path`. */
 function openNew(path: string): number | null {
+  const { constants, openSync } = nodeFs();
   try {
     return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
   } catch (error) {
@@ -50,7 +52,7 @@ function openNew(path: string): number | null {
 /** Maps an existing simulator file (the Worker, a test, a tool); a file too short is refused, since an access past
  * its end would be SIGBUS. */
 export function attachSimFile(path: string): Mapping {
-  const bytes = statSync(path).size;
+  const bytes = nodeFs().statSync(path).size;
   if (bytes < SIM_FILE_BYTES) throw new Error(`${path}: the file holds ${bytes} bytes, ${SIM_FILE_BYTES} expected`);
   return mapSimFile(path);
 }
@@ -85,7 +87,7 @@ export function openSimBackend(
     waitMicros: () => {},
     onClose: () => {
       mapping.close();
-      if (options.removeOnClose) rmSync(path, { force: true });
+      if (options.removeOnClose) nodeFs().rmSync(path, { force: true });
     },
   });
   return { backend, mapping, soc };

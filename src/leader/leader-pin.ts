@@ -4,8 +4,7 @@
  * hash (`npm run image -- --leader-pin` writes the hash, so the image holds no PIN); either way the server keeps the
  * hash and compares in constant time.
  */
-/** node:crypto when first used, not at start: loading it maps ~1.7 MiB more of the runtime (issue 22: idle RSS). */
-const nodeCrypto = () => process.getBuiltinModule("node:crypto");
+import { nodeCrypto } from "../os/node-builtins.ts";
 
 /** What a PIN looks like: digits only, so a phone's number pad types it. */
 export const LEADER_PIN_PATTERN = /^[0-9]{4,12}$/;

@@ -2,8 +2,7 @@
  * @module Leader tokens (issue 21): a random 128-bit value per login, valid 8 hours, kept in memory only, so a
  * restart revokes every one. Checked in constant time against each live token.
  */
-/** node:crypto when first used, not at start: loading it maps ~1.7 MiB more of the runtime (issue 22: idle RSS). */
-const nodeCrypto = () => process.getBuiltinModule("node:crypto");
+import { nodeCrypto } from "../os/node-builtins.ts";
 
 export const LEADER_TOKEN_TTL_MS = 8 * 3600_000;
 /** Live tokens at most (one per leader's browser; the oldest is dropped first). */

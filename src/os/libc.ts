@@ -4,7 +4,18 @@
  * Linux values for both targets (x86-64 and arm64 share them all; glibc's `<bits/fcntl-linux.h>`,
  * `<asm-generic/mman-common.h>`, `<bits/confname.h>`, `<linux/sched.h>`, `<bits/mman-linux.h>`).
  */
-import { dlopen, FFIType, ptr, read as readMemory, toArrayBuffer, type Pointer } from "bun:ffi";
+import type { Pointer } from "bun:ffi";
+
+/**
+ * bun:ffi, fetched on first use like Node's built-ins (node-builtins.ts): imported, it was loaded at every start, and
+ * with node:fs it kept ~1.3 MiB of the runtime resident on a device without GPIO (issue 22, compiled x64). Types in
+ * `symbols` are bun:ffi's names for them ("i32", "ptr"), so describing the calls needs no module.
+ */
+let ffiModule: typeof import("bun:ffi") | null = null;
+export function ffi(): typeof import("bun:ffi") {
+  ffiModule ??= require("bun:ffi") as typeof import("bun:ffi");
+  return ffiModule;
+}
 
 export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
@@ -41,43 +52,43 @@ export const ERRNO = {
 } as const;
 
 const symbols = {
-  open: { args: [FFIType.cstring, FFIType.i32, FFIType.u32], returns: FFIType.i32 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
+  open: { args: ["cstring", "i32", "u32"], returns: "i32" },
+  close: { args: ["i32"], returns: "i32" },
   // returns u64, not ptr: MAP_FAILED is (void*)-1, which a pointer (a JS number) cannot tell from a real address
-  mmap: { args: [FFIType.ptr, FFIType.u64, FFIType.i32, FFIType.i32, FFIType.i32, FFIType.i64], returns: FFIType.u64 },
-  munmap: { args: [FFIType.ptr, FFIType.u64], returns: FFIType.i32 },
-  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  clock_nanosleep: { args: [FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-  clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  mlock2: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-  prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
-  getrusage: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  sysconf: { args: [FFIType.i32], returns: FFIType.i64 },
-  __errno_location: { args: [], returns: FFIType.ptr },
+  mmap: { args: ["ptr", "u64", "i32", "i32", "i32", "i64"], returns: "u64" },
+  munmap: { args: ["ptr", "u64"], returns: "i32" },
+  ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
+  clock_nanosleep: { args: ["i32", "i32", "ptr", "ptr"], returns: "i32" },
+  clock_gettime: { args: ["i32", "ptr"], returns: "i32" },
+  sched_setscheduler: { args: ["i32", "i32", "ptr"], returns: "i32" },
+  mlock2: { args: ["u64", "u64", "i32"], returns: "i32" },
+  prctl: { args: ["i32", "u64", "u64", "u64", "u64"], returns: "i32" },
+  getrusage: { args: ["i32", "ptr"], returns: "i32" },
+  sysconf: { args: ["i32"], returns: "i64" },
+  __errno_location: { args: [], returns: "ptr" },
   // the sandbox (src/privileges.ts): glibc's set*id calls apply to every thread of the process, Workers included
-  chroot: { args: [FFIType.cstring], returns: FFIType.i32 },
-  chdir: { args: [FFIType.cstring], returns: FFIType.i32 },
-  setgroups: { args: [FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  setgid: { args: [FFIType.u32], returns: FFIType.i32 },
-  setuid: { args: [FFIType.u32], returns: FFIType.i32 },
-  getuid: { args: [], returns: FFIType.u32 },
-  geteuid: { args: [], returns: FFIType.u32 },
-  getgid: { args: [], returns: FFIType.u32 },
-  getegid: { args: [], returns: FFIType.u32 },
-  getgroups: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-  getpwnam: { args: [FFIType.cstring], returns: FFIType.ptr },
-  getgrnam: { args: [FFIType.cstring], returns: FFIType.ptr },
+  chroot: { args: ["cstring"], returns: "i32" },
+  chdir: { args: ["cstring"], returns: "i32" },
+  setgroups: { args: ["u64", "ptr"], returns: "i32" },
+  setgid: { args: ["u32"], returns: "i32" },
+  setuid: { args: ["u32"], returns: "i32" },
+  getuid: { args: [], returns: "u32" },
+  geteuid: { args: [], returns: "u32" },
+  getgid: { args: [], returns: "u32" },
+  getegid: { args: [], returns: "u32" },
+  getgroups: { args: ["i32", "ptr"], returns: "i32" },
+  getpwnam: { args: ["cstring"], returns: "ptr" },
+  getgrnam: { args: ["cstring"], returns: "ptr" },
 } as const;
 
-type Libc = ReturnType<typeof dlopen<typeof symbols>>["symbols"];
+type Libc = ReturnType<typeof import("bun:ffi").dlopen<typeof symbols>>["symbols"];
 let libc: Libc | null = null;
 
 /** The libc symbols; throws a clear error where there is no glibc (this firmware targets Raspberry Pi OS). */
 export function lib(): Libc {
   if (libc === null) {
     try {
-      libc = dlopen("libc.so.6", symbols).symbols;
+      libc = ffi().dlopen("libc.so.6", symbols).symbols;
     } catch (error) {
       throw new Error(`cannot load libc.so.6 for GPIO (a glibc Linux is needed): ${(error as Error).message}`);
     }
@@ -88,7 +99,7 @@ export function lib(): Libc {
 /** errno of the last failed call on this thread. */
 export function errno(): number {
   const p = lib().__errno_location();
-  return p === null ? 0 : readMemory.i32(p, 0);
+  return p === null ? 0 : ffi().read.i32(p, 0);
 }
 
 // The views share one ArrayBuffer made first: asking a small typed array for its `.buffer` after `ptr()` moves its
@@ -98,7 +109,7 @@ let clockBuffer: { timespec: BigInt64Array; words: Int32Array; pointer: Pointer 
 function clockScratch(): { timespec: BigInt64Array; words: Int32Array; pointer: Pointer } {
   if (clockBuffer === null) {
     const bytes = new ArrayBuffer(16);
-    clockBuffer = { timespec: new BigInt64Array(bytes), words: new Int32Array(bytes), pointer: ptr(bytes) };
+    clockBuffer = { timespec: new BigInt64Array(bytes), words: new Int32Array(bytes), pointer: ffi().ptr(bytes) };
   }
   return clockBuffer;
 }
@@ -173,7 +184,7 @@ export function mapShared(path: string, length: number, flags = O_RDWR | O_SYNC 
   const address = Number(raw) as Pointer; // user-space addresses fit in 53 bits on both targets
   let isOpen = true;
   return {
-    buffer: toArrayBuffer(address, 0, length),
+    buffer: ffi().toArrayBuffer(address, 0, length),
     length,
     close() {
       if (!isOpen) return;
@@ -185,7 +196,7 @@ export function mapShared(path: string, length: number, flags = O_RDWR | O_SYNC 
 
 /** ioctl(2) with a struct in `arg`; throws with errno on failure. */
 export function ioctl(fd: number, request: number, arg: Uint8Array, what: string): void {
-  if (lib().ioctl(fd, BigInt(request), ptr(arg)) < 0) throw new SystemCallError(what, errno());
+  if (lib().ioctl(fd, BigInt(request), ffi().ptr(arg)) < 0) throw new SystemCallError(what, errno());
 }
 
 /** open(2) read-write; throws with errno on failure. */

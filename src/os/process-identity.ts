@@ -4,8 +4,8 @@
  * wrappers apply to every thread of the process (the engine Worker, Bun's I/O and GC threads). Each failed call
  * throws SystemCallError with errno, read before anything else runs.
  */
-import { read, type Pointer } from "bun:ffi";
-import { cString, errno, lib, SystemCallError } from "./libc.ts";
+import type { Pointer } from "bun:ffi";
+import { cString, errno, ffi, lib, SystemCallError } from "./libc.ts";
 
 // struct passwd and struct group as glibc lays them out on LP64 Linux (x86-64 and arm64 alike; <pwd.h>, <grp.h>):
 // passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... }, group { char *gr_name; char
@@ -17,13 +17,13 @@ const GR_GID = 16;
 /** A user's uid and primary gid by name, or null when there is none. */
 export function userByName(name: string): { uid: number; gid: number } | null {
   const pw = lib().getpwnam(cString(name));
-  return pw === null ? null : { uid: read.u32(pw as Pointer, PW_UID), gid: read.u32(pw as Pointer, PW_GID) };
+  return pw === null ? null : { uid: ffi().read.u32(pw as Pointer, PW_UID), gid: ffi().read.u32(pw as Pointer, PW_GID) };
 }
 
 /** A group's gid by name, or null when there is none. */
 export function groupByName(name: string): number | null {
   const gr = lib().getgrnam(cString(name));
-  return gr === null ? null : read.u32(gr as Pointer, GR_GID);
+  return gr === null ? null : ffi().read.u32(gr as Pointer, GR_GID);
 }
 
 export function changeDirectory(path: string): void {

@@ -4,7 +4,7 @@
  * allocates nothing per call (the engine sleeps thousands of times a second; measured: no heap growth over 200,000
  * calls), and the thread's page faults and involuntary switches.
  */
-import { ptr, type Pointer } from "bun:ffi";
+import type { Pointer } from "bun:ffi";
 import {
   CLOCK_MONOTONIC,
   lib,
@@ -14,6 +14,7 @@ import {
   SCHED_FIFO,
   SCHED_RESET_ON_FORK,
   TIMER_ABSTIME,
+  ffi,
 } from "./libc.ts";
 
 /**
@@ -26,7 +27,7 @@ import {
  */
 export function takeFifoPriority(priority: number): boolean {
   const param = new Int32Array([priority]);
-  return lib().sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, ptr(param)) === 0;
+  return lib().sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, ffi().ptr(param)) === 0;
 }
 
 /**
@@ -46,7 +47,7 @@ export function lockOnFault(start: bigint, length: bigint): boolean {
 /** clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) into one timespec made once. */
 export class AbsoluteSleep {
   readonly #until = new BigInt64Array(2);
-  readonly #pointer: Pointer = ptr(this.#until);
+  readonly #pointer: Pointer = ffi().ptr(this.#until);
 
   /** Sleeps until CLOCK_MONOTONIC reads `ns` (or a signal wakes it early: the caller measures anyway). */
   untilNs(ns: number): void {
@@ -60,7 +61,7 @@ export class AbsoluteSleep {
 export class ThreadUsage {
   readonly #bytes = new ArrayBuffer(144); // struct rusage on 64-bit Linux: two timevals, then 14 longs
   readonly #words = new Int32Array(this.#bytes);
-  readonly #pointer: Pointer = ptr(this.#bytes);
+  readonly #pointer: Pointer = ffi().ptr(this.#bytes);
 
   /** Reads the counters now; false when the call failed. */
   read(): boolean {

@@ -3,20 +3,8 @@
  * only state files, writable by the user the server will run as), leftovers of a cut-short write removed. Every
  * refusal is a ConfigError with a sentence naming the setting: exit 2, before serving.
  */
-import {
-  chownSync,
-  closeSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-  type Stats,
-} from "node:fs";
-import { join } from "node:path";
+import { nodeFs, nodePath } from "../os/node-builtins.ts";
+import type { Stats } from "node:fs";
 import { ConfigError } from "../config.ts";
 import { MAX_STATE_TOTAL_BYTES, STATE_NAME, TEMP_NAME } from "./state-limits.ts";
 import { StateStore } from "./state-store.ts";
@@ -53,17 +41,17 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
   let created = false;
   let stats: Stats;
   try {
-    stats = statSync(dir);
+    stats = nodeFs().statSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") refuse(dir, `cannot be used: ${(error as Error).message}`);
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (owner !== null) chownSync(dir, owner.uid, owner.gid);
+      nodeFs().mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (owner !== null) nodeFs().chownSync(dir, owner.uid, owner.gid);
     } catch (error) {
       refuse(dir, `does not exist and cannot be created: ${(error as Error).message}`);
     }
     created = true;
-    stats = statSync(dir);
+    stats = nodeFs().statSync(dir);
   }
   if (!stats.isDirectory()) refuse(dir, "is not a directory");
   const chown = owner === null ? "" : `chown -R ${owner.uid}:${owner.gid} ${dir}`;
@@ -79,10 +67,10 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
       refuse(dir, `is not readable, writable and searchable by its owner (mode ${mode}): chmod u+rwx ${dir}`);
   }
   let leftovers = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
+  for (const entry of nodeFs().readdirSync(dir, { withFileTypes: true })) {
+    const path = nodePath().join(dir, entry.name);
     if (entry.isFile() && TEMP_NAME.test(entry.name)) {
-      unlinkSync(path); // never read: the rename it was waiting for did not happen, so the old file is the truth
+      nodeFs().unlinkSync(path); // never read: the rename it was waiting for did not happen, so the old file is the truth
       leftovers++;
       continue;
     }
@@ -100,7 +88,7 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
           "(flat, named a-z 0-9 . _ -), so point the setting at a directory of its own",
       );
     }
-    if (owner !== null && lstatSync(path).uid !== owner.uid) {
+    if (owner !== null && nodeFs().lstatSync(path).uid !== owner.uid) {
       refuse(dir, `holds "${entry.name}", which does not belong to ${owner.userText}, the user the sandbox runs as: ${chown}`);
     }
   }
@@ -114,16 +102,16 @@ export function prepareStateDir(dir: string, owner: StateOwner | null): StateDir
  * configured path the sentence names.
  */
 export function probeStateDir(dir: string, shown = dir, where = ""): void {
-  const path = join(dir, PROBE);
+  const path = nodePath().join(dir, PROBE);
   try {
-    const fd = openSync(path, "w", 0o600);
+    const fd = nodeFs().openSync(path, "w", 0o600);
     try {
-      writeSync(fd, "httap\n");
-      fsyncSync(fd);
+      nodeFs().writeSync(fd, "httap\n");
+      nodeFs().fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      nodeFs().closeSync(fd);
     }
-    unlinkSync(path);
+    nodeFs().unlinkSync(path);
   } catch (error) {
     refuse(shown, `cannot be written${where}: ${(error as Error).message}`);
   }

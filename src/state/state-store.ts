@@ -7,9 +7,7 @@
  * learn when the newer lands), and each write lands atomically: temporary file, fsync, rename, fsync of the
  * directory. After a crash or a power loss a file holds its old or its new content, never a mix.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { nodeFs, nodeFsPromises, nodePath } from "../os/node-builtins.ts";
 import { MAX_STATE_FILE_BYTES, MAX_STATE_FILES, MAX_STATE_TOTAL_BYTES, STATE_NAME, tempName } from "./state-limits.ts";
 
 /** Why the store refused or failed an operation; a front end maps each to its own reply. */
@@ -37,7 +35,7 @@ export interface StateFiles {
 /** The real calls: `node:fs/promises`, which Bun runs on its thread pool, off the main loop. */
 export const DISK_FILES: StateFiles = {
   async writeSynced(path, bytes) {
-    const file = await open(path, "w", 0o600);
+    const file = await nodeFsPromises().open(path, "w", 0o600);
     try {
       await file.writeFile(bytes);
       await file.sync();
@@ -45,16 +43,16 @@ export const DISK_FILES: StateFiles = {
       await file.close();
     }
   },
-  rename: (from, to) => rename(from, to),
+  rename: (from, to) => nodeFsPromises().rename(from, to),
   async remove(path) {
     try {
-      await unlink(path);
+      await nodeFsPromises().unlink(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   },
   async syncDirectory(path) {
-    const directory = await open(path, "r");
+    const directory = await nodeFsPromises().open(path, "r");
     try {
       await directory.sync();
     } finally {
@@ -81,8 +79,9 @@ export class StateStore {
   constructor(dir: string, files: StateFiles = DISK_FILES) {
     this.#dir = dir;
     this.#files = files;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isFile() && STATE_NAME.test(entry.name)) this.#onDisk.set(entry.name, statSync(join(dir, entry.name)).size);
+    for (const entry of nodeFs().readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile() && STATE_NAME.test(entry.name))
+        this.#onDisk.set(entry.name, nodeFs().statSync(nodePath().join(dir, entry.name)).size);
     }
   }
 
@@ -93,7 +92,7 @@ export class StateStore {
     const accepted = this.#accepted.get(name);
     if (accepted !== undefined) return accepted === null ? null : accepted.slice();
     if (!this.#onDisk.has(name)) return null;
-    return readFileSync(join(this.#dir, name));
+    return nodeFs().readFileSync(nodePath().join(this.#dir, name));
   }
 
   /** Every file as the newest operations leave it, by name. */
@@ -197,12 +196,12 @@ export class StateStore {
   }
 
   async #land(name: string, bytes: Uint8Array | null): Promise<void> {
-    const path = join(this.#dir, name);
+    const path = nodePath().join(this.#dir, name);
     if (bytes === null) {
       await this.#files.remove(path);
       this.#onDisk.delete(name);
     } else {
-      const temp = join(this.#dir, tempName(name));
+      const temp = nodePath().join(this.#dir, tempName(name));
       try {
         await this.#files.writeSynced(temp, bytes);
         await this.#files.rename(temp, path);

@@ -8,14 +8,7 @@ import { ConfigError } from "../config.ts";
 import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
 import { MAX_STATIC_TOTAL_BYTES } from "./static-limits.ts";
 import { isAllowedAssetPath } from "./static-path.ts";
-
-/**
- * node:fs and node:path, fetched when a directory is used rather than imported: the bundler hoists static imports
- * into the compiled binary's start-up, where they map ~1 MiB more of Bun's runtime (VmRSS, Bun 1.4.5) although the
- * binary serves its embedded pages and never reads a directory unless HTTAP_STATICPATH is set.
- */
-const nodeFs = () => process.getBuiltinModule("node:fs");
-const nodePath = () => process.getBuiltinModule("node:path");
+import { nodeFs, nodePath } from "../os/node-builtins.ts";
 
 export class DirectorySource implements AssetSource {
   readonly kind = "directory";
