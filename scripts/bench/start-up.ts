@@ -5,7 +5,11 @@
 import { answersOk, median } from "./load-generator.ts";
 import { launchQuiet, START_TIMEOUT_MS, stop, type ServerSpec } from "./servers.ts";
 
-export const STARTUP_RUNS = 5;
+/**
+ * Runs of each server; a reading is their median. With 5, one build's default configuration read 0.90× and 1.06×
+ * Bun.serve in two runs (single starts spread 13-19 ms on the bench machine); a start costs ~0.1 s, so more are cheap.
+ */
+export const STARTUP_RUNS = 15;
 
 /**
  * Median exec-to-first-response in ms for each spec, in the order given. The binaries stay in the page cache here
