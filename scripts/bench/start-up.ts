@@ -7,30 +7,36 @@ import { launchQuiet, START_TIMEOUT_MS, stop, type ServerSpec } from "./servers.
 
 /**
  * Runs of each server; a reading is their median. With 5, one build's default configuration read 0.90× and 1.06×
- * Bun.serve in two runs (single starts spread 13-19 ms on the bench machine); a start costs ~0.1 s, so more are cheap.
+ * Bun.serve in two runs (single starts spread 13-19 ms on the bench machine); a native start costs ~0.1 s, so more
+ * are cheap. Under qemu-user (`--arm64`) a start takes seconds: those rows keep 5.
  */
 export const STARTUP_RUNS = 15;
+export const EMULATED_STARTUP_RUNS = 5;
 
 /**
  * Median exec-to-first-response in ms for each spec, in the order given. The binaries stay in the page cache here
  * (unlike the RSS rows): with a cold cache this would time the bench machine's disk, not the server.
  */
-export function medianStartUpMs(specs: readonly ServerSpec[]): Promise<number[]> {
-  return interleavedMedians(specs, startUpMs);
+export function medianStartUpMs(specs: readonly ServerSpec[], runs = STARTUP_RUNS): Promise<number[]> {
+  return interleavedMedians(specs, startUpMs, runs);
 }
 
 /**
  * Median exec-to-exit in ms of each spec (its arguments as given, e.g. `--version`), interleaved as above: what a
  * start costs before any listening. A non-zero exit is an error.
  */
-export function medianExitMs(specs: readonly ServerSpec[]): Promise<number[]> {
-  return interleavedMedians(specs, exitMs);
+export function medianExitMs(specs: readonly ServerSpec[], runs = STARTUP_RUNS): Promise<number[]> {
+  return interleavedMedians(specs, exitMs, runs);
 }
 
-/** STARTUP_RUNS timings of each spec, the specs taking turns; each spec's median, in the order given. */
-async function interleavedMedians(specs: readonly ServerSpec[], time: (spec: ServerSpec) => Promise<number>): Promise<number[]> {
+/** `runs` timings of each spec, the specs taking turns; each spec's median, in the order given. */
+async function interleavedMedians(
+  specs: readonly ServerSpec[],
+  time: (spec: ServerSpec) => Promise<number>,
+  runs: number,
+): Promise<number[]> {
   const times = specs.map((): number[] => []);
-  for (let i = 0; i < STARTUP_RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     for (const [j, spec] of specs.entries()) times[j].push(await time(spec));
   }
   return times.map(median);

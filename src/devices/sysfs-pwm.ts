@@ -29,7 +29,7 @@ export class SysfsPwm {
 
   /** The channel, exported if it is not yet; null when the chip does not exist (no overlay: use the engine). */
   static open(root: string, chip: number, channel: number): SysfsPwm | null {
-    const { existsSync, writeFileSync } = nodeFs();
+    const { closeSync, existsSync, openSync, writeFileSync } = nodeFs();
     const { join } = nodePath();
     const chipDir = join(root, `pwmchip${chip}`);
     if (!existsSync(chipDir)) return null;
@@ -38,9 +38,9 @@ export class SysfsPwm {
     if (!existsSync(dir)) throw new Error(`${join(chipDir, "export")} did not create ${dir}`);
     const fds: Partial<Record<PwmFile, number>> = {};
     try {
-      for (const file of FILES) fds[file] = nodeFs().openSync(join(dir, file), "r+");
+      for (const file of FILES) fds[file] = openSync(join(dir, file), "r+");
     } catch (error) {
-      for (const fd of Object.values(fds)) nodeFs().closeSync(fd);
+      for (const fd of Object.values(fds)) closeSync(fd);
       throw error;
     }
     const pwm = new SysfsPwm(dir, fds as Record<PwmFile, number>);

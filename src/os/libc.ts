@@ -104,7 +104,7 @@ export function errno(): number {
 
 // The views share one ArrayBuffer made first: asking a small typed array for its `.buffer` after `ptr()` moves its
 // bytes (JSC keeps small arrays inline until then), and the pointer would then point at the old place. Made on
-// first use, so a device without GPIO never loads bun:ffi (~1.6 MiB of RSS).
+// first use, as bun:ffi itself (`ffi()`).
 let clockBuffer: { timespec: BigInt64Array; words: Int32Array; pointer: Pointer } | null = null;
 function clockScratch(): { timespec: BigInt64Array; words: Int32Array; pointer: Pointer } {
   if (clockBuffer === null) {

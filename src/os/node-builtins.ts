@@ -12,3 +12,5 @@ export const nodeFs = () => process.getBuiltinModule("node:fs");
 export const nodeFsPromises = () => process.getBuiltinModule("node:fs/promises");
 export const nodeOs = () => process.getBuiltinModule("node:os");
 export const nodePath = () => process.getBuiltinModule("node:path");
+/** node:zlib's brotli maps ~8 MiB of the runtime: only packing a directory compresses (child-packer.ts). */
+export const nodeZlib = () => process.getBuiltinModule("node:zlib");

@@ -7,6 +7,7 @@
 import type { Pointer } from "bun:ffi";
 import {
   CLOCK_MONOTONIC,
+  ffi,
   lib,
   MLOCK_ONFAULT,
   PR_SET_TIMERSLACK,
@@ -14,7 +15,6 @@ import {
   SCHED_FIFO,
   SCHED_RESET_ON_FORK,
   TIMER_ABSTIME,
-  ffi,
 } from "./libc.ts";
 
 /**

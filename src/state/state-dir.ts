@@ -3,8 +3,8 @@
  * only state files, writable by the user the server will run as), leftovers of a cut-short write removed. Every
  * refusal is a ConfigError with a sentence naming the setting: exit 2, before serving.
  */
-import { nodeFs, nodePath } from "../os/node-builtins.ts";
 import type { Stats } from "node:fs";
+import { nodeFs, nodePath } from "../os/node-builtins.ts";
 import { ConfigError } from "../config.ts";
 import { MAX_STATE_TOTAL_BYTES, STATE_NAME, TEMP_NAME } from "./state-limits.ts";
 import { StateStore } from "./state-store.ts";

@@ -60,10 +60,12 @@ export async function packInChild(directory: string, warn: Warn): Promise<Uint8A
   let child: Bun.SyncSubprocess<"pipe", "pipe">;
   try {
     child = Bun.spawnSync([process.execPath, PACK_STATIC_FLAG, directory], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  } catch {
-    return null; // this executable cannot start itself here
+  } catch (error) {
+    // this executable cannot start itself here (or its pipes failed): say so, since packing here keeps the compressor
+    warn(`static files: cannot run the packing child (${(error as Error).message}); packing here instead`);
+    return null;
   }
-  const code = child.exitCode; // null when a signal ended it
+  const code = child.exitCode;
   const lines = child.stderr
     .toString()
     .split("\n")
@@ -77,9 +79,8 @@ export async function packInChild(directory: string, warn: Warn): Promise<Uint8A
   }
   // a child that crashed or could not run its code (an emulator whose binfmt entry lacks the arm64 libraries)
   const said = lines.filter((_, i) => records[i] === null).at(-1);
-  warn(
-    `static files: the packing child failed (exit ${code ?? child.signalCode}${said !== undefined ? `: ${said}` : ""}); packing here instead`,
-  );
+  const ended = child.signalCode ? `signal ${child.signalCode}` : `exit ${code}`;
+  warn(`static files: the packing child failed (${ended}${said !== undefined ? `: ${said}` : ""}); packing here instead`);
   return null;
 }
 

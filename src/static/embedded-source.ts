@@ -8,6 +8,7 @@
  */
 import type { AssetFile, AssetSource, Warn } from "./asset-source.ts";
 import { DirectorySource } from "./directory-source.ts";
+import { nodeFs } from "../os/node-builtins.ts";
 
 /** `true` in the compiled binary: scripts/build.ts defines it. */
 declare const HTTAP_COMPILED: boolean | undefined;
@@ -65,7 +66,7 @@ export class EmbeddedSource implements AssetSource {
       return [];
     }
     const directory = sourceAssetsDirectory();
-    if (!process.getBuiltinModule("node:fs").existsSync(directory)) {
+    if (!nodeFs().existsSync(directory)) {
       this.#warn(`static files: no pages to serve: there is no folder ${directory}`);
       return [];
     }

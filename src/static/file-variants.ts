@@ -7,6 +7,7 @@
  */
 import { isCompressible } from "./mime-types.ts";
 import { BROTLI_BEST_MAX_BYTES, GZIP_LEVEL, MAX_COMPRESSED_RATIO, MIN_COMPRESS_BYTES } from "./static-limits.ts";
+import { nodeZlib } from "../os/node-builtins.ts";
 
 export type ContentCoding = "identity" | "gzip" | "br";
 
@@ -48,8 +49,8 @@ function brotli(bytes: Uint8Array, mimeType: string): Uint8Array {
   // Fetched here rather than imported at the top: loading node:zlib maps ~8 MiB more of Bun's runtime into the
   // process for its whole life (VmRSS of a compiled Bun 1.4.5 listener, 21 MiB bare, 30-32 MiB once brotli ran),
   // and the binary never needs it: its variants were compressed at build time. The bundler hoists static imports
-  // into the binary's start-up, so only a call-time lookup is lazy; getBuiltinModule costs less than `require`.
-  const { brotliCompressSync, constants } = process.getBuiltinModule("node:zlib");
+  // into the binary's start-up, so only a call-time lookup is lazy (node-builtins.ts).
+  const { brotliCompressSync, constants } = nodeZlib();
   const br = brotliCompressSync(bytes, {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: bytes.length <= BROTLI_BEST_MAX_BYTES ? 11 : 5,
