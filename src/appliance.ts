@@ -188,8 +188,7 @@ export class Appliance {
     };
     // a device listening on loopback only cannot be reached by its peers: it announces nothing
     const reachable = !/^(127\.|::1$|localhost$)/.test(config.host);
-    const fleet =
-      config.fleet && reachable ? new FleetMdns({ facts, hostName: nodeOs().hostname(), now: () => performance.now(), log }) : null;
+    const fleet = config.fleet && reachable ? new FleetMdns({ facts, hostName: id, now: () => performance.now(), log }) : null;
     sessions.on("start", () => fleet?.changed());
     sessions.on("end", () => fleet?.changed());
     words.push(leaderWord({ pinHash: config.leaderPinHash, target: leader, log }));
