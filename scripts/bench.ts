@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     const cold = [await startCold(httapDirectory), await startCold(base), await startCold(floor)];
     const servers = cold.map((c) => c.server);
 
-    // A second Bun.serve, for the /?ping lock-step row's resolution (httpRows)
+    // A second Bun.serve, for the resolution of the /?ping lock-step and 1 KB CPU rows (httpRows)
     const again = await startServer({ ...base, name: "Bun.serve, again" });
     const http = await httpRows(servers, CHURN_REQUESTS, CHURN_CONCURRENCY, again);
     const room = await roomInRounds(servers, ROOM_BROWSERS, ROOM_ROUNDS);
@@ -429,8 +429,8 @@ function packedImageMiB(httap: string, webRoot: string, cwd: string): number {
 interface HttpFigures {
   readonly lockStep: LockStepResult[];
   readonly parallel: ParallelResult[];
-  /** A second Bun.serve's CPU per request in the same 1 KB rounds, or null when none ran. */
-  readonly parAgainCpu: number | null;
+  /** A second Bun.serve's CPU per request in the same 1 KB rounds over the first's (NaN: none ran). */
+  readonly cpuAgainRatio: number;
   readonly mibPerS: number[];
   readonly goodput: number[];
   readonly goodputErrors: number[];
@@ -439,16 +439,16 @@ interface HttpFigures {
   readonly churnRequests: number;
   readonly churnConcurrency: number;
   readonly pingLockStep: LockStepResult[];
-  /** A second Bun.serve's /ping in the same lock-step rounds (null: none ran). */
-  readonly pingAgainRps: number | null;
+  /** A second Bun.serve's /ping in the same lock-step rounds over the first's (NaN: none ran). */
+  readonly pingAgainRatio: number;
   readonly pingParallel: ParallelResult[];
   readonly errors: number;
 }
 
 /**
  * 1 KB lock-step and parallel, 1 MiB, goodput and churn (wrk, ab), /?ping against each server's dynamic ping. `again`,
- * a second Bun.serve, takes its turns in the /?ping lock-step rounds too: how far it reads from the first is what this
- * run can tell apart, since httap and Bun.serve do the same there (each request's CPU: 6.9 and 7.1 µs in one run, the
+ * a second Bun.serve, takes its turns in the /?ping lock-step and 1 KB parallel rounds too: how far it reads from the
+ * first is what this run can tell apart, since httap and Bun.serve do the same there (each request's CPU: 6.9 and 7.1 µs in one run, the
  * floor's 6.6; one read, one write and one epoll wait each, all three).
  */
 async function httpRows(
@@ -457,16 +457,12 @@ async function httpRows(
   churnConcurrency: number,
   again: Server | null = null,
 ): Promise<HttpFigures> {
-  const oneKb = servers.map(() => "/one-kb.txt");
-  const ls = await lockStep("1 KB", servers, oneKb);
-  // the second Bun.serve takes its rounds here too: the CPU-per-request row's resolution
-  const parRounds = await parallel("1 KB", again === null ? servers : [...servers, again], [...oneKb, "/one-kb.txt"]);
-  const par = parRounds.slice(0, servers.length);
-  const parAgainCpu = again === null ? null : parRounds[servers.length].cpuPerReq;
-  if (parAgainCpu !== null)
-    console.log(
-      `bench: 1 KB parallel: a second Bun.serve used ${(parAgainCpu / par[1].cpuPerReq).toFixed(3)}× the first's CPU per request`,
-    );
+  const oneKb = (all: readonly Server[]) => all.map(() => "/one-kb.txt");
+  const ls = await lockStep("1 KB", servers, oneKb(servers));
+  const [par, parAgain] = await besideAgain(servers, again, (all) => parallel("1 KB", all, oneKb(all)));
+  const cpuAgainRatio = parAgain === null ? NaN : parAgain.cpuPerReq / par[1].cpuPerReq;
+  if (parAgain !== null)
+    console.log(`bench: 1 KB parallel: a second Bun.serve used ${cpuAgainRatio.toFixed(3)}× the first's CPU per request`);
   const mb = await throughput(servers, "/one-mb.bin");
   // A room's worth of connections (issue 11), from Debian's wrk and ab (npm's prebench installs them), on the
   // load generator's CPU: keep-alive goodput at the default connection limit, and a new connection per request.
@@ -492,19 +488,20 @@ async function httpRows(
   for (const [i, s] of servers.entries()) {
     console.log(`bench: churn on ${s.name}: ${churnRounds[i].map((c) => c.rps.toFixed(0)).join(", ")} req/s, ${churnFailed[i]} failed`);
   }
-  const pingTargets = servers.map((s, i) => (i === 0 ? "/?ping" : "/ping"));
-  const pingServers = again === null ? servers : [...servers, again];
-  const pingRounds = await lockStep("/?ping", pingServers, [...pingTargets, "/ping"]);
-  const pingLockStep = pingRounds.slice(0, servers.length);
-  const pingAgainRps = again === null ? null : pingRounds[servers.length].rps;
-  if (pingAgainRps !== null)
-    console.log(`bench: /?ping lock-step: a second Bun.serve read ${(pingAgainRps / pingRounds[1].rps).toFixed(3)}× the first`);
-  const pingParallel = await parallel("/?ping", servers, pingTargets);
-  const errors = [...ls, ...parRounds, ...pingRounds, ...pingParallel].reduce((sum, r) => sum + r.errors, 0) + mb.errors;
+  const pingTargets = (all: readonly Server[]) => all.map((_, i) => (i === 0 ? "/?ping" : "/ping"));
+  const [pingLockStep, pingAgain] = await besideAgain(servers, again, (all) => lockStep("/?ping", all, pingTargets(all)));
+  const pingAgainRatio = pingAgain === null ? NaN : pingAgain.rps / pingLockStep[1].rps;
+  if (pingAgain !== null) console.log(`bench: /?ping lock-step: a second Bun.serve read ${pingAgainRatio.toFixed(3)}× the first`);
+  const pingParallel = await parallel("/?ping", servers, pingTargets(servers));
+  const errors =
+    [...ls, ...par, ...pingLockStep, ...pingParallel].reduce((sum, r) => sum + r.errors, 0) +
+    (parAgain?.errors ?? 0) +
+    (pingAgain?.errors ?? 0) +
+    mb.errors;
   return {
     lockStep: ls,
     parallel: par,
-    parAgainCpu,
+    cpuAgainRatio,
     mibPerS: mb.mibPerS,
     goodput,
     goodputErrors,
@@ -513,10 +510,23 @@ async function httpRows(
     churnRequests,
     churnConcurrency,
     pingLockStep,
-    pingAgainRps,
+    pingAgainRatio,
     pingParallel,
     errors,
   };
+}
+
+/**
+ * Runs a load phase over `servers` and, when there is one, `again` after them in the same rounds (`phase` is given
+ * them all, `again` last): the servers' results, and `again`'s or null.
+ */
+async function besideAgain<R>(
+  servers: readonly Server[],
+  again: Server | null,
+  phase: (all: readonly Server[]) => Promise<R[]>,
+): Promise<[R[], R | null]> {
+  const results = await phase(again === null ? servers : [...servers, again]);
+  return [results.slice(0, servers.length), again === null ? null : results[servers.length]];
 }
 
 function addHttpRows(t: Table, h: HttpFigures, prefix: string): void {
@@ -532,9 +542,7 @@ function addHttpRows(t: Table, h: HttpFigures, prefix: string): void {
   t.add(`${prefix}1 KB, ${PARALLEL_CONNECTIONS} conns: server CPU per request (µs)`, fig(cpu), 2, {
     text: `≤ ${CPU_PER_REQUEST_TARGET}× Bun.serve`,
     ok: cpu[0] <= CPU_PER_REQUEST_TARGET * cpu[1],
-    floorNote:
-      floorShare(cpu, CPU_PER_REQUEST_TARGET, true) ??
-      withinResolution(cpu[0] / cpu[1], h.parAgainCpu === null ? NaN : h.parAgainCpu / cpu[1], CPU_PER_REQUEST_TARGET),
+    floorNote: floorShare(cpu, CPU_PER_REQUEST_TARGET, true) ?? withinResolution(cpu[0] / cpu[1], h.cpuAgainRatio, CPU_PER_REQUEST_TARGET),
   });
   t.add(`${prefix}1 MiB file, 1 conn (MiB/s)`, fig(h.mibPerS), 0);
   t.add(`${prefix}goodput, ${ROOM_CONNECTIONS} conns, GET / (2xx/s)`, fig(h.goodput), 0, {
@@ -553,7 +561,7 @@ function addHttpRows(t: Table, h: HttpFigures, prefix: string): void {
   t.add(`${prefix}HTTaP /?ping lock-step vs a JSON /ping (req/s)`, fig(ping), 0, {
     text: "≥ 1.00× Bun.serve",
     ok: ping[0] >= ping[1],
-    floorNote: floorShare(ping, 1) ?? withinResolution(ping[0] / ping[1], h.pingAgainRps === null ? NaN : h.pingAgainRps / ping[1]),
+    floorNote: floorShare(ping, 1) ?? withinResolution(ping[0] / ping[1], h.pingAgainRatio),
   });
   t.add(`${prefix}HTTaP /?ping lock-step p99 (µs)`, fig(h.pingLockStep.map((r) => r.p99)), 0);
   const pingCpu = h.pingParallel.map((r) => r.cpuPerReq);
